@@ -1,0 +1,76 @@
+"""The types every extraction strategy shares: raw grids in, facts and a parsing report out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from juesuan.contract import Fact
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """What a strategy needs to know about the document it reads."""
+
+    unit_id: str
+    year: int
+    document_sha256: str
+
+
+@dataclass
+class RawTable:
+    """A grid of cells exactly as read, before any mapping to canonical names."""
+
+    title: str | None
+    rows: list[list[str]]
+    extractor: str
+    page: int | None = None
+    line: int | None = None
+    amount_unit: str = "万元"
+    trailer: list[str] = field(default_factory=list)  # 注/说明 lines after the grid
+    parsing_report: dict[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CodeRepair:
+    """A subject code that was repaired from its name, or could not be resolved (flagged)."""
+
+    document_sha256: str
+    table_name: str
+    page: int | None
+    raw_code: str | None
+    raw_name: str
+    code: str | None
+    status: str  # "repaired" | "unresolved"
+    reason: str
+
+
+@dataclass
+class TableReport:
+    """The parsing report of one table: what it was taken for and what came out of it."""
+
+    title: str | None
+    table_name: str | None
+    status: str  # "ok" | "empty" | "unrecognised" | "error"
+    extractor: str
+    page: int | None = None
+    line: int | None = None
+    rows: int = 0
+    facts: int = 0
+    notes: list[str] = field(default_factory=list)
+    parsing_report: dict[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass
+class StrategyResult:
+    """What one strategy (tables or narrative) yields for a document."""
+
+    facts: list[Fact] = field(default_factory=list)
+    tables: list[TableReport] = field(default_factory=list)
+    repairs: list[CodeRepair] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def extend(self, other: StrategyResult) -> None:
+        self.facts.extend(other.facts)
+        self.tables.extend(other.tables)
+        self.repairs.extend(other.repairs)
+        self.notes.extend(other.notes)

@@ -1,0 +1,202 @@
+"""The data contract (``../shared/design/DATA_CONTRACT.md``) as code: names, schema, key and checks.
+
+Every stage emits :class:`Fact` rows or frames with :data:`FACT_COLUMNS`; :func:`validate_facts`
+is the one gate they all pass before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from decimal import Decimal
+
+import pandas as pd
+import pyarrow as pa
+
+from juesuan.errors import ContractViolation
+
+# --- canonical tables (contract section 2) --------------------------------------------------------
+TOTALS = "收入支出决算总表"
+INCOME = "收入决算表"
+EXPENDITURE = "支出决算表"
+FISCAL_TOTALS = "财政拨款收入支出决算总表"
+GENERAL_BUDGET = "一般公共预算财政拨款支出决算表"
+BASIC = "一般公共预算财政拨款基本支出决算表"
+PROJECT = "一般公共预算财政拨款项目支出决算表"
+GOV_FUND = "政府性基金预算财政拨款收入支出决算表"
+STATE_CAPITAL = "国有资本经营预算财政拨款支出决算表"
+THREE_PUBLIC = "财政拨款“三公”经费支出决算表"
+RELATED_INFO = "部门决算公开相关信息统计表"
+
+TABLE_NAMES: tuple[str, ...] = (
+    TOTALS,
+    INCOME,
+    EXPENDITURE,
+    FISCAL_TOTALS,
+    GENERAL_BUDGET,
+    BASIC,
+    PROJECT,
+    GOV_FUND,
+    STATE_CAPITAL,
+    THREE_PUBLIC,
+    RELATED_INFO,
+)
+#: Tables keyed by a functional subject code (类/款/项) with a 合计 row.
+CODED_TABLES: tuple[str, ...] = (INCOME, EXPENDITURE, GENERAL_BUDGET, GOV_FUND, STATE_CAPITAL)
+
+SOURCE_KINDS = ("table", "narrative")
+EXTRACTORS = (
+    "text-table",
+    "camelot-lattice",
+    "camelot-stream",
+    "pdf-text",
+    "docx",
+    "ocr",
+    "narrative-regex",
+)
+
+# --- canonical line items used by more than one stage -----------------------------------------------
+TOTAL_ROW = "合计"
+INCOME_GRAND_TOTAL = "收入总计"
+EXPENDITURE_GRAND_TOTAL = "支出总计"
+PERSONNEL_TOTAL = "人员经费合计"
+PUBLIC_USE_TOTAL = "公用经费合计"
+OPERATING_COST = "机关运行经费"
+
+# --- the fact table (contract section 3) ----------------------------------------------------------
+FACT_COLUMNS: tuple[str, ...] = (
+    "unit_id",
+    "year",
+    "table_name",
+    "subject_code",
+    "line_item",
+    "column_name",
+    "value",
+    "source_kind",
+    "extractor",
+    "document_sha256",
+    "page",
+    "raw_text",
+)
+KEY_COLUMNS: tuple[str, ...] = ("unit_id", "year", "table_name", "subject_key", "column_name", "source_kind")
+PARTITION_COLUMNS: tuple[str, ...] = ("year", "unit_id")
+
+VALUE_TYPE = pa.decimal128(20, 6)
+FACT_SCHEMA = pa.schema(
+    [
+        pa.field("unit_id", pa.string(), nullable=False),
+        pa.field("year", pa.int16(), nullable=False),
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("subject_code", pa.string(), nullable=True),
+        pa.field("line_item", pa.string(), nullable=False),
+        pa.field("column_name", pa.string(), nullable=False),
+        pa.field("value", VALUE_TYPE, nullable=False),
+        pa.field("source_kind", pa.string(), nullable=False),
+        pa.field("extractor", pa.string(), nullable=False),
+        pa.field("document_sha256", pa.string(), nullable=False),
+        pa.field("page", pa.int32(), nullable=True),
+        pa.field("raw_text", pa.string(), nullable=False),
+    ]
+)
+
+_UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SUBJECT_CODE = re.compile(r"^\d{3}(\d{2})?(\d{2})?$")
+_SCALE = Decimal("0.000001")
+
+
+def is_valid_unit_id(unit_id: str) -> bool:
+    return bool(_UNIT_ID.match(unit_id))
+
+
+def quantize(value: Decimal) -> Decimal:
+    """Round to the contract's DECIMAL(20,6) scale."""
+    return value.quantize(_SCALE)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One reported number, with where it came from."""
+
+    unit_id: str
+    year: int
+    table_name: str
+    subject_code: str | None
+    line_item: str
+    column_name: str
+    value: Decimal
+    source_kind: str
+    extractor: str
+    document_sha256: str
+    page: int | None
+    raw_text: str
+
+    @property
+    def subject_key(self) -> str:
+        return self.subject_code if self.subject_code is not None else self.line_item
+
+    @property
+    def key(self) -> tuple[str, int, str, str, str, str]:
+        return (
+            self.unit_id,
+            self.year,
+            self.table_name,
+            self.subject_key,
+            self.column_name,
+            self.source_kind,
+        )
+
+
+FACT_FIELD_NAMES = tuple(f.name for f in fields(Fact))
+assert FACT_FIELD_NAMES == FACT_COLUMNS
+
+
+def facts_to_frame(facts: list[Fact]) -> pd.DataFrame:
+    """Facts as a DataFrame with exactly :data:`FACT_COLUMNS` (values stay ``Decimal``)."""
+    frame = pd.DataFrame([asdict(f) for f in facts], columns=list(FACT_COLUMNS))
+    return frame
+
+
+def facts_to_table(facts: list[Fact]) -> pa.Table:
+    """Facts as an Arrow table with :data:`FACT_SCHEMA` (exact decimals, no float on the way)."""
+    columns = {name: [getattr(f, name) for f in facts] for name in FACT_COLUMNS}
+    columns["value"] = [quantize(v) for v in columns["value"]]
+    return pa.table(columns, schema=FACT_SCHEMA)
+
+
+def validate_facts(facts: list[Fact]) -> None:
+    """Raise :class:`ContractViolation` listing every broken rule (first 20 shown)."""
+    problems: list[str] = []
+    seen: dict[tuple[str, int, str, str, str, str], Fact] = {}
+    for fact in facts:
+        where = f"{fact.table_name}/{fact.subject_key}/{fact.column_name} ({fact.source_kind})"
+        if not is_valid_unit_id(fact.unit_id):
+            problems.append(f"{where}: unit_id {fact.unit_id!r} is not a lower-case ASCII id")
+        if not 1990 <= fact.year <= 2100:
+            problems.append(f"{where}: year {fact.year!r} out of range")
+        if fact.table_name not in TABLE_NAMES:
+            problems.append(f"{where}: table_name {fact.table_name!r} is not canonical")
+        if fact.subject_code is not None and not _SUBJECT_CODE.match(fact.subject_code):
+            problems.append(f"{where}: subject_code {fact.subject_code!r} is not 3, 5 or 7 digits")
+        if not fact.line_item or not fact.column_name:
+            problems.append(f"{where}: empty line_item or column_name")
+        if not isinstance(fact.value, Decimal) or not fact.value.is_finite():
+            problems.append(f"{where}: value {fact.value!r} is not a finite Decimal")
+        elif abs(fact.value) >= Decimal(10) ** 14:
+            problems.append(f"{where}: value {fact.value} does not fit DECIMAL(20,6)")
+        if fact.source_kind not in SOURCE_KINDS:
+            problems.append(f"{where}: source_kind {fact.source_kind!r} not in {SOURCE_KINDS}")
+        if fact.extractor not in EXTRACTORS:
+            problems.append(f"{where}: extractor {fact.extractor!r} not in {EXTRACTORS}")
+        if not _SHA256.match(fact.document_sha256):
+            problems.append(f"{where}: document_sha256 is not a sha256 hex digest")
+        if fact.page is not None and fact.page < 1:
+            problems.append(f"{where}: page {fact.page} is not 1-based")
+        previous = seen.get(fact.key)
+        if previous is not None:
+            problems.append(f"{where}: duplicate key (values {previous.value} and {fact.value})")
+        seen[fact.key] = fact
+    if problems:
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise ContractViolation(f"{len(problems)} contract violation(s):\n  {shown}{more}")

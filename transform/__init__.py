@@ -1,0 +1,1 @@
+"""Normalisation: the classification catalogue, code repair, contract checks."""
