@@ -187,7 +187,7 @@ class Lake:
     def record_document(
         self,
         *,
-        sha256: str,
+        sha256: str | None,
         unit_id: str,
         year: int,
         url: str,
@@ -197,15 +197,22 @@ class Lake:
         error: str | None,
         fetched_at: datetime | None = None,
     ) -> None:
-        """Insert or update the row of one document (keyed by its sha256 and the registry entry)."""
+        """Insert or update the row of one document (keyed by its sha256 and the registry entry).
+
+        A document that never arrived (download failed) has no hash: ``sha256`` is ``None``.
+        """
         if status not in DOCUMENT_STATUSES:
             raise ValueError(f"status {status!r} not one of {DOCUMENT_STATUSES}")
-        documents = self.read_documents()
-        same = (documents["sha256"] == sha256) & (documents["unit_id"] == unit_id) & (documents["year"] == year)
-        previous = documents[same]
+        path = self.root / "documents.parquet"
+        existing = pq.read_table(path).to_pylist() if path.exists() else []
+
+        def same(row: dict[str, object]) -> bool:
+            return row["sha256"] == sha256 and row["unit_id"] == unit_id and row["year"] == year
+
+        previous = [row for row in existing if same(row)]
         if fetched_at is None:
             # Re-recording an unchanged document keeps its first timestamp, so a re-run changes nothing.
-            fetched_at = previous["fetched_at"].iloc[0] if len(previous) else datetime.now(UTC)
+            fetched_at = previous[0]["fetched_at"] if previous else datetime.now(UTC)
         row = {
             "sha256": sha256,
             "unit_id": unit_id,
@@ -217,6 +224,6 @@ class Lake:
             "status": status,
             "error": error,
         }
-        rows = [*documents[~same].to_dict("records"), row]
-        rows.sort(key=lambda r: (r["unit_id"], int(r["year"]), r["sha256"]))
+        rows = [*(r for r in existing if not same(r)), row]
+        rows.sort(key=lambda r: (str(r["unit_id"]), int(r["year"]), str(r["sha256"] or "")))
         write_table_atomic(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), self.root / "documents.parquet")

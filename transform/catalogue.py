@@ -180,11 +180,19 @@ class Catalogue:
             return Resolution(raw_code, raw_name, repaired.code, "repaired", reason)
         if subject is not None:
             return Resolution(
-                raw_code, raw_name, subject.code, "ok", f"name {raw_name!r} differs from catalogue {subject.name!r}"
+                raw_code,
+                raw_name,
+                subject.code,
+                "ok",
+                f"name {raw_name!r} differs from catalogue {subject.name!r}",
             )
         options = ", ".join(c.code for c in candidates) or "none"
         return Resolution(
-            raw_code, raw_name, None, "unresolved", f"no unique economic subject for {code!r} {raw_name!r} ({options})"
+            raw_code,
+            raw_name,
+            None,
+            "unresolved",
+            f"no unique economic subject for {code!r} {raw_name!r} ({options})",
         )
 
     def resolve_functional(self, raw_code: str | None, raw_name: str, year: int | None = None) -> Resolution:
@@ -197,12 +205,14 @@ class Catalogue:
             return Resolution(raw_code, raw_name, subject.code, "ok", note)
         if code and not re.fullmatch(r"\d{3}(\d{2}){0,2}", code):
             # A damaged code: repair only when the name and the surviving digits agree on one subject.
-            candidates = [
-                c for c in self.by_name(raw_name, FUNCTIONAL, year=year) if c.code.startswith(code[:3])
-            ]
+            candidates = [c for c in self.by_name(raw_name, FUNCTIONAL, year=year) if c.code.startswith(code[:3])]
             if len(candidates) == 1:
                 return Resolution(
-                    raw_code, raw_name, candidates[0].code, "repaired", f"damaged code {code!r} repaired by name"
+                    raw_code,
+                    raw_name,
+                    candidates[0].code,
+                    "repaired",
+                    f"damaged code {code!r} repaired by name",
                 )
         return Resolution(raw_code, raw_name, None, "unresolved", f"code {code!r} {raw_name!r} not in the catalogue")
 

@@ -1,0 +1,1 @@
+"""Great Expectations suites for the accounting identities (勾稽关系)."""

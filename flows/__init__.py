@@ -1,0 +1,1 @@
+"""Orchestration: the registry run (extract → normalise → lake → warehouse)."""
