@@ -118,7 +118,9 @@ def process_report(
             error=exc.reason,
         )
         return outcome
-    lake.write_report(report.unit_id, report.year, extraction.facts, extraction.repairs, extraction.tables)
+    lake.write_report(
+        report.unit_id, report.year, extraction.sha256, extraction.facts, extraction.repairs, extraction.tables
+    )
     lake.record_document(
         sha256=extraction.sha256,
         unit_id=report.unit_id,

@@ -99,7 +99,8 @@ def extract(
     write_table_atomic(contract.facts_to_table(extraction.facts), output)
 
     table = Table(title=f"{file.name} → {extraction.unit_id} {extraction.year}  (sha256 {extraction.sha256[:12]}…)")
-    for column in ("table", "status", "rows", "facts", "source", "page"):
+    table.add_column("table", overflow="fold")
+    for column in ("status", "rows", "facts", "source", "page"):
         table.add_column(column, justify="right" if column in ("rows", "facts") else "left")
     for report in extraction.tables:
         where = str(report.page) if report.page else (f"line {report.line}" if report.line else "")

@@ -26,7 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table
+from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table, validate_facts
+from juesuan.errors import ContractViolation
 from juesuan.extract.base import CodeRepair, TableReport
 from juesuan.registry import Registry
 
@@ -91,6 +92,19 @@ UNIT_SCHEMA = pa.schema(
 )
 
 
+SUBJECT_SCHEMA = pa.schema(
+    [
+        ("code", pa.string()),
+        ("name", pa.string()),
+        ("level", pa.string()),
+        ("parent_code", pa.string()),
+        ("classification", pa.string()),
+        ("valid_from_year", pa.int16()),
+        ("valid_to_year", pa.int16()),
+    ]
+)
+
+
 def write_table_atomic(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` through a hidden temporary file and an atomic rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,11 +129,19 @@ class Lake:
         self,
         unit_id: str,
         year: int,
+        document_sha256: str,
         facts: list[Fact],
         repairs: list[CodeRepair],
         tables: list[TableReport],
     ) -> None:
-        """Replace one report's partitions (facts, code repairs, parsing report)."""
+        """Replace one report's partitions (facts, code repairs, parsing report).
+
+        The facts are checked against the contract first: nothing that breaks it reaches the lake.
+        """
+        validate_facts(facts)
+        strays = {(f.unit_id, f.year) for f in facts} - {(unit_id, year)}
+        if strays:
+            raise ContractViolation(f"facts of {sorted(strays)} cannot go into the partition of {unit_id} {year}")
         fact_table = facts_to_table(facts).drop_columns(list(PARTITION_COLUMNS))
         write_table_atomic(fact_table.cast(FACT_FILE_SCHEMA), self.partition(FACTS, unit_id, year))
         repair_rows = [asdict(r) for r in repairs]
@@ -129,7 +151,7 @@ class Lake:
         )
         table_rows = [
             {
-                "document_sha256": facts[0].document_sha256 if facts else None,
+                "document_sha256": document_sha256,
                 "title": t.title,
                 "table_name": t.table_name,
                 "status": t.status,
@@ -176,7 +198,8 @@ class Lake:
         write_table_atomic(pa.Table.from_pylist(rows, schema=UNIT_SCHEMA), self.root / "units.parquet")
 
     def write_subjects(self, subjects: pd.DataFrame) -> None:
-        write_table_atomic(pa.Table.from_pandas(subjects, preserve_index=False), self.root / "subjects.parquet")
+        table = pa.Table.from_pandas(subjects[SUBJECT_SCHEMA.names], schema=SUBJECT_SCHEMA, preserve_index=False)
+        write_table_atomic(table, self.root / "subjects.parquet")
 
     def read_documents(self) -> pd.DataFrame:
         path = self.root / "documents.parquet"

@@ -32,7 +32,7 @@ def corpus_path(unit_id: str) -> Path:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus() -> type:
     """Access to the corpus: ``corpus.path(unit_id)`` and ``corpus.text(unit_id)``."""
 

@@ -20,4 +20,4 @@ COMMENT ON COLUMN raw_units.county IS 'County (县); empty for city-level units.
 COMMENT ON COLUMN raw_units.level IS 'Administrative level: 省级 / 市级 / 县级.';
 COMMENT ON COLUMN raw_units.kind IS 'Kind of unit: 行政单位 / 参公事业单位 / 事业单位 ….';
 COMMENT ON COLUMN raw_units.stewards IS 'Data stewards'' e-mail addresses, comma-separated.';
-COMMENT ON COLUMN raw_units.registry_order IS 'Position of the unit in the registry file (0-based).';
+COMMENT ON COLUMN raw_units.registry_order IS 'Position of the unit in the registry file (1-based).';

@@ -1,0 +1,809 @@
+"""The narrative extractor: figures restated in a report's prose (情况说明) as narrative facts.
+
+Approach
+--------
+1. **Text.** The segments are concatenated (a sentence may cross a page boundary) and normalised with
+   :func:`juesuan.extract.text.normalise`, whose index map leads every matched character back to the
+   source, so ``raw_text`` is the exact source slice, markup and all.
+2. **Sections.** Lines are classified as part headings (``第二部分 …``), section headings (``一、…``),
+   sub-headings (``(一)…``), table rows (tab-separated) or prose. What a figure restates depends on
+   the section it sits under (``本年支出合计`` is the 总表 line in 总体情况 but the 支出决算表 total
+   in 支出决算情况), so the current section is tracked. 名词解释 and 附件 parts, 绩效 sections,
+   table pages and anything under an unrecognised heading (单位概况, 工作完成情况 …) are not read.
+3. **Paragraphs.** Exports break lines in mid-word (``绩效工`` / ``资 11.16 万元``); a line that does
+   not end a sentence is joined to the next one unless that one starts a list item or a heading.
+4. **Amounts first.** Every number followed by a unit (万元/元/亿元, 辆, 台(套), %) or standing bare
+   before a comma is a token; a number split by a stray space (``1958.1 3 万元``) is mended. A token's
+   *prefix* is the text since the previous token or clause mark; its end is split into a qualifier
+   (``全年预算``, ``年初预算``, ``决算数为`` …) and the *subject* before it, which the figure
+   families (one function each) match against labels anchored at the end of the subject. A subject
+   with no label of its own (``…(项)。年初预算 X万元, 支出决算 Y万元``) takes the subject named just
+   before it in the same paragraph.
+5. **What is never a fact.** Changes against last year or the budget (the rest of a sentence after
+   ``与上年相比`` / ``比2022年度`` …, and any subject holding 增加/减少/原因 …), percentages, 年初预算
+   figures (only 三公 has a 预算数 column), counts other than vehicles and equipment, and
+   ``单价100万元(含)以上`` (a threshold, not an amount).
+6. **Subjects.** Functional names and chains resolve through the catalogue (``resolve_chain``, 类 by
+   name); economic items through ``resolve_economic``, within the economic 类 just read when the
+   name alone is ambiguous (办公设备购置 is 30902 or 31002). Unresolvable subjects give a note and no
+   fact: a code is never guessed.
+
+Values are exact ``Decimal`` 万元 (元 ÷ 10000, 亿元 × 10000); vehicle and equipment counts stay counts.
+A key stated twice keeps its first figure; the second is reported in the notes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from juesuan.contract import (
+    BASIC,
+    EXPENDITURE,
+    EXPENDITURE_GRAND_TOTAL,
+    FISCAL_TOTALS,
+    GENERAL_BUDGET,
+    GOV_FUND,
+    INCOME,
+    INCOME_GRAND_TOTAL,
+    OPERATING_COST,
+    PERSONNEL_TOTAL,
+    PROJECT,
+    PUBLIC_USE_TOTAL,
+    RELATED_INFO,
+    STATE_CAPITAL,
+    THREE_PUBLIC,
+    TOTAL_ROW,
+    TOTALS,
+    Fact,
+)
+from juesuan.extract.base import DocumentContext, StrategyResult
+from juesuan.extract.text import normalise
+from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
+
+__all__ = ["EXTRACTOR", "extract_narrative"]
+
+EXTRACTOR = "narrative-regex"
+SOURCE_KIND = "narrative"
+
+# --- sections -------------------------------------------------------------------------------------
+OVERALL = "overall"  # 收入支出决算总体情况
+INCOME_SECTION = "income"  # 收入决算情况
+EXPENDITURE_SECTION = "expenditure"  # 支出决算情况
+FISCAL = "fiscal"  # 财政拨款收支总体情况
+GENERAL = "general"  # 一般公共预算财政拨款支出情况
+BASIC_SECTION = "basic"  # …基本支出决算情况
+PROJECT_SECTION = "project"  # …项目支出决算情况
+THREE = "three-public"  # “三公”经费
+GOV_FUND_SECTION = "gov-fund"
+STATE_CAPITAL_SECTION = "state-capital"
+OTHER = "other"  # 机关运行经费, 政府采购, 国有资产
+SKIP = "skip"  # 绩效: project figures, not fiscal facts
+NONE = "none"  # outside the narrative (概况, tables, unknown headings)
+
+# First match wins: the specific subjects (三公, 基本支出 …) before the generic 收入/支出 words.
+_SECTION_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), section)
+    for pattern, section in (
+        (r"绩效|名词解释|附件", SKIP),
+        (r"(?:决算|明细|信息|统计)表$", NONE),
+        (r"三公", THREE),
+        (r"政府性基金", GOV_FUND_SECTION),
+        (r"国有资本", STATE_CAPITAL_SECTION),
+        (r"基本支出", BASIC_SECTION),
+        (r"项目支出", PROJECT_SECTION),
+        (r"机关运行|政府采购|国有资产|其他重要事项", OTHER),
+        (r"一般公共预算", GENERAL),
+        (r"财政拨款(?:收入支出|收支)", FISCAL),
+        # 朝阳 reports 财政拨款 and 一般公共预算 spending in one "财政拨款支出决算情况说明" section.
+        (r"财政拨款支出", GENERAL),
+        (r"收入支出决算总体|收支决算总体", OVERALL),
+        (r"收入决算", INCOME_SECTION),
+        (r"支出决算", EXPENDITURE_SECTION),
+    )
+)
+
+_PART_HEADING = re.compile(r"^第[一二三四五六七八九十\d]+部分")
+_TOP_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+_SUB_HEADING = re.compile(r"^\([一二三四五六七八九十]+\)")
+_LOCKED_PART = re.compile(r"名词解释|附件")
+# A table title on its own line ends the prose before it, even without a part heading.
+_TABLE_TITLE = re.compile(r"^[^，。；:：\d]{2,40}(?:决算|明细|信息|统计|自评)表$")
+_LINE_DECORATION = re.compile(r"^[\s#*\-•]+|[\s*]+$")
+_TABLE_ROW = re.compile(r"\S[ ]*\t[ \t]*\S")
+_LIST_START = re.compile(
+    r"^(?:[-*•]|\d+[.、](?!\d)|\(\d+\)|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+部分)"
+)
+_SENTENCE_END = ("。", "；", ";", ":", "：", "！", "!", "？", "?")
+
+# --- tokens ---------------------------------------------------------------------------------------
+MONEY_UNITS = ("万元", "元", "亿元")
+VEHICLES = "辆"
+EQUIPMENT = "台(套)"
+PERCENT = "%"
+# A number split by a stray space is mended only when the first part has a decimal point, the
+# joined fraction has at most two digits and a currency unit follows ("1958.1 3 万元", "0. 33 万元");
+# "2024 年" and "0 辆" stay apart.
+_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9.])"
+    r"(?:(?P<int>\d+)\.(?:(?P<f1>\d)[ \t]+(?P<f2>\d)|[ \t]+(?P<f3>\d{1,2}))(?![\d.])(?=[ \t]*(?:万元|亿元|元))"
+    r"|(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?))"
+    r"(?:[ \t]*(?P<unit>万元|亿元|元|辆|台\(套\)|%))?"
+)
+_BARE_FOLLOW = re.compile(r"[ \t]*(?:[，,；;。]|$)")
+_THRESHOLD_FOLLOW = re.compile(r"\s*(?:\(含\))?\s*以上")  # 单价100万元(含)以上: a threshold, not an amount
+_BOUNDARY = re.compile(r"[，；;。:：\n]|,(?!\d{3}(?!\d))")
+_SENTENCE_BOUNDARY = re.compile(r"[。；;\n]")
+_COMPARISON = re.compile(r"与(?:上一?年|20\d\d年|年初预算相比)|[比较](?:上一?年|20\d\d年)|同比|上年决算相比")
+_CHANGE = re.compile(r"增加|减少|增长|下降|降低|增减|压减|原因|相比|持平")
+# The qualifier between a subject and its amount. "预算" right after 一般公共 is part of a label.
+_QUALIFIER = re.compile(
+    r"(?P<kind>全年预算数?|年初预算数?|(?<!公共)预算数?|决算数?|决算支出)?[ \t_]*(?:均为|各为|为|是)?[ \t_]*$"
+)
+_EMPTY_SUBJECT = re.compile(r"^[\s_、,，:：]*(?:支出|其中)?[\s_]*$")
+_LEADING_NOISE = re.compile(r"^[\s、,，#*\-_]+")
+
+ACTUAL = "actual"
+BUDGET = "budget"
+INITIAL_BUDGET = "initial"
+
+# --- subject names --------------------------------------------------------------------------------
+_CJK = r"[\u4e00-\u9fff]"
+_NAME = r"[\u4e00-\u9fff、]+"
+_NAMED_CHAIN = re.compile(rf"(?:(?P<c>{_NAME})\(类\)[ \t]*)?(?P<k>{_NAME})\(款\)(?:[ \t]*(?P<x>{_NAME})\(项\))?")
+_CODED_CHAIN = re.compile(
+    rf"(?P<cn>{_NAME})\((?P<cc>\d{{3}})\)[ \t]*(?P<kn>{_NAME})\((?P<kc>\d{{2}})\)"
+    rf"(?:[ \t]*(?P<xn>{_NAME})\((?P<xc>\d{{2}})\))?"
+)
+_CLASS_MARK = re.compile(rf"(?P<c>{_NAME})\(类\)")
+_NAME_TAIL = re.compile(rf"(?:{_CJK}|[()])+$")
+# Exports put stray spaces inside names ("职业年金 缴费"); they are dropped before a name is matched.
+_INNER_SPACE = re.compile(rf"(?<={_CJK}|[()])[ \t]+(?={_CJK}|[()])")
+_NAME_LIST_MARK = re.compile(r"^\((?:[一二三四五六七八九十]+|\d+)\)")
+_NAME_FILLER = re.compile(r"^(?:其中|主要包括|具体包括|包括|主要用于以下方面|主要用于|主要是|主要有)")
+
+
+# --- what a figure becomes ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Target:
+    table: str
+    line_item: str
+    column: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """What a label names: its targets for an actual (决算) figure and for a budget (预算) figure."""
+
+    label: str
+    actual: tuple[_Target, ...]
+    budget: tuple[_Target, ...] = ()
+
+    def targets(self, kind: str) -> tuple[_Target, ...]:
+        return self.actual if kind == ACTUAL else self.budget
+
+
+def _line(table: str, line_item: str, column: str) -> _Subject:
+    return _Subject(line_item, (_Target(table, line_item, column),))
+
+
+def _three_public(line_item: str) -> _Subject:
+    return _Subject(
+        line_item, (_Target(THREE_PUBLIC, line_item, "决算数"),), (_Target(THREE_PUBLIC, line_item, "预算数"),)
+    )
+
+
+_Rules = tuple[tuple[re.Pattern[str], _Subject], ...]
+
+
+def _rules(*pairs: tuple[str, _Subject]) -> _Rules:
+    return tuple((re.compile(f"(?:{pattern})$"), subject) for pattern, subject in pairs)
+
+
+def _first_rule(name: str, rules: _Rules) -> _Subject | None:
+    for pattern, subject in rules:
+        if pattern.search(name):
+            return subject
+    return None
+
+
+_OVERALL_LINES = _rules(
+    (r"本年收入(?:决算)?合计", _line(TOTALS, "本年收入合计", "金额")),
+    (r"使用非财政拨款结余(?:\(含专用结余\)|和专用结余)?", _line(TOTALS, "使用非财政拨款结余", "金额")),
+    (r"(?:年初|上年)结转和?结余", _line(TOTALS, "年初结转和结余", "金额")),
+    (r"本年支出(?:决算)?合计", _line(TOTALS, "本年支出合计", "金额")),
+    (r"结余分配", _line(TOTALS, "结余分配", "金额")),
+    (r"年末结转和?结余", _line(TOTALS, "年末结转和结余", "金额")),
+)
+_FISCAL_INCOME = _rules(
+    *(
+        (name, _line(TOTALS, name, "金额"))
+        for name in ("一般公共预算财政拨款收入", "政府性基金预算财政拨款收入", "国有资本经营预算财政拨款收入")
+    )
+)
+_INCOME_TOTAL = _rules((r"收入(?:决算)?合计", _Subject("收入合计", (_Target(INCOME, TOTAL_ROW, "本年收入合计"),))))
+_INCOME_SOURCES = _rules(
+    (r"(?<!预算)财政拨款收入", _Subject("财政拨款收入", (_Target(INCOME, TOTAL_ROW, "财政拨款收入"),))),
+    *(
+        (name, _Subject(name, (_Target(INCOME, TOTAL_ROW, name),)))
+        for name in ("上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入")
+    ),
+)
+_EXPENDITURE_TOTAL = _rules(
+    (r"支出(?:决算)?合计", _Subject("支出合计", (_Target(EXPENDITURE, TOTAL_ROW, "本年支出合计"),)))
+)
+_EXPENDITURE_KINDS = _rules(
+    *(
+        (name, _Subject(name, (_Target(EXPENDITURE, TOTAL_ROW, name),)))
+        for name in ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
+    )
+)
+_GENERAL_TOTALS = _rules(
+    (
+        r"一般公共预算(?:财政拨款)?(?:支出)?",
+        _Subject("一般公共预算财政拨款支出", (_Target(GENERAL_BUDGET, TOTAL_ROW, "小计"),)),
+    ),
+    (
+        r"(?<!预算)(?<!经费)财政拨款(?:安排的)?支出",
+        _Subject("财政拨款支出", (_Target(FISCAL_TOTALS, "本年支出合计", "合计"),)),
+    ),
+)
+_BASIC_TOTAL = _rules(
+    (r"财政拨款基本支出", _Subject("财政拨款基本支出", (_Target(GENERAL_BUDGET, TOTAL_ROW, "基本支出"),)))
+)
+_PROJECT_TOTAL = _rules(
+    (r"财政拨款项目支出", _Subject("财政拨款项目支出", (_Target(GENERAL_BUDGET, TOTAL_ROW, "项目支出"),)))
+)
+_PERSONNEL_PUBLIC = _rules(
+    (r"人员经费(?:支出)?", _line(BASIC, PERSONNEL_TOTAL, "决算数")),
+    (r"(?:日常)?公用经费(?:支出)?", _line(BASIC, PUBLIC_USE_TOTAL, "决算数")),
+)
+_FUND_AND_CAPITAL = _rules(
+    (
+        r"政府性基金预算(?:财政拨款)?支出",
+        _Subject("政府性基金预算财政拨款支出", (_Target(GOV_FUND, TOTAL_ROW, "小计"),)),
+    ),
+    (
+        r"国有资本经营预算(?:财政拨款)?支出",
+        _Subject("国有资本经营预算财政拨款支出", (_Target(STATE_CAPITAL, TOTAL_ROW, "合计"),)),
+    ),
+)
+# Order matters: 购置及运行 before 购置 and 运行; 国内/国(境)外 before the bare 公务接待.
+# 外事接待 (foreign guests received at home, a part of 国内接待) has no canonical line: not matched.
+_THREE_PUBLIC = _rules(
+    (r'"三公"经费(?:财政拨款)?(?:支出)?', _three_public(TOTAL_ROW)),
+    (r"因公出国\(境\)(?:经)?费(?:用)?(?:支出)?", _three_public("因公出国（境）费")),
+    (r"公务用车购置及运行(?:维护)?费(?:支出)?", _three_public("公务用车购置及运行维护费")),
+    (r"公务用车购置(?:费)?(?:支出)?", _three_public("公务用车购置费")),
+    (r"公务用车运行(?:维护)?费(?:支出)?", _three_public("公务用车运行维护费")),
+    (
+        r"国内(?:公务)?接待(?:费)?(?:支出)?(?:累计)?(?:[ \t、]*\d+[ \t]*(?:批次|人次|人)[ \t]*)*[ \t、]*",
+        _three_public("国内公务接待费"),
+    ),
+    (r"国\(境\)外(?:公务)?接待(?:费)?(?:支出)?", _three_public("国（境）外公务接待费")),
+    (r"(?<!外事)公务接待(?:费)?(?:支出)?", _three_public("公务接待费")),
+)
+_OPERATING_COST = _rules((r"机关运行经费(?:支出)?", _line(RELATED_INFO, OPERATING_COST, "统计数")))
+_PROCUREMENT = _rules(
+    (r"政府采购支出总额", _line(RELATED_INFO, "政府采购合计", "统计数")),
+    (r"政府采购货物支出", _line(RELATED_INFO, "政府采购货物", "统计数")),
+    (r"政府采购工程支出", _line(RELATED_INFO, "政府采购工程", "统计数")),
+    (r"政府采购服务支出", _line(RELATED_INFO, "政府采购服务", "统计数")),
+    (r"授予中小企业合同金额", _line(RELATED_INFO, "授予中小企业合同金额", "统计数")),
+    (r"授予小微企业合同金额", _line(RELATED_INFO, "授予小微企业合同金额", "统计数")),
+)
+_VEHICLE_COLUMN = "数量（辆）"
+_VEHICLES = _rules(
+    (r"共有车辆", _line(RELATED_INFO, "车辆数合计", _VEHICLE_COLUMN)),
+    (
+        r"副部\(省\)级及以上领导用车|副省级(?:及)?以上领导干部用车",
+        _line(RELATED_INFO, "副部（省）级及以上领导用车", _VEHICLE_COLUMN),
+    ),
+    (r"主要负责人用车|主要领导干部用车", _line(RELATED_INFO, "主要负责人用车", _VEHICLE_COLUMN)),
+    *(
+        (name, _line(RELATED_INFO, name, _VEHICLE_COLUMN))
+        for name in ("机要通信用车", "应急保障用车", "执法执勤用车", "特种专业技术用车", "其他用车")
+    ),
+    (r"离退休干部(?:服务)?用车", _line(RELATED_INFO, "离退休干部服务用车", _VEHICLE_COLUMN)),
+)
+_EQUIPMENT = _rules(
+    (
+        r"单价[ \t]*100[ \t]*万元(?:\(含\))?以上的?设备(?:\(不含车辆\))?",
+        _line(RELATED_INFO, "单价100万元（含）以上设备", "数量（台套）"),
+    ),
+)
+# Swallows the amount of a subject that could not be resolved, so that it is not credited elsewhere.
+_UNRESOLVED = _Subject("unresolved", ())
+
+
+# --- text layout ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Paragraph:
+    text: str
+    offsets: list[int]  # position in the normalised text of each character
+    section: str
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    number: Decimal
+    unit: str | None  # None: a bare number, which takes the unit of the amount before it
+
+
+@dataclass(frozen=True)
+class _Pending:
+    subject: _Subject
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Chain:
+    start: int
+    end: int
+    parts: tuple[tuple[str | None, str | None], ...]  # (name, code fragment); a None name is the 类 in context
+    raw: str
+
+
+@dataclass(frozen=True)
+class _ClassMark:
+    end: int
+    name: str
+
+
+def _concatenate(segments: Sequence[tuple[int | None, str]]) -> tuple[str, list[int], list[int | None]]:
+    """One source string plus the start offset and page of every segment."""
+    parts: list[str] = []
+    starts: list[int] = []
+    pages: list[int | None] = []
+    position = 0
+    for page, text in segments:
+        if parts and not parts[-1].endswith("\n"):
+            parts.append("\n")  # a page break ends a line; paragraph joining mends a sentence cut by it
+            position += 1
+        starts.append(position)
+        pages.append(page)
+        parts.append(text)
+        position += len(text)
+    return "".join(parts), starts, pages
+
+
+def _section_of(title: str) -> str | None:
+    for pattern, section in _SECTION_RULES:
+        if pattern.search(title):
+            return section
+    return None
+
+
+def _has_amount(text: str) -> bool:
+    return any(m["unit"] not in (None, PERCENT) for m in _TOKEN.finditer(text))
+
+
+def _is_heading(cleaned: str) -> bool:
+    if len(cleaned) > 40 or ":" in cleaned or "：" in cleaned or _has_amount(cleaned):
+        return False
+    return bool(_PART_HEADING.match(cleaned) or _TOP_HEADING.match(cleaned) or _SUB_HEADING.match(cleaned))
+
+
+def _paragraphs(norm: str) -> Iterator[_Paragraph]:
+    """Prose paragraphs of the readable sections, each with its section."""
+    section = NONE
+    locked = False  # inside 名词解释 / 附件 until the next part heading
+    text = ""
+    offsets: list[int] = []
+    text_section = NONE
+
+    def flush() -> Iterator[_Paragraph]:
+        nonlocal text, offsets
+        if text.strip() and text_section not in (NONE, SKIP):
+            yield _Paragraph(text, offsets, text_section)
+        text, offsets = "", []
+
+    position = 0
+    for raw_line in norm.split("\n"):
+        line_start = position
+        position += len(raw_line) + 1
+        line = raw_line.rstrip("\r")
+        cleaned = _LINE_DECORATION.sub("", line)
+        if not cleaned:
+            continue  # blank lines do not end a paragraph: exports put them inside sentences
+        if _TABLE_ROW.search(line.strip()):
+            yield from flush()
+            continue
+        if _TABLE_TITLE.match(cleaned):
+            yield from flush()
+            section = NONE
+            continue
+        if _is_heading(cleaned):
+            yield from flush()
+            if _PART_HEADING.match(cleaned):
+                locked = bool(_LOCKED_PART.search(cleaned))
+                section = NONE
+            elif locked:
+                continue
+            elif _TOP_HEADING.match(cleaned):
+                section = _section_of(cleaned) or NONE
+            elif section != NONE:  # a sub-heading refines a narrative section, it does not open one
+                section = _section_of(cleaned) or section
+                # A sub-heading can name a 类 ("(二)社会保障和就业支出(类)") that the next chains omit.
+                text, offsets, text_section = line, list(range(line_start, line_start + len(line))), section
+                yield from flush()
+            continue
+        if locked or section in (NONE, SKIP):
+            yield from flush()
+            continue
+        joinable = text and not text.rstrip().endswith(_SENTENCE_END) and not _LIST_START.match(cleaned)
+        if not joinable or text_section != section:
+            yield from flush()
+            text_section = section
+        text += line
+        offsets.extend(range(line_start, line_start + len(line)))
+    yield from flush()
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    for m in _TOKEN.finditer(text):
+        unit = m["unit"]
+        if m["int"] is not None:
+            fraction = (m["f1"] or "") + (m["f2"] or "") + (m["f3"] or "")
+            number = Decimal(f"{m['int']}.{fraction}")
+        else:
+            number = Decimal(m["num"].replace(",", ""))
+        if unit is None and not _BARE_FOLLOW.match(text, m.end()):
+            continue  # a year, a list number, a date: not an amount
+        if unit in MONEY_UNITS and _THRESHOLD_FOLLOW.match(text, m.end()):
+            continue
+        tokens.append(_Token(m.start(), m.end(), number, unit))
+    return tokens
+
+
+def _to_wan(number: Decimal, unit: str) -> Decimal:
+    if unit == "元":
+        return number.scaleb(-4)  # exact: a shift of the decimal point, no division rounding
+    if unit == "亿元":
+        return number * 10000
+    return number
+
+
+def _item_name(subject: str) -> str:
+    """The subject name at the end of a prefix, without list marks or 其中/主要包括."""
+    found = _NAME_TAIL.search(subject.rstrip())
+    name = found.group(0) if found else ""
+    while True:
+        shorter = _NAME_FILLER.sub("", _NAME_LIST_MARK.sub("", name))
+        if shorter == name:
+            return name
+        name = shorter
+
+
+def _chains(text: str) -> list[_Chain]:
+    found: list[_Chain] = []
+    for m in _CODED_CHAIN.finditer(text):
+        parts: tuple[tuple[str | None, str | None], ...] = ((m["cn"], m["cc"]), (m["kn"], m["kc"]))
+        if m["xn"]:
+            parts += ((m["xn"], m["xc"]),)
+        found.append(_Chain(m.start(), m.end(), parts, m.group(0)))
+    for m in _NAMED_CHAIN.finditer(text):
+        if any(c.start <= m.start() < c.end for c in found):
+            continue
+        parts = ((m["c"], None), (m["k"], None))
+        if m["x"]:
+            parts += ((m["x"], None),)
+        found.append(_Chain(m.start(), m.end(), parts, m.group(0)))
+    return found
+
+
+# --- the reader -----------------------------------------------------------------------------------
+class _Reader:
+    def __init__(
+        self,
+        source: str,
+        index: list[int],
+        starts: list[int],
+        pages: list[int | None],
+        context: DocumentContext,
+        catalogue: Catalogue,
+    ) -> None:
+        self.source = source
+        self.index = index
+        self.starts = starts
+        self.pages = pages
+        self.context = context
+        self.catalogue = catalogue
+        self.facts: dict[tuple[str, int, str, str, str, str], Fact] = {}
+        self.notes: list[str] = []
+        self.class_context: str | None = None  # functional 类 for chains that start at 款
+        self.economic_parent: str | None = None  # economic 类 for items listed under it
+        self.section = NONE
+        self.families: dict[str, tuple[Callable[[str], _Subject | None], ...]] = {
+            OVERALL: (
+                self._grand_totals,
+                self._overall_lines,
+                self._fiscal_income,
+                self._income_sources,
+                self._expenditure_kinds,
+                self._fund_and_capital,
+                self._economic_class,
+            ),
+            INCOME_SECTION: (self._fiscal_income, self._income_lines, self._fund_and_capital),
+            EXPENDITURE_SECTION: (self._expenditure_lines, self._fund_and_capital),
+            FISCAL: (self._grand_totals, self._fiscal_income, self._fund_and_capital),
+            GENERAL: (self._general_totals, self._fund_and_capital, self._functional_class),
+            BASIC_SECTION: (self._basic_total, self._personnel_public, self._economic_item),
+            PROJECT_SECTION: (self._project_total, self._economic_item),
+            THREE: (self._three_public,),
+            GOV_FUND_SECTION: (self._fund_and_capital,),
+            STATE_CAPITAL_SECTION: (self._fund_and_capital,),
+            OTHER: (self._operating_cost, self._procurement, self._personnel_public, self._fund_and_capital),
+        }
+
+    # --- figure families (one per kind of figure) -----------------------------------------------
+    def _grand_totals(self, name: str) -> _Subject | None:
+        """收入总计 / 支出总计 / 收、支总计均为: the 总表 in 总体情况, the 财政拨款总表 when 财政拨款 says so."""
+        m = re.search(
+            r"(?P<fiscal>财政拨款)?(?:(?P<both>收、?支|收入、?支出|收支)|(?P<side>收入|支出))(?:决算)?总计$", name
+        )
+        if m is None:
+            return None
+        if self.section == FISCAL or m["fiscal"]:
+            income, expenditure = (
+                _Target(FISCAL_TOTALS, INCOME_GRAND_TOTAL, "金额"),
+                _Target(FISCAL_TOTALS, EXPENDITURE_GRAND_TOTAL, "合计"),
+            )
+        elif self.section == OVERALL:
+            income = _Target(TOTALS, INCOME_GRAND_TOTAL, "金额")
+            expenditure = _Target(TOTALS, EXPENDITURE_GRAND_TOTAL, "金额")
+        else:
+            return None
+        if m["both"]:
+            return _Subject("收支总计", (income, expenditure))
+        return _Subject(m.group(0), (income,) if m["side"] == "收入" else (expenditure,))
+
+    def _overall_lines(self, name: str) -> _Subject | None:
+        return _first_rule(name, _OVERALL_LINES)
+
+    def _fiscal_income(self, name: str) -> _Subject | None:
+        return _first_rule(name, _FISCAL_INCOME)
+
+    def _income_sources(self, name: str) -> _Subject | None:
+        return _first_rule(name, _INCOME_SOURCES)
+
+    def _income_lines(self, name: str) -> _Subject | None:
+        return _first_rule(name, _INCOME_TOTAL) or _first_rule(name, _INCOME_SOURCES)
+
+    def _expenditure_kinds(self, name: str) -> _Subject | None:
+        return _first_rule(name, _EXPENDITURE_KINDS)
+
+    def _expenditure_lines(self, name: str) -> _Subject | None:
+        return _first_rule(name, _EXPENDITURE_TOTAL) or _first_rule(name, _EXPENDITURE_KINDS)
+
+    def _general_totals(self, name: str) -> _Subject | None:
+        return _first_rule(name, _GENERAL_TOTALS)
+
+    def _basic_total(self, name: str) -> _Subject | None:
+        return _first_rule(name, _BASIC_TOTAL)
+
+    def _project_total(self, name: str) -> _Subject | None:
+        return _first_rule(name, _PROJECT_TOTAL)
+
+    def _personnel_public(self, name: str) -> _Subject | None:
+        return _first_rule(name, _PERSONNEL_PUBLIC)
+
+    def _fund_and_capital(self, name: str) -> _Subject | None:
+        return _first_rule(name, _FUND_AND_CAPITAL)
+
+    def _three_public(self, name: str) -> _Subject | None:
+        return _first_rule(name, _THREE_PUBLIC)
+
+    def _operating_cost(self, name: str) -> _Subject | None:
+        return _first_rule(name, _OPERATING_COST)
+
+    def _procurement(self, name: str) -> _Subject | None:
+        return _first_rule(name, _PROCUREMENT)
+
+    def _functional_class(self, name: str) -> _Subject | None:
+        """A 类 amount: ``科学技术支出4.47万元``, ``社会保障和就业支出(类)决算数为 1888.42 万元``."""
+        subject = self._class_code(_item_name(name))
+        if subject is None:
+            return None
+        self.class_context = subject
+        found = self.catalogue.get(subject, FUNCTIONAL, self.context.year)
+        assert found is not None
+        return _Subject(found.name, (_Target(GENERAL_BUDGET, found.name, "小计", found.code),))
+
+    def _economic_class(self, name: str) -> _Subject | None:
+        """朝阳's 基本支出 breakdown in 总体情况: economic 类 only (工资福利支出 …)."""
+        item = _item_name(name)
+        resolution = self.catalogue.resolve_economic(None, item, self.context.year) if item else None
+        if resolution is None or resolution.code is None or len(resolution.code) != 3:
+            return None
+        found = self.catalogue.get(resolution.code, ECONOMIC, self.context.year)
+        assert found is not None
+        return _Subject(found.name, (_Target(BASIC, found.name, "决算数", found.code),))
+
+    def _economic_item(self, name: str) -> _Subject | None:
+        """An economic 类 or 款 in the 基本支出 / 项目支出 sections, within the 类 just read if ambiguous."""
+        item = _item_name(name)
+        if not item:
+            return None
+        year = self.context.year
+        resolution = self.catalogue.resolve_economic(None, item, year)
+        code = resolution.code
+        if code is None and self.economic_parent is not None:
+            candidates = self.catalogue.by_name(item, ECONOMIC, year=year) or self.catalogue.by_name(
+                item, ECONOMIC, year=year, prefix=True
+            )
+            within = [c for c in candidates if self.economic_parent in (c.code, c.parent_code)]
+            code = within[0].code if len(within) == 1 else None
+        if code is None:
+            self.notes.append(f"unresolved narrative economic item {item!r} ({self.section}): {resolution.reason}")
+            return _UNRESOLVED
+        found = self.catalogue.get(code, ECONOMIC, year)
+        assert found is not None
+        if found.level == "类":
+            self.economic_parent = found.code
+        table = PROJECT if self.section == PROJECT_SECTION else BASIC
+        return _Subject(found.name, (_Target(table, found.name, "决算数", found.code),))
+
+    def _counts(self, name: str, unit: str) -> _Subject | None:
+        if self.section != OTHER:
+            return None  # 三公 counts (团组, 批次, 保有量) are not facts
+        return _first_rule(name, _VEHICLES if unit == VEHICLES else _EQUIPMENT)
+
+    # --- functional names ------------------------------------------------------------------------
+    def _class_code(self, name: str) -> str | None:
+        if not name:
+            return None
+        found = self.catalogue.by_name(name, FUNCTIONAL, level="类", year=self.context.year)
+        return found[0].code if len(found) == 1 else None
+
+    def _chain_subject(self, chain: _Chain) -> _Subject:
+        parts: list[tuple[str, str | None]] = []
+        for name, fragment in chain.parts:
+            if name is None:
+                context = self.catalogue.get(self.class_context, FUNCTIONAL) if self.class_context else None
+                if context is None:
+                    self.notes.append(f"unresolved narrative subject {chain.raw!r}: no 类 in context")
+                    return _UNRESOLVED
+                name = context.name
+            parts.append((name, fragment))
+        resolution = self.catalogue.resolve_chain(parts, self.context.year)
+        if resolution.code is None:
+            self.notes.append(f"unresolved narrative subject {chain.raw!r}: {resolution.reason}")
+            return _UNRESOLVED
+        self.class_context = resolution.code[:3]
+        found = self.catalogue.get(resolution.code, FUNCTIONAL, self.context.year)
+        assert found is not None
+        return _Subject(found.name, (_Target(GENERAL_BUDGET, found.name, "小计", found.code),))
+
+    # --- one paragraph ------------------------------------------------------------------------------
+    def read(self, paragraph: _Paragraph) -> None:
+        if paragraph.section != self.section:
+            self.section = paragraph.section
+            self.class_context = None
+            self.economic_parent = None
+        text = paragraph.text
+        events: list[tuple[int, int, _Token | _Chain | _ClassMark]] = [(t.start, 2, t) for t in _tokens(text)]
+        if self.section == GENERAL:
+            events += [(c.end, 1, c) for c in _chains(text)]
+            events += [(m.end(), 0, _ClassMark(m.end(), m["c"])) for m in _CLASS_MARK.finditer(text)]
+        events.sort(key=lambda e: (e[0], e[1]))
+
+        pending: _Pending | None = None
+        previous_end = 0
+        money_unit = "万元"
+        for _, _, item in events:
+            if isinstance(item, _ClassMark):
+                code = self._class_code(item.name)
+                self.class_context = code or self.class_context
+                continue
+            if isinstance(item, _Chain):
+                pending = _Pending(self._chain_subject(item), item.start, item.end)
+                continue
+            token = item
+            prefix_start = max(previous_end, _last_end(_BOUNDARY, text, token.start))
+            previous_end = token.end
+            unit = token.unit or money_unit
+            if token.unit in MONEY_UNITS:
+                money_unit = token.unit
+            if token.unit == PERCENT:
+                continue
+            sentence = text[_last_end(_SENTENCE_BOUNDARY, text, token.start) : token.start]
+            if _COMPARISON.search(sentence):
+                continue
+            prefix = text[prefix_start : token.start]
+            qualifier = _QUALIFIER.search(prefix)
+            assert qualifier is not None  # every part of the pattern is optional
+            kind = _kind(qualifier["kind"])
+            subject_text = prefix[: qualifier.start()].rstrip(" \t_")
+            if _CHANGE.search(subject_text):
+                continue
+            empty = _EMPTY_SUBJECT.match(subject_text) is not None
+            # A subject named earlier carries over to an unlabelled amount ("…(项)。年初预算 X, 支出决算 Y"),
+            # or to the amount right after it ("…(项)26.50 万元"); a bare number needs a label of its own.
+            if pending is not None and (
+                (empty and token.unit is not None) or (not empty and pending.end == prefix_start + len(subject_text))
+            ):
+                subject, start = pending.subject, pending.start
+            else:
+                found = self._classify(subject_text, token)
+                if found is None:
+                    continue
+                noise = _LEADING_NOISE.match(subject_text)
+                subject, start = found, prefix_start + (noise.end() if noise else 0)
+            pending = _Pending(subject, start, token.end)
+            value = token.number if unit in (VEHICLES, EQUIPMENT) else _to_wan(token.number, unit)
+            for target in subject.targets(kind):
+                self._emit(target, value, paragraph, start, token.end)
+
+    def _classify(self, subject_text: str, token: _Token) -> _Subject | None:
+        subject_text = _INNER_SPACE.sub("", subject_text)
+        if token.unit in (VEHICLES, EQUIPMENT):
+            return self._counts(subject_text, token.unit)
+        for family in self.families.get(self.section, ()):
+            subject = family(subject_text)
+            if subject is not None:
+                return subject
+        return None
+
+    def _emit(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int) -> None:
+        source_start = self.index[paragraph.offsets[start]]
+        source_end = self.index[paragraph.offsets[end - 1]] + 1
+        page = self.pages[max(bisect.bisect_right(self.starts, source_start) - 1, 0)]
+        fact = Fact(
+            unit_id=self.context.unit_id,
+            year=self.context.year,
+            table_name=target.table,
+            subject_code=target.code,
+            line_item=target.line_item,
+            column_name=target.column,
+            value=value,
+            source_kind=SOURCE_KIND,
+            extractor=EXTRACTOR,
+            document_sha256=self.context.document_sha256,
+            page=page,
+            raw_text=self.source[source_start:source_end],
+        )
+        kept = self.facts.get(fact.key)
+        if kept is not None:
+            self.notes.append(
+                f"duplicate narrative figure {target.table}/{fact.subject_key}/{target.column}: "
+                f"kept {kept.value}, also stated {value}"
+            )
+            return
+        self.facts[fact.key] = fact
+
+
+def _last_end(pattern: re.Pattern[str], text: str, before: int) -> int:
+    """End of the last match of ``pattern`` wholly before ``before`` (0 when there is none)."""
+    end = 0
+    for m in pattern.finditer(text, 0, before):
+        end = m.end()
+    return end
+
+
+def _kind(qualifier: str | None) -> str:
+    if qualifier is None or qualifier.startswith("决算"):
+        return ACTUAL
+    return INITIAL_BUDGET if qualifier.startswith("年初") else BUDGET
+
+
+def extract_narrative(
+    segments: Sequence[tuple[int | None, str]],
+    context: DocumentContext,
+    catalogue: Catalogue,
+) -> StrategyResult:
+    """Narrative facts of one document; ``segments`` are (page or None, text), a text export is one."""
+    source, starts, pages = _concatenate(segments)
+    norm, index = normalise(source)
+    reader = _Reader(source, index, starts, pages, context, catalogue)
+    for paragraph in _paragraphs(norm):
+        reader.read(paragraph)
+    return StrategyResult(facts=list(reader.facts.values()), notes=reader.notes)

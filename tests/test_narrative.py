@@ -1,0 +1,575 @@
+"""The narrative extractor against the real reports' 情况说明 and small synthetic texts.
+
+Keys are (table_name, subject_code or line_item, column_name); values are exact Decimals in 万元
+(counts for vehicles and equipment).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+import pytest
+
+from juesuan.contract import (
+    BASIC,
+    EXPENDITURE,
+    FISCAL_TOTALS,
+    GENERAL_BUDGET,
+    GOV_FUND,
+    INCOME,
+    PROJECT,
+    RELATED_INFO,
+    STATE_CAPITAL,
+    THREE_PUBLIC,
+    TOTALS,
+    Fact,
+    validate_facts,
+)
+from juesuan.extract.base import DocumentContext, StrategyResult
+from juesuan.extract.narrative import extract_narrative
+from juesuan.transform.catalogue import Catalogue
+
+Key = tuple[str, str, str]
+UNIT_IDS = ("chaoyang-sic", "datong-sic", "dazhu-sic", "jincheng-hrss", "wuhai-sic")
+CATALOGUE = Catalogue.load()
+SYNTHETIC = DocumentContext("test-unit", 2023, "0" * 64)
+
+
+def run_corpus(corpus: type, unit_id: str) -> tuple[StrategyResult, str]:
+    text = corpus.text(unit_id)  # type: ignore[attr-defined]
+    year = corpus.year(unit_id)  # type: ignore[attr-defined]
+    context = DocumentContext(unit_id, year, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return extract_narrative([(None, text)], context, CATALOGUE), text
+
+
+def run_text(*segments: tuple[int | None, str]) -> StrategyResult:
+    return extract_narrative(list(segments), SYNTHETIC, CATALOGUE)
+
+
+def by_key(facts: list[Fact]) -> dict[Key, Fact]:
+    return {(f.table_name, f.subject_key, f.column_name): f for f in facts}
+
+
+def values(facts: list[Fact]) -> dict[Key, Decimal]:
+    return {key: fact.value for key, fact in by_key(facts).items()}
+
+
+def d(text: str) -> Decimal:
+    return Decimal(text)
+
+
+def coded(table: str, column: str, pairs: dict[str, str]) -> dict[Key, Decimal]:
+    return {(table, code, column): d(value) for code, value in pairs.items()}
+
+
+def lines(table: str, column: str, pairs: dict[str, str]) -> dict[Key, Decimal]:
+    return {(table, line, column): d(value) for line, value in pairs.items()}
+
+
+VEHICLE_KINDS = (
+    "副部（省）级及以上领导用车",
+    "主要负责人用车",
+    "机要通信用车",
+    "应急保障用车",
+    "执法执勤用车",
+    "特种专业技术用车",
+    "离退休干部服务用车",
+    "其他用车",
+)
+
+
+# --- the corpus ------------------------------------------------------------------------------------
+@pytest.mark.corpus
+@pytest.mark.parametrize("unit_id", UNIT_IDS)
+def test_every_report_passes_the_contract(corpus: type, unit_id: str) -> None:
+    result, text = run_corpus(corpus, unit_id)
+    validate_facts(result.facts)
+    assert result.facts
+    for fact in result.facts:
+        assert fact.unit_id == unit_id
+        assert fact.year == corpus.year(unit_id)  # type: ignore[attr-defined]
+        assert fact.source_kind == "narrative"
+        assert fact.extractor == "narrative-regex"
+        assert fact.page is None  # a text export has no pages
+        assert fact.raw_text in text  # the exact source fragment
+        assert isinstance(fact.value, Decimal)
+
+
+@pytest.mark.corpus
+def test_dazhu_every_narrative_figure(corpus: type) -> None:
+    result, _ = run_corpus(corpus, "dazhu-sic")
+    expected: dict[Key, Decimal] = {
+        **lines(TOTALS, "金额", {"收入总计": "674.37", "支出总计": "674.37", "一般公共预算财政拨款收入": "648.54"}),
+        (INCOME, "合计", "本年收入合计"): d("648.54"),
+        **lines(EXPENDITURE, "本年支出合计", {"合计": "674.37"}),
+        (EXPENDITURE, "合计", "基本支出"): d("578.15"),
+        (EXPENDITURE, "合计", "项目支出"): d("96.22"),
+        (FISCAL_TOTALS, "收入总计", "金额"): d("674.37"),
+        (FISCAL_TOTALS, "支出总计", "合计"): d("674.37"),
+        (GENERAL_BUDGET, "合计", "小计"): d("674.37"),
+        **coded(
+            GENERAL_BUDGET,
+            "小计",
+            {
+                "206": "4.47",
+                "208": "607.08",
+                "210": "36.32",
+                "221": "26.51",
+                "2069999": "4.47",
+                "2080109": "577.12",
+                "2080199": "3.27",
+                "2080501": "1.99",
+                "2080505": "8.07",
+                "2080506": "16.17",
+                "2089999": "0.47",
+                "2101101": "27.19",
+                "2101103": "9.12",
+                "2210201": "26.51",
+            },
+        ),
+        (GENERAL_BUDGET, "合计", "基本支出"): d("578.15"),
+        **lines(BASIC, "决算数", {"人员经费合计": "507.2", "公用经费合计": "70.95"}),
+        **lines(
+            THREE_PUBLIC,
+            "决算数",
+            {
+                "合计": "0.18",
+                "因公出国（境）费": "0",
+                "公务用车购置及运行维护费": "0",
+                "公务用车购置费": "0",
+                "公务用车运行维护费": "0",
+                "公务接待费": "0.18",
+                "国内公务接待费": "0.18",
+            },
+        ),
+        (GOV_FUND, "合计", "小计"): d("0"),
+        (STATE_CAPITAL, "合计", "合计"): d("0"),
+        **lines(RELATED_INFO, "统计数", {"机关运行经费": "70.95", "政府采购合计": "0"}),
+        (RELATED_INFO, "车辆数合计", "数量（辆）"): d("0"),
+    }
+    assert values(result.facts) == expected
+    # 名词解释 carries codes but no amounts, and the chart data after 第四部分 is not prose.
+    assert not [f for f in result.facts if "指反映" in f.raw_text or "0000000" in f.raw_text]
+
+
+@pytest.mark.corpus
+def test_wuhai_every_narrative_figure(corpus: type) -> None:
+    result, _ = run_corpus(corpus, "wuhai-sic")
+    expected: dict[Key, Decimal] = {
+        # 一、总体
+        **lines(
+            TOTALS,
+            "金额",
+            {
+                "收入总计": "1958.13",
+                "支出总计": "1958.13",
+                "本年收入合计": "1956.06",
+                "使用非财政拨款结余": "2.07",
+                "年初结转和结余": "0",
+                "本年支出合计": "1958.13",
+                "结余分配": "0",
+                "年末结转和结余": "0",
+                "一般公共预算财政拨款收入": "1956.06",
+                "政府性基金预算财政拨款收入": "0",
+                "国有资本经营预算财政拨款收入": "0",
+            },
+        ),
+        # 二、收入决算 ("1956.0 6万元")
+        (INCOME, "合计", "本年收入合计"): d("1956.06"),
+        **{
+            (INCOME, "合计", name): d("0")
+            for name in ("上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入")
+        },
+        # 三、支出决算 ("1958.1 3 万元")
+        (EXPENDITURE, "合计", "本年支出合计"): d("1958.13"),
+        (EXPENDITURE, "合计", "基本支出"): d("500.32"),
+        (EXPENDITURE, "合计", "项目支出"): d("1457.80"),
+        **{(EXPENDITURE, "合计", name): d("0") for name in ("上缴上级支出", "经营支出", "对附属单位补助支出")},
+        # 四、财政拨款总体
+        (FISCAL_TOTALS, "收入总计", "金额"): d("1956.06"),
+        (FISCAL_TOTALS, "支出总计", "合计"): d("1956.06"),
+        # 五、一般公共预算: 类 from "(类)决算数为", 项 from 支出决算 (never 年初预算);
+        # a chain that starts at 款 takes its 类 from the heading above it.
+        (GENERAL_BUDGET, "合计", "小计"): d("1956.06"),
+        **coded(
+            GENERAL_BUDGET,
+            "小计",
+            {
+                "201": "5.63",
+                "2012999": "5.63",
+                "208": "1888.42",
+                "2080109": "447.25",
+                "2080501": "13.71",
+                "2080505": "40.52",
+                "2080506": "9.16",
+                "2089999": "1377.76",
+                "210": "22.37",
+                "2101101": "22.37",
+                "221": "39.64",
+                "2210201": "39.64",
+            },
+        ),
+        # 六、基本支出
+        (GENERAL_BUDGET, "合计", "基本支出"): d("498.25"),
+        **lines(BASIC, "决算数", {"人员经费合计": "459.04", "公用经费合计": "39.21"}),
+        **coded(
+            BASIC,
+            "决算数",
+            {
+                "30101": "53.74",
+                "30102": "154.13",
+                "30103": "36.83",
+                "30106": "0.25",
+                "30107": "11.16",  # 绩效工 / 资: a word cut by a paragraph break
+                "30108": "60.78",
+                "30109": "19.29",  # "职业年金 缴费"
+                "30110": "28.51",
+                "30112": "1.33",
+                "30113": "79.28",
+                "30302": "13.71",
+                "30399": "0.02",  # "其他对个人和家庭的补": a name cut short
+                "30201": "4.62",
+                "30202": "1.20",
+                "30211": "0.13",
+                "30213": "0.13",
+                "30216": "2.50",
+                "30228": "5.63",
+                "30229": "8.09",
+                "30239": "16.44",
+                "30299": "0.47",
+            },
+        ),
+        # 七、项目支出 by economic class, 款 resolved within the 类 just read (办公设备购置 under 310)
+        (GENERAL_BUDGET, "合计", "项目支出"): d("1457.80"),
+        **coded(
+            PROJECT,
+            "决算数",
+            {
+                "301": "44.18",
+                "30199": "44.18",
+                "302": "34.87",
+                "30201": "10.80",
+                "30202": "6.00",
+                "30203": "2.00",
+                "30207": "0.99",
+                "30211": "3.61",
+                "30213": "0.70",
+                "30218": "0.01",
+                "30227": "10.00",
+                "30239": "0.12",
+                "30299": "0.64",
+                "303": "1377.76",
+                "30399": "1377.76",
+                "310": "1.00",
+                "31002": "1.00",
+            },
+        ),
+        # 八、三公
+        **lines(
+            THREE_PUBLIC,
+            "预算数",
+            {"合计": "0", "因公出国（境）费": "0", "公务用车购置及运行维护费": "0", "公务接待费": "0"},
+        ),
+        **lines(
+            THREE_PUBLIC,
+            "决算数",
+            {
+                "合计": "0",
+                "因公出国（境）费": "0",
+                "公务用车购置及运行维护费": "0",
+                "公务用车购置费": "0",
+                "公务用车运行维护费": "0",
+                "公务接待费": "0",
+                "国内公务接待费": "0",
+                "国（境）外公务接待费": "0",
+            },
+        ),
+        # 九、十
+        (GOV_FUND, "合计", "小计"): d("0.00"),
+        (STATE_CAPITAL, "合计", "合计"): d("0.00"),
+        # 十一、十二
+        **lines(
+            RELATED_INFO,
+            "统计数",
+            {
+                "机关运行经费": "39.21",
+                "政府采购合计": "8.89",
+                "政府采购货物": "1.70",
+                "政府采购工程": "0",
+                "政府采购服务": "7.20",
+                "授予中小企业合同金额": "0",
+                "授予小微企业合同金额": "0",
+            },
+        ),
+        # 十三、国有资产
+        **lines(RELATED_INFO, "数量（辆）", {"车辆数合计": "0", **dict.fromkeys(VEHICLE_KINDS, "0")}),
+        (RELATED_INFO, "单价100万元（含）以上设备", "数量（台套）"): d("0"),
+    }
+    assert values(result.facts) == expected
+
+    facts = by_key(result.facts)
+    assert "1958.1 3 万元" in facts[(EXPENDITURE, "合计", "本年支出合计")].raw_text
+    assert "<u>459.04</u>万元" in facts[(BASIC, "人员经费合计", "决算数")].raw_text
+    assert facts[(BASIC, "30399", "决算数")].line_item == "其他对个人和家庭的补助"
+    # 十一 restates 公用经费 with another figure: the first one is kept, the second reported.
+    public = "duplicate narrative figure 一般公共预算财政拨款基本支出决算表/公用经费合计/决算数"
+    assert f"{public}: kept 39.21, also stated 41.28" in result.notes
+    # 十四 (绩效) states 1457.8 万元 of self-evaluated projects: not a fact.
+    assert not [f for f in result.facts if "自评" in f.raw_text or "1457.8 万元" in f.raw_text]
+
+
+@pytest.mark.corpus
+def test_jincheng_yuan_figures(corpus: type) -> None:
+    result, _ = run_corpus(corpus, "jincheng-hrss")
+    facts = by_key(result.facts)
+    # 208 is first stated in 万元 in the 结构 list; the 元 restatement is a duplicate.
+    assert facts[(GENERAL_BUDGET, "208", "小计")].value == d("389.81")
+    assert (
+        "duplicate narrative figure 一般公共预算财政拨款支出决算表/208/小计: kept 389.81, also stated 389.806504"
+        in (result.notes)
+    )
+    # "卫生健康支出165141.73，完成…": a bare number in a paragraph that speaks 元.
+    assert "duplicate narrative figure 一般公共预算财政拨款支出决算表/210/小计: kept 16.51, also stated 16.514173" in (
+        result.notes
+    )
+    basic = values([f for f in result.facts if f.table_name == BASIC])
+    assert basic[(BASIC, "30101", "决算数")] == d("79.0728")
+    assert basic[(BASIC, "30108", "决算数")] == d("27.732704")
+    assert basic[(BASIC, "30111", "决算数")] == d("5.215002")
+    assert basic[(BASIC, "人员经费合计", "决算数")] == d("262.67")
+    assert basic[(BASIC, "公用经费合计", "决算数")] == d("26.01")
+    assert facts[(BASIC, "30101", "决算数")].raw_text.endswith("基本工资790728元")
+    # "本部门无机关运行经费" states no figure.
+    assert (RELATED_INFO, "机关运行经费", "统计数") not in facts
+    assert facts[(THREE_PUBLIC, "合计", "预算数")].value == d("0")
+
+
+@pytest.mark.corpus
+def test_datong_figures(corpus: type) -> None:
+    result, _ = run_corpus(corpus, "datong-sic")
+    got = values(result.facts)
+    assert got[(TOTALS, "收入总计", "金额")] == d("5570.34")  # ASCII thousands separator
+    assert got[(FISCAL_TOTALS, "收入总计", "金额")] == d("5569.36")
+    assert got[(GENERAL_BUDGET, "合计", "基本支出")] == d("2386.46")
+    assert got[(GENERAL_BUDGET, "208", "小计")] == d("5347.00")
+    assert got[(BASIC, "人员经费合计", "决算数")] == d("2268.97")
+    assert got[(BASIC, "公用经费合计", "决算数")] == d("117.49")
+    assert got[(BASIC, "30101", "决算数")] == d("516.01")
+    assert got[(BASIC, "30110", "决算数")] == d("59.44")  # 职工基本医疗保险 (alias)
+    assert got[(BASIC, "30213", "决算数")] == d("0.44")  # 维修维护费 (alias)
+    assert got[(BASIC, "30231", "决算数")] == d("3.18")  # in 公用经费 the car is an economic item, not 三公
+    assert got[(THREE_PUBLIC, "合计", "预算数")] == d("3.18")
+    assert got[(THREE_PUBLIC, "合计", "决算数")] == d("3.18")
+    assert got[(THREE_PUBLIC, "公务用车运行维护费", "决算数")] == d("3.18")
+    assert got[(RELATED_INFO, "政府采购合计", "统计数")] == d("33.50")
+    assert got[(RELATED_INFO, "车辆数合计", "数量（辆）")] == d("3")
+    assert got[(RELATED_INFO, "其他用车", "数量（辆）")] == d("3")
+    assert got[(RELATED_INFO, "单价100万元（含）以上设备", "数量（台套）")] == d("0")
+    # "与上年相比，2022年财政拨款年初预算1979.7万元，支出决算3060.66万元" is last year's.
+    assert d("3060.66") not in got.values()
+    assert d("2296.46") not in got.values()  # 年初预算
+    # 外事接待 is a part of 国内接待, not a line of its own.
+    assert not [f for f in result.facts if "外事" in f.raw_text]
+
+
+@pytest.mark.corpus
+def test_chaoyang_figures(corpus: type) -> None:
+    result, _ = run_corpus(corpus, "chaoyang-sic")
+    got = values(result.facts)
+    assert got[(GENERAL_BUDGET, "208", "小计")] == d("1968.11")
+    assert got[(GENERAL_BUDGET, "2080150", "小计")] == d("788.07")  # 事业运行
+    assert got[(GENERAL_BUDGET, "2080801", "小计")] == d("17.22")
+    assert got[(GENERAL_BUDGET, "2080502", "小计")] == d("26.16")
+    assert got[(GENERAL_BUDGET, "合计", "基本支出")] == d("1018.34")
+    assert got[(BASIC, "人员经费合计", "决算数")] == d("748.69")
+    assert got[(BASIC, "公用经费合计", "决算数")] == d("269.65")  # 日常公用经费
+    # 总体情况's numbered lists: income sources to 收入决算表, 基本支出 and its economic classes.
+    assert got[(INCOME, "合计", "财政拨款收入")] == d("2079.31")
+    assert got[(TOTALS, "年初结转和结余", "金额")] == d("0.00")  # 上年结转和结余
+    assert got[(EXPENDITURE, "合计", "基本支出")] == d("1018.34")
+    assert got[(BASIC, "301", "决算数")] == d("724.73")
+    assert got[(BASIC, "302", "决算数")] == d("269.65")
+    assert got[(BASIC, "303", "决算数")] == d("23.96")
+    assert got[(FISCAL_TOTALS, "本年支出合计", "合计")] == d("2079.31")
+    assert got[(THREE_PUBLIC, "公务用车购置及运行维护费", "决算数")] == d("0.00")  # 购置及运行费
+    assert got[(THREE_PUBLIC, "国内公务接待费", "决算数")] == d("0.00")
+    assert got[(RELATED_INFO, "副部（省）级及以上领导用车", "数量（辆）")] == d("0")  # 副省级以上领导干部用车
+    assert got[(RELATED_INFO, "机要通信用车", "数量（辆）")] == d("4")
+    assert got[(RELATED_INFO, "离退休干部服务用车", "数量（辆）")] == d("0")
+    # Project self-evaluation figures (绩效) are not facts.
+    assert d("871") not in got.values()
+
+
+# --- synthetic texts ----------------------------------------------------------------------------------
+OVERALL = "一、收入支出决算总体情况说明\n"
+INCOME_HEAD = "二、收入决算情况说明\n"
+EXPENDITURE_HEAD = "三、支出决算情况说明\n"
+GENERAL_HEAD = "五、一般公共预算财政拨款支出决算情况说明\n"
+BASIC_HEAD = "六、一般公共预算财政拨款基本支出决算情况说明\n"
+OTHER_HEAD = "十、其他重要事项情况说明\n"
+
+
+def test_spaced_numbers_are_mended() -> None:
+    result = run_text((None, OVERALL + "收入决算总计 1958.1 3 万元。本年收入决算合计 1956.0 6万元。"))
+    got = values(result.facts)
+    assert got[(TOTALS, "收入总计", "金额")] == d("1958.13")
+    assert got[(TOTALS, "本年收入合计", "金额")] == d("1956.06")
+    assert by_key(result.facts)[(TOTALS, "收入总计", "金额")].raw_text == "收入决算总计 1958.1 3 万元"
+
+
+def test_spaced_number_with_empty_fraction_is_mended() -> None:
+    assert values(run_text((None, EXPENDITURE_HEAD + "本年经营支出 0. 33 万元。")).facts) == {
+        (EXPENDITURE, "合计", "经营支出"): d("0.33")
+    }
+
+
+def test_no_mend_without_decimal_point_or_with_long_fraction() -> None:
+    vehicles = run_text((None, OTHER_HEAD + "截至 2024 年 12 月 31 日，共有车辆 3 辆。"))
+    assert values(vehicles.facts) == {(RELATED_INFO, "车辆数合计", "数量（辆）"): d("3")}
+    # "12.34 5" would make a three-digit fraction: no mend and no figure for a label it cannot prove.
+    assert run_text((None, EXPENDITURE_HEAD + "本年经营支出 12.34 5 万元。")).facts == []
+
+
+def test_full_width_digits_and_brackets() -> None:
+    result = run_text((None, INCOME_HEAD + "本年收入合计１２３．４５万元，其中：财政拨款收入１２３．４５万元。"))
+    facts = by_key(result.facts)
+    assert facts[(INCOME, "合计", "本年收入合计")].value == d("123.45")
+    assert facts[(INCOME, "合计", "财政拨款收入")].value == d("123.45")
+    assert facts[(INCOME, "合计", "本年收入合计")].raw_text == "本年收入合计１２３．４５万元"
+
+
+def test_markup_is_kept_in_raw_text() -> None:
+    text = BASIC_HEAD + "**（一）人员经费<u>459.04</u>万元。**主要包括：基本工资 <u>53.74</u> 万元。"
+    facts = by_key(run_text((None, text)).facts)
+    assert facts[(BASIC, "人员经费合计", "决算数")].value == d("459.04")
+    assert facts[(BASIC, "人员经费合计", "决算数")].raw_text == "（一）人员经费<u>459.04</u>万元"
+    assert facts[(BASIC, "30101", "决算数")].value == d("53.74")
+    assert facts[(BASIC, "30101", "决算数")].line_item == "基本工资"
+
+
+def test_fill_in_underscores() -> None:
+    text = "八、财政拨款“三公”经费支出决算情况说明\n因公出国(境)费支出_0万元,占_0%;公务接待费支出<u>0</u>万元。"
+    assert values(run_text((None, text)).facts) == {
+        (THREE_PUBLIC, "因公出国（境）费", "决算数"): d("0"),
+        (THREE_PUBLIC, "公务接待费", "决算数"): d("0"),
+    }
+
+
+def test_yi_yuan_and_yuan_are_converted_exactly() -> None:
+    got = values(run_text((None, OVERALL + "本年收入决算合计 1.2345 亿元。本年支出决算合计 12345678.91元。")).facts)
+    assert got[(TOTALS, "本年收入合计", "金额")] == d("12345")
+    assert got[(TOTALS, "本年支出合计", "金额")] == d("1234.567891")
+
+
+def test_bare_number_takes_the_unit_of_the_amount_before_it() -> None:
+    text = (
+        GENERAL_HEAD
+        + "其中：社会保障和就业支出3898065.04元，完成年初预算的87.5%；卫生健康支出165141.73，完成年初预算的100%"
+    )
+    got = values(run_text((None, text)).facts)
+    assert got == {
+        (GENERAL_BUDGET, "208", "小计"): d("389.806504"),
+        (GENERAL_BUDGET, "210", "小计"): d("16.514173"),
+    }
+
+
+def test_bare_number_alone_is_in_wan_yuan() -> None:
+    got = values(run_text((None, GENERAL_HEAD + "2023年度一般公共预算支出决算数为674.37，完成预算100%。")).facts)
+    assert got == {(GENERAL_BUDGET, "合计", "小计"): d("674.37")}
+
+
+def test_chains_by_name_and_by_code() -> None:
+    text = (
+        GENERAL_HEAD
+        + "1.社会保障和就业（类）人力资源和社会保障管理事务（款）社会保险经办机构（项）: 支出决算为577.12万元。\n"
+        + "2.卫生健康（210）行政事业单位医疗（11）公务员医疗补助（03）9.12万元。\n"
+    )
+    assert values(run_text((None, text)).facts) == {
+        (GENERAL_BUDGET, "2080109", "小计"): d("577.12"),
+        (GENERAL_BUDGET, "2101103", "小计"): d("9.12"),
+    }
+
+
+def test_chain_under_a_class_heading_takes_the_final_figure() -> None:
+    text = (
+        GENERAL_HEAD
+        + "(二)社会保障和就业支出(类)\n"
+        + "1.人力资源和社会保障管理事务(款)社会保险经办机构(项)。"
+        + "年初预算456.68万元,支出决算447.25万元,完成年初预算的97.94%。\n"
+    )
+    assert values(run_text((None, text)).facts) == {(GENERAL_BUDGET, "2080109", "小计"): d("447.25")}
+
+
+def test_unresolvable_chain_gives_a_note_and_no_fact() -> None:
+    text = (
+        GENERAL_HEAD + "1.社会保障和就业（类）虚构管理事务（款）虚构机构（项）: 支出决算为12.00万元，完成预算100%。\n"
+    )
+    result = run_text((None, text))
+    assert result.facts == []
+    assert len(result.notes) == 1
+    assert result.notes[0].startswith("unresolved narrative subject '社会保障和就业(类)虚构管理事务(款)虚构机构(项)'")
+
+
+def test_changes_against_last_year_are_not_facts() -> None:
+    text = (
+        OVERALL
+        + "2023年度收入总计5,570.34万元。与上年相比，收入总计增加2,509.44万元，增长81.98%，支出总计增加2,509.44万元。"
+        + "主要原因是减少项目支出11300万元。"
+    )
+    result = run_text((None, text))
+    assert values(result.facts) == {(TOTALS, "收入总计", "金额"): d("5570.34")}
+    assert result.notes == []
+
+
+def test_only_comparison_produces_nothing() -> None:
+    assert run_text((None, OVERALL + "与上年相比，收入总计增加2,509.44万元，增长81.98%。")).facts == []
+
+
+def test_initial_budget_is_excluded_but_three_public_budget_is_kept() -> None:
+    general = run_text((None, GENERAL_HEAD + "一般公共预算财政拨款支出年初预算2,296.46万元，支出决算5,569.36万元。"))
+    assert values(general.facts) == {(GENERAL_BUDGET, "合计", "小计"): d("5569.36")}
+    three = run_text(
+        (None, "九、财政拨款“三公”经费支出决算情况说明\n“三公”经费财政拨款支出全年预算3.18万元，支出决算3.10万元。")
+    )
+    assert values(three.facts) == {
+        (THREE_PUBLIC, "合计", "预算数"): d("3.18"),
+        (THREE_PUBLIC, "合计", "决算数"): d("3.10"),
+    }
+
+
+def test_threshold_is_not_an_amount() -> None:
+    text = OTHER_HEAD + "共有车辆0辆；单价100万元（含）以上设备（不含车辆）2台（套）。"
+    assert values(run_text((None, text)).facts) == {
+        (RELATED_INFO, "车辆数合计", "数量（辆）"): d("0"),
+        (RELATED_INFO, "单价100万元（含）以上设备", "数量（台套）"): d("2"),
+    }
+
+
+def test_duplicates_keep_the_first_figure() -> None:
+    result = run_text((None, OVERALL + "收入总计100.00万元。\n收入决算总计 100.01 万元。"))
+    assert values(result.facts) == {(TOTALS, "收入总计", "金额"): d("100.00")}
+    assert result.notes == [
+        "duplicate narrative figure 收入支出决算总表/收入总计/金额: kept 100.00, also stated 100.01"
+    ]
+
+
+def test_sentence_across_pages_maps_to_the_page_of_its_start() -> None:
+    result = run_text(
+        (3, OVERALL + "2023年度收入总计"),
+        (4, "5,570.34万元，支出总计5,570.34万元。\n"),
+    )
+    validate_facts(result.facts)
+    facts = by_key(result.facts)
+    income = facts[(TOTALS, "收入总计", "金额")]
+    assert (income.value, income.page, income.raw_text) == (d("5570.34"), 3, "2023年度收入总计\n5,570.34万元")
+    expenditure = facts[(TOTALS, "支出总计", "金额")]
+    assert (expenditure.value, expenditure.page) == (d("5570.34"), 4)
+
+
+def test_nothing_outside_the_narrative_sections() -> None:
+    text = (
+        "第一部分 单位概况\n三、2024年度单位主要工作完成情况\n全年累计发放养老保险待遇 46.54 亿元。\n"
+        "第三部分 名词解释\n一、收入支出决算总体情况说明\n收入总计 12.00 万元。\n"
+    )
+    assert run_text((None, text)).facts == []
