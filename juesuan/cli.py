@@ -216,3 +216,12 @@ def _print_frame(frame: pd.DataFrame, fmt: str, title: str | None) -> None:
     else:
         sys.stdout.write(format_frame(frame, fmt))
         sys.stdout.flush()
+
+
+def _register_plugins() -> None:
+    from juesuan.commands import register_all
+
+    register_all(app)
+
+
+_register_plugins()
