@@ -94,7 +94,10 @@ def extract(
     settings = _settings(registry=registry)
     loaded = load_registry(settings.registry) if settings.registry.exists() else None
     if loaded is None and unit_id is None:
-        raise UsageError("--unit-id", None)
+        raise JuesuanError(
+            f"no registry at {settings.registry} to recognise the unit by name: pass --unit-id "
+            "(or --registry FILE / JUESUAN_REGISTRY)"
+        )
     extraction = extract_document(file, unit_id=unit_id, year=year, registry=loaded)
     write_table_atomic(contract.facts_to_table(extraction.facts), output)
 
