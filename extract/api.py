@@ -1,8 +1,11 @@
 """The single public entry of extraction: :func:`extract_document`.
 
-It checks its arguments, reads the bytes, picks the strategies for the format (tables and
-narrative), and returns contract facts with a parsing report per table. Every failure is a named
-:class:`~juesuan.errors.DocumentError` that names the file.
+It checks its arguments, reads the bytes, picks the reader for the format — text exports
+(:mod:`.text_export`), PDF (:mod:`.pdf`: triage, camelot lattice/stream, OCR for scanned pages) or
+DOCX (:mod:`.docx_reader`) — checks that the document is the report it claims to be (unit and year,
+against the registry) *before* any table parser runs, then maps every grid through the one canonical
+mapping and reads the narrative. It returns contract facts with a parsing report per table. Every
+failure is a named :class:`~juesuan.errors.DocumentError` that names the file.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from juesuan.contract import Fact, validate_facts
 from juesuan.errors import DocumentError, NoTablesOrFiguresError, UnsupportedFormatError, UsageError
@@ -22,7 +26,10 @@ from juesuan.extract.document import (
     load_document,
     stated_year,
 )
+from juesuan.extract.docx_reader import DocxReading, read_docx
 from juesuan.extract.narrative import extract_narrative
+from juesuan.extract.pdf import PdfReading, read_pdf
+from juesuan.extract.tables import map_groups
 from juesuan.extract.text_export import extract_text_tables
 from juesuan.registry import Registry, Unit
 from juesuan.transform.catalogue import Catalogue
@@ -54,6 +61,7 @@ def extract_document(
     registry: Registry | None = None,
     expected_format: str | None = None,
     catalogue: Catalogue | None = None,
+    use_ocr: bool | None = None,
 ) -> Extraction:
     """Extract one document into contract facts.
 
@@ -73,6 +81,7 @@ def extract_document(
         registry=registry,
         expected_format=expected_format,
         catalogue=catalogue,
+        use_ocr=use_ocr,
     )
 
 
@@ -84,19 +93,114 @@ def extract_raw_document(
     registry: Registry | None = None,
     expected_format: str | None = None,
     catalogue: Catalogue | None = None,
+    use_ocr: bool | None = None,
 ) -> Extraction:
+    """Extract an already loaded document (see :func:`extract_document`).
+
+    ``use_ocr`` decides whether scanned PDF pages are OCR'd: ``None`` uses OCR when an engine is
+    installed (and ``JUESUAN_OCR`` is not ``off``).
+    """
     catalogue = catalogue or Catalogue.load()
     if expected_format is not None and not _format_agrees(expected_format, document.format):
         raise UnsupportedFormatError(
             document.source, f"the registry says {expected_format}, but the bytes are {document.format}"
         )
-    if document.format not in ("txt", "md"):
-        raise UnsupportedFormatError(
-            document.source,
-            f"{document.format} reports are not read yet: this version reads text/markdown exports "
-            "(PDF and DOCX strategies are tracked in the issue 'PDF and DOCX reports through camelot')",
-        )
-    text = document.text
+    reading = _read(document, use_ocr)
+    try:
+        return _extract(document, reading, unit_id, year, registry, catalogue)
+    finally:
+        reading.close()
+
+
+class _Reading(Protocol):
+    """What every format reader offers: text to identify and narrate, grids to map."""
+
+    @property
+    def pages(self) -> int | None: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def notes(self) -> list[str]: ...
+
+    def segments(self) -> list[tuple[int | None, str]]: ...
+
+    def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class _TextReading:
+    data_text: str
+    notes: list[str] = field(default_factory=list)
+    pages: int | None = None
+
+    @property
+    def text(self) -> str:
+        return self.data_text
+
+    def segments(self) -> list[tuple[int | None, str]]:
+        return [(None, self.data_text)]
+
+    def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
+        return extract_text_tables(self.data_text, context, catalogue)
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass
+class _PagedReading:
+    """A PDF or DOCX reading: its grids go through the shared stitching and mapping."""
+
+    reading: PdfReading | DocxReading
+
+    @property
+    def pages(self) -> int | None:
+        return self.reading.pages if isinstance(self.reading, PdfReading) else None
+
+    @property
+    def text(self) -> str:
+        return self.reading.text
+
+    @property
+    def notes(self) -> list[str]:
+        return self.reading.notes if isinstance(self.reading, PdfReading) else []
+
+    def segments(self) -> list[tuple[int | None, str]]:
+        return self.reading.segments()
+
+    def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
+        return map_groups(self.reading.table_groups(), context, catalogue)
+
+    def close(self) -> None:
+        if isinstance(self.reading, PdfReading):
+            self.reading.close()
+
+
+def _read(document: RawDocument, use_ocr: bool | None) -> _Reading:
+    if document.format in ("txt", "md"):
+        return _TextReading(document.text)
+    if document.format == "pdf":
+        return _PagedReading(read_pdf(document.source, document.data, use_ocr=use_ocr))
+    if document.format == "docx":
+        return _PagedReading(read_docx(document.source, document.data))
+    raise UnsupportedFormatError(
+        document.source, f"no reader for format {document.format!r} (allowed: {', '.join(FORMATS)})"
+    )
+
+
+def _extract(
+    document: RawDocument,
+    reading: _Reading,
+    unit_id: str | None,
+    year: int | None,
+    registry: Registry | None,
+    catalogue: Catalogue,
+) -> Extraction:
+    text = reading.text
     unit = _resolve_unit(document.source, text, unit_id, registry)
     resolved_unit_id = unit.id if unit is not None else unit_id
     if resolved_unit_id is None:
@@ -108,9 +212,9 @@ def extract_raw_document(
     else:
         check_report_identity(document.source, text, unit, year)
     context = DocumentContext(unit_id=resolved_unit_id, year=year, document_sha256=document.sha256)
-    result = StrategyResult()
-    result.extend(extract_text_tables(text, context, catalogue))
-    result.extend(extract_narrative([(None, text)], context, catalogue))
+    result = StrategyResult(notes=list(reading.notes))
+    result.extend(reading.tables(context, catalogue))
+    result.extend(extract_narrative(reading.segments(), context, catalogue))
     if not result.facts:
         recognised = [t.title for t in result.tables if t.table_name]
         detail = f" (tables found but empty: {', '.join(map(str, recognised))})" if recognised else ""
@@ -121,7 +225,7 @@ def extract_raw_document(
         source=document.source,
         sha256=document.sha256,
         format=document.format,
-        pages=None,
+        pages=reading.pages,
         unit_id=resolved_unit_id,
         year=year,
         facts=result.facts,

@@ -28,6 +28,19 @@ Approach
    name alone is ambiguous (办公设备购置 is 30902 or 31002). Unresolvable subjects give a note and no
    fact: a code is never guessed.
 
+7. **Last year's figures.** A change against the previous year (``与上年相比，收入总计增加2,509.44万元``,
+   ``比上年度减少0.01万元``, ``与2022年度相比…各减少11277.06万元``, ``与上年持平`` / ``与上年相同``) gives
+   the previous year's figure of the same key: previous = current − increase, or + decrease, or the
+   current figure when unchanged. The subject is the one named between the comparison and the change
+   (``收入总计增加``), else the one named just before the comparison in the same clause
+   (``公务接待费支出决算比2022年度减少``), else the last figure stated in the paragraph
+   (``“三公”经费…支出决算3.18万元，…，比上年度减少0.01万元``). The current figure is the one the
+   paragraph states for that key, else the report's own fact. A comparison with the budget
+   (``与年初预算相比``), a year other than the previous one, a change explained inside a 原因 clause,
+   ``基本持平`` and an unresolvable subject give nothing. :func:`extract_previous_year` returns these
+   as narrative facts of ``year − 1`` (``raw_text`` is the sentence, from the current figure to the
+   change); :func:`extract_narrative` never mixes them with the report's own year.
+
 Values are exact ``Decimal`` 万元 (元 ÷ 10000, 亿元 × 10000); vehicle and equipment counts stay counts.
 A key stated twice keeps its first figure; the second is reported in the notes.
 """
@@ -64,7 +77,7 @@ from juesuan.extract.base import DocumentContext, StrategyResult
 from juesuan.extract.text import normalise
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
-__all__ = ["EXTRACTOR", "extract_narrative"]
+__all__ = ["EXTRACTOR", "extract_narrative", "extract_previous_year"]
 
 EXTRACTOR = "narrative-regex"
 SOURCE_KIND = "narrative"
@@ -139,6 +152,22 @@ _BOUNDARY = re.compile(r"[，；;。:：\n]|,(?!\d{3}(?!\d))")
 _SENTENCE_BOUNDARY = re.compile(r"[。；;\n]")
 _COMPARISON = re.compile(r"与(?:上一?年|20\d\d年|年初预算相比)|[比较](?:上一?年|20\d\d年)|同比|上年决算相比")
 _CHANGE = re.compile(r"增加|减少|增长|下降|降低|增减|压减|原因|相比|持平")
+
+# --- previous-year figures -------------------------------------------------------------------------
+# Exports put stray spaces inside these phrases ("比上 年决算相比"), hence the [ \t]* between characters.
+_LAST_YEAR_TEXT = (
+    r"(?:与|比|较)[ \t]*(?:上[ \t]*一?[ \t]*年|(?P<year>20\d\d)[ \t]*年)(?:[ \t]*度)?"
+    r"(?:[ \t]*(?:决[ \t]*算|同[ \t]*期))?(?:[ \t]*(?:相[ \t]*比|比[ \t]*较))?|同[ \t]*比"
+)
+_LAST_YEAR = re.compile(_LAST_YEAR_TEXT)
+_BUDGET_REFERENCE = re.compile(r"(?:与|比|较)[ \t]*(?:全[ \t]*年|年[ \t]*初)?[ \t]*预[ \t]*算")
+_PERIOD = re.compile(r"[。!?]")  # a comparison carries over "；" to the next clause, not over "。"
+# The change right before its amount: "增加2,509.44万元", "各减少 11277.06万元", "增加(减少)_0万元".
+_DIRECTION = re.compile(r"(?P<word>增加|增长|减少|下降|降低)(?:了)?[ \t_]*(?P<either>\((?:增加|减少)\))?[ \t_]*$")
+_INCREASE = ("增加", "增长")
+# "与上年持平" / "与上年“三公”经费…决算相同"; "基本持平" (roughly equal) is not a figure.
+_UNCHANGED = re.compile(rf"(?:{_LAST_YEAR_TEXT})(?:[，,][ \t]*)?(?P<between>[^，,；;。:：]*?)(?<!基本)(?:持平|相同)")
+_SUBJECT_TRIM = re.compile(r"[ \t_、，,:：]*(?:各|均|分别|共)?[ \t_]*$")
 # The qualifier between a subject and its amount. "预算" right after 一般公共 is part of a label.
 _QUALIFIER = re.compile(
     r"(?P<kind>全年预算数?|年初预算数?|(?<!公共)预算数?|决算数?|决算支出)?[ \t_]*(?:均为|各为|为|是)?[ \t_]*$"
@@ -152,6 +181,7 @@ INITIAL_BUDGET = "initial"
 
 # --- subject names --------------------------------------------------------------------------------
 _CJK = r"[\u4e00-\u9fff]"
+_HAS_CJK = re.compile(_CJK)
 _NAME = r"[\u4e00-\u9fff、]+"
 _NAMED_CHAIN = re.compile(rf"(?:(?P<c>{_NAME})\(类\)[ \t]*)?(?P<k>{_NAME})\(款\)(?:[ \t]*(?P<x>{_NAME})\(项\))?")
 _CODED_CHAIN = re.compile(
@@ -357,6 +387,36 @@ class _ClassMark:
     name: str
 
 
+@dataclass(frozen=True)
+class _Unchanged:
+    """``与上年持平`` / ``与上年…相同``: last year's figure equals this year's."""
+
+    start: int
+    end: int
+    between: str  # the subject named between the comparison and 持平, if any
+
+
+@dataclass(frozen=True)
+class _Stated:
+    """A current-year actual figure stated in the paragraph being read."""
+
+    targets: tuple[_Target, ...]
+    value: Decimal
+    start: int
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A change against last year read before an amount: its sign and where its subject may be named."""
+
+    sign: int  # +1 增加, -1 减少, 0 either (增加(减少)_0万元: only a zero change is readable)
+    amount: Decimal
+    after: str  # text between the comparison and the change word ("收入总计" in "与上年相比，收入总计增加")
+    before: str  # text of the clause before the comparison ("公务接待费支出决算" in "…决算比2022年度减少")
+    start: int  # where the comparison sentence starts
+    end: int
+
+
 def _concatenate(segments: Sequence[tuple[int | None, str]]) -> tuple[str, list[int], list[int | None]]:
     """One source string plus the start offset and page of every segment."""
     parts: list[str] = []
@@ -522,6 +582,11 @@ class _Reader:
         self.class_context: str | None = None  # functional 类 for chains that start at 款
         self.economic_parent: str | None = None  # economic 类 for items listed under it
         self.section = NONE
+        # Last year's figures (facts of year - 1), and what the paragraph being read states for this year.
+        self.previous: dict[tuple[str, int, str, str, str, str], Fact] = {}
+        self.previous_notes: list[str] = []
+        self.stated: dict[_Target, _Stated] = {}
+        self.last_actual: _Stated | None = None
         self.families: dict[str, tuple[Callable[[str], _Subject | None], ...]] = {
             OVERALL: (
                 self._grand_totals,
@@ -690,10 +755,15 @@ class _Reader:
             self.class_context = None
             self.economic_parent = None
         text = paragraph.text
-        events: list[tuple[int, int, _Token | _Chain | _ClassMark]] = [(t.start, 2, t) for t in _tokens(text)]
+        self.stated = {}
+        self.last_actual = None
+        events: list[tuple[int, int, _Token | _Chain | _ClassMark | _Unchanged]] = [
+            (t.start, 2, t) for t in _tokens(text)
+        ]
         if self.section == GENERAL:
             events += [(c.end, 1, c) for c in _chains(text)]
             events += [(m.end(), 0, _ClassMark(m.end(), m["c"])) for m in _CLASS_MARK.finditer(text)]
+        events += [(u.start, 3, u) for u in self._unchanged(text)]
         events.sort(key=lambda e: (e[0], e[1]))
 
         pending: _Pending | None = None
@@ -707,6 +777,9 @@ class _Reader:
             if isinstance(item, _Chain):
                 pending = _Pending(self._chain_subject(item), item.start, item.end)
                 continue
+            if isinstance(item, _Unchanged):
+                self._previous_unchanged(item, paragraph)
+                continue
             token = item
             prefix_start = max(previous_end, _last_end(_BOUNDARY, text, token.start))
             previous_end = token.end
@@ -714,6 +787,10 @@ class _Reader:
             if token.unit in MONEY_UNITS:
                 money_unit = token.unit
             if token.unit == PERCENT:
+                continue
+            change = self._change(text, token, prefix_start) if token.unit in MONEY_UNITS else None
+            if change is not None:  # last year's figure, never this year's
+                self._previous_from_change(change, _to_wan(change.amount, token.unit or money_unit), paragraph)
                 continue
             sentence = text[_last_end(_SENTENCE_BOUNDARY, text, token.start) : token.start]
             if _COMPARISON.search(sentence):
@@ -742,6 +819,119 @@ class _Reader:
             value = token.number if unit in (VEHICLES, EQUIPMENT) else _to_wan(token.number, unit)
             for target in subject.targets(kind):
                 self._emit(target, value, paragraph, start, token.end)
+            if kind == ACTUAL and subject.actual and unit not in (VEHICLES, EQUIPMENT):
+                stated = _Stated(subject.actual, value, start)
+                self.last_actual = stated
+                self.stated.update(dict.fromkeys(subject.actual, stated))
+
+    # --- last year's figures ----------------------------------------------------------------------------
+    def _unchanged(self, text: str) -> list[_Unchanged]:
+        found = []
+        for m in _UNCHANGED.finditer(text):
+            if self._is_last_year(m["year"]):
+                found.append(_Unchanged(m.start(), m.end(), m["between"]))
+        return found
+
+    def _is_last_year(self, year: str | None) -> bool:
+        return year is None or int(year) == self.context.year - 1
+
+    def _change(self, text: str, token: _Token, prefix_start: int) -> _Change | None:
+        """The change against last year that ``token`` is the amount of, if it is one."""
+        sentence_start = _last_end(_PERIOD, text, token.start)
+        comparison = None
+        for m in _LAST_YEAR.finditer(text, sentence_start, token.start):
+            comparison = m
+        if comparison is None or not self._is_last_year(comparison["year"]):
+            return None
+        between = text[comparison.end() : token.start]
+        if "原因" in between or _BUDGET_REFERENCE.search(between):
+            return None  # an amount inside the explanation, or a comparison with the budget after it
+        direction = _DIRECTION.search(text, prefix_start, token.start)
+        if direction is None:
+            return None
+        if direction["either"]:
+            sign = 0
+        else:
+            sign = 1 if direction["word"] in _INCREASE else -1
+        if comparison.start() >= prefix_start:
+            after = text[comparison.end() : direction.start()]
+            before = text[_last_end(_BOUNDARY, text, comparison.start()) : comparison.start()]
+        else:
+            after, before = text[prefix_start : direction.start()], ""
+        return _Change(sign, token.number, after, before, sentence_start, token.end)
+
+    def _previous_from_change(self, change: _Change, amount: Decimal, paragraph: _Paragraph) -> None:
+        if change.sign == 0 and amount != 0:
+            self.previous_notes.append(f"change of unknown direction {amount} against last year: no figure")
+            return
+        for target, current in self._previous_subject(change.after, change.before, change.start):
+            previous = current.value - change.sign * amount
+            self._emit_previous(target, previous, paragraph, min(current.start, change.start), change.end)
+
+    def _previous_unchanged(self, unchanged: _Unchanged, paragraph: _Paragraph) -> None:
+        text = paragraph.text
+        before = text[_last_end(_BOUNDARY, text, unchanged.start) : unchanged.start]
+        sentence_start = _last_end(_PERIOD, text, unchanged.start)
+        for target, current in self._previous_subject(unchanged.between, before, sentence_start):
+            self._emit_previous(target, current.value, paragraph, min(current.start, sentence_start), unchanged.end)
+
+    def _previous_subject(self, after: str, before: str, sentence_start: int) -> list[tuple[_Target, _Stated]]:
+        """The keys a change names, each with this year's figure it is a change of."""
+        for text in (after, before):
+            name = _subject_name(text)
+            if not name:
+                continue
+            subject = self._classify_quietly(name)
+            if subject is None or not subject.actual:
+                self.previous_notes.append(f"unresolved subject {name!r} of a change against last year: no figure")
+                return []
+            found = []
+            for target in subject.actual:
+                current = self.stated.get(target) or self._own_fact(target, sentence_start)
+                if current is None:
+                    self.previous_notes.append(
+                        f"no figure of this year for {target.table}/{target.code or target.line_item}/"
+                        f"{target.column}: last year's cannot be derived"
+                    )
+                    continue
+                found.append((target, current))
+            return found
+        if self.last_actual is None:
+            self.previous_notes.append("a change against last year without a subject: no figure")
+            return []
+        return [(target, self.last_actual) for target in self.last_actual.targets]
+
+    def _own_fact(self, target: _Target, sentence_start: int) -> _Stated | None:
+        """This year's fact of ``target`` read earlier in the report (no span in this paragraph)."""
+        key = (self.context.unit_id, self.context.year, target.table, target.code or target.line_item, target.column)
+        fact = self.facts.get((*key, SOURCE_KIND))
+        return _Stated((target,), fact.value, sentence_start) if fact is not None else None
+
+    def _classify_quietly(self, name: str) -> _Subject | None:
+        """Classify a subject named in a change without touching the context of this year's figures."""
+        saved = (self.class_context, self.economic_parent, len(self.notes))
+        try:
+            for family in self.families.get(self.section, ()):
+                subject = family(name)
+                if subject is not None:
+                    return subject
+            return None
+        finally:
+            self.class_context, self.economic_parent = saved[0], saved[1]
+            del self.notes[saved[2] :]
+
+    def _emit_previous(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int) -> None:
+        where = f"{target.table}/{target.code or target.line_item}/{target.column}"
+        if value < 0:
+            self.previous_notes.append(f"last year's {where} would be negative ({value}): no figure")
+            return
+        fact = self._fact(target, value, paragraph, start, end, year=self.context.year - 1)
+        kept = self.previous.get(fact.key)
+        if kept is not None:
+            if kept.value != fact.value:
+                self.previous_notes.append(f"last year's {where}: kept {kept.value}, also derived {fact.value}")
+            return
+        self.previous[fact.key] = fact
 
     def _classify(self, subject_text: str, token: _Token) -> _Subject | None:
         subject_text = _INNER_SPACE.sub("", subject_text)
@@ -753,13 +943,13 @@ class _Reader:
                 return subject
         return None
 
-    def _emit(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int) -> None:
+    def _fact(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int, year: int) -> Fact:
         source_start = self.index[paragraph.offsets[start]]
         source_end = self.index[paragraph.offsets[end - 1]] + 1
         page = self.pages[max(bisect.bisect_right(self.starts, source_start) - 1, 0)]
-        fact = Fact(
+        return Fact(
             unit_id=self.context.unit_id,
-            year=self.context.year,
+            year=year,
             table_name=target.table,
             subject_code=target.code,
             line_item=target.line_item,
@@ -771,6 +961,9 @@ class _Reader:
             page=page,
             raw_text=self.source[source_start:source_end],
         )
+
+    def _emit(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int) -> None:
+        fact = self._fact(target, value, paragraph, start, end, year=self.context.year)
         kept = self.facts.get(fact.key)
         if kept is not None:
             self.notes.append(
@@ -789,10 +982,29 @@ def _last_end(pattern: re.Pattern[str], text: str, before: int) -> int:
     return end
 
 
+def _subject_name(text: str) -> str:
+    """The subject named in a change ("今年收入总计", "“三公”经费…支出决算"), qualifier and 各/均 trimmed."""
+    text = _INNER_SPACE.sub("", _LAST_YEAR.sub("", text))
+    text = _SUBJECT_TRIM.sub("", text)
+    qualifier = _QUALIFIER.search(text)
+    assert qualifier is not None  # every part of the pattern is optional
+    text = _SUBJECT_TRIM.sub("", text[: qualifier.start()])
+    return text if _HAS_CJK.search(text) else ""
+
+
 def _kind(qualifier: str | None) -> str:
     if qualifier is None or qualifier.startswith("决算"):
         return ACTUAL
     return INITIAL_BUDGET if qualifier.startswith("年初") else BUDGET
+
+
+def _read(segments: Sequence[tuple[int | None, str]], context: DocumentContext, catalogue: Catalogue) -> _Reader:
+    source, starts, pages = _concatenate(segments)
+    norm, index = normalise(source)
+    reader = _Reader(source, index, starts, pages, context, catalogue)
+    for paragraph in _paragraphs(norm):
+        reader.read(paragraph)
+    return reader
 
 
 def extract_narrative(
@@ -801,9 +1013,20 @@ def extract_narrative(
     catalogue: Catalogue,
 ) -> StrategyResult:
     """Narrative facts of one document; ``segments`` are (page or None, text), a text export is one."""
-    source, starts, pages = _concatenate(segments)
-    norm, index = normalise(source)
-    reader = _Reader(source, index, starts, pages, context, catalogue)
-    for paragraph in _paragraphs(norm):
-        reader.read(paragraph)
+    reader = _read(segments, context, catalogue)
     return StrategyResult(facts=list(reader.facts.values()), notes=reader.notes)
+
+
+def extract_previous_year(
+    segments: Sequence[tuple[int | None, str]],
+    context: DocumentContext,
+    catalogue: Catalogue,
+) -> StrategyResult:
+    """Last year's figures restated by the report's changes (与上年相比 …) as narrative facts of ``year - 1``.
+
+    They belong to another unit-year than the report's own facts, so they come apart from
+    :func:`extract_narrative`'s: the caller stores them where ``(unit_id, year - 1)`` facts go.
+    Every fact's ``document_sha256`` is the stating report's; notes say what could not be derived.
+    """
+    reader = _read(segments, context, catalogue)
+    return StrategyResult(facts=list(reader.previous.values()), notes=reader.previous_notes)

@@ -1,25 +1,30 @@
-"""The main job: every report of the registry through extraction into the lake, then the warehouse.
+"""The main job without Prefect: every report of the registry, one after another, then the warehouse.
+
+This plain sequential loop is both the reference the nightly Prefect flow (:mod:`.nightly`) must
+agree with and the baseline its benchmark beats. Both share the run's set-up (:func:`plan_run`),
+the per-document work (:func:`juesuan.flows.ingest.ingest_report`) and its end
+(:func:`finish_run`): the ``documents`` ledger written once by the run, and the warehouse rebuilt
+into a new file and swapped in only when the lake changed.
 
 Each report is isolated: a bad document is quarantined with its reason in ``documents`` and the run
 goes on; its earlier good partition stays in the lake. Raw bytes are kept once, by sha256, in the
-raw store and never overwritten. Re-running the same registry rewrites identical files.
+raw store and never overwritten. Re-running the same registry rewrites nothing.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import uuid
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import httpx
-
-from juesuan import __version__
-from juesuan.errors import DocumentError
-from juesuan.extract.api import extract_raw_document
-from juesuan.extract.document import RawDocument, document_from_bytes
+from juesuan.extract.document import RawDocument
+from juesuan.flows.fetch import USER_AGENT, FetchPolicy, fetcher_for
+from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, RawStore, ReportOutcome, ingest_report
+from juesuan.flows.ledger import DocumentLedger
 from juesuan.lake import Lake
 from juesuan.registry import Registry, Report, load_registry
 from juesuan.settings import Settings
@@ -27,26 +32,43 @@ from juesuan.transform.catalogue import Catalogue
 from juesuan.warehouse.build import BuildSummary, build_warehouse
 
 log = logging.getLogger(__name__)
-USER_AGENT = f"juesuan/{__version__} (final-account report collector)"
+
+__all__ = [
+    "USER_AGENT",
+    "ReportOutcome",
+    "RunPlan",
+    "RunSummary",
+    "fetch_report",
+    "finish_run",
+    "ingest_env",
+    "lake_for",
+    "plan_run",
+    "process_report",
+    "run_registry",
+    "store_raw",
+]
 
 
 @dataclass
-class ReportOutcome:
-    unit_id: str
-    year: int
-    url: str
-    status: str  # "loaded" | "quarantined"
-    sha256: str | None = None
-    facts: int = 0
-    tables: int = 0
-    repairs: int = 0
-    error: str | None = None
+class StepResult:
+    """One validate / post-load step of the flow (see :mod:`.nightly`)."""
+
+    name: str
+    status: str  # "ok" | "failed"
+    findings: int = 0
+    detail: str = ""
+    lake_changed: bool = False  # a validate step that wrote into the lake forces the warehouse rebuild
 
 
 @dataclass
 class RunSummary:
     outcomes: list[ReportOutcome] = field(default_factory=list)
-    warehouse: BuildSummary | None = None
+    warehouse: BuildSummary | None = None  # None: the warehouse was not rebuilt (nothing changed)
+    warehouse_path: Path | None = None
+    lake_changed: bool = False
+    steps: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+    flow_run_id: str | None = None  # the Prefect flow run, when the run was one
 
     @property
     def loaded(self) -> list[ReportOutcome]:
@@ -56,86 +78,119 @@ class RunSummary:
     def quarantined(self) -> list[ReportOutcome]:
         return [o for o in self.outcomes if o.status == "quarantined"]
 
+    @property
+    def failed(self) -> list[ReportOutcome]:
+        return [o for o in self.outcomes if o.action in ("quarantined", "withdrawn", "failed")]
 
-def fetch_report(report: Report, timeout: float = 60.0) -> bytes:
-    """The report's bytes, from a local path / file:// URL or over HTTP(S)."""
-    if not report.is_remote:
-        path = report.local_path()
-        try:
-            return path.read_bytes()
-        except FileNotFoundError as exc:
-            raise DocumentError(report.url, "file not found") from exc
-    try:
-        response = httpx.get(report.url, timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT})
-    except httpx.HTTPError as exc:
-        raise DocumentError(report.url, f"download failed: {exc.__class__.__name__}: {exc}") from exc
-    if response.status_code != 200:
-        raise DocumentError(report.url, f"HTTP {response.status_code} {response.reason_phrase}")
-    return response.content
+    def counts(self) -> dict[str, int]:
+        counted = Counter(o.action for o in self.outcomes)
+        return {action: counted.get(action, 0) for action in ACTIONS}
 
+    @property
+    def facts_written(self) -> int:
+        return sum(o.facts for o in self.outcomes if o.action in ("new", "changed"))
 
-def store_raw(raw_store: Path, document: RawDocument) -> Path:
-    """Keep the raw bytes immutably under their hash (written once, never overwritten)."""
-    target = raw_store / document.sha256[:2] / f"{document.sha256}.{document.format}"
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
-    temporary.write_bytes(document.data)
-    os.replace(temporary, target)
-    return target
+    @property
+    def findings(self) -> int:
+        return sum(s.findings for s in self.steps)
 
 
-def process_report(
-    report: Report, registry: Registry, lake: Lake, raw_store: Path, catalogue: Catalogue
-) -> ReportOutcome:
-    outcome = ReportOutcome(unit_id=report.unit_id, year=report.year, url=report.url, status="quarantined")
-    document: RawDocument | None = None
-    try:
-        data = fetch_report(report)
-        document = document_from_bytes(report.url, data)
-        outcome.sha256 = document.sha256
-        store_raw(raw_store, document)
-        extraction = extract_raw_document(
-            document,
-            unit_id=report.unit_id,
-            year=report.year,
-            registry=registry,
-            expected_format=report.format,
-            catalogue=catalogue,
-        )
-    except DocumentError as exc:
-        outcome.error = exc.reason
-        log.warning("quarantined %s %s: %s", report.unit_id, report.year, exc)
-        lake.record_document(
-            sha256=document.sha256 if document else None,
-            unit_id=report.unit_id,
-            year=report.year,
-            url=report.url,
-            format=document.format if document else report.format,
-            pages=None,
-            status="quarantined",
-            error=exc.reason,
-        )
-        return outcome
-    lake.write_report(
-        report.unit_id, report.year, extraction.sha256, extraction.facts, extraction.repairs, extraction.tables
+@dataclass
+class RunPlan:
+    """Everything a run needs before its first document: registry, lake, ledger and the jobs."""
+
+    settings: Settings
+    registry: Registry
+    lake: Lake
+    ledger: DocumentLedger
+    env: IngestEnv
+    jobs: list[IngestJob]
+    dimensions_changed: bool
+
+
+def storage_options(settings: Settings) -> dict[str, Any]:
+    """fsspec options for remote lakes: the S3 endpoint when one is set (credentials: ``AWS_*``)."""
+    if settings.s3_endpoint_url:
+        return {"client_kwargs": {"endpoint_url": settings.s3_endpoint_url}}
+    return {}
+
+
+def lake_for(settings: Settings) -> Lake:
+    return Lake(settings.lake_url or settings.lake, storage_options(settings))
+
+
+def ingest_env(settings: Settings) -> IngestEnv:
+    lake = lake_for(settings)
+    return IngestEnv(
+        lake_url=lake.url,
+        raw_store_url=settings.raw_store_url or str(settings.raw_store),
+        storage_options=storage_options(settings),
+        policy=FetchPolicy(
+            timeout=settings.fetch_timeout, per_host=settings.fetch_per_host, delay=settings.fetch_delay
+        ),
+        retries=settings.fetch_retries,
+        backoff=settings.fetch_backoff,
     )
-    lake.record_document(
-        sha256=extraction.sha256,
-        unit_id=report.unit_id,
-        year=report.year,
-        url=report.url,
-        format=extraction.format,
-        pages=extraction.pages,
-        status="loaded",
-        error=None,
+
+
+def plan_run(settings: Settings, *, force: bool = False) -> RunPlan:
+    """Read the registry, refresh ``units`` and ``subjects``, and list tonight's jobs."""
+    registry = load_registry(settings.registry)
+    catalogue = Catalogue.load()
+    lake = lake_for(settings)
+    stale = lake.remove_stale_temporaries()
+    if stale:
+        log.warning("removed %d temporary file(s) an interrupted run left in the lake", len(stale))
+    units_changed = lake.write_units(registry)
+    subjects_changed = lake.write_subjects(catalogue.frame())
+    ledger = DocumentLedger(lake)
+    jobs = [
+        IngestJob(
+            report=report,
+            unit=registry.unit(report.unit_id),
+            registry_path=registry.path,
+            previous=ledger.previous(report.unit_id, report.year),
+            force=force,
+        )
+        for report in registry.reports()
+    ]
+    return RunPlan(
+        settings=settings,
+        registry=registry,
+        lake=lake,
+        ledger=ledger,
+        env=ingest_env(settings),
+        jobs=jobs,
+        dimensions_changed=units_changed or subjects_changed,
     )
-    outcome.status = "loaded"
-    outcome.facts = len(extraction.facts)
-    outcome.tables = sum(1 for t in extraction.tables if t.table_name and t.status == "ok")
-    outcome.repairs = len(extraction.repairs)
-    return outcome
+
+
+def lake_changed(plan: RunPlan, summary: RunSummary) -> bool:
+    return (
+        plan.dimensions_changed
+        or plan.ledger.changed
+        or any(o.action in ("new", "changed") for o in summary.outcomes)
+        or any(step.lake_changed for step in summary.steps)
+    )
+
+
+def load_warehouse(plan: RunPlan, summary: RunSummary, *, build: bool = True) -> None:
+    """Rebuild and swap in the warehouse when the lake changed (or when there is none yet)."""
+    plan.ledger.flush()
+    summary.lake_changed = lake_changed(plan, summary)
+    warehouse = plan.settings.warehouse
+    summary.warehouse_path = warehouse
+    if not build:
+        return
+    if summary.lake_changed or not warehouse.exists():
+        summary.warehouse = build_warehouse(plan.lake.url, warehouse, storage_options=plan.lake.storage_options)
+    else:
+        log.info("nothing changed in the lake: %s left as it is", warehouse)
+
+
+def finish_run(plan: RunPlan, summary: RunSummary, *, build: bool = True) -> RunSummary:
+    load_warehouse(plan, summary, build=build)
+    return summary
 
 
 def run_registry(
@@ -143,19 +198,46 @@ def run_registry(
     *,
     on_report: Callable[[ReportOutcome], None] | None = None,
     build: bool = True,
+    force: bool = False,
 ) -> RunSummary:
-    """Extract every report of the registry into the lake and (re)build the warehouse."""
-    registry = load_registry(settings.registry)
-    catalogue = Catalogue.load()
-    lake = Lake(settings.lake)
-    lake.write_units(registry)
-    lake.write_subjects(catalogue.frame())
+    """Every report of the registry, one after another, into the lake; then the warehouse."""
+    started = time.perf_counter()
+    plan = plan_run(settings, force=force)
     summary = RunSummary()
-    for report in registry.reports():
-        outcome = process_report(report, registry, lake, settings.raw_store, catalogue)
+    for job in plan.jobs:
+        outcome = ingest_report(job, plan.env)
+        plan.ledger.add(outcome)
         summary.outcomes.append(outcome)
         if on_report is not None:
             on_report(outcome)
-    if build:
-        summary.warehouse = build_warehouse(settings.lake, settings.warehouse)
+    finish_run(plan, summary, build=build)
+    summary.seconds = time.perf_counter() - started
     return summary
+
+
+# --- single-report helpers (kept for callers of the first version) ---------------------------------------
+def fetch_report(report: Report, timeout: float = 60.0) -> bytes:
+    """The report's bytes, from a local path / file:// URL or over HTTP(S) (one polite attempt)."""
+    fetched = fetcher_for(FetchPolicy(timeout=timeout)).fetch(report)
+    return fetched.data or b""
+
+
+def store_raw(raw_store: Path, document: RawDocument) -> Path:
+    """Keep the raw bytes immutably under their hash (written once, never overwritten)."""
+    return Path(RawStore(raw_store).put(document.sha256, document.format, document.data))
+
+
+def process_report(report: Report, registry: Registry, lake: Lake, raw_store: Path) -> ReportOutcome:
+    """One report into ``lake`` and its ``documents`` row, outside any run."""
+    env = IngestEnv(lake_url=lake.url, raw_store_url=str(raw_store), storage_options=lake.storage_options)
+    ledger = DocumentLedger(lake)
+    job = IngestJob(
+        report=report,
+        unit=registry.unit(report.unit_id),
+        registry_path=registry.path,
+        previous=ledger.previous(report.unit_id, report.year),
+    )
+    outcome = ingest_report(job, env)
+    ledger.add(outcome)
+    ledger.flush()
+    return outcome

@@ -131,14 +131,29 @@ def extract(
 @reports_errors
 def run(
     registry: RegistryOption = None,
-    lake: LakeOption = None,
+    lake: Annotated[
+        str | None, typer.Option("--lake", help="Parquet lake: folder or fsspec URL (s3://…) [env JUESUAN_LAKE(_URL)].")
+    ] = None,
     warehouse: WarehouseOption = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option("--dask-address", help="Run the documents on this Dask cluster (tcp://host:8786).", metavar="URL"),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Extract every report again, changed or not.")] = False,
 ) -> None:
-    """Run the whole registry: extract every report, write the lake, build the warehouse."""
-    from juesuan.flows.pipeline import ReportOutcome, run_registry
+    """Run the whole registry (the nightly flow, now): fetch, extract, write the lake, load the warehouse."""
+    import os
+
+    if not logging.getLogger().isEnabledFor(logging.INFO):
+        # Prefect logs every task run; the progress bar says it better. Runs still log to the Prefect API.
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The ephemeral server would phone home (and log an error where there is no internet).
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from juesuan.flows.ingest import ReportOutcome
+    from juesuan.flows.nightly import listening, run_flow, settings_for
     from juesuan.registry import load_registry
 
-    settings = _settings(registry=registry, lake=lake, warehouse=warehouse)
+    settings = settings_for(str(registry) if registry else None, lake, str(warehouse) if warehouse else None)
     total = len(load_registry(settings.registry).reports())
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -149,21 +164,26 @@ def run(
         transient=True,
     )
     with progress:
-        task = progress.add_task("reports", total=total)
+        task = progress.add_task("starting Prefect…", total=total)
 
         def advance(outcome: ReportOutcome) -> None:
             progress.update(task, advance=1, description=f"{outcome.unit_id} {outcome.year}")
 
-        summary = run_registry(settings, on_report=advance)
+        with listening(advance):
+            summary = run_flow(settings, force=force, dask_address=dask_address, default_steps=True)
 
     table = Table(title=f"juesuan run — {settings.registry}")
-    for column in ("unit", "year", "status", "facts", "tables", "code repairs", "reason"):
+    table.add_column("unit", no_wrap=True)
+    for column in ("year", "result", "status", "facts", "tables", "code repairs"):
         table.add_column(column)
+    table.add_column("reason", overflow="fold")
+    styles = {"loaded": "green", "quarantined": "red", "withdrawn": "yellow", "failed": "red"}
     for o in summary.outcomes:
-        style = "green" if o.status == "loaded" else "red"
+        style = styles.get(o.status, "white")
         table.add_row(
             o.unit_id,
             str(o.year),
+            o.action,
             f"[{style}]{o.status}[/]",
             str(o.facts),
             str(o.tables),
@@ -171,10 +191,21 @@ def run(
             o.error or "",
         )
     console.print(table)
+    where = settings.lake_url or settings.lake
     if summary.warehouse is not None:
-        console.print(f"warehouse: {summary.warehouse.path}  ({summary.warehouse.facts} facts)  lake: {settings.lake}")
+        console.print(f"warehouse: {summary.warehouse.path}  ({summary.warehouse.facts} facts)  lake: {where}")
+    else:
+        console.print(f"warehouse: {settings.warehouse} unchanged (nothing new tonight)  lake: {where}")
+    counts = ", ".join(f"{n} {action}" for action, n in summary.counts().items() if n)
+    console.print(f"{len(summary.outcomes)} reports in {summary.seconds:.1f} s: {counts}")
+    for step in summary.steps:
+        style = "green" if step.status == "ok" else "red"
+        console.print(f"{step.name}: [{style}]{step.status}[/] {step.detail}", highlight=False)
     if summary.quarantined:
         console.print(f"[yellow]{len(summary.quarantined)} document(s) quarantined; see the documents table.[/]")
+    failed_steps = [step.name for step in summary.steps if step.status != "ok"]
+    if failed_steps:
+        raise JuesuanError(f"the run's step(s) failed: {', '.join(failed_steps)}")
 
 
 @app.command()
@@ -195,20 +226,50 @@ def query(
 @app.command()
 @reports_errors
 def compare(
-    subject: Annotated[str, typer.Option("--subject", help="科目代码, e.g. 208 or 2080109.")],
-    table: Annotated[str, typer.Option("--table", help="Canonical table name.")] = contract.GENERAL_BUDGET,
-    column: Annotated[str, typer.Option("--column", help="Canonical column name.")] = "小计",
-    year: Annotated[int | None, typer.Option("--year", help="Fiscal year (default: each unit's latest).")] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            "--subject", help="科目代码 (208, 2080109, 30101) or line item; with --by class/economic a code prefix."
+        ),
+    ] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="subject (one subject), class (functional 类 structure) or economic (基本支出).")
+    ] = "subject",
+    units: Annotated[
+        list[str] | None, typer.Option("--units", help="Unit ids, comma-separated or repeated (default: all).")
+    ] = None,
+    years: Annotated[
+        list[str] | None,
+        typer.Option("--years", help="Years: 2023, 2023,2024 or 2022-2024 (default: each unit's latest)."),
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="One fiscal year (same as --years YYYY).")] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Canonical table (--by subject; default by the code's kind).")
+    ] = None,
+    column: Annotated[str | None, typer.Option("--column", help="Canonical column (--by subject).")] = None,
+    share: Annotated[bool, typer.Option("--share", help="Shares instead of 万元 (--by class/economic).")] = False,
     warehouse: WarehouseOption = None,
     fmt: FormatOption = "table",
 ) -> None:
-    """One subject across all units (table figures, narrative where a unit published no table)."""
-    from juesuan.warehouse.query import compare_subject
+    """Compare units: one subject, the functional-class structure or the economic structure of 基本支出."""
+    from juesuan.warehouse.query import Selection, compare, comparison_title, parse_units, parse_years
 
     _check_format(fmt)
+    if year is not None and years:
+        raise UsageError("--year together with --years", f"{year} and {','.join(years)}")
+    chosen_years = parse_years(years) if years else ((year,) if year is not None else None)
+    selection = Selection(units=parse_units(units), years=chosen_years)
     settings = _settings(warehouse=warehouse)
-    frame = compare_subject(settings.warehouse, subject, table_name=table, column_name=column, year=year)
-    _print_frame(frame, fmt, title=f"{subject} · {table} · {column}")
+    frame = compare(
+        settings.warehouse,
+        by=by,
+        subject=subject,
+        table_name=table,
+        column_name=column,
+        selection=selection,
+        measure="share" if share else "amount",
+    )
+    _print_frame(frame, fmt, title=comparison_title(by, subject, table, column))
 
 
 def _print_frame(frame: pd.DataFrame, fmt: str, title: str | None) -> None:

@@ -1,6 +1,6 @@
 """The Parquet lake: per-report partitions replaced atomically, plus small dimension tables.
 
-Layout (``{lake}`` defaults to ``data/lake``)::
+Layout (``{lake}`` defaults to ``data/lake``; it may be any fsspec URL, e.g. ``s3://bucket/lake``)::
 
     {lake}/facts/year=2023/unit_id=datong-sic/facts.parquet                 contract facts of one report
     {lake}/code_repairs/year=2023/unit_id=datong-sic/code_repairs.parquet   repaired / unresolved codes
@@ -9,19 +9,31 @@ Layout (``{lake}`` defaults to ``data/lake``)::
     {lake}/subjects.parquet    the classification catalogue
     {lake}/documents.parquet   one row per document (sha256) ever seen, with status and error
 
-Partition columns (``year``, ``unit_id``) live in the path only (hive style). Every file is written
-to a hidden temporary name in the same folder and renamed over the old one, so a reader sees the
-old report or the new one, never half of either, and a re-run rewrites the same bytes.
+Partition columns (``year``, ``unit_id``) live in the path only (hive style).
+
+Atomicity: on a local disk every file is written to a hidden temporary name in the same folder and
+renamed over the old one, so a reader sees the old report or the new one, never half of either. On
+an object store (S3 and the like) a rename is a copy, but a single PUT is already atomic: the
+object appears whole or not at all, so the file is put directly. A write whose bytes equal the
+stored ones is skipped, so a re-run rewrites nothing and a night with nothing new leaves the lake
+exactly as it was.
+
+``documents`` rows are keyed by ``(sha256, unit_id, year)``; a row with a NULL ``sha256`` is the
+latest attempt of a report that delivered no bytes (download failed, report withdrawn, file
+missing), and is dropped again once the report arrives.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import fsspec
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,7 +48,10 @@ CODE_REPAIRS = "code_repairs"
 PARSED_TABLES = "parsed_tables"
 PARTITIONED_DATASETS = (FACTS, CODE_REPAIRS, PARSED_TABLES)
 
-DOCUMENT_STATUSES = ("loaded", "quarantined")
+#: ``loaded``: its facts are in the lake; ``quarantined``: bytes arrived but are no readable report;
+#: ``withdrawn``: the site answers 404/410 (the last good facts are kept); ``failed``: the download
+#: failed after its retries (5xx, timeout, truncated body), the last good facts are kept.
+DOCUMENT_STATUSES = ("loaded", "quarantined", "withdrawn", "failed")
 
 FACT_FILE_SCHEMA = pa.schema([f for f in FACT_SCHEMA if f.name not in PARTITION_COLUMNS])
 CODE_REPAIR_SCHEMA = pa.schema(
@@ -76,6 +91,12 @@ DOCUMENT_SCHEMA = pa.schema(
         ("pages", pa.int32()),
         ("status", pa.string()),
         ("error", pa.string()),
+        # What the server said about the bytes (NULL for local files): kept for conditional GETs.
+        ("http_status", pa.int16()),
+        ("size", pa.int64()),
+        ("content_type", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
     ]
 )
 UNIT_SCHEMA = pa.schema(
@@ -105,24 +126,128 @@ SUBJECT_SCHEMA = pa.schema(
 )
 
 
+def table_bytes(table: pa.Table) -> bytes:
+    """A table as Parquet bytes (deterministic for equal tables, so equal content is detectable)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
 def write_table_atomic(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` through a hidden temporary file and an atomic rename."""
+    write_bytes_atomic(table_bytes(table), path)
+
+
+def write_bytes_atomic(data: bytes, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
     try:
-        pq.write_table(table, temporary)
+        temporary.write_bytes(data)
         os.replace(temporary, path)
     finally:
         if temporary.exists():
             temporary.unlink()
 
 
+def is_local_url(url: str | Path) -> bool:
+    text = str(url)
+    return "://" not in text or text.startswith("file://")
+
+
+def _document_sort_key(row: Mapping[str, Any]) -> tuple[str, int, str]:
+    return (str(row["unit_id"]), int(row["year"]), str(row["sha256"] or ""))
+
+
+def merge_document_rows(existing: Iterable[dict[str, Any]], updates: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``existing`` with every update row inserted or replaced (key: sha256, unit_id, year), sorted.
+
+    An update with a sha256 means bytes arrived for that report: the report's NULL-sha256 row (a
+    failed attempt) is dropped with it.
+    """
+    rows = {(r["sha256"], r["unit_id"], int(r["year"])): dict(r) for r in existing}
+    for update in updates:
+        unit_year = (update["unit_id"], int(update["year"]))
+        if update["sha256"] is not None:
+            rows.pop((None, *unit_year), None)
+        rows[(update["sha256"], *unit_year)] = {name: update.get(name) for name in DOCUMENT_SCHEMA.names}
+    return sorted(rows.values(), key=_document_sort_key)
+
+
 class Lake:
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+    """The lake at a local folder or an fsspec URL (``s3://bucket/lake``, ``memory://lake`` …).
+
+    ``storage_options`` go to fsspec (for S3: ``{"endpoint_url": …, "key": …, "secret": …}``; by
+    default s3fs reads the usual ``AWS_*`` variables).
+    """
+
+    def __init__(self, root: str | Path, storage_options: Mapping[str, Any] | None = None) -> None:
+        self.storage_options = dict(storage_options or {})
+        self.is_local = is_local_url(root)
+        self._root: Path | None
+        if self.is_local:
+            self._root = Path(str(root).removeprefix("file://"))
+            self.url = str(self._root)
+            self.fs: fsspec.AbstractFileSystem = fsspec.filesystem("file")
+        else:
+            self.url = str(root).rstrip("/")
+            self.fs, _ = fsspec.core.url_to_fs(self.url, **self.storage_options)
+            self._root = None
+
+    def __repr__(self) -> str:
+        return f"Lake({self.url!r})"
+
+    @property
+    def root(self) -> Path:
+        """The lake folder of a local lake (``url`` names any lake, local or not)."""
+        if self._root is None:
+            raise ValueError(f"lake {self.url} is not on the local disk; use Lake.url")
+        return self._root
+
+    def path(self, relative: str) -> str:
+        """A file or folder of the lake as an fsspec path (a plain path for a local lake)."""
+        return f"{self.url}/{relative}"
 
     def partition(self, dataset: str, unit_id: str, year: int) -> Path:
-        return self.root / dataset / f"year={year}" / f"unit_id={unit_id}" / f"{dataset}.parquet"
+        return self.root / self.partition_relative(dataset, unit_id, year)
+
+    @staticmethod
+    def partition_relative(dataset: str, unit_id: str, year: int) -> str:
+        return f"{dataset}/year={year}/unit_id={unit_id}/{dataset}.parquet"
+
+    # --- file access -------------------------------------------------------------------------------------
+    def exists(self, relative: str) -> bool:
+        return bool(self.fs.exists(self.path(relative)))
+
+    def read_bytes(self, relative: str) -> bytes | None:
+        try:
+            return bytes(self.fs.cat_file(self.path(relative)))
+        except FileNotFoundError:
+            return None
+
+    def put_table(self, table: pa.Table, relative: str) -> bool:
+        """Store ``table`` at ``relative`` atomically; ``False`` (nothing written) when unchanged."""
+        data = table_bytes(table)
+        if self.read_bytes(relative) == data:
+            return False
+        if self.is_local:
+            write_bytes_atomic(data, self.root / relative)
+        else:
+            # One PUT: the object store publishes it whole or not at all.
+            self.fs.pipe_file(self.path(relative), data)
+        return True
+
+    def read_table(self, relative: str) -> pa.Table | None:
+        data = self.read_bytes(relative)
+        return None if data is None else pq.read_table(pa.BufferReader(data))
+
+    def remove_stale_temporaries(self) -> list[str]:
+        """Delete temporary files a killed writer left behind (call only while no writer runs)."""
+        if not self.is_local or not self.root.exists():
+            return []
+        stale = [p for p in self.root.rglob(".*.tmp") if p.is_file()]
+        for path in stale:
+            path.unlink()
+        return [str(p) for p in stale]
 
     # --- per-report data -----------------------------------------------------------------------------
     def write_report(
@@ -137,17 +262,18 @@ class Lake:
         """Replace one report's partitions (facts, code repairs, parsing report).
 
         The facts are checked against the contract first: nothing that breaks it reaches the lake.
+        The facts file goes last, so a report whose facts file holds ``document_sha256`` has all
+        three partitions of that document (see :meth:`partition_sha256`).
         """
         validate_facts(facts)
         strays = {(f.unit_id, f.year) for f in facts} - {(unit_id, year)}
         if strays:
             raise ContractViolation(f"facts of {sorted(strays)} cannot go into the partition of {unit_id} {year}")
-        fact_table = facts_to_table(facts).drop_columns(list(PARTITION_COLUMNS))
-        write_table_atomic(fact_table.cast(FACT_FILE_SCHEMA), self.partition(FACTS, unit_id, year))
+        fact_table = facts_to_table(facts).drop_columns(list(PARTITION_COLUMNS)).cast(FACT_FILE_SCHEMA)
         repair_rows = [asdict(r) for r in repairs]
-        write_table_atomic(
+        self.put_table(
             pa.Table.from_pylist(repair_rows, schema=CODE_REPAIR_SCHEMA),
-            self.partition(CODE_REPAIRS, unit_id, year),
+            self.partition_relative(CODE_REPAIRS, unit_id, year),
         )
         table_rows = [
             {
@@ -164,24 +290,34 @@ class Lake:
             }
             for t in tables
         ]
-        write_table_atomic(
+        self.put_table(
             pa.Table.from_pylist(table_rows, schema=PARSED_TABLE_SCHEMA),
-            self.partition(PARSED_TABLES, unit_id, year),
+            self.partition_relative(PARSED_TABLES, unit_id, year),
         )
+        self.put_table(fact_table, self.partition_relative(FACTS, unit_id, year))
+
+    def partition_sha256(self, unit_id: str, year: int) -> str | None:
+        """The document the report's facts partition came from (``None`` when there is none)."""
+        table = self.read_table(self.partition_relative(FACTS, unit_id, year))
+        if table is None or table.num_rows == 0:
+            return None
+        return str(table.column("document_sha256")[0].as_py())
 
     def read_facts(self) -> pd.DataFrame:
         """All facts with their partition columns (empty frame with the contract columns if none)."""
-        folder = self.root / FACTS
-        if not any(folder.glob("year=*/unit_id=*/facts.parquet")):
+        self.fs.invalidate_cache()  # listings are cached per filesystem; writers may be other processes
+        files = sorted(self.fs.glob(self.path(f"{FACTS}/year=*/unit_id=*/{FACTS}.parquet")))
+        if not files:
             return FACT_SCHEMA.empty_table().to_pandas()
-        dataset = pq.ParquetDataset(folder, partitioning="hive")
+        folder = fsspec.core.strip_protocol(self.path(FACTS))  # pyarrow wants the path without s3://
+        dataset = pq.ParquetDataset(folder, partitioning="hive", filesystem=self.fs)
         frame = dataset.read().to_pandas()
         frame["year"] = frame["year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)
         return frame[[f.name for f in FACT_SCHEMA]]
 
     # --- dimensions ------------------------------------------------------------------------------------
-    def write_units(self, registry: Registry) -> None:
+    def write_units(self, registry: Registry) -> bool:
         rows = [
             {
                 "unit_id": u.id,
@@ -195,17 +331,31 @@ class Lake:
             }
             for u in registry.units
         ]
-        write_table_atomic(pa.Table.from_pylist(rows, schema=UNIT_SCHEMA), self.root / "units.parquet")
+        return self.put_table(pa.Table.from_pylist(rows, schema=UNIT_SCHEMA), "units.parquet")
 
-    def write_subjects(self, subjects: pd.DataFrame) -> None:
+    def write_subjects(self, subjects: pd.DataFrame) -> bool:
         table = pa.Table.from_pandas(subjects[SUBJECT_SCHEMA.names], schema=SUBJECT_SCHEMA, preserve_index=False)
-        write_table_atomic(table, self.root / "subjects.parquet")
+        return self.put_table(table, "subjects.parquet")
 
     def read_documents(self) -> pd.DataFrame:
-        path = self.root / "documents.parquet"
-        if not path.exists():
+        table = self.read_table("documents.parquet")
+        if table is None:
             return DOCUMENT_SCHEMA.empty_table().to_pandas()
-        return pq.read_table(path).to_pandas()
+        return table.to_pandas()
+
+    def read_document_rows(self) -> list[dict[str, Any]]:
+        """``documents`` as rows with every column of :data:`DOCUMENT_SCHEMA` (older files: NULLs)."""
+        table = self.read_table("documents.parquet")
+        if table is None:
+            return []
+        return [{name: row.get(name) for name in DOCUMENT_SCHEMA.names} for row in table.to_pylist()]
+
+    def write_document_rows(self, rows: list[dict[str, Any]]) -> bool:
+        for row in rows:
+            if row["status"] not in DOCUMENT_STATUSES:
+                raise ValueError(f"status {row['status']!r} not one of {DOCUMENT_STATUSES}")
+        ordered = sorted(rows, key=_document_sort_key)
+        return self.put_table(pa.Table.from_pylist(ordered, schema=DOCUMENT_SCHEMA), "documents.parquet")
 
     def record_document(
         self,
@@ -219,6 +369,11 @@ class Lake:
         status: str,
         error: str | None,
         fetched_at: datetime | None = None,
+        http_status: int | None = None,
+        size: int | None = None,
+        content_type: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
     ) -> None:
         """Insert or update the row of one document (keyed by its sha256 and the registry entry).
 
@@ -226,13 +381,8 @@ class Lake:
         """
         if status not in DOCUMENT_STATUSES:
             raise ValueError(f"status {status!r} not one of {DOCUMENT_STATUSES}")
-        path = self.root / "documents.parquet"
-        existing = pq.read_table(path).to_pylist() if path.exists() else []
-
-        def same(row: dict[str, object]) -> bool:
-            return row["sha256"] == sha256 and row["unit_id"] == unit_id and row["year"] == year
-
-        previous = [row for row in existing if same(row)]
+        existing = self.read_document_rows()
+        previous = [r for r in existing if (r["sha256"], r["unit_id"], r["year"]) == (sha256, unit_id, year)]
         if fetched_at is None:
             # Re-recording an unchanged document keeps its first timestamp, so a re-run changes nothing.
             fetched_at = previous[0]["fetched_at"] if previous else datetime.now(UTC)
@@ -246,7 +396,10 @@ class Lake:
             "pages": pages,
             "status": status,
             "error": error,
+            "http_status": http_status,
+            "size": size,
+            "content_type": content_type,
+            "etag": etag,
+            "last_modified": last_modified,
         }
-        rows = [*(r for r in existing if not same(r)), row]
-        rows.sort(key=lambda r: (str(r["unit_id"]), int(r["year"]), str(r["sha256"] or "")))
-        write_table_atomic(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), self.root / "documents.parquet")
+        self.write_document_rows(merge_document_rows(existing, [row]))

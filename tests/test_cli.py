@@ -31,7 +31,24 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, corpus: type) -> Path:
     for unit in ("datong-sic", "dazhu-sic", "chaoyang-sic", "jincheng-hrss", "wuhai-sic"):
         assert unit in result.output
     assert "quarantined" not in result.output
+    # The real night's steps ran around the load: suites before it, mail and report after it.
+    assert "identity suites: ok" in result.output and "0 error(s)" in result.output
+    assert "stewards mail: ok 5 message(s) delivered" in result.output
+    assert sorted(p.name for p in (data / "outbox").rglob("*.eml")) == sorted(
+        f"{unit}.steward@example.org.eml" for unit in ("datong", "dazhu", "chaoyang", "jincheng", "wuhai")
+    )
+    assert (data / "reports" / "latest.html").exists()
     return data / "w.duckdb"
+
+
+def test_the_run_loaded_the_identity_findings(warehouse: Path) -> None:
+    output = invoke(
+        "query", "SELECT unit_id, errors, rounding FROM identity_summary ORDER BY unit_id",
+        "--warehouse", str(warehouse), "--format", "csv",
+    )  # fmt: skip
+    rows = [line.split(",") for line in output.strip().splitlines()[1:]]
+    assert [r[0] for r in rows] == ["chaoyang-sic", "datong-sic", "dazhu-sic", "jincheng-hrss", "wuhai-sic"]
+    assert all(r[1] == "0" and int(r[2]) > 0 for r in rows)  # the known rounding cases, no error
 
 
 def invoke(*args: str) -> str:

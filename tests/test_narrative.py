@@ -27,7 +27,7 @@ from juesuan.contract import (
     validate_facts,
 )
 from juesuan.extract.base import DocumentContext, StrategyResult
-from juesuan.extract.narrative import extract_narrative
+from juesuan.extract.narrative import extract_narrative, extract_previous_year
 from juesuan.transform.catalogue import Catalogue
 
 Key = tuple[str, str, str]
@@ -573,3 +573,180 @@ def test_nothing_outside_the_narrative_sections() -> None:
         "第三部分 名词解释\n一、收入支出决算总体情况说明\n收入总计 12.00 万元。\n"
     )
     assert run_text((None, text)).facts == []
+
+
+# --- last year's figures (与上年相比 …) -----------------------------------------------------------------
+def previous_of_corpus(corpus: type, unit_id: str) -> tuple[StrategyResult, str]:
+    text = corpus.text(unit_id)  # type: ignore[attr-defined]
+    year = corpus.year(unit_id)  # type: ignore[attr-defined]
+    context = DocumentContext(unit_id, year, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return extract_previous_year([(None, text)], context, CATALOGUE), text
+
+
+def previous_of_text(*segments: tuple[int | None, str]) -> StrategyResult:
+    return extract_previous_year(list(segments), SYNTHETIC, CATALOGUE)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("unit_id", UNIT_IDS)
+def test_previous_year_facts_pass_the_contract_and_belong_to_the_year_before(corpus: type, unit_id: str) -> None:
+    result, text = previous_of_corpus(corpus, unit_id)
+    validate_facts(result.facts)
+    assert result.facts
+    year = corpus.year(unit_id)  # type: ignore[attr-defined]
+    for fact in result.facts:
+        assert (fact.unit_id, fact.year, fact.source_kind, fact.extractor) == (
+            unit_id,
+            year - 1,
+            "narrative",
+            "narrative-regex",
+        )
+        assert fact.raw_text in text
+        assert fact.value >= 0
+    # This year's facts are exactly what they were: last year's never leak into them.
+    current, _ = run_corpus(corpus, unit_id)
+    assert {f.year for f in current.facts} == {year}
+
+
+@pytest.mark.corpus
+def test_datong_previous_year(corpus: type) -> None:
+    result, _ = previous_of_corpus(corpus, "datong-sic")
+    assert values(result.facts) == {
+        # 5,570.34 − 2,509.44 (与上年相比，收入总计增加2,509.44万元 … 支出总计增加2,509.44万元)
+        (TOTALS, "收入总计", "金额"): d("3060.90"),
+        (TOTALS, "支出总计", "金额"): d("3060.90"),
+        # 5,569.36 − 2,508.70; the second clause after "；" still compares with last year.
+        (FISCAL_TOTALS, "收入总计", "金额"): d("3060.66"),
+        (FISCAL_TOTALS, "支出总计", "合计"): d("3060.66"),
+        # The same figure the report states outright ("2022年…支出决算3060.66万元").
+        (GENERAL_BUDGET, "合计", "小计"): d("3060.66"),
+        # 3.18 + 0.01 (比上年度减少0.01万元), and 与上年相同 for the zero items.
+        (THREE_PUBLIC, "合计", "决算数"): d("3.19"),
+        (THREE_PUBLIC, "公务用车运行维护费", "决算数"): d("3.19"),
+        (THREE_PUBLIC, "因公出国（境）费", "决算数"): d("0"),
+        (THREE_PUBLIC, "公务用车购置费", "决算数"): d("0"),
+        (THREE_PUBLIC, "公务接待费", "决算数"): d("0"),
+        # 117.49 + 15.20 (比2022年减少15.20万元)
+        (RELATED_INFO, "机关运行经费", "统计数"): d("132.69"),
+    }
+    facts = by_key(result.facts)
+    raw = facts[(TOTALS, "收入总计", "金额")].raw_text
+    assert raw.startswith("2023年度收入总计5,570.34万元") and raw.endswith("收入总计增加2,509.44万元")
+    assert result.notes == []
+
+
+@pytest.mark.corpus
+def test_dazhu_previous_year(corpus: type) -> None:
+    result, _ = previous_of_corpus(corpus, "dazhu-sic")
+    got = values(result.facts)
+    # 与2022年度相比，收、支总计各减少11277.06万元: both sides, 674.37 + 11277.06.
+    assert got[(TOTALS, "收入总计", "金额")] == d("11951.43")
+    assert got[(TOTALS, "支出总计", "金额")] == d("11951.43")
+    assert got[(GENERAL_BUDGET, "合计", "小计")] == d("651.43")  # 674.37 − 22.94
+    # 公务接待费支出决算比2022年度减少0.91万元: the subject named before the comparison.
+    assert got[(THREE_PUBLIC, "公务接待费", "决算数")] == d("1.09")
+    assert got[(THREE_PUBLIC, "合计", "决算数")] == d("1.09")  # 较上年度减少0.91万元
+    assert got[(RELATED_INFO, "机关运行经费", "统计数")] == d("92.82")
+    assert got[(THREE_PUBLIC, "公务用车购置及运行维护费", "决算数")] == d("0")  # 与2022年度持平
+    # "因公出国（境）支出决算与2022年持平" names no canonical line: a note, no figure.
+    assert result.notes == ["unresolved subject '因公出国(境)支出' of a change against last year: no figure"]
+
+
+@pytest.mark.corpus
+def test_jincheng_chaoyang_and_wuhai_previous_year(corpus: type) -> None:
+    jincheng = values(previous_of_corpus(corpus, "jincheng-hrss")[0].facts)
+    assert jincheng[(TOTALS, "收入总计", "金额")] == d("585.48")  # 516.85 + 68.63
+    assert jincheng[(FISCAL_TOTALS, "收入总计", "金额")] == d("498.84")  # 430.21 + 68.63
+    assert jincheng[(THREE_PUBLIC, "合计", "决算数")] == d("0")  # 与上年“三公”经费…决算相同
+
+    chaoyang, _ = previous_of_corpus(corpus, "chaoyang-sic")
+    got = values(chaoyang.facts)
+    assert {f.year for f in chaoyang.facts} == {2023}
+    assert got[(TOTALS, "收入总计", "金额")] == d("2356.29")  # 今年收入总计减少 276.98 万元
+    assert got[(FISCAL_TOTALS, "本年支出合计", "合计")] == d("2356.29")
+    assert got[(THREE_PUBLIC, "因公出国（境）费", "决算数")] == d("0.00")  # 2024 年因公出国（境）费与上年持平
+    assert "unresolved subject '今年支出' of a change against last year: no figure" in chaoyang.notes
+
+    wuhai = values(previous_of_corpus(corpus, "wuhai-sic")[0].facts)
+    # 与年初预算相比 … 1366.49 is a budget comparison; 与上年决算相比 … 1270.14 is last year's.
+    assert wuhai[(TOTALS, "收入总计", "金额")] == d("687.99")
+    assert wuhai[(TOTALS, "本年收入合计", "金额")] == d("685.06")  # 1956.06 − 1271
+    assert wuhai[(TOTALS, "本年支出合计", "金额")] == d("685.64")  # "增加 1272.4 9 万元" mended
+    assert wuhai[(TOTALS, "年初结转和结余", "金额")] == d("2.86")
+    assert wuhai[(RELATED_INFO, "机关运行经费", "统计数")] == d("39.46")  # "比上 年决算相比,减少 0.25 万元"
+    # The sentence's own figure (41.28) is the base, not the first 公用经费 the report stated (39.21).
+    assert wuhai[(BASIC, "公用经费合计", "决算数")] == d("39.52")
+
+
+def test_previous_year_from_increase_and_decrease() -> None:
+    text = (
+        OVERALL
+        + "2023年度收入总计5,570.34万元，支出总计5,570.34万元。"
+        + "与上年相比，收入总计增加2,509.44万元，增长81.98%，支出总计减少9.66万元。"
+    )
+    result = previous_of_text((None, text))
+    validate_facts(result.facts)
+    assert values(result.facts) == {
+        (TOTALS, "收入总计", "金额"): d("3060.90"),
+        (TOTALS, "支出总计", "金额"): d("5580.00"),
+    }
+    assert {f.year for f in result.facts} == {2022}
+    # extract_narrative still reads only this year's figures from the same text.
+    assert values(run_text((None, text)).facts) == {
+        (TOTALS, "收入总计", "金额"): d("5570.34"),
+        (TOTALS, "支出总计", "金额"): d("5570.34"),
+    }
+
+
+def test_previous_year_uses_the_report_figure_stated_in_another_paragraph() -> None:
+    text = OVERALL + "收入总计 100.00 万元。\n与上年相比，今年收入总计减少 20.5 万元，降低 17.01%。"
+    got = previous_of_text((None, text))
+    assert values(got.facts) == {(TOTALS, "收入总计", "金额"): d("120.50")}
+    assert by_key(got.facts)[(TOTALS, "收入总计", "金额")].raw_text == "与上年相比，今年收入总计减少 20.5 万元"
+
+
+def test_previous_year_in_yuan_and_with_the_subject_before_the_comparison() -> None:
+    text = (
+        "九、财政拨款“三公”经费支出决算情况说明\n"
+        "公务接待费支出1800元，完成预算100%。公务接待费支出决算比2022年度减少9100元，下降83.49%。"
+    )
+    assert values(previous_of_text((None, text)).facts) == {(THREE_PUBLIC, "公务接待费", "决算数"): d("1.09")}
+
+
+def test_previous_year_unchanged() -> None:
+    text = (
+        "九、财政拨款“三公”经费支出决算情况说明\n"
+        "因公出国（境）费支出0.50万元，完成全年预算的100%，与上年相同，主要原因是出访计划未变。\n"
+        "公务接待费支出0.18万元，与上年基本持平。\n"
+    )
+    # 基本持平 (roughly equal) states no figure.
+    assert values(previous_of_text((None, text)).facts) == {(THREE_PUBLIC, "因公出国（境）费", "决算数"): d("0.50")}
+
+
+def test_no_previous_year_from_budget_comparisons_other_years_or_reasons() -> None:
+    text = (
+        OVERALL
+        + "收入总计 100.00 万元。与年初预算相比，收入总计增加 10.00 万元。\n"
+        + "支出总计 100.00 万元。与2020年度相比，支出总计减少 5.00 万元。\n"
+        + "本年收入合计 90.00 万元，比上年增加 3.00 万元，主要原因是人员增加 2.00 万元。\n"
+    )
+    result = previous_of_text((None, text))
+    # Only 本年收入合计 (the year is 2023, so 2020 is not last year; 2.00 sits inside the 原因).
+    assert values(result.facts) == {(TOTALS, "本年收入合计", "金额"): d("87.00")}
+
+
+def test_previous_year_notes_what_cannot_be_derived() -> None:
+    result = previous_of_text(
+        (None, OVERALL + "与上年相比，今年支出减少 5.00 万元。\n与上年相比，增加(减少)_3万元。\n")
+    )
+    assert result.facts == []
+    assert result.notes == [
+        "unresolved subject '今年支出' of a change against last year: no figure",
+        "change of unknown direction 3 against last year: no figure",
+    ]
+    missing = previous_of_text((None, OVERALL + "与上年相比，收入总计增加 5.00 万元。"))
+    assert missing.facts == []
+    assert missing.notes == ["no figure of this year for 收入支出决算总表/收入总计/金额: last year's cannot be derived"]
+    negative = previous_of_text((None, OVERALL + "收入总计 1.00 万元，比上年增加 2.00 万元。"))
+    assert negative.facts == []
+    assert negative.notes == ["last year's 收入支出决算总表/收入总计/金额 would be negative (-1.00): no figure"]

@@ -90,4 +90,4 @@ def test_settings_from_environment() -> None:
     assert settings.lake == Path("/srv/js/lake")
     assert settings.warehouse == Path("/srv/w.duckdb")
     assert settings.with_overrides(lake=Path("elsewhere"), warehouse=None).lake == Path("elsewhere")
-    assert Settings.from_env({}).registry == Path("registry/units.toml")
+    assert Settings.from_env({}).registry == Path("samples/registry.toml")  # the bundled samples

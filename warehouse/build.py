@@ -27,11 +27,14 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import fsspec
 
 from juesuan.errors import WarehouseError
 from juesuan.lake import CODE_REPAIRS, FACTS, PARSED_TABLES
@@ -68,6 +71,7 @@ RAW_SOURCES: tuple[RawSource, ...] = (
     RawSource("raw_documents", "documents.parquet"),
     RawSource("raw_code_repairs", _partitioned(CODE_REPAIRS), partitioned=True),
     RawSource("raw_parsed_tables", _partitioned(PARSED_TABLES), partitioned=True),
+    RawSource("raw_identity_findings", _partitioned("identity_findings"), partitioned=True),
 )
 #: Staging views, in dependency order.
 STAGING_MODELS: tuple[str, ...] = (
@@ -77,6 +81,7 @@ STAGING_MODELS: tuple[str, ...] = (
     "stg_facts",
     "stg_code_repairs",
     "stg_parsed_tables",
+    "stg_identity_findings",
 )
 #: Mart views, in dependency order.
 MART_MODELS: tuple[str, ...] = (
@@ -93,6 +98,17 @@ MART_MODELS: tuple[str, ...] = (
     "basic_expenditure",
     GENERATED_MART,
     "report_coverage",
+    # Analysts' comparison marts (docs/analysts.md).
+    "unit_year_structure",
+    "year_over_year",
+    "subject_matrix",
+    "budget_execution",
+    # Accounting identities (docs/validation.md).
+    "identity_findings",
+    "identity_summary",
+    # Analysts' marts that carry the identities' verdict (docs/analysts.md).
+    "data_quality",
+    "unit_ratios",
 )
 RAW_MODELS: tuple[str, ...] = tuple(s.table for s in RAW_SOURCES)
 MODELS: tuple[str, ...] = RAW_MODELS + STAGING_MODELS + MART_MODELS
@@ -130,26 +146,33 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def build_warehouse(lake: Path, warehouse: Path) -> BuildSummary:
-    """Build the warehouse file ``warehouse`` from the lake at ``lake`` and publish it atomically."""
-    lake = Path(lake)
+def build_warehouse(
+    lake: str | Path, warehouse: Path, storage_options: Mapping[str, Any] | None = None
+) -> BuildSummary:
+    """Build the warehouse file ``warehouse`` from the lake at ``lake`` and publish it atomically.
+
+    ``lake`` is a folder or an fsspec URL (``s3://bucket/lake``, with ``storage_options`` for
+    fsspec); a remote lake is read by DuckDB through the same fsspec filesystem.
+    """
+    lake_files = LakeFiles(lake, storage_options)
     warehouse = Path(warehouse)
-    if not lake.is_dir():
+    if not lake_files.exists():
         raise WarehouseError(f"lake {lake} not found: run `juesuan run` to extract the reports into it first")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     temporary = warehouse.parent / f".{warehouse.name}.{uuid.uuid4().hex}.tmp"
     leftovers = (temporary, temporary.with_name(temporary.name + ".wal"))
     try:
         connection = duckdb.connect(str(temporary))
+        lake_files.register(connection)
         step = "start"
         try:
             connection.execute("BEGIN TRANSACTION")
             for source in RAW_SOURCES:
                 step = source.table
                 connection.execute(sql_text("raw", source.table))
-                _load_raw(connection, lake, source)
+                _load_raw(connection, lake_files, source)
             step = "key check"
-            _check_fact_keys(connection, lake)
+            _check_fact_keys(connection, lake_files)
             for name in STAGING_MODELS:
                 step = name
                 connection.execute(sql_text("staging", name))
@@ -177,10 +200,43 @@ def build_warehouse(lake: Path, warehouse: Path) -> BuildSummary:
     return summary
 
 
-def _load_raw(connection: duckdb.DuckDBPyConnection, lake: Path, source: RawSource) -> None:
-    files = sorted(str(path) for path in lake.glob(source.pattern))
+class LakeFiles:
+    """Lists the lake's files through fsspec, local or remote, and lets DuckDB read them."""
+
+    def __init__(self, lake: str | Path, storage_options: Mapping[str, Any] | None = None) -> None:
+        text = str(lake)
+        self.is_local = "://" not in text or text.startswith("file://")
+        self.url = text.removeprefix("file://").rstrip("/") if self.is_local else text.rstrip("/")
+        if self.is_local:
+            self.fs: fsspec.AbstractFileSystem = fsspec.filesystem("file")
+        else:
+            self.fs = fsspec.core.url_to_fs(self.url, **dict(storage_options or {}))[0]
+        self.protocol = text.split("://", 1)[0] if not self.is_local else "file"
+
+    def __str__(self) -> str:
+        return self.url
+
+    def exists(self) -> bool:
+        return bool(self.fs.isdir(self.url)) if self.is_local else bool(self.fs.exists(self.url))
+
+    def glob(self, pattern: str) -> list[str]:
+        # fsspec keeps directory listings per filesystem instance; other processes may have written since.
+        self.fs.invalidate_cache()
+        found = sorted(self.fs.glob(f"{self.url}/{pattern}"))
+        if self.is_local:
+            return [str(path) for path in found]
+        # fsspec lists remote paths without their protocol; DuckDB needs it to pick the filesystem.
+        return [path if "://" in path else f"{self.protocol}://{path}" for path in found]
+
+    def register(self, connection: duckdb.DuckDBPyConnection) -> None:
+        if not self.is_local:
+            connection.register_filesystem(self.fs)
+
+
+def _load_raw(connection: duckdb.DuckDBPyConnection, lake: LakeFiles, source: RawSource) -> None:
+    files = lake.glob(source.pattern)
     if not files:
-        log.info("%s: no lake files match %s; the table stays empty", source.table, lake / source.pattern)
+        log.info("%s: no lake files match %s/%s; the table stays empty", source.table, lake, source.pattern)
         return
     options = ["union_by_name = true"]
     if source.partitioned:
@@ -210,7 +266,7 @@ def _load_raw(connection: duckdb.DuckDBPyConnection, lake: Path, source: RawSour
     )
 
 
-def _check_fact_keys(connection: duckdb.DuckDBPyConnection, lake: Path) -> None:
+def _check_fact_keys(connection: duckdb.DuckDBPyConnection, lake: LakeFiles) -> None:
     """The contract key must be unique; the marts rely on it."""
     duplicates = connection.execute(
         """

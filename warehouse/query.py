@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from rich.cells import cell_len as cell_width
 from rich.console import Console
 from rich.table import Table
 
-from juesuan.contract import GENERAL_BUDGET, TABLE_NAMES
+from juesuan.contract import BASIC, GENERAL_BUDGET, TABLE_NAMES
 from juesuan.errors import UsageError, WarehouseError
+from juesuan.warehouse.build import MART_MODELS
 
 ALIAS = "warehouse"
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
@@ -118,38 +121,159 @@ def run_query(path: str | Path, sql: str) -> pd.DataFrame:
         connection.close()
 
 
-_COMPARE_SQL = """
-WITH unit_list AS (
-    SELECT unit_id, name AS unit_name, registry_order FROM units
+# --- comparisons ------------------------------------------------------------------------------------
+BY_DIMENSIONS: tuple[str, ...] = ("subject", "class", "economic")
+MEASURES: tuple[str, ...] = ("amount", "share")
+ECONOMIC_TABLE_COLUMN = (BASIC, "决算数")
+FUNCTIONAL_TABLE_COLUMN = (GENERAL_BUDGET, "小计")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which units and years a comparison covers: ``None`` is every registered unit / each unit's latest year."""
+
+    units: tuple[str, ...] | None = None
+    years: tuple[int, ...] | None = None
+
+
+def parse_units(values: list[str] | None) -> tuple[str, ...] | None:
+    """``--units a,b --units c`` → ``("a", "b", "c")``; ``None`` when not given."""
+    if not values:
+        return None
+    units = tuple(dict.fromkeys(part.strip() for value in values for part in value.split(",") if part.strip()))
+    if not units:
+        raise UsageError("--units", ",".join(values))
+    return units
+
+
+def parse_years(values: list[str] | None) -> tuple[int, ...] | None:
+    """``--years 2023,2024`` or ``--years 2022-2024`` (repeatable) → sorted years; ``None`` when not given."""
+    if not values:
+        return None
+    years: set[int] = set()
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            first, dash, last = part.partition("-")
+            try:
+                low = int(first)
+                high = int(last) if dash else low
+            except ValueError as exc:
+                raise UsageError("--years (YYYY, YYYY,YYYY or YYYY-YYYY)", value) from exc
+            if not 1990 <= low <= high <= 2100:
+                raise UsageError("--years (YYYY, YYYY,YYYY or YYYY-YYYY)", value)
+            years.update(range(low, high + 1))
+    return tuple(sorted(years))
+
+
+def default_table_column(subject_code: str) -> tuple[str, str]:
+    """Economic codes (3xx) compare in 基本支出决算表/决算数, everything else in 一般公共预算支出表/小计."""
+    code = subject_code.strip()
+    return ECONOMIC_TABLE_COLUMN if code.isdigit() and code.startswith("3") else FUNCTIONAL_TABLE_COLUMN
+
+
+def _check_selection(connection: duckdb.DuckDBPyConnection, selection: Selection) -> None:
+    if selection.units is not None:
+        registered = [
+            row[0] for row in connection.execute("SELECT unit_id FROM units ORDER BY registry_order").fetchall()
+        ]
+        unknown = [unit for unit in selection.units if unit not in registered]
+        if unknown:
+            raise UsageError("--units", ",".join(unknown), registered)
+    if selection.years is not None:
+        present = [int(row[0]) for row in connection.execute("SELECT DISTINCT year FROM facts ORDER BY 1").fetchall()]
+        missing = [year for year in selection.years if year not in present]
+        if missing:
+            raise UsageError("--years", ",".join(map(str, missing)), [str(y) for y in present])
+
+
+def _targets_sql(selection: Selection) -> str:
+    """A ``targets`` CTE: the (unit, year) rows a comparison has, in registry order."""
+    if selection.years is None:
+        year_join = "LEFT JOIN latest ON latest.unit_id = unit_list.unit_id"
+        year_expression = "latest.year"
+    else:
+        year_join = "CROSS JOIN chosen_years"
+        year_expression = "chosen_years.year"
+    return f"""
+unit_list AS (
+    SELECT unit_id, name AS unit_name, registry_order
+    FROM units
+    WHERE $units IS NULL OR list_contains($units, unit_id)
 ),
 latest AS (
     SELECT unit_id, max(year) AS year FROM facts GROUP BY unit_id
 ),
-target AS (
+chosen_years AS (
+    SELECT CAST(unnest($years) AS SMALLINT) AS year
+),
+targets AS (
     SELECT
         unit_list.unit_id,
         unit_list.unit_name,
         unit_list.registry_order,
-        CAST(coalesce(CAST($year AS SMALLINT), latest.year) AS SMALLINT) AS year
+        CAST({year_expression} AS SMALLINT) AS year
     FROM unit_list
-    LEFT JOIN latest ON latest.unit_id = unit_list.unit_id
-),
+    {year_join}
+)
+"""
+
+
+def _selection_params(selection: Selection) -> dict[str, object]:
+    return {
+        "units": list(selection.units) if selection.units is not None else None,
+        "years": list(selection.years) if selection.years is not None else [],
+    }
+
+
+_SUBJECT_SQL = """
 chosen AS (
     SELECT unit_id, year, value, source_kind
     FROM preferred_facts
     WHERE table_name = $table_name AND column_name = $column_name AND subject_key = $subject_code
 )
 SELECT
-    target.unit_id,
-    target.unit_name,
-    target.year,
+    targets.unit_id,
+    targets.unit_name,
+    targets.year,
     chosen.value,
     chosen.source_kind,
     CASE WHEN chosen.value IS NULL THEN 'not reported' ELSE 'reported' END AS status
-FROM target
-LEFT JOIN chosen ON chosen.unit_id = target.unit_id AND chosen.year = target.year
-ORDER BY target.registry_order, target.unit_id
+FROM targets
+LEFT JOIN chosen ON chosen.unit_id = targets.unit_id AND chosen.year = targets.year
+ORDER BY targets.registry_order, targets.unit_id, targets.year
 """
+
+
+def _check_column(connection: duckdb.DuckDBPyConnection, table_name: str, column_name: str) -> None:
+    known = [
+        row[0]
+        for row in connection.execute(
+            "SELECT DISTINCT column_name FROM facts WHERE table_name = $t ORDER BY 1", {"t": table_name}
+        ).fetchall()
+    ]
+    if known and column_name not in known:
+        raise UsageError("column", column_name, known)
+
+
+def _subject_frame(
+    connection: duckdb.DuckDBPyConnection,
+    subject_code: str,
+    table_name: str,
+    column_name: str,
+    selection: Selection,
+) -> pd.DataFrame:
+    if table_name not in TABLE_NAMES:
+        raise UsageError("table", table_name, TABLE_NAMES)
+    _check_column(connection, table_name, column_name)
+    _check_selection(connection, selection)
+    params = {
+        **_selection_params(selection),
+        "table_name": table_name,
+        "column_name": column_name,
+        "subject_code": subject_code.strip(),
+    }
+    return _fetch(connection, "WITH " + _targets_sql(selection) + "," + _SUBJECT_SQL, params)
 
 
 def compare_subject(
@@ -158,6 +282,7 @@ def compare_subject(
     table_name: str = GENERAL_BUDGET,
     column_name: str = "小计",
     year: int | None = None,
+    units: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """One subject across every registered unit: value, source and whether it was reported.
 
@@ -165,30 +290,209 @@ def compare_subject(
     ``year`` None takes each unit's latest year with facts. Table facts are preferred, the narrative
     fills in where a unit-year has no table fact. Units that did not report it say ``not reported``.
     """
-    if table_name not in TABLE_NAMES:
-        raise UsageError("table", table_name, TABLE_NAMES)
+    selection = Selection(units=units, years=(year,) if year is not None else None)
     path = Path(path)
     connection = connect_readonly(path)
     try:
-        known = [
-            row[0]
-            for row in connection.execute(
-                "SELECT DISTINCT column_name FROM facts WHERE table_name = $t ORDER BY 1", {"t": table_name}
-            ).fetchall()
-        ]
-        if known and column_name not in known:
-            raise UsageError("column", column_name, known)
-        params: dict[str, object] = {
-            "table_name": table_name,
-            "column_name": column_name,
-            "subject_code": subject_code.strip(),
-            "year": year,
-        }
-        return _fetch(connection, _COMPARE_SQL, params)
+        return _subject_frame(connection, subject_code, table_name, column_name, selection)
     except duckdb.Error as exc:
         raise WarehouseError(f"comparison on {path} failed: {exc}") from exc
     finally:
         connection.close()
+
+
+def _pivot_structure(frame: pd.DataFrame, targets: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
+    """One row per target (unit, year), one column per component (in the order given), NULL = not stated."""
+    columns = list(dict.fromkeys(frame["component"]))
+    by_target: dict[tuple[str, int], dict[str, object]] = {}
+    for row in frame.itertuples(index=False):
+        by_target.setdefault((row.unit_id, int(row.year)), {})[row.component] = row.value
+    rows = []
+    for target in targets.itertuples(index=False):
+        cells = by_target.get((target.unit_id, int(target.year))) if not pd.isna(target.year) else None
+        record: dict[str, object] = {name: getattr(target, name) for name in lead}
+        for column in columns:
+            record[column] = (cells or {}).get(column)
+        record["status"] = REPORTED if cells else NOT_REPORTED
+        rows.append(record)
+    result = pd.DataFrame(rows, columns=[*lead, *columns, "status"])
+    result["year"] = result["year"].astype("Int16")
+    return result
+
+
+_STRUCTURE_SQL = {
+    "class": """
+SELECT
+    unit_id,
+    year,
+    component_code || ' ' || component AS component,
+    {measure} AS value
+FROM unit_year_structure
+WHERE dimension = '支出功能分类' AND ($prefix IS NULL OR starts_with(component_code, $prefix))
+ORDER BY component_code
+""",
+    "economic": """
+SELECT unit_id, year, component, value
+FROM (
+    SELECT unit_id, year, component, {measure} AS value
+    FROM unit_year_structure
+    WHERE dimension = '基本支出经费' AND $prefix IS NULL
+    UNION ALL
+    SELECT
+        unit_id,
+        year,
+        economic_class_code || ' ' || economic_class_name AS component,
+        {class_measure} AS value
+    FROM basic_expenditure
+    WHERE $prefix IS NULL OR starts_with(economic_class_code, $prefix)
+)
+""",
+}
+
+
+def _structure_frame(
+    connection: duckdb.DuckDBPyConnection, by: str, prefix: str | None, measure: str, selection: Selection
+) -> pd.DataFrame:
+    _check_selection(connection, selection)
+    targets = _fetch(
+        connection,
+        "WITH " + _targets_sql(selection) + " SELECT unit_id, unit_name, year FROM targets "
+        "ORDER BY registry_order, unit_id, year",
+        _selection_params(selection),
+    )
+    sql = _STRUCTURE_SQL[by].format(
+        measure="share" if measure == "share" else "amount",
+        class_measure="share_of_basic" if measure == "share" else "amount",
+    )
+    frame = _fetch(connection, sql, {"prefix": prefix})
+    if by == "economic":
+        # 人员经费 / 公用经费 first, then the economic classes in code order.
+        order = {name: i for i, name in enumerate(_economic_order(frame["component"]))}
+        frame = frame.sort_values("component", key=lambda s: s.map(order), kind="stable")
+    return _pivot_structure(frame, targets, ["unit_id", "unit_name", "year"])
+
+
+def _economic_order(components: pd.Series) -> list[str]:
+    groups = [c for c in ("人员经费", "公用经费") if c in set(components)]
+    classes = sorted({c for c in components if c not in groups})
+    return groups + classes
+
+
+def compare(
+    path: str | Path,
+    *,
+    by: str = "subject",
+    subject: str | None = None,
+    table_name: str | None = None,
+    column_name: str | None = None,
+    selection: Selection | None = None,
+    measure: str = "amount",
+) -> pd.DataFrame:
+    """Compare units: one subject (``by='subject'``), the functional-class structure (``'class'``) or
+    the economic structure of basic spending (``'economic'``).
+
+    ``subject`` (needed for ``'subject'``) is a 科目代码 or a line item; its table and column default
+    to 一般公共预算财政拨款支出决算表/小计 for functional codes and line items and to
+    一般公共预算财政拨款基本支出决算表/决算数 for economic codes (3xx). For ``'class'`` and
+    ``'economic'`` it filters the components by code prefix, and ``measure='share'`` gives shares
+    instead of 万元. Every selected unit gets a row per year; ``status`` says whether it reported,
+    ``quality`` and ``reconciles`` (from ``data_quality``) whether the unit-year's figures reconcile.
+    """
+    if by not in BY_DIMENSIONS:
+        raise UsageError("--by", by, BY_DIMENSIONS)
+    if measure not in MEASURES:
+        raise UsageError("measure", measure, MEASURES)
+    selection = selection or Selection()
+    path = Path(path)
+    connection = connect_readonly(path)
+    try:
+        if by == "subject":
+            if subject is None or not subject.strip():
+                raise UsageError("--subject (required with --by subject)", subject)
+            if measure != "amount":
+                raise UsageError("--share (only with --by class or --by economic)", measure)
+            default_table, default_column = default_table_column(subject)
+            chosen_table = table_name or default_table
+            chosen_column = column_name or (default_column if chosen_table == default_table else None)
+            if chosen_column is None:
+                raise UsageError("--column (required with a --table other than the default)", column_name)
+            frame = _subject_frame(connection, subject, chosen_table, chosen_column, selection)
+        else:
+            if table_name is not None or column_name is not None:
+                raise UsageError("--table/--column (only with --by subject)", table_name or column_name)
+            prefix = subject.strip() if subject and subject.strip() else None
+            frame = _structure_frame(connection, by, prefix, measure, selection)
+        return _with_quality(connection, frame)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"comparison on {path} failed: {exc}") from exc
+    finally:
+        connection.close()
+
+
+def mart_for_selection(path: str | Path, mart: str, selection: Selection | None = None) -> pd.DataFrame:
+    """The rows of a per-unit-year mart for the selected units and years, in registry order.
+
+    ``mart`` is any mart with ``unit_id`` and ``year`` columns (``unit_year_totals``,
+    ``unit_year_structure``, ``unit_ratios`` …); without years, each unit's latest year is taken.
+    """
+    selection = selection or Selection()
+    path = Path(path)
+    connection = connect_readonly(path)
+    try:
+        columns = {
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = $mart AND database_name = $db",
+                {"mart": mart, "db": ALIAS},
+            ).fetchall()
+        }
+        if mart not in MART_MODELS or not {"unit_id", "year"} <= columns:
+            allowed = _unit_year_marts(connection)
+            raise UsageError("mart (one with unit_id and year columns)", mart, allowed)
+        _check_selection(connection, selection)
+        sql = (
+            "WITH " + _targets_sql(selection) + f"SELECT mart.* FROM targets JOIN {mart} AS mart "
+            "ON mart.unit_id = targets.unit_id AND mart.year = targets.year "
+            "ORDER BY targets.registry_order, targets.unit_id, targets.year"
+        )
+        return _fetch(connection, sql, _selection_params(selection))
+    except duckdb.Error as exc:
+        raise WarehouseError(f"reading {mart} from {path} failed: {exc}") from exc
+    finally:
+        connection.close()
+
+
+def _unit_year_marts(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    found = connection.execute(
+        "SELECT table_name FROM duckdb_columns() WHERE database_name = $db AND column_name IN ('unit_id', 'year') "
+        "GROUP BY table_name HAVING count(*) = 2",
+        {"db": ALIAS},
+    ).fetchall()
+    present = {row[0] for row in found}
+    return [name for name in MART_MODELS if name in present]
+
+
+NO_REPORT = "no report"
+
+
+def _with_quality(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the unit-year's ``quality`` and ``reconciles`` from ``data_quality`` appended."""
+    quality = _fetch(connection, "SELECT unit_id, year, quality, reconciles FROM data_quality")
+    merged = frame.merge(quality.astype({"year": "Int16"}), on=["unit_id", "year"], how="left")
+    merged["quality"] = merged["quality"].fillna(NO_REPORT)
+    merged["reconciles"] = merged["reconciles"].astype("boolean")
+    return merged
+
+
+def comparison_title(by: str, subject: str | None, table_name: str | None, column_name: str | None) -> str:
+    """A title for a comparison printed as a table."""
+    if by == "subject" and subject:
+        default_table, default_column = default_table_column(subject)
+        table = table_name or default_table
+        column = column_name or default_column
+        return f"{subject} · {table} · {column}"
+    what = "支出功能分类 (类)" if by == "class" else "基本支出 by economic class"
+    return what + (f" · {subject}" if subject else "")
 
 
 # --- output formats ---------------------------------------------------------------------------------
@@ -258,10 +562,20 @@ def frame_to_rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
     """A rich table of ``frame``: numbers right-aligned, amounts as 1,234.56."""
     numeric = _numeric_columns(frame)
     table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(str(column), justify="right" if column in numeric else "left")
-    for row in frame.itertuples(index=False, name=None):
-        table.add_row(*(display_value(v) for v in row))
+    cells = [[display_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    for position, column in enumerate(frame.columns):
+        # Amounts and ids are never cut short on a narrow terminal; long text wraps instead.
+        keep_whole = column in numeric or str(column).endswith("_id") or column in ("year", "status")
+        width = max((cell_width(row[position]) for row in cells), default=0)
+        table.add_column(
+            str(column),
+            justify="right" if column in numeric else "left",
+            no_wrap=keep_whole,
+            min_width=width if keep_whole else None,
+            overflow="fold",
+        )
+    for row in cells:
+        table.add_row(*row)
     return table
 
 

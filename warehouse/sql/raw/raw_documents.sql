@@ -8,7 +8,12 @@ CREATE TABLE raw_documents (
     format VARCHAR,
     pages INTEGER,
     status VARCHAR,
-    error VARCHAR
+    error VARCHAR,
+    http_status SMALLINT,
+    size BIGINT,
+    content_type VARCHAR,
+    etag VARCHAR,
+    last_modified VARCHAR
 );
 
 COMMENT ON TABLE raw_documents IS 'Raw layer: the lake''s documents.parquet. Use the view documents instead.';
@@ -21,3 +26,8 @@ COMMENT ON COLUMN raw_documents.format IS 'Detected format: pdf, docx, txt or md
 COMMENT ON COLUMN raw_documents.pages IS 'Number of pages, where known.';
 COMMENT ON COLUMN raw_documents.status IS 'loaded (its facts are in the lake) or quarantined (unreadable; see error).';
 COMMENT ON COLUMN raw_documents.error IS 'Why the document was quarantined; NULL when loaded.';
+COMMENT ON COLUMN raw_documents.http_status IS 'HTTP status of the fetch that recorded this row (NULL for local files).';
+COMMENT ON COLUMN raw_documents.size IS 'Size of the raw bytes as received.';
+COMMENT ON COLUMN raw_documents.content_type IS 'Content-Type the server declared (NULL for local files).';
+COMMENT ON COLUMN raw_documents.etag IS 'ETag the server sent, used for the next conditional GET.';
+COMMENT ON COLUMN raw_documents.last_modified IS 'Last-Modified the server sent, used for the next conditional GET.';

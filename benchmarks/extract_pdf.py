@@ -1,0 +1,251 @@
+"""PDF extraction benchmark: juesuan against plain camelot lattice, on the bundled sample reports.
+
+For every sample (variants ruled, unruled, scanned, office, browser, plus DOCX for juesuan alone) it measures,
+in one process run:
+
+* juesuan: ``extract_document`` end to end (triage, camelot on table pages only, mapping, narrative);
+* plain camelot: ``camelot.read_pdf(path, pages="all", flavor="lattice")`` (the default raster
+  engine on every page) — its grids are then titled and mapped by juesuan's shared code, so both
+  are scored the same way;
+* pypdfium2's bare text extraction of every page (the floor for any PDF reader);
+
+and scores the table facts of both against the sample's ``*.truth.csv`` (cell-level precision and
+recall). Then it renders a 100-page report (大同's sample with its prose repeated) and measures juesuan's
+peak memory on it in a fresh process. Results go to ``benchmarks/RESULTS.md`` (section "PDF
+extraction") with the machine and date.
+
+Run: ``.venv/bin/python benchmarks/extract_pdf.py`` (after ``juesuan samples``; takes a few minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, replace
+from importlib.metadata import version
+from pathlib import Path
+
+import camelot
+import pypdfium2 as pdfium
+
+from juesuan.extract.api import extract_document
+from juesuan.extract.base import DocumentContext
+from juesuan.extract.pdf_triage import open_pdf, page_lines
+from juesuan.extract.tables import PageTable, assemble, map_groups
+from juesuan.registry import load_registry
+from juesuan.samples.generate import REGISTRY, REPORTS_DIR, build_reports, sample_name
+from juesuan.samples.render_pdf import render_pdf
+from juesuan.samples.score import Score, load_truth_csv, score
+from juesuan.transform.catalogue import Catalogue
+
+log = logging.getLogger("benchmark")
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+SECTION = "## PDF extraction (`benchmarks/extract_pdf.py`)"
+PDF_VARIANTS = ("ruled", "unruled", "scanned", "office", "browser")
+
+
+@dataclass
+class Row:
+    variant: str
+    unit_id: str
+    pages: int
+    juesuan_s: float
+    juesuan: Score
+    camelot_s: float | None = None
+    camelot: Score | None = None
+    pdfium_s: float | None = None
+
+
+def _pdfium_text_seconds(path: Path) -> float:
+    start = time.perf_counter()
+    document = pdfium.PdfDocument(path)
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        textpage.get_text_range()
+        textpage.close()
+        page.close()
+    document.close()
+    return time.perf_counter() - start
+
+
+def _plain_camelot(path: Path, context: DocumentContext, catalogue: Catalogue) -> tuple[float, list]:
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = camelot.read_pdf(str(path), pages="all", flavor="lattice")
+    seconds = time.perf_counter() - start
+    document = open_pdf(str(path), path.read_bytes())
+    try:
+        pages = {int(t.page) for t in found}
+        lines = {n: page_lines(document, n) for n in pages}
+    finally:
+        document.close()
+    tables = [
+        PageTable(
+            page=int(t.page),
+            rows=t.df.astype(str).values.tolist(),
+            extractor="camelot-lattice",
+            top=float(max(t._bbox[1], t._bbox[3])),
+            bottom=float(min(t._bbox[1], t._bbox[3])),
+        )
+        for t in found
+    ]
+    return seconds, map_groups(assemble(tables, lines), context, catalogue).facts
+
+
+def measure(variants: tuple[str, ...], with_camelot: bool) -> list[Row]:
+    registry = load_registry(REGISTRY)
+    catalogue = Catalogue.load()
+    rows: list[Row] = []
+    for unit in registry.units:
+        year = unit.reports[0].year
+        for variant in (*variants, "docx"):
+            path = REPORTS_DIR / variant / sample_name(unit.id, year, variant)
+            if not path.exists():
+                log.warning("missing %s (run `juesuan samples`)", path)
+                continue
+            truth = load_truth_csv(path.with_name(path.name + ".truth.csv"))
+            start = time.perf_counter()
+            extraction = extract_document(path, unit_id=unit.id, year=year, registry=registry, catalogue=catalogue)
+            seconds = time.perf_counter() - start
+            row = Row(variant, unit.id, extraction.pages or 0, seconds, score(extraction.facts, truth))
+            if variant != "docx":
+                row.pdfium_s = _pdfium_text_seconds(path)
+                if with_camelot:
+                    context = DocumentContext(unit.id, year, extraction.sha256)
+                    row.camelot_s, facts = _plain_camelot(path, context, catalogue)
+                    row.camelot = score(facts, truth)
+            log.info("%s %s: %.2fs %s", variant, unit.id, seconds, row.camelot_s)
+            rows.append(row)
+    return rows
+
+
+def _long_report(target: Path, pages: int) -> int:
+    """A report of at least ``pages`` pages, as long reports are: 大同's sample with its 情况说明
+    repeated until the whole runs to ``pages`` pages (tables once, prose many times)."""
+    registry = load_registry(REGISTRY)
+    report = next(r for r in build_reports(registry) if r.unit_id == "datong-sic")
+    copies = 1
+    while True:
+        rendered = render_pdf(replace(report, paragraphs=report.paragraphs * copies), "ruled")
+        if rendered.pages >= pages:
+            target.write_bytes(rendered.data)
+            return rendered.pages
+        copies += max(1, (pages - rendered.pages) // 2)
+
+
+def peak_memory_mb(pages: int = 100) -> tuple[int, float, float]:
+    """Pages, peak RSS (MB) and seconds of juesuan extracting a ``pages``-page report in a fresh process."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "long.pdf"
+        count = _long_report(path, pages)
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child forked from this (large)
+        # process would report this process's size.
+        code = (
+            "import re, sys, time\n"
+            "from juesuan.extract.api import extract_document\n"
+            "t = time.perf_counter()\n"
+            "e = extract_document(sys.argv[1], unit_id='datong-sic', year=2023)\n"
+            "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+            "print(time.perf_counter() - t, hwm)\n"
+        )
+        completed = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise SystemExit(f"the {count}-page extraction failed: {completed.stderr.strip()[-500:]}")
+        output = completed.stdout.split()
+    return count, int(output[1]) / 1024, float(output[0])
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.2f}%"
+
+
+def render(rows: list[Row], memory: tuple[int, float, float] | None) -> str:
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        SECTION,
+        "",
+        f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} cores ({cpu}, {platform.system()}), "
+        f"Python {platform.python_version()}, camelot {version('camelot-py')}, pypdfium2 {version('pypdfium2')}.",
+        "Scores are cell-level over the table facts of each sample's `*.truth.csv` (P = precision, R = recall);",
+        "plain camelot's grids are titled and mapped by the same shared code, so both columns are scored alike.",
+        "",
+        "| variant | reports | pages | juesuan s | ms/page | juesuan P | juesuan R | camelot s | camelot P | camelot R "
+        "| speed-up | pdfium text s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for variant in (*PDF_VARIANTS, "docx"):
+        group = [r for r in rows if r.variant == variant]
+        if not group:
+            continue
+        pages = sum(r.pages for r in group)
+        seconds = sum(r.juesuan_s for r in group)
+        correct = sum(r.juesuan.correct for r in group)
+        precision = correct / max(1, sum(r.juesuan.extracted for r in group))
+        recall = correct / max(1, sum(r.juesuan.expected for r in group))
+        camelot_cells = ["–", "–", "–", "–"]
+        if all(r.camelot is not None for r in group) and variant != "docx":
+            c_seconds = sum(r.camelot_s or 0 for r in group)
+            c_correct = sum(r.camelot.correct for r in group if r.camelot)
+            c_p = c_correct / max(1, sum(r.camelot.extracted for r in group if r.camelot))
+            c_r = c_correct / max(1, sum(r.camelot.expected for r in group if r.camelot))
+            camelot_cells = [f"{c_seconds:.2f}", _pct(c_p), _pct(c_r), f"{c_seconds / seconds:.1f}×"]
+        pdfium_s = sum(r.pdfium_s or 0 for r in group)
+        per_page = f"{1000 * seconds / pages:.1f}" if pages else "–"
+        lines.append(
+            f"| {variant} | {len(group)} | {pages or '–'} | {seconds:.2f} | {per_page} | {_pct(precision)} "
+            f"| {_pct(recall)} | {' | '.join(camelot_cells)} | {pdfium_s:.3f} |"
+        )
+    lines.append("")
+    misses = [(r, key) for r in rows for key in r.juesuan.missing + [w[0] for w in r.juesuan.wrong]]
+    if misses:
+        lines.append("juesuan's missed or wrong cells:")
+        lines.extend(f"- {r.variant} {r.unit_id}: {' / '.join(key[:3])}" for r, key in misses)
+        lines.append("")
+    if memory is not None:
+        pages, mb, seconds = memory
+        lines.append(
+            f"Peak memory (RSS) of juesuan extracting a {pages}-page report in a fresh process: {mb:.0f} MB "
+            f"({seconds:.1f} s, {1000 * seconds / pages:.1f} ms/page)."
+        )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_section(text: str, path: Path = RESULTS) -> None:
+    current = path.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(SECTION) + r".*?(?=\n## |\Z)", re.DOTALL)
+    if not pattern.search(current):
+        raise SystemExit(f"{path}: no section {SECTION!r}")
+    path.write_text(pattern.sub(lambda _: text.rstrip("\n") + "\n", current, count=1), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", action="append", choices=PDF_VARIANTS, help="default: all")
+    parser.add_argument("--no-camelot", action="store_true", help="skip the plain camelot baseline")
+    parser.add_argument("--no-memory", action="store_true", help="skip the 100-page peak-memory run")
+    parser.add_argument("--dry-run", action="store_true", help="print, do not write RESULTS.md")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    memory = None if args.no_memory else peak_memory_mb()
+    rows = measure(tuple(args.variant or PDF_VARIANTS), not args.no_camelot)
+    text = render(rows, memory)
+    print(text)
+    if not args.dry_run:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""The ``identity_findings`` dataset: one row per identity check of one validation run.
+
+Layout, partitioned like the facts (hive style, partition columns in the path only)::
+
+    {lake}/identity_findings/year=2023/unit_id=datong-sic/identity_findings.parquet
+
+A report's partition is replaced whole by every validation run (atomically, through
+:func:`juesuan.lake.write_table_atomic`), so it always holds the checks of the latest run —
+``passed`` ones included, because the warehouse's ``identity_summary`` counts them. The
+``identity_findings`` view of the warehouse shows the rest (rounding, warning, error,
+not_checkable). Amounts are ``DECIMAL(20,6)`` 万元 like the facts; pages are lists because a side
+can add up figures from several pages (empty for text exports, which have no pages).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from juesuan.contract import VALUE_TYPE, quantize
+from juesuan.lake import write_table_atomic
+from juesuan.transform.identities import SEVERITY_RANK, IdentityCheck
+
+log = logging.getLogger(__name__)
+
+DATASET = "identity_findings"
+
+FINDING_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("validated_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("check_id", pa.string(), nullable=False),
+        pa.field("rule_id", pa.string(), nullable=False),
+        pa.field("rule_name", pa.string(), nullable=False),
+        pa.field("family", pa.string(), nullable=False),
+        pa.field("check_name", pa.string(), nullable=False),
+        pa.field("severity", pa.string(), nullable=False),
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("other_table_name", pa.string(), nullable=False),
+        pa.field("subject_code", pa.string(), nullable=True),
+        pa.field("line_item", pa.string(), nullable=False),
+        pa.field("column_name", pa.string(), nullable=False),
+        pa.field("left_value", VALUE_TYPE, nullable=True),
+        pa.field("right_value", VALUE_TYPE, nullable=True),
+        pa.field("difference", VALUE_TYPE, nullable=True),
+        pa.field("tolerance", VALUE_TYPE, nullable=False),
+        pa.field("left_expression", pa.string(), nullable=False),
+        pa.field("right_expression", pa.string(), nullable=False),
+        pa.field("left_source_kind", pa.string(), nullable=True),
+        pa.field("right_source_kind", pa.string(), nullable=True),
+        pa.field("left_pages", pa.list_(pa.int32()), nullable=False),
+        pa.field("right_pages", pa.list_(pa.int32()), nullable=False),
+        pa.field("left_document_sha256", pa.string(), nullable=True),
+        pa.field("right_document_sha256", pa.string(), nullable=True),
+        pa.field("message", pa.string(), nullable=False),
+    ]
+)
+FILE_SCHEMA = FINDING_SCHEMA  # unit_id and year live in the path
+COLUMNS = ("unit_id", "year", *FINDING_SCHEMA.names)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The outcome of one identity check in one run, flat, as stored and as mailed."""
+
+    unit_id: str
+    year: int
+    run_id: str
+    validated_at: datetime
+    check_id: str
+    rule_id: str
+    rule_name: str
+    family: str
+    check_name: str
+    severity: str
+    table_name: str
+    other_table_name: str
+    subject_code: str | None
+    line_item: str
+    column_name: str
+    left_value: Decimal | None
+    right_value: Decimal | None
+    difference: Decimal | None
+    tolerance: Decimal
+    left_expression: str
+    right_expression: str
+    left_source_kind: str | None
+    right_source_kind: str | None
+    left_pages: tuple[int, ...]
+    right_pages: tuple[int, ...]
+    left_document_sha256: str | None
+    right_document_sha256: str | None
+    message: str
+
+    @classmethod
+    def from_check(cls, check: IdentityCheck, severity: str, run_id: str, validated_at: datetime) -> Finding:
+        return cls(
+            unit_id=check.unit_id,
+            year=check.year,
+            run_id=run_id,
+            validated_at=validated_at,
+            check_id=check.check_id,
+            rule_id=check.rule_id,
+            rule_name=check.rule.title,
+            family=check.family,
+            check_name=check.note,
+            severity=severity,
+            table_name=check.table_name,
+            other_table_name=check.right_table,
+            subject_code=check.subject_code,
+            line_item=check.line_item,
+            column_name=check.column_name,
+            left_value=check.left.value,
+            right_value=check.right.value,
+            difference=check.difference,
+            tolerance=check.tolerance,
+            left_expression=check.left.expression(),
+            right_expression=check.right.expression(),
+            left_source_kind=check.left.source_kind,
+            right_source_kind=check.right.source_kind,
+            left_pages=tuple(check.left.pages),
+            right_pages=tuple(check.right.pages),
+            left_document_sha256=_one_document(check.left.documents) or check.report_document,
+            right_document_sha256=_one_document(check.right.documents) or check.report_document,
+            message=check.message(),
+        )
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+    @property
+    def line(self) -> str:
+        return f"{self.subject_code} {self.line_item}" if self.subject_code else self.line_item
+
+    @property
+    def tables(self) -> str:
+        if self.other_table_name and self.other_table_name != self.table_name:
+            return f"{self.table_name} ↔ {self.other_table_name}"
+        return self.table_name
+
+
+def _one_document(documents: list[str]) -> str | None:
+    # Every fact of a report comes from its one document; several would be a lake bug worth seeing.
+    return ",".join(documents) if documents else None
+
+
+def _partition(lake: Path, unit_id: str, year: int) -> Path:
+    return Path(lake) / DATASET / f"year={year}" / f"unit_id={unit_id}" / f"{DATASET}.parquet"
+
+
+def _table(findings: list[Finding]) -> pa.Table:
+    rows = []
+    for finding in findings:
+        row = asdict(finding)
+        del row["unit_id"], row["year"]
+        for name in ("left_value", "right_value", "difference", "tolerance"):
+            if row[name] is not None:
+                row[name] = quantize(row[name])
+        row["left_pages"] = list(finding.left_pages)
+        row["right_pages"] = list(finding.right_pages)
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
+
+
+def write_findings(lake: Path, reports: list[tuple[str, int]], findings: list[Finding]) -> list[Path]:
+    """Replace the partition of every validated report; drop partitions of reports no longer in the lake."""
+    by_report: dict[tuple[str, int], list[Finding]] = {report: [] for report in reports}
+    for finding in findings:
+        key = (finding.unit_id, finding.year)
+        if key not in by_report:
+            raise ValueError(f"finding {finding.check_id} is for {key}, which was not validated in this run")
+        by_report[key].append(finding)
+    written = []
+    for (unit_id, year), rows in sorted(by_report.items()):
+        path = _partition(lake, unit_id, year)
+        write_table_atomic(_table(rows), path)
+        written.append(path)
+    kept = set(written)
+    for stale in sorted((Path(lake) / DATASET).glob(f"year=*/unit_id=*/{DATASET}.parquet")):
+        if stale not in kept:
+            log.info("removing findings of a report no longer in the lake: %s", stale)
+            stale.unlink()
+    return written
+
+
+def read_findings(lake: Path) -> pd.DataFrame:
+    """Every stored finding with ``unit_id`` and ``year`` (empty frame with the columns if none)."""
+    files = sorted((Path(lake) / DATASET).glob(f"year=*/unit_id=*/{DATASET}.parquet"))
+    if not files:
+        return pd.DataFrame(columns=list(COLUMNS))
+    frames = []
+    for path in files:
+        frame = pq.read_table(path).to_pandas()
+        frame.insert(0, "year", int(path.parent.parent.name.removeprefix("year=")))
+        frame.insert(0, "unit_id", path.parent.name.removeprefix("unit_id="))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)[list(COLUMNS)]

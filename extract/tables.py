@@ -1,0 +1,251 @@
+"""From grids read on pages to facts: clean-up, titles, continued tables, one mapping.
+
+Every paged strategy (camelot lattice, camelot stream, OCR) yields :class:`PageTable` grids with
+their vertical position on the page, plus the page's positioned text lines. This module
+
+1. cleans grids the way printed tables need (text wrapped inside a merged header cell is one cell:
+   ``上缴上级\\n支出`` → ``上缴上级支出``; empty rows and columns go);
+2. gives each grid its title — the nearest standard-table title line above it on its page — and its
+   amount unit (``金额单位：元`` between title and grid) and trailer (注：… below it);
+3. stitches a grid with no title of its own at the top of the page after a table onto that table
+   (a table continued over pages, with or without its header repeated);
+4. maps the stitched grid through the one canonical mapping (:func:`juesuan.extract.mapping.map_table`)
+   — header once, repeated headers dropped — and gives every fact the page its row is printed on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from juesuan.extract.base import DocumentContext, RawTable, StrategyResult
+from juesuan.extract.mapping import _body_start, canonical_table_name, map_table
+from juesuan.extract.text import clean_cell
+from juesuan.transform.catalogue import Catalogue
+
+_AMOUNT_UNIT = re.compile(r"(?<!编制)单位[:：]\s*(万元|亿元|元)")
+_TRAILER = re.compile(r"^(?:注|说明|备注)[:：]|本表|无数据")
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A run of text on a page; ``top`` and ``bottom`` in PDF points (origin bottom-left)."""
+
+    text: str
+    top: float
+    bottom: float
+
+
+@dataclass
+class PageTable:
+    """A grid as read from one page, with its vertical extent on the page when known."""
+
+    page: int | None
+    rows: list[list[str]]
+    extractor: str
+    top: float | None = None
+    bottom: float | None = None
+    parsing_report: dict[str, float | int | str] = field(default_factory=dict)
+
+
+_QUOTES = re.compile(r"[“”\"＂‘’]")
+
+
+def as_title(text: str) -> str | None:
+    """``text`` as a standard-table title, or None. Quotes are dropped first: PDF producers place
+    the “ ” of 财政拨款“三公”经费支出决算表 where they like in the text order."""
+    candidate = _QUOTES.sub("", text).strip()
+    return candidate if canonical_table_name(candidate) is not None else None
+
+
+def clean_rows(rows: list[list[str]]) -> list[list[str]]:
+    """Wrapped cell text joined, cells stripped, empty rows and empty columns dropped."""
+    grid = [[re.sub(r"\s*\n\s*", "", str(cell)).strip() for cell in row] for row in rows]
+    grid = [row for row in grid if any(row)]
+    if not grid:
+        return []
+    width = max(len(row) for row in grid)
+    grid = [row + [""] * (width - len(row)) for row in grid]
+    keep = [col for col in range(width) if any(row[col] for row in grid)]
+    return [[row[col] for col in keep] for row in grid]
+
+
+def _row_key(row: list[str]) -> str:
+    return "|".join(clean_cell(cell) for cell in row)
+
+
+@dataclass
+class _Group:
+    title: str | None
+    parts: list[RawTable]
+
+
+def _title_above(lines: list[TextLine], top: float | None, floor: float | None) -> TextLine | None:
+    """The lowest standard-table title line above ``top`` (and below ``floor``, the grid above)."""
+    candidates = [
+        line
+        for line in lines
+        if as_title(line.text) is not None
+        and (top is None or line.bottom >= top - 2)
+        and (floor is None or line.top <= floor + 2)
+    ]
+    return min(candidates, key=lambda line: line.bottom) if candidates else None
+
+
+def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[list[RawTable]]:
+    """Group page grids into logical tables (parts in page order), each part titled and unit-scaled."""
+    groups: list[_Group] = []
+    ordered = sorted(tables, key=lambda t: (t.page or 0, -(t.top or 0.0)))
+    previous_on_page: dict[int, PageTable] = {}
+    for table in ordered:
+        rows = clean_rows(table.rows)
+        page = table.page or 0
+        page_lines = lines.get(page, [])
+        above = previous_on_page.get(page)
+        floor = above.bottom if above is not None else None
+        title_line = _title_above(page_lines, table.top, floor)
+        continues = bool(
+            title_line is None
+            and above is None
+            and groups
+            and groups[-1].parts[-1].page is not None
+            and page - (groups[-1].parts[-1].page or 0) == 1
+        )
+        if not rows or (len(rows) < 2 and not continues):
+            continue  # a stray box, not a table (a continuation may hold a single row)
+        previous_on_page[page] = table
+        region = [
+            line
+            for line in page_lines
+            if (table.top is None or line.bottom >= table.top - 2)
+            and (title_line is None or line.top <= title_line.bottom + 2)
+            and (floor is None or line.top <= floor + 2)
+        ]
+        unit = next((m.group(1) for line in region if (m := _AMOUNT_UNIT.search(line.text))), None)
+        trailer = [
+            line.text
+            for line in page_lines
+            if table.bottom is not None and line.top <= table.bottom + 2 and _TRAILER.search(clean_cell(line.text))
+        ]
+        if continues:
+            group = groups[-1]
+            title = group.title
+            unit = unit or group.parts[0].amount_unit
+        else:
+            title = as_title(title_line.text) if title_line else None
+            group = _Group(title, [])
+            groups.append(group)
+        group.parts.append(
+            RawTable(
+                title=title,
+                rows=rows,
+                extractor=table.extractor,
+                page=table.page,
+                amount_unit=unit or "万元",
+                trailer=trailer,
+                parsing_report=dict(table.parsing_report),
+            )
+        )
+    return [group.parts for group in groups]
+
+
+# --- mapping a logical table made of parts ----------------------------------------------------------------
+_LABEL_HEADERS = {"项目", "科目代码", "科目名称", "科目编码", "栏次", "行次"}
+
+
+def _narrowed(rows: list[list[str]], width: int) -> list[list[str]]:
+    """A continuation read with more columns than its first page: drop columns that hold no body
+    text, those headed only by a label header (科目名称, 项目 …) first. Such a column carries no
+    figure, so dropping it can move none; it only puts the figures back under the first page's columns."""
+    grid = [row + [""] * (max(len(r) for r in rows) - len(row)) for row in rows]
+    start = _body_start(grid)
+    while grid and len(grid[0]) > width:
+        empty = [c for c in range(len(grid[0])) if not any(row[c].strip() for row in grid[start:])]
+        if not empty:
+            break
+        labelled = [c for c in empty if {clean_cell(row[c]) for row in grid[:start]} - {""} <= _LABEL_HEADERS]
+        drop = (labelled or empty)[0]
+        for row in grid:
+            del row[drop]
+    return grid
+
+
+def _continuation_rows(part: RawTable, header: list[list[str]], width: int) -> list[list[str]]:
+    """A continuation's rows without a repeated header (or 栏次 row), fitted to the first part's width."""
+    rows = _narrowed(part.rows, width) if part.rows and max(len(r) for r in part.rows) > width else list(part.rows)
+    header_keys = {_row_key(row) for row in header}
+    while rows and (_row_key(rows[0]) in header_keys or clean_cell(rows[0][0]) in ("栏次", "行次")):
+        rows.pop(0)
+    return [row[:width] + [""] * (width - len(row)) for row in rows]
+
+
+def _combined(parts: list[RawTable], rows: list[list[str]]) -> RawTable:
+    first = parts[0]
+    return RawTable(
+        title=first.title,
+        rows=rows,
+        extractor=first.extractor,
+        page=first.page,
+        line=first.line,
+        amount_unit=first.amount_unit,
+        trailer=[line for part in parts for line in part.trailer],
+        parsing_report=dict(first.parsing_report),
+    )
+
+
+def _stitch(parts: list[RawTable]) -> tuple[list[list[str]], list[int]]:
+    """All rows of a continued table, header once, and the row count at the end of each part."""
+    first = parts[0]
+    width = max(len(row) for row in first.rows)
+    header = first.rows[: _body_start(first.rows)]
+    rows = [row + [""] * (width - len(row)) for row in first.rows]
+    ends = [len(rows)]
+    for part in parts[1:]:
+        rows.extend(_continuation_rows(part, header, width))
+        ends.append(len(rows))
+    return rows, ends
+
+
+def _parsing_report(parts: list[RawTable]) -> dict[str, float | int | str]:
+    report: dict[str, float | int | str] = dict(parts[0].parsing_report)
+    if len(parts) > 1:
+        accuracies = [float(p.parsing_report["accuracy"]) for p in parts if "accuracy" in p.parsing_report]
+        whitespace = [float(p.parsing_report["whitespace"]) for p in parts if "whitespace" in p.parsing_report]
+        if accuracies:
+            report["accuracy"] = min(accuracies)
+        if whitespace:
+            report["whitespace"] = max(whitespace)
+        report["pages"] = ",".join(str(p.page) for p in parts if p.page is not None)
+    return report
+
+
+def map_parts(parts: list[RawTable], context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
+    """One logical table: the parts' rows stitched (header once) and mapped as one grid.
+
+    Mapping the whole grid keeps what a row means when it depends on rows above it (the section of
+    a 相关信息 row, the fund lines under 年初财政拨款结转和结余). Each fact's page is the page of the
+    part that first yields it: the grid is mapped once per part boundary (tables are small).
+    """
+    rows, ends = _stitch(parts)
+    table = _combined(parts, rows)
+    table.parsing_report = _parsing_report(parts)
+    mapped = map_table(table, context, catalogue)
+    if len(parts) == 1:
+        return mapped
+    page_of: dict[tuple[str, int, str, str, str, str], int | None] = {}
+    for part, end in zip(parts, ends, strict=True):
+        for fact in map_table(_combined(parts, rows[:end]), context, catalogue).facts:
+            page_of.setdefault(fact.key, part.page)
+    mapped.facts = [replace(f, page=page_of.get(f.key, f.page)) for f in mapped.facts]
+    pages = ", ".join(str(p.page) for p in parts)
+    for report in mapped.tables:
+        report.notes.insert(0, f"continued over {len(parts)} pages ({pages}), stitched")
+    return mapped
+
+
+def map_groups(groups: list[list[RawTable]], context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
+    """Facts and parsing reports of every logical table (one report per table, however many pages)."""
+    result = StrategyResult()
+    for parts in groups:
+        result.extend(map_parts(parts, context, catalogue))
+    return result

@@ -1,0 +1,310 @@
+"""One report, start to finish: fetch → (unchanged? stop) → store raw → extract → write its partition.
+
+These are plain functions; the Prefect flow (:mod:`.nightly`) wraps them in tasks and the plain
+sequential loop (:func:`juesuan.flows.pipeline.run_registry`) calls them directly, so both do the
+same work per document.
+
+Incremental by content: a report is extracted again only when its *bytes* changed. The server's
+``304 Not Modified`` (conditional GET with the validators kept in ``documents``) and, failing that,
+the sha256 of the body against the sha256 of the report's current document decide; the URL never
+does, since a city may republish a corrected report at the same address.
+
+Every outcome carries the ``documents`` row it implies; the flow's single writer (:mod:`.ledger`)
+merges them, so tasks running in parallel, or on other machines, never write ``documents`` at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import fsspec
+
+from juesuan.errors import ContractViolation, DocumentError
+from juesuan.extract.api import extract_raw_document
+from juesuan.extract.document import document_from_bytes
+from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, fetch_with_retries, fetcher_for
+from juesuan.lake import Lake, is_local_url
+from juesuan.registry import Registry, Report, Unit
+from juesuan.transform.catalogue import Catalogue
+
+log = logging.getLogger(__name__)
+
+#: What happened to a report tonight.
+ACTIONS = ("new", "changed", "unchanged", "quarantined", "withdrawn", "failed")
+
+FetchFunction = Callable[[Report, Validators | None], Fetched]
+
+
+@dataclass(frozen=True)
+class PreviousDocument:
+    """What ``documents`` knows of a report before tonight.
+
+    ``row`` is the latest bytes that arrived (their validators go into tonight's conditional GET);
+    ``known`` holds every document of the report by sha256, so bytes that come back after a bad
+    night (a corrected report, then the old one again) are recognised, not extracted again.
+    """
+
+    row: Mapping[str, Any]
+    known: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return str(self.row["sha256"])
+
+    @property
+    def validators(self) -> Validators:
+        return Validators(etag=self.row.get("etag"), last_modified=self.row.get("last_modified"))
+
+    def document(self, sha256: str) -> Mapping[str, Any] | None:
+        return self.known.get(sha256, self.row if sha256 == self.sha256 else None)
+
+
+@dataclass(frozen=True)
+class IngestEnv:
+    """Where things go and how to fetch: small and picklable, so Dask workers can rebuild it all."""
+
+    lake_url: str
+    raw_store_url: str
+    storage_options: Mapping[str, Any] = field(default_factory=dict)
+    policy: FetchPolicy = field(default_factory=FetchPolicy)
+    retries: int = 3
+    backoff: float = 2.0
+
+    def lake(self) -> Lake:
+        return _lake(self.lake_url, json.dumps(self.storage_options, sort_keys=True))
+
+    def raw_store(self) -> RawStore:
+        return RawStore(self.raw_store_url, self.storage_options)
+
+
+@cache
+def _lake(url: str, options: str) -> Lake:
+    """One Lake per process and location (its filesystem client is reused by every task)."""
+    return Lake(url, json.loads(options))
+
+
+@dataclass(frozen=True)
+class IngestJob:
+    """One registry entry and what is known of it before tonight."""
+
+    report: Report
+    unit: Unit
+    registry_path: Path
+    previous: PreviousDocument | None = None
+    force: bool = False  # extract again even when the bytes did not change
+
+
+@dataclass
+class ReportOutcome:
+    """What happened to one report, and the ``documents`` row it implies (``None``: leave as is)."""
+
+    unit_id: str
+    year: int
+    url: str
+    status: str  # document status: loaded | quarantined | withdrawn | failed
+    action: str = "failed"  # one of ACTIONS
+    sha256: str | None = None
+    facts: int = 0
+    tables: int = 0
+    repairs: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    document: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.unit_id, self.year)
+
+
+class RawStore:
+    """Raw files kept once, by sha256, at ``{root}/{sha[:2]}/{sha}.{format}``; never overwritten."""
+
+    def __init__(self, root: str | Path, storage_options: Mapping[str, Any] | None = None) -> None:
+        self.is_local = is_local_url(root)
+        self.url = str(root).removeprefix("file://").rstrip("/")
+        if self.is_local:
+            self.fs: fsspec.AbstractFileSystem = fsspec.filesystem("file")
+        else:
+            self.fs = fsspec.core.url_to_fs(self.url, **(storage_options or {}))[0]
+
+    def path_for(self, sha256: str, extension: str) -> str:
+        return f"{self.url}/{sha256[:2]}/{sha256}.{extension}"
+
+    def put(self, sha256: str, extension: str, data: bytes) -> str:
+        target = self.path_for(sha256, extension)
+        if self.fs.exists(target):
+            return target  # immutable: the same hash is the same bytes
+        if self.is_local:
+            local = Path(target)
+            local.parent.mkdir(parents=True, exist_ok=True)
+            temporary = local.parent / f".{local.name}.{uuid.uuid4().hex}.tmp"
+            try:
+                temporary.write_bytes(data)
+                os.replace(temporary, local)
+            finally:
+                if temporary.exists():
+                    temporary.unlink()
+        else:
+            self.fs.pipe_file(target, data)
+        return target
+
+
+def document_row(outcome: ReportOutcome, **fields: Any) -> dict[str, Any]:
+    """A ``documents`` row for ``outcome`` (see :data:`juesuan.lake.DOCUMENT_SCHEMA`)."""
+    row: dict[str, Any] = {
+        "sha256": outcome.sha256,
+        "unit_id": outcome.unit_id,
+        "year": outcome.year,
+        "url": outcome.url,
+        "fetched_at": datetime.now(UTC),
+        "format": None,
+        "pages": None,
+        "status": outcome.status,
+        "error": outcome.error,
+        "http_status": None,
+        "size": None,
+        "content_type": None,
+        "etag": None,
+        "last_modified": None,
+    }
+    row.update(fields)
+    return row
+
+
+def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = None) -> ReportOutcome:
+    """Fetch, and if the bytes are new, extract and write one report; never raises a named error.
+
+    ``fetch`` defaults to the process's polite fetcher with a plain retry loop; the Prefect flow
+    passes its retrying task instead.
+    """
+    started = time.perf_counter()
+    report = job.report
+    outcome = ReportOutcome(unit_id=report.unit_id, year=report.year, url=report.url, status="failed")
+    fetch = fetch or _default_fetch(env)
+    previous = None if job.force else job.previous
+    try:
+        fetched = fetch(report, previous.validators if previous else None)
+    except FetchError as exc:
+        outcome.status = outcome.action = "withdrawn" if exc.kind == "withdrawn" else "failed"
+        outcome.error = exc.reason
+        outcome.document = document_row(outcome, http_status=exc.http_status)
+        log.warning("%s %s %s: %s", outcome.action, report.unit_id, report.year, exc)
+        return _timed(outcome, started)
+    except DocumentError as exc:
+        outcome.status = outcome.action = "quarantined"
+        outcome.error = exc.reason
+        outcome.document = document_row(outcome)
+        log.warning("quarantined %s %s: %s", report.unit_id, report.year, exc)
+        return _timed(outcome, started)
+    return _timed(_after_fetch(job, env, fetched, previous, outcome), started)
+
+
+def _after_fetch(
+    job: IngestJob, env: IngestEnv, fetched: Fetched, previous: PreviousDocument | None, outcome: ReportOutcome
+) -> ReportOutcome:
+    report = job.report
+    if fetched.not_modified:
+        if previous is None:
+            outcome.error = "HTTP 304 Not Modified to an unconditional request"
+            outcome.document = document_row(outcome, http_status=304)
+            return outcome
+        return _unchanged(outcome, previous.row, fetched)
+    data = fetched.data or b""
+    sha256 = hashlib.sha256(data).hexdigest()
+    known = previous.document(sha256) if previous is not None else None
+    if known is not None and _partition_matches(env, known):
+        return _unchanged(outcome, known, fetched)
+    outcome.sha256 = sha256
+    http = {
+        "http_status": fetched.http_status,
+        "size": len(data),
+        "content_type": fetched.content_type,
+        "etag": fetched.etag,
+        "last_modified": fetched.last_modified,
+    }
+    raw_store = env.raw_store()
+    try:
+        document = document_from_bytes(report.url, data)
+    except DocumentError as exc:
+        # Bytes that are no report are evidence: kept by hash like any raw file.
+        raw_store.put(sha256, "bin", data)
+        return _quarantine(outcome, exc.reason, http)
+    raw_store.put(sha256, document.format, data)
+    try:
+        registry = Registry(path=job.registry_path, units=(job.unit,))
+        extraction = extract_raw_document(
+            document,
+            unit_id=report.unit_id,
+            year=report.year,
+            registry=registry,
+            expected_format=report.format,
+            catalogue=Catalogue.load(),
+        )
+        env.lake().write_report(
+            report.unit_id, report.year, extraction.sha256, extraction.facts, extraction.repairs, extraction.tables
+        )
+    except DocumentError as exc:
+        return _quarantine(outcome, exc.reason, dict(http, format=document.format))
+    except ContractViolation as exc:
+        return _quarantine(outcome, str(exc), dict(http, format=document.format))
+    outcome.status = "loaded"
+    outcome.action = "changed" if previous is not None else "new"
+    outcome.facts = len(extraction.facts)
+    outcome.tables = sum(1 for t in extraction.tables if t.table_name and t.status == "ok")
+    outcome.repairs = len(extraction.repairs)
+    outcome.document = document_row(outcome, format=extraction.format, pages=extraction.pages, **http)
+    return outcome
+
+
+def _quarantine(outcome: ReportOutcome, reason: str, fields: dict[str, Any]) -> ReportOutcome:
+    outcome.status = outcome.action = "quarantined"
+    outcome.error = reason
+    outcome.document = document_row(outcome, **fields)
+    log.warning("quarantined %s %s: %s", outcome.unit_id, outcome.year, reason)
+    return outcome
+
+
+def _partition_matches(env: IngestEnv, row: Mapping[str, Any]) -> bool:
+    """Known bytes count as unchanged unless they were loaded and the partition now holds others."""
+    if row["status"] != "loaded":
+        return True
+    return env.lake().partition_sha256(str(row["unit_id"]), int(row["year"])) == row["sha256"]
+
+
+def _unchanged(outcome: ReportOutcome, known: Mapping[str, Any], fetched: Fetched) -> ReportOutcome:
+    outcome.action = "unchanged"
+    outcome.status = str(known["status"])
+    outcome.sha256 = str(known["sha256"])
+    outcome.error = known.get("error")
+    row = dict(known)
+    # Servers may rotate validators without changing the body; keep the newest for tomorrow.
+    if fetched.etag is not None:
+        row["etag"] = fetched.etag
+    if fetched.last_modified is not None:
+        row["last_modified"] = fetched.last_modified
+    outcome.document = row
+    return outcome
+
+
+def _timed(outcome: ReportOutcome, started: float) -> ReportOutcome:
+    return replace(outcome, seconds=time.perf_counter() - started)
+
+
+def _default_fetch(env: IngestEnv) -> FetchFunction:
+    fetcher = fetcher_for(env.policy)
+
+    def fetch(report: Report, validators: Validators | None) -> Fetched:
+        return fetch_with_retries(fetcher, report, validators, env.retries, env.backoff)
+
+    return fetch

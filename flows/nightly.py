@@ -1,0 +1,370 @@
+"""The nightly ingestion flow (Prefect 3): registry → per-report tasks → validate → load → post-load.
+
+Shape of a run
+--------------
+1. :func:`~juesuan.flows.pipeline.plan_run` reads the registry, refreshes ``units``/``subjects``
+   and lists one job per report with what ``documents`` knows of it (validators for a conditional
+   GET, the hashes of its earlier documents).
+2. One ``ingest-document`` task per report (fetch → extract → normalise → write its partition),
+   submitted to a task runner whose pool size is set explicitly (Prefect's thread pool is otherwise
+   unbounded): a :class:`~prefect.task_runners.ThreadPoolTaskRunner` with ``settings.workers``
+   threads, or a :class:`~prefect_dask.DaskTaskRunner` on a Dask cluster. Inside it, ``fetch`` is a
+   task of its own with retries and exponential backoff, retried only for failures a retry may cure
+   (5xx, timeouts, dropped or truncated bodies); the whole document has a time limit
+   (``timeout_seconds``).
+3. Per-document isolation: a task returns its outcome (loaded / quarantined / withdrawn / failed
+   with the reason); a task that fails anyway (time limit, a bug) becomes a ``failed`` outcome for
+   that document only. The run is the single writer of ``documents``, in batches as tasks finish.
+4. The ``validate`` steps, then the warehouse (rebuilt into a new file and swapped in, only when
+   the lake changed), then the ``post_load`` steps (e-mail to stewards, run report).
+5. A run summary as Prefect artifacts: a table of every document (new / changed / unchanged /
+   quarantined / withdrawn / failed, with the reason) and a markdown summary (facts written,
+   findings, whether the warehouse was rebuilt).
+
+Hook points
+-----------
+``HOOKS.validate`` and ``HOOKS.post_load`` are lists of :class:`Step` (a name and a callable taking
+a :class:`StepContext` and returning a :class:`~juesuan.flows.pipeline.StepResult` or ``None``).
+Each step runs as a task of its own; a step that raises a named juesuan error is recorded as
+failed and the run goes on. Validation suites, the stewards' e-mail and the run report plug in
+there (see ``docs/nightly.md``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State, TaskRun
+from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.tasks import Task
+
+from juesuan.errors import JuesuanError
+from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, backoff_delays, fetcher_for
+from juesuan.flows.ingest import IngestEnv, IngestJob, ReportOutcome, document_row, ingest_report
+from juesuan.flows.pipeline import RunPlan, RunSummary, StepResult, load_warehouse, plan_run
+from juesuan.registry import Registry, Report
+from juesuan.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FLOW_NAME = "nightly-ingest"
+#: Outcomes merged into ``documents`` per write while the run goes on (and once more at the end).
+LEDGER_BATCH = 100
+SCHEDULE_CRON = "0 2 * * *"
+SCHEDULE_TIMEZONE = "Asia/Shanghai"
+
+
+# --- hooks --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepContext:
+    """What a validate / post-load step gets: the run's settings, registry, plan and summary so far."""
+
+    settings: Settings
+    registry: Registry
+    plan: RunPlan
+    summary: RunSummary
+    #: What one step leaves for a later one in the same run (e.g. the validation for the e-mail).
+    shared: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[StepContext], StepResult | None]
+
+
+@dataclass
+class NightlyHooks:
+    """Steps around the warehouse load; the run calls them in list order."""
+
+    validate: list[Step] = field(default_factory=list)
+    post_load: list[Step] = field(default_factory=list)
+
+
+class _TaskLogNoise(logging.Filter):
+    """Keep Prefect's task-run log readable on a night of a thousand reports.
+
+    * Drops the per-task notice that thread timeouts cannot interrupt blocking calls: known and
+      accepted (docs/nightly.md): network waits are bounded by the HTTP timeout and the retries,
+      and the time limit interrupts the Python work (extraction) between bytecodes.
+    * Keeps the one-line error of a failed download but not its traceback: a 404 or a 500 is the
+      web as it is, named by :class:`FetchError`, not a bug to debug.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Timeout of %s seconds configured for this task"):
+            return False
+        if record.exc_info and isinstance(record.exc_info[1], FetchError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("prefect.task_runs").addFilter(_TaskLogNoise())
+
+HOOKS = NightlyHooks()
+#: Called with every outcome as its task finishes (the CLI's progress bar listens here).
+PROGRESS_LISTENERS: list[Callable[[ReportOutcome], None]] = []
+
+
+@contextmanager
+def listening(listener: Callable[[ReportOutcome], None]) -> Iterator[None]:
+    PROGRESS_LISTENERS.append(listener)
+    try:
+        yield
+    finally:
+        PROGRESS_LISTENERS.remove(listener)
+
+
+# --- tasks ----------------------------------------------------------------------------------------------
+def _retry_fetch(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry only failures a retry may cure (5xx, timeouts, dropped or truncated bodies)."""
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, FetchError) and error.retryable
+
+
+@task(name="fetch", cache_policy=NO_CACHE, retry_condition_fn=_retry_fetch, log_prints=False)
+def fetch_document(report: Report, validators: Validators | None, policy: FetchPolicy) -> Fetched:
+    return fetcher_for(policy).fetch(report, validators)
+
+
+@task(
+    name="ingest-document",
+    cache_policy=NO_CACHE,
+    task_run_name="{job.report.unit_id} {job.report.year}",
+)
+def ingest_document(job: IngestJob, env: IngestEnv) -> ReportOutcome:
+    fetch = fetch_document.with_options(
+        retries=env.retries,
+        retry_delay_seconds=backoff_delays(env.retries, env.backoff) or 0,
+    )
+
+    def fetch_with_task(report: Report, validators: Validators | None) -> Fetched:
+        return fetch(report, validators, env.policy)
+
+    return ingest_report(job, env, fetch=fetch_with_task)
+
+
+@task(name="step", cache_policy=NO_CACHE)
+def run_step(step: Step, context: StepContext) -> StepResult:
+    try:
+        result = step.run(context)
+    except JuesuanError as exc:
+        get_run_logger().error("step %s failed: %s", step.name, exc)
+        return StepResult(name=step.name, status="failed", detail=str(exc))
+    return result or StepResult(name=step.name, status="ok")
+
+
+# --- the flow -------------------------------------------------------------------------------------------
+def task_runner_for(settings: Settings, dask_address: str | None = None) -> TaskRunner[Any]:
+    """A bounded thread pool, or the Dask cluster at ``dask_address`` (workers import juesuan)."""
+    address = dask_address or settings.dask_address
+    if address:
+        from prefect.settings import PREFECT_API_URL
+        from prefect_dask import DaskTaskRunner
+
+        if not PREFECT_API_URL.value():
+            # Without a server every Dask worker would start a throwaway ephemeral API of its own
+            # (seconds each) and record its task runs there, out of the flow's sight.
+            raise JuesuanError(
+                f"--dask-address {address} needs a Prefect server the workers can reach: "
+                "start one (prefect server start) and set PREFECT_API_URL, see docs/nightly.md"
+            )
+        return DaskTaskRunner(address=address)
+    if settings.workers < 1:
+        raise ValueError(f"workers must be at least 1, got {settings.workers}")
+    return ThreadPoolTaskRunner(max_workers=settings.workers)
+
+
+def settings_for(registry: str | None, lake: str | None, warehouse: str | None) -> Settings:
+    """Settings from the environment with the flow's parameters on top (a lake may be a URL)."""
+    settings = Settings.from_env()
+    if registry:
+        settings = replace(settings, registry=Path(registry))
+    if warehouse:
+        settings = replace(settings, warehouse=Path(warehouse))
+    if lake and "://" in lake and not lake.startswith("file://"):
+        settings = replace(settings, lake_url=lake)
+    elif lake:
+        settings = replace(settings, lake=Path(lake.removeprefix("file://")), lake_url=None)
+    return settings
+
+
+@flow(name=FLOW_NAME, log_prints=False, validate_parameters=True)
+def nightly_ingest(
+    registry: str | None = None,
+    lake: str | None = None,
+    warehouse: str | None = None,
+    force: bool = False,
+    default_steps: bool = False,
+) -> RunSummary:
+    """Every report of the registry into the lake, then validate, load the warehouse, notify.
+
+    Parameters override the environment's settings (``JUESUAN_*``); ``lake`` may be an fsspec URL.
+    ``force`` extracts every report again even when its bytes did not change. ``default_steps``
+    adds the real night's steps (identity suites, stewards' mail, run report: :mod:`.steps`) to
+    the hooks; ``juesuan run`` and the served deployment set it.
+    """
+    hooks = HOOKS
+    if default_steps:
+        from juesuan.flows.steps import with_default_steps
+
+        hooks = with_default_steps(HOOKS)
+    return run_nightly(settings_for(registry, lake, warehouse), force=force, hooks=hooks)
+
+
+def run_flow(
+    settings: Settings, *, force: bool = False, dask_address: str | None = None, default_steps: bool = False
+) -> RunSummary:
+    """Run :func:`nightly_ingest` now with ``settings``' paths and its task runner (what the CLI does)."""
+    runner = task_runner_for(settings, dask_address)
+    configured = nightly_ingest.with_options(task_runner=runner)
+    return configured(
+        registry=str(settings.registry),
+        lake=settings.lake_url or str(settings.lake),
+        warehouse=str(settings.warehouse),
+        force=force,
+        default_steps=default_steps,
+    )
+
+
+def run_nightly(settings: Settings, *, force: bool = False, hooks: NightlyHooks | None = None) -> RunSummary:
+    """The flow's body (call inside a flow run: it submits tasks to the flow's task runner)."""
+    hooks = hooks or HOOKS
+    from prefect.runtime import flow_run
+
+    started = time.perf_counter()
+    with run_lock(settings):
+        plan = plan_run(settings, force=force)
+        summary = RunSummary(flow_run_id=flow_run.get_id())
+        summary.outcomes = _ingest_all(plan)
+        context = StepContext(settings=settings, registry=plan.registry, plan=plan, summary=summary)
+        summary.steps.extend(run_step.with_options(name=f"validate: {s.name}")(s, context) for s in hooks.validate)
+        load_warehouse(plan, summary)
+        summary.steps.extend(run_step.with_options(name=f"post-load: {s.name}")(s, context) for s in hooks.post_load)
+    summary.seconds = time.perf_counter() - started
+    publish_artifacts(summary, settings)
+    return summary
+
+
+def _ingest_all(plan: RunPlan) -> list[ReportOutcome]:
+    task = ingest_document.with_options(timeout_seconds=plan.settings.document_timeout or None)
+    futures: dict[PrefectFuture[ReportOutcome], IngestJob] = {}
+    for job in plan.jobs:
+        futures[task.submit(job, plan.env)] = job
+    outcomes: dict[tuple[str, int], ReportOutcome] = {}
+    for future in as_completed(list(futures)):
+        outcome = _outcome_of(future, futures[future])
+        outcomes[outcome.key] = outcome
+        plan.ledger.add(outcome)
+        if plan.ledger.pending >= LEDGER_BATCH:
+            plan.ledger.flush()
+        for listener in list(PROGRESS_LISTENERS):
+            listener(outcome)
+    return [outcomes[(job.report.unit_id, job.report.year)] for job in plan.jobs]
+
+
+def _outcome_of(future: PrefectFuture[ReportOutcome], job: IngestJob) -> ReportOutcome:
+    """The task's outcome; a task that ended otherwise (time limit, a bug) fails this document only."""
+    future.wait()
+    state = future.state
+    if state.is_completed():
+        return future.result()
+    report = job.report
+    error = state.result(raise_on_failure=False)
+    if isinstance(error, TimeoutError) or state.name == "TimedOut":
+        reason: str = f"time limit of {job_time_limit(future)} exceeded"
+    else:
+        described = isinstance(error, BaseException)
+        reason = f"{type(error).__name__}: {error}" if described else str(state.message or state.name)
+    log.error("failed %s %s: %s", report.unit_id, report.year, reason)
+    outcome = ReportOutcome(
+        unit_id=report.unit_id, year=report.year, url=report.url, status="failed", action="failed", error=reason
+    )
+    outcome.document = document_row(outcome)
+    return outcome
+
+
+def job_time_limit(future: PrefectFuture[ReportOutcome]) -> str:
+    message = future.state.message or ""
+    return message.removeprefix("Task run exceeded timeout of ").rstrip(".") or "the document"
+
+
+@contextmanager
+def run_lock(settings: Settings) -> Iterator[None]:
+    """One run at a time per data folder: the lock dies with its process (kill -9 included)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / ".nightly.lock"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise JuesuanError(f"another run holds {path}; wait for it to finish") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- summary artifacts ------------------------------------------------------------------------------------
+def document_table(summary: RunSummary) -> list[dict[str, Any]]:
+    return [
+        {
+            "unit": o.unit_id,
+            "year": o.year,
+            "result": o.action,
+            "status": o.status,
+            "facts written": o.facts if o.action in ("new", "changed") else 0,
+            "reason": o.error or "",
+            "seconds": round(o.seconds, 3),
+        }
+        for o in summary.outcomes
+    ]
+
+
+def summary_markdown(summary: RunSummary, settings: Settings) -> str:
+    counts = summary.counts()
+    lines = [
+        "# Nightly ingestion",
+        "",
+        f"{len(summary.outcomes)} reports in {summary.seconds:.1f} s: "
+        + ", ".join(f"{n} {action}" for action, n in counts.items() if n),
+        "",
+        f"- facts written: {summary.facts_written}",
+        f"- findings: {summary.findings}",
+        "- warehouse: "
+        + (f"rebuilt ({summary.warehouse.facts} facts)" if summary.warehouse else "unchanged (nothing new)")
+        + f" at `{settings.warehouse}`",
+        f"- lake: `{settings.lake_url or settings.lake}`",
+    ]
+    for step in summary.steps:
+        lines.append(f"- step {step.name}: {step.status}, {step.findings} finding(s) {step.detail}".rstrip())
+    problems = [o for o in summary.outcomes if o.action in ("quarantined", "withdrawn", "failed")]
+    if problems:
+        lines += ["", "## Documents needing attention", "", "| unit | year | result | reason |", "|---|---|---|---|"]
+        lines += [f"| {o.unit_id} | {o.year} | {o.action} | {(o.error or '').replace('|', '/')} |" for o in problems]
+    return "\n".join(lines) + "\n"
+
+
+def publish_artifacts(summary: RunSummary, settings: Settings) -> None:
+    create_table_artifact(
+        table=document_table(summary),
+        key="nightly-documents",
+        description="Every registered report tonight: new / changed / unchanged / quarantined / withdrawn / failed.",
+    )
+    create_markdown_artifact(
+        markdown=summary_markdown(summary, settings),
+        key="nightly-summary",
+        description="Run summary: counts, facts written, findings, warehouse.",
+    )

@@ -1,0 +1,91 @@
+"""The steps every real run takes around the warehouse load: validate, e-mail stewards, report.
+
+The nightly flow (:mod:`.nightly`) calls ``HOOKS.validate`` before the load and ``HOOKS.post_load``
+after it. The entry points that run the real night (``juesuan run``, ``juesuan serve``) install the
+steps below for their run only (:func:`with_default_steps`); library callers and tests choose their own.
+
+* **identity suites** — the Great Expectations checkpoint over every report in the lake. It runs
+  when the lake changed tonight (a new, changed or withdrawn document, new dimensions) or when no
+  findings exist yet; an unchanged night keeps last night's findings, so the warehouse stays
+  untouched and a warm run stays fast.
+* **stewards mail** — one message per steward with their units' findings (SMTP, a Prefect block
+  or the outbox), sent whenever the suites ran; a send failure marks the step (and the run) failed.
+* **run report** — the static HTML page of the run (``data/reports/latest.html``), every run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from juesuan.flows.pipeline import StepResult
+
+if TYPE_CHECKING:
+    from juesuan.flows.nightly import NightlyHooks, StepContext
+
+VALIDATION_KEY = "validation"
+CHANGING_ACTIONS = ("new", "changed", "withdrawn")
+
+
+def needs_validation(context: StepContext) -> bool:
+    """Validate when tonight changed what the findings are computed from, or when there are none."""
+    if context.plan.dimensions_changed or any(o.action in CHANGING_ACTIONS for o in context.summary.outcomes):
+        return True
+    findings = context.settings.lake / "identity_findings"
+    return not any(findings.glob("year=*/unit_id=*/identity_findings.parquet"))
+
+
+def validate_step(context: StepContext) -> StepResult:
+    from juesuan.expectations.runner import validate_lake
+
+    if context.settings.lake_url:
+        return StepResult(
+            "identity suites",
+            "failed",
+            detail=f"findings are written to local lakes only, not {context.settings.lake_url}",
+        )
+    if not needs_validation(context):
+        return StepResult("identity suites", "ok", detail="nothing changed tonight: last night's findings stand")
+    validation = validate_lake(context.settings, context.registry, run_id=context.summary.flow_run_id)
+    context.shared[VALIDATION_KEY] = validation
+    errors = sum(c.errors for c in validation.counts())
+    rounding = sum(c.rounding for c in validation.counts())
+    not_passed = sum(c.checks - c.passed for c in validation.counts())
+    return StepResult(
+        "identity suites",
+        "ok",
+        findings=not_passed,
+        detail=f"{len(validation.reports)} reports: {errors} error(s), {rounding} rounding",
+        lake_changed=True,
+    )
+
+
+def mail_step(context: StepContext) -> StepResult:
+    from juesuan.stewards_mail import send_steward_mail
+
+    validation = context.shared.get(VALIDATION_KEY)
+    if validation is None:
+        return StepResult("stewards mail", "ok", detail="no new findings tonight: no mail")
+    deliveries = send_steward_mail(validation, context.registry, context.settings)
+    return StepResult("stewards mail", "ok", detail=f"{len(deliveries)} message(s) delivered")
+
+
+def report_step(context: StepContext) -> StepResult:
+    from juesuan.report.html import run_report_step
+
+    return run_report_step(context)
+
+
+def with_default_steps(hooks: NightlyHooks) -> NightlyHooks:
+    """``hooks`` plus the three real steps (once each), as a new object: the given hooks are not changed."""
+    from juesuan.flows.nightly import NightlyHooks, Step
+
+    validate = list(hooks.validate)
+    post_load = list(hooks.post_load)
+    for wanted, steps in (
+        ([Step("identity suites", validate_step)], validate),
+        ([Step("stewards mail", mail_step), Step("run report", report_step)], post_load),
+    ):
+        for step in wanted:
+            if all(existing.name != step.name for existing in steps):
+                steps.append(step)
+    return NightlyHooks(validate=validate, post_load=post_load)

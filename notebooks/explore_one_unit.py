@@ -1,0 +1,194 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Explore one unit
+#
+# Everything the warehouse knows about one reporting unit: its documents, headline figures, how
+# its spending splits by function and by economic class, the “三公” and their budgets, where the
+# narrative restates a table, repaired codes, and the identity findings. Amounts in 万元.
+#
+# Set `UNIT` below (or the environment variable `JUESUAN_NOTEBOOK_UNIT`) to any registered unit id.
+
+# %% tags=["parameters"]
+import os
+
+UNIT = os.environ.get("JUESUAN_NOTEBOOK_UNIT", "datong-sic")
+
+# %%
+import pandas as pd
+
+from juesuan.report.notebook import chart, warehouse_path
+from juesuan.warehouse.query import connect_readonly, frame_from_arrow
+
+pd.set_option("display.max_columns", 30)
+pd.set_option("display.width", 200)
+WAREHOUSE = warehouse_path()
+
+
+def unit_query(sql: str) -> pd.DataFrame:
+    """Run read-only SQL, with ``$unit`` (where the query uses it) bound to UNIT."""
+    connection = connect_readonly(WAREHOUSE)
+    try:
+        params = {"unit": UNIT} if "$unit" in sql else None
+        return frame_from_arrow(connection.sql(sql, params=params).to_arrow_table())
+    finally:
+        connection.close()
+
+
+units = unit_query("SELECT unit_id, name, province, city, county, level, kind FROM units")
+if UNIT not in set(units["unit_id"]):
+    raise ValueError(f"unit {UNIT!r} is not registered; choose one of {', '.join(units['unit_id'])}")
+units[units["unit_id"] == UNIT]
+
+# %% [markdown]
+# ## Documents and coverage
+
+# %%
+unit_query(
+    """
+    SELECT year, document_status, error, table_facts, narrative_facts, tables_with_facts,
+           tables_not_parsed, repaired_codes, unresolved_codes
+    FROM report_coverage WHERE unit_id = $unit
+    """
+)
+
+# %%
+unit_query("SELECT year, status, format, url, fetched_at FROM documents WHERE unit_id = $unit")
+
+# %% [markdown]
+# ## Headline figures, ratios and the identity verdict
+
+# %%
+unit_query(
+    """
+    SELECT r.year, r."本年收入合计", r."本年支出合计", r."基本支出", r."项目支出",
+           round(r.basic_share * 100, 1) AS "基本支出占比%", r."人员经费", r."公用经费",
+           round(r.personnel_share_of_basic * 100, 1) AS "人员经费占基本支出%", r."三公经费",
+           q.quality, q.checks, q.errors, q.rounding, q.not_checkable
+    FROM unit_ratios AS r JOIN data_quality AS q USING (unit_id, year)
+    WHERE r.unit_id = $unit
+    """
+)
+
+# %% [markdown]
+# ## How the money splits
+#
+# `unit_year_structure`: income sources, 基本/项目, 人员/公用 and the functional classes, each with
+# its share and the table it came from.
+
+# %%
+structure = unit_query(
+    """
+    SELECT year, dimension, component_code, component, amount, round(share * 100, 2) AS "share%", source_kind, basis
+    FROM unit_year_structure WHERE unit_id = $unit
+    """
+)
+structure
+
+# %%
+chart(WAREHOUSE, "class-structure", units=(UNIT,))
+
+# %% [markdown]
+# ## Functional subjects: 类, 款 and 项 of the general budget
+#
+# `subject_values`, 一般公共预算财政拨款支出决算表 column 小计: the spending tree of the latest year.
+
+# %%
+subjects = unit_query(
+    """
+    SELECT year, subject_code, level, subject_name, value, source_kind
+    FROM subject_values
+    WHERE unit_id = $unit AND table_name = '一般公共预算财政拨款支出决算表' AND column_name = '小计'
+      AND year = (SELECT max(year) FROM facts WHERE unit_id = $unit)
+    ORDER BY subject_code
+    """
+)
+subjects.assign(subject=subjects["subject_code"].str.len().map({3: "", 5: "  ", 7: "    "}) + subjects["subject_name"])
+
+# %% [markdown]
+# ## Basic spending by economic class
+
+# %%
+unit_query(
+    """
+    SELECT year, economic_class_code, economic_class_name, expense_group, amount,
+           round(share_of_basic * 100, 2) AS "share%", source_kind
+    FROM basic_expenditure WHERE unit_id = $unit
+    """
+)
+
+# %% [markdown]
+# ## “三公” spending and budget execution
+
+# %%
+unit_query(
+    """
+    SELECT year, subject_key AS line, budget, actual, difference, round(execution_rate * 100, 1) AS "execution%"
+    FROM budget_execution WHERE unit_id = $unit
+    """
+)
+
+# %% [markdown]
+# ## Where the narrative restates a table
+#
+# Keys the report states both in a table and in its 情况说明; a difference here is a finding of
+# rule 13 (table against narrative).
+
+# %%
+unit_query(
+    """
+    SELECT t.year, t.table_name, coalesce(t.subject_code, t.line_item) AS line, t.column_name,
+           t.value AS table_value, n.value AS narrative_value, n.value - t.value AS difference
+    FROM facts AS t
+    JOIN facts AS n
+      ON n.unit_id = t.unit_id AND n.year = t.year AND n.table_name = t.table_name
+     AND coalesce(n.subject_code, n.line_item) = coalesce(t.subject_code, t.line_item)
+     AND n.column_name = t.column_name AND n.source_kind = 'narrative'
+    WHERE t.unit_id = $unit AND t.source_kind = 'table'
+    ORDER BY abs(n.value - t.value) DESC, t.table_name, line
+    """
+)
+
+# %% [markdown]
+# ## Repaired subject codes
+
+# %%
+unit_query("SELECT year, table_name, raw_code, raw_name, code, status, reason FROM code_repairs WHERE unit_id = $unit")
+
+# %% [markdown]
+# ## Year on year
+
+# %%
+growth = unit_query(
+    """
+    SELECT year, table_name, subject_key, column_name, previous_value, value, change,
+           round(change_rate * 100, 2) AS "change%", previous_source_kind
+    FROM year_over_year WHERE unit_id = $unit
+    """
+)
+growth if not growth.empty else f"{UNIT}: no figures of two consecutive years in this warehouse yet"
+
+# %% [markdown]
+# ## Identity findings of the unit, worst first
+
+# %%
+unit_query(
+    """
+    SELECT year, severity, rule_id, check_name, table_name, line_item, column_name,
+           left_value, right_value, difference, message
+    FROM identity_findings WHERE unit_id = $unit AND severity <> 'not_checkable'
+    """
+)
