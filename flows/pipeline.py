@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from juesuan.extract.document import RawDocument
-from juesuan.flows.fetch import USER_AGENT, FetchPolicy, fetcher_for
-from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, RawStore, ReportOutcome, ingest_report
+from juesuan.flows.fetch import USER_AGENT, FetchPolicy
+from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, ReportOutcome, ingest_report
 from juesuan.flows.ledger import DocumentLedger
 from juesuan.lake import Lake
 from juesuan.registry import Registry, Report, load_registry
@@ -38,14 +37,12 @@ __all__ = [
     "ReportOutcome",
     "RunPlan",
     "RunSummary",
-    "fetch_report",
     "finish_run",
     "ingest_env",
     "lake_for",
     "plan_run",
     "process_report",
     "run_registry",
-    "store_raw",
 ]
 
 
@@ -215,18 +212,7 @@ def run_registry(
     return summary
 
 
-# --- single-report helpers (kept for callers of the first version) ---------------------------------------
-def fetch_report(report: Report, timeout: float = 60.0) -> bytes:
-    """The report's bytes, from a local path / file:// URL or over HTTP(S) (one polite attempt)."""
-    fetched = fetcher_for(FetchPolicy(timeout=timeout)).fetch(report)
-    return fetched.data or b""
-
-
-def store_raw(raw_store: Path, document: RawDocument) -> Path:
-    """Keep the raw bytes immutably under their hash (written once, never overwritten)."""
-    return Path(RawStore(raw_store).put(document.sha256, document.format, document.data))
-
-
+# --- one report outside a run ------------------------------------------------------------------------------
 def process_report(report: Report, registry: Registry, lake: Lake, raw_store: Path) -> ReportOutcome:
     """One report into ``lake`` and its ``documents`` row, outside any run."""
     env = IngestEnv(lake_url=lake.url, raw_store_url=str(raw_store), storage_options=lake.storage_options)
