@@ -4,9 +4,11 @@
    its text layer and object counts — milliseconds for a whole report.
 2. Scanned pages (no text layer) are OCR'd (:mod:`.ocr`) when an engine is installed; otherwise the
    report is quarantined with that reason if its readable pages hold no standard table.
-3. Table and continuation pages — and only those — go to camelot: lattice with the vector engine
-   (:mod:`.pdf_lattice`); pages where it finds no ruled table go to stream inside the area marked by
-   the table's rules (:mod:`.pdf_stream`); scanned table pages to the OCR grid reader.
+3. Table and continuation pages — and only those — go to the table parsers: ruled grids built by
+   camelot's lattice geometry from the rules pdfium reads (:mod:`.pdf_rules`), camelot's own lattice
+   parser (vector engine, :mod:`.pdf_lattice`) where those rules form no grid, then the unruled
+   reader inside the area marked by the table's rules (:mod:`.pdf_stream`); scanned table pages go
+   to the OCR grid reader.
 4. :mod:`.tables` titles, stitches and maps the grids; every fact carries its page.
 5. The narrative reads the other pages, page by page, without running headers and page numbers.
 """
@@ -24,6 +26,7 @@ from juesuan.errors import DocumentError
 from juesuan.extract import ocr
 from juesuan.extract.base import RawTable
 from juesuan.extract.pdf_lattice import read_lattice
+from juesuan.extract.pdf_rules import read_ruled_pages
 from juesuan.extract.pdf_stream import Area, read_stream
 from juesuan.extract.pdf_triage import (
     Char,
@@ -95,10 +98,12 @@ class PdfReading:
         with tempfile.TemporaryDirectory(prefix="juesuan-pdf-") as folder:
             path = Path(folder) / "report.pdf"
             path.write_bytes(self.data)
+            lattice, missed = read_ruled_pages(self.document, digital, self.chars)
             try:
-                lattice = read_lattice(path, digital, self.chars)
+                # Rules drawn in a way our reading of the paths missed: camelot's own layout pass.
+                lattice += read_lattice(path, [n for n, rules in missed.items() if rules.could_hold_grid], self.chars)
                 ruled = {t.page for t in lattice}
-                unruled: dict[int, Area | None] = {n: rule_area(self.document, n) for n in digital if n not in ruled}
+                unruled: dict[int, Area | None] = {n: rule_area(self.document, n) for n in missed if n not in ruled}
                 found.extend(lattice + read_stream(path, unruled, self.chars))
             except Exception as exc:  # a parser crash on one file quarantines that file, by name
                 pages = ", ".join(map(str, digital))

@@ -16,6 +16,7 @@ in its first cell — the shape the mapping expects of merged header and 合计 
 
 from __future__ import annotations
 
+import bisect
 import logging
 import warnings
 from collections.abc import Callable
@@ -61,15 +62,20 @@ def fill_cells(cells: list[list[Any]], chars: list[Char]) -> list[list[str]]:
                 owners.append((r, c))
         owner.append(owners)
     found: dict[tuple[int, int], list[Char]] = {}
+    # Rows run top to bottom and columns left to right, so each glyph's cell is two bisections away.
+    row_cells = [(r, row) for r, row in enumerate(cells) if row]
+    tops = [-max(row[0].y1, row[0].y2) for _, row in row_cells]
+    lefts = [[cell.x1 for cell in row] for _, row in row_cells]
     for char in chars:
-        for r, row in enumerate(cells):
-            if not row or not (min(row[0].y1, row[0].y2) <= char.y <= max(row[0].y1, row[0].y2)):
-                continue
-            for c, cell in enumerate(row):
-                if cell.x1 <= char.x <= cell.x2:
-                    found.setdefault(owner[r][c], []).append(char)
-                    break
-            break
+        index = bisect.bisect_right(tops, -char.y) - 1
+        if index < 0:
+            continue
+        r, row = row_cells[index]
+        if char.y < min(row[0].y1, row[0].y2):
+            continue
+        c = bisect.bisect_right(lefts[index], char.x) - 1
+        if c >= 0 and char.x <= row[c].x2:
+            found.setdefault(owner[r][c], []).append(char)
     return [[_cell_text(found.get((r, c), [])) for c in range(len(row))] for r, row in enumerate(cells)]
 
 

@@ -7,6 +7,7 @@ map from normalised positions back to the source.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -33,6 +34,8 @@ _FULL_WIDTH.update(
         "”": '"',
     }
 )
+_FOLD = str.maketrans(_FULL_WIDTH)
+_WHITESPACE = re.compile(r"\s+")
 
 EMPTY_MARKERS = {"", "-", "—", "——", "–", "－", "/", "…"}
 _AMOUNT = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
@@ -48,12 +51,14 @@ def strip_markup(text: str) -> str:
 
 def fold_width(text: str) -> str:
     """Full-width digits and brackets to ASCII (character for character, same length)."""
-    return "".join(_FULL_WIDTH.get(ch, ch) for ch in text)
+    return text.translate(_FOLD)
 
 
+@functools.lru_cache(maxsize=65536)
 def clean_cell(text: str) -> str:
-    """A table cell or title as matched: no markup, folded width, no inner whitespace."""
-    return re.sub(r"\s+", "", fold_width(strip_markup(text)))
+    """A table cell or title as matched: no markup, folded width, no inner whitespace. Cached: the
+    mapping asks for the same header and label cells many times over."""
+    return _WHITESPACE.sub("", fold_width(strip_markup(text)))
 
 
 def normalise(text: str) -> tuple[str, list[int]]:

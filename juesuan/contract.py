@@ -49,6 +49,7 @@ EXTRACTORS = (
     "text-table",
     "camelot-lattice",
     "camelot-stream",
+    "pdfium-stream",
     "pdf-text",
     "docx",
     "ocr",

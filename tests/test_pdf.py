@@ -75,7 +75,7 @@ def test_ruled_pdf_gives_exactly_the_rendered_facts_on_their_pages(tmp_path: Pat
 def test_unruled_pdf_gives_exactly_the_rendered_facts(tmp_path: Path, unit_id: str) -> None:
     facts, truth = _extract(tmp_path, unit_id, "unruled")
     _assert_exact(facts, truth)
-    assert {f.extractor for f in facts if f.source_kind == "table"} == {"camelot-stream"}
+    assert {f.extractor for f in facts if f.source_kind == "table"} == {"pdfium-stream"}
 
 
 @pytest.mark.parametrize("unit_id", UNITS)
