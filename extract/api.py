@@ -4,7 +4,8 @@ It checks its arguments, reads the bytes, picks the reader for the format — te
 (:mod:`.text_export`), PDF (:mod:`.pdf`: triage, camelot lattice/stream, OCR for scanned pages) or
 DOCX (:mod:`.docx_reader`) — checks that the document is the report it claims to be (unit and year,
 against the registry) *before* any table parser runs, then maps every grid through the one canonical
-mapping and reads the narrative. It returns contract facts with a parsing report per table. Every
+mapping and reads the narrative. It returns contract facts with a parsing report per table, and
+apart from them the previous year's figures the narrative restates (``prior_year_facts``). Every
 failure is a named :class:`~juesuan.errors.DocumentError` that names the file.
 """
 
@@ -27,7 +28,7 @@ from juesuan.extract.document import (
     stated_year,
 )
 from juesuan.extract.docx_reader import DocxReading, read_docx
-from juesuan.extract.narrative import extract_narrative
+from juesuan.extract.narrative import extract_narrative_and_previous_year
 from juesuan.extract.pdf import PdfReading, read_pdf
 from juesuan.extract.tables import map_groups
 from juesuan.extract.text_export import extract_text_tables
@@ -39,7 +40,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Extraction:
-    """Everything one document yielded."""
+    """Everything one document yielded.
+
+    ``prior_year_facts`` are figures of ``year - 1`` restated by the narrative's changes against
+    last year (与上年相比 …): narrative facts of the unit's previous year whose provenance is this
+    document. They never mix with ``facts``, the report's own year.
+    """
 
     source: str
     sha256: str
@@ -51,6 +57,7 @@ class Extraction:
     tables: list[TableReport] = field(default_factory=list)
     repairs: list[CodeRepair] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    prior_year_facts: list[Fact] = field(default_factory=list)
 
 
 def extract_document(
@@ -214,13 +221,22 @@ def _extract(
     context = DocumentContext(unit_id=resolved_unit_id, year=year, document_sha256=document.sha256)
     result = StrategyResult(notes=list(reading.notes))
     result.extend(reading.tables(context, catalogue))
-    result.extend(extract_narrative(reading.segments(), context, catalogue))
+    narrative, previous_year = extract_narrative_and_previous_year(reading.segments(), context, catalogue)
+    result.extend(narrative)
     if not result.facts:
         recognised = [t.title for t in result.tables if t.table_name]
         detail = f" (tables found but empty: {', '.join(map(str, recognised))})" if recognised else ""
         raise NoTablesOrFiguresError(document.source, f"no standard table and no narrative figure found{detail}")
     validate_facts(result.facts)
-    log.info("%s: %d facts from %d tables", document.source, len(result.facts), len(result.tables))
+    validate_facts(previous_year.facts)
+    log.info(
+        "%s: %d facts from %d tables, %d restated figures of %d",
+        document.source,
+        len(result.facts),
+        len(result.tables),
+        len(previous_year.facts),
+        year - 1,
+    )
     return Extraction(
         source=document.source,
         sha256=document.sha256,
@@ -231,7 +247,8 @@ def _extract(
         facts=result.facts,
         tables=result.tables,
         repairs=result.repairs,
-        notes=result.notes,
+        notes=result.notes + [f"last year: {note}" for note in previous_year.notes],
+        prior_year_facts=previous_year.facts,
     )
 
 

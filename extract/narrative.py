@@ -77,7 +77,7 @@ from juesuan.extract.base import DocumentContext, StrategyResult
 from juesuan.extract.text import normalise
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
-__all__ = ["EXTRACTOR", "extract_narrative", "extract_previous_year"]
+__all__ = ["EXTRACTOR", "extract_narrative", "extract_narrative_and_previous_year", "extract_previous_year"]
 
 EXTRACTOR = "narrative-regex"
 SOURCE_KIND = "narrative"
@@ -1030,3 +1030,16 @@ def extract_previous_year(
     """
     reader = _read(segments, context, catalogue)
     return StrategyResult(facts=list(reader.previous.values()), notes=reader.previous_notes)
+
+
+def extract_narrative_and_previous_year(
+    segments: Sequence[tuple[int | None, str]],
+    context: DocumentContext,
+    catalogue: Catalogue,
+) -> tuple[StrategyResult, StrategyResult]:
+    """:func:`extract_narrative` and :func:`extract_previous_year` from one reading of the prose."""
+    reader = _read(segments, context, catalogue)
+    return (
+        StrategyResult(facts=list(reader.facts.values()), notes=reader.notes),
+        StrategyResult(facts=list(reader.previous.values()), notes=reader.previous_notes),
+    )

@@ -175,7 +175,9 @@ def _anchors(bbox: Segment, joints: list[tuple[float, float]]) -> tuple[list[flo
     return cols, rows
 
 
-def _report(page: int, order: int, rows: list[list[str]], chars: list[Char], bbox: Segment, placed: int) -> dict[str, float | int | str]:
+def _report(
+    page: int, order: int, rows: list[list[str]], chars: list[Char], bbox: Segment, placed: int
+) -> dict[str, float | int | str]:
     """camelot's parsing-report fields, measured the same way on our cell text: whitespace is the
     share of empty cells; accuracy the share of the glyphs inside the grid's box that landed in a cell."""
     cells = [cell for row in rows for cell in row]

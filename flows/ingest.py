@@ -1,4 +1,4 @@
-"""One report, start to finish: fetch → (unchanged? stop) → store raw → extract → write its partition.
+"""One report, start to finish: fetch → (unchanged? stop) → store raw → extract → write its partitions.
 
 These are plain functions; the Prefect flow (:mod:`.nightly`) wraps them in tasks and the plain
 sequential loop (:func:`juesuan.flows.pipeline.run_registry`) calls them directly, so both do the
@@ -116,6 +116,7 @@ class ReportOutcome:
     action: str = "failed"  # one of ACTIONS
     sha256: str | None = None
     facts: int = 0
+    prior_year_facts: int = 0  # figures of year - 1 the report restates (stored beside its facts)
     tables: int = 0
     repairs: int = 0
     error: str | None = None
@@ -252,7 +253,13 @@ def _after_fetch(
             catalogue=Catalogue.load(),
         )
         env.lake().write_report(
-            report.unit_id, report.year, extraction.sha256, extraction.facts, extraction.repairs, extraction.tables
+            report.unit_id,
+            report.year,
+            extraction.sha256,
+            extraction.facts,
+            extraction.repairs,
+            extraction.tables,
+            prior_year_facts=extraction.prior_year_facts,
         )
     except DocumentError as exc:
         return _quarantine(outcome, exc.reason, dict(http, format=document.format))
@@ -261,6 +268,7 @@ def _after_fetch(
     outcome.status = "loaded"
     outcome.action = "changed" if previous is not None else "new"
     outcome.facts = len(extraction.facts)
+    outcome.prior_year_facts = len(extraction.prior_year_facts)
     outcome.tables = sum(1 for t in extraction.tables if t.table_name and t.status == "ok")
     outcome.repairs = len(extraction.repairs)
     outcome.document = document_row(outcome, format=extraction.format, pages=extraction.pages, **http)

@@ -24,7 +24,7 @@ from typing import Any
 from juesuan.flows.fetch import USER_AGENT, FetchPolicy
 from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, ReportOutcome, ingest_report
 from juesuan.flows.ledger import DocumentLedger
-from juesuan.lake import Lake
+from juesuan.lake import FACTS, PRIOR_YEAR_FACTS, Lake
 from juesuan.registry import Registry, Report, load_registry
 from juesuan.settings import Settings
 from juesuan.transform.catalogue import Catalogue
@@ -141,16 +141,25 @@ def plan_run(settings: Settings, *, force: bool = False) -> RunPlan:
     units_changed = lake.write_units(registry)
     subjects_changed = lake.write_subjects(catalogue.frame())
     ledger = DocumentLedger(lake)
-    jobs = [
-        IngestJob(
-            report=report,
-            unit=registry.unit(report.unit_id),
-            registry_path=registry.path,
-            previous=ledger.previous(report.unit_id, report.year),
-            force=force,
+    incomplete = reports_without_prior_year_facts(lake)
+    jobs = []
+    for report in registry.reports():
+        previous = ledger.previous(report.unit_id, report.year)
+        backfill = (
+            (report.unit_id, report.year) in incomplete and previous is not None and previous.row["status"] == "loaded"
         )
-        for report in registry.reports()
-    ]
+        jobs.append(
+            IngestJob(
+                report=report,
+                unit=registry.unit(report.unit_id),
+                registry_path=registry.path,
+                previous=previous,
+                force=force or backfill,
+            )
+        )
+    backfilled = sum(1 for job in jobs if job.force) if not force else 0
+    if backfilled:
+        log.info("%d report(s) loaded before prior-year facts were stored: extracting them again", backfilled)
     return RunPlan(
         settings=settings,
         registry=registry,
@@ -160,6 +169,15 @@ def plan_run(settings: Settings, *, force: bool = False) -> RunPlan:
         jobs=jobs,
         dimensions_changed=units_changed or subjects_changed,
     )
+
+
+def reports_without_prior_year_facts(lake: Lake) -> set[tuple[str, int]]:
+    """Reports whose facts partition has no ``prior_year_facts`` partition beside it.
+
+    Lakes written before the restated figures were stored hold such reports; their bytes are
+    unchanged, so only a forced extraction writes the missing partition.
+    """
+    return lake.partition_keys(FACTS) - lake.partition_keys(PRIOR_YEAR_FACTS)
 
 
 def lake_changed(plan: RunPlan, summary: RunSummary) -> bool:

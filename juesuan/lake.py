@@ -5,11 +5,20 @@ Layout (``{lake}`` defaults to ``data/lake``; it may be any fsspec URL, e.g. ``s
     {lake}/facts/year=2023/unit_id=datong-sic/facts.parquet                 contract facts of one report
     {lake}/code_repairs/year=2023/unit_id=datong-sic/code_repairs.parquet   repaired / unresolved codes
     {lake}/parsed_tables/year=2023/unit_id=datong-sic/parsed_tables.parquet parsing report per table
+    {lake}/prior_year_facts/year=2023/unit_id=datong-sic/prior_year_facts.parquet
+                               figures of 2022 the 2023 report restates (与上年相比 …), see below
     {lake}/units.parquet       one row per registry unit
     {lake}/subjects.parquet    the classification catalogue
     {lake}/documents.parquet   one row per document (sha256) ever seen, with status and error
 
 Partition columns (``year``, ``unit_id``) live in the path only (hive style).
+
+``prior_year_facts`` sits in the partition of the report that states the figures, although they are
+facts of the year before: a report's partitions are replaced together, and a restatement is
+evidence of that report (``document_sha256`` is its hash). Its files carry the figures' own year
+in the column ``fact_year`` (always the partition's year − 1), so nobody mistakes the partition
+year for theirs. They are kept apart from ``facts``: they are no report of that year, and the
+identity suites, which read ``facts`` only, never take them for one.
 
 Atomicity: on a local disk every file is written to a hidden temporary name in the same folder and
 renamed over the old one, so a reader sees the old report or the new one, never half of either. On
@@ -27,7 +36,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,11 +51,13 @@ from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_tabl
 from juesuan.errors import ContractViolation
 from juesuan.extract.base import CodeRepair, TableReport
 from juesuan.registry import Registry
+from juesuan.settings import Settings
 
 FACTS = "facts"
 CODE_REPAIRS = "code_repairs"
 PARSED_TABLES = "parsed_tables"
-PARTITIONED_DATASETS = (FACTS, CODE_REPAIRS, PARSED_TABLES)
+PRIOR_YEAR_FACTS = "prior_year_facts"
+PARTITIONED_DATASETS = (FACTS, CODE_REPAIRS, PARSED_TABLES, PRIOR_YEAR_FACTS)
 
 #: ``loaded``: its facts are in the lake; ``quarantined``: bytes arrived but are no readable report;
 #: ``withdrawn``: the site answers 404/410 (the last good facts are kept); ``failed``: the download
@@ -54,6 +65,8 @@ PARTITIONED_DATASETS = (FACTS, CODE_REPAIRS, PARSED_TABLES)
 DOCUMENT_STATUSES = ("loaded", "quarantined", "withdrawn", "failed")
 
 FACT_FILE_SCHEMA = pa.schema([f for f in FACT_SCHEMA if f.name not in PARTITION_COLUMNS])
+#: A ``prior_year_facts`` file: the fact columns plus the figures' own year (partition year − 1).
+PRIOR_YEAR_FACT_FILE_SCHEMA = pa.schema([pa.field("fact_year", pa.int16(), nullable=False), *FACT_FILE_SCHEMA])
 CODE_REPAIR_SCHEMA = pa.schema(
     [
         ("document_sha256", pa.string()),
@@ -154,6 +167,24 @@ def is_local_url(url: str | Path) -> bool:
     return "://" not in text or text.startswith("file://")
 
 
+def _prior_year_table(unit_id: str, year: int, document_sha256: str, facts: Sequence[Fact]) -> pa.Table:
+    """The ``prior_year_facts`` file of a report of ``year``: contract-checked facts of ``year - 1``."""
+    validate_facts(list(facts))
+    strays = sorted({(f.unit_id, f.year) for f in facts} - {(unit_id, year - 1)})
+    if strays:
+        raise ContractViolation(
+            f"prior-year facts of {strays} cannot go into the partition of {unit_id} {year} (only {unit_id} {year - 1})"
+        )
+    foreign = sorted({f.document_sha256 for f in facts} - {document_sha256})
+    if foreign:
+        raise ContractViolation(
+            f"prior-year facts of {unit_id} {year} must come from its document {document_sha256}, not {foreign}"
+        )
+    table = facts_to_table(list(facts)).drop_columns(list(PARTITION_COLUMNS))
+    fact_year = pa.array([year - 1] * table.num_rows, type=pa.int16())
+    return table.add_column(0, "fact_year", fact_year).cast(PRIOR_YEAR_FACT_FILE_SCHEMA)
+
+
 def _document_sort_key(row: Mapping[str, Any]) -> tuple[str, int, str]:
     return (str(row["unit_id"]), int(row["year"]), str(row["sha256"] or ""))
 
@@ -249,6 +280,22 @@ class Lake:
             path.unlink()
         return [str(p) for p in stale]
 
+    def files(self, pattern: str) -> list[str]:
+        """The files matching ``pattern`` (a glob relative to the lake), relative to the lake, sorted."""
+        self.fs.invalidate_cache()  # listings are cached per filesystem; writers may be other processes
+        base = fsspec.core.strip_protocol(self.url).rstrip("/") + "/"
+        found = []
+        for path in self.fs.glob(self.path(pattern)):
+            text = str(path)
+            if not text.startswith(base):
+                raise ValueError(f"{self.fs.protocol} listed {text}, which is outside the lake {self.url}")
+            found.append(text.removeprefix(base))
+        return sorted(found)
+
+    def remove(self, relative: str) -> None:
+        """Delete one file of the lake (missing: ``FileNotFoundError``)."""
+        self.fs.rm_file(self.path(relative))
+
     # --- per-report data -----------------------------------------------------------------------------
     def write_report(
         self,
@@ -258,18 +305,22 @@ class Lake:
         facts: list[Fact],
         repairs: list[CodeRepair],
         tables: list[TableReport],
+        prior_year_facts: Sequence[Fact] = (),
     ) -> None:
-        """Replace one report's partitions (facts, code repairs, parsing report).
+        """Replace one report's partitions (facts, code repairs, parsing report, prior-year facts).
 
         The facts are checked against the contract first: nothing that breaks it reaches the lake.
-        The facts file goes last, so a report whose facts file holds ``document_sha256`` has all
-        three partitions of that document (see :meth:`partition_sha256`).
+        ``prior_year_facts`` are the figures of ``year - 1`` the report restates; they go into the
+        report's own ``prior_year_facts`` partition (written even when empty). The facts file goes
+        last, so a report whose facts file holds ``document_sha256`` has all four partitions of
+        that document (see :meth:`partition_sha256`).
         """
         validate_facts(facts)
         strays = {(f.unit_id, f.year) for f in facts} - {(unit_id, year)}
         if strays:
             raise ContractViolation(f"facts of {sorted(strays)} cannot go into the partition of {unit_id} {year}")
         fact_table = facts_to_table(facts).drop_columns(list(PARTITION_COLUMNS)).cast(FACT_FILE_SCHEMA)
+        prior_year_table = _prior_year_table(unit_id, year, document_sha256, prior_year_facts)
         repair_rows = [asdict(r) for r in repairs]
         self.put_table(
             pa.Table.from_pylist(repair_rows, schema=CODE_REPAIR_SCHEMA),
@@ -294,6 +345,7 @@ class Lake:
             pa.Table.from_pylist(table_rows, schema=PARSED_TABLE_SCHEMA),
             self.partition_relative(PARSED_TABLES, unit_id, year),
         )
+        self.put_table(prior_year_table, self.partition_relative(PRIOR_YEAR_FACTS, unit_id, year))
         self.put_table(fact_table, self.partition_relative(FACTS, unit_id, year))
 
     def partition_sha256(self, unit_id: str, year: int) -> str | None:
@@ -315,6 +367,34 @@ class Lake:
         frame["year"] = frame["year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)
         return frame[[f.name for f in FACT_SCHEMA]]
+
+    def read_prior_year_facts(self) -> pd.DataFrame:
+        """Every restated figure: the contract columns (``year`` is the figures' year, the stating
+        report's year − 1) plus ``restated_from_year``, the year of the report that states them."""
+        columns = [*(f.name for f in FACT_SCHEMA), "restated_from_year"]
+        self.fs.invalidate_cache()  # listings are cached per filesystem; writers may be other processes
+        files = sorted(self.fs.glob(self.path(f"{PRIOR_YEAR_FACTS}/year=*/unit_id=*/{PRIOR_YEAR_FACTS}.parquet")))
+        if not files:
+            empty = FACT_SCHEMA.empty_table().to_pandas()
+            empty["restated_from_year"] = pd.Series(dtype="int16")
+            return empty[columns]
+        folder = fsspec.core.strip_protocol(self.path(PRIOR_YEAR_FACTS))  # pyarrow wants the path without s3://
+        dataset = pq.ParquetDataset(folder, partitioning="hive", filesystem=self.fs)
+        frame = dataset.read().to_pandas()
+        frame["restated_from_year"] = frame["year"].astype("int16")
+        frame["year"] = frame["fact_year"].astype("int16")
+        frame["unit_id"] = frame["unit_id"].astype(str)
+        return frame[columns]
+
+    def partition_keys(self, dataset: str) -> set[tuple[str, int]]:
+        """The ``(unit_id, year)`` of every partition file of ``dataset`` in the lake."""
+        self.fs.invalidate_cache()
+        keys: set[tuple[str, int]] = set()
+        for path in self.fs.glob(self.path(f"{dataset}/year=*/unit_id=*/{dataset}.parquet")):
+            parts = str(path).split("/")
+            year, unit_id = parts[-3].removeprefix("year="), parts[-2].removeprefix("unit_id=")
+            keys.add((unit_id, int(year)))
+        return keys
 
     # --- dimensions ------------------------------------------------------------------------------------
     def write_units(self, registry: Registry) -> bool:
@@ -403,3 +483,11 @@ class Lake:
             "last_modified": last_modified,
         }
         self.write_document_rows(merge_document_rows(existing, [row]))
+
+
+def lake_of(settings: Settings) -> Lake:
+    """The lake ``settings`` name: ``lake_url`` when set (an S3 endpoint from ``s3_endpoint_url``), else ``lake``."""
+    if settings.lake_url:
+        options = {"client_kwargs": {"endpoint_url": settings.s3_endpoint_url}} if settings.s3_endpoint_url else {}
+        return Lake(settings.lake_url, options)
+    return Lake(settings.lake)

@@ -5,11 +5,9 @@ the corpus file (``../shared/corpus``, or ``JUESUAN_CORPUS``), run through :func
 a lake and a warehouse in a temporary folder. Built once per test session and shared read-only.
 
 The accounting identities are checked too (``validate_lake``, as ``juesuan validate`` does), so
-``identity_summary``, ``data_quality`` and the Data Docs exist.
-
-``previous_year=True`` also stores the figures each report restates for the year before
-(``extract_previous_year``) as their own ``(unit, year - 1)`` partitions, the wiring proposed for
-the pipeline, so that ``year_over_year`` has pairs from the five first reports.
+``identity_summary``, ``data_quality`` and the Data Docs exist. The figures each report restates for
+the year before are stored by the run itself (``prior_year_facts``), so ``year_over_year`` has pairs
+from the five first reports.
 """
 
 from __future__ import annotations
@@ -19,14 +17,9 @@ import tomllib
 from pathlib import Path
 
 from juesuan.expectations.runner import validate_lake
-from juesuan.extract.base import DocumentContext
-from juesuan.extract.document import load_document
-from juesuan.extract.narrative import extract_previous_year
 from juesuan.flows.pipeline import run_registry
-from juesuan.lake import Lake
 from juesuan.registry import load_registry
 from juesuan.settings import Settings
-from juesuan.transform.catalogue import Catalogue
 from juesuan.warehouse.build import build_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,20 +53,9 @@ def corpus_registry(target: Path, corpus: type) -> Path:
     return target
 
 
-def _write_previous_year(settings: Settings, corpus: type) -> None:
-    lake = Lake(settings.lake)
-    catalogue = Catalogue.load()
-    for unit_id in UNIT_IDS:
-        document = load_document(corpus.path(unit_id))  # type: ignore[attr-defined]
-        year = int(corpus.year(unit_id))  # type: ignore[attr-defined]
-        context = DocumentContext(unit_id, year, document.sha256)
-        previous = extract_previous_year([(None, document.text)], context, catalogue)
-        lake.write_report(unit_id, year - 1, document.sha256, previous.facts, [], [])
-
-
-def sample_warehouse(base: Path, corpus: type, *, previous_year: bool = False) -> Settings:
+def sample_warehouse(base: Path, corpus: type) -> Settings:
     """Settings of the corpus warehouse under ``base`` (built on first use, then reused)."""
-    root = base / ("corpus-with-previous-year" if previous_year else "corpus")
+    root = base / "corpus"
     settings = Settings.from_env({"JUESUAN_DATA_DIR": str(root / "data")}).with_overrides(registry=root / "units.toml")
     if settings.warehouse.exists():
         return settings
@@ -81,8 +63,6 @@ def sample_warehouse(base: Path, corpus: type, *, previous_year: bool = False) -
     summary = run_registry(settings)
     loaded = sorted(o.unit_id for o in summary.outcomes if o.status == "loaded")
     assert loaded == sorted(UNIT_IDS), f"the corpus did not load: {summary.outcomes}"
-    if previous_year:
-        _write_previous_year(settings, corpus)
     validate_lake(settings, load_registry(settings.registry), "sample-validation")
     build_warehouse(settings.lake, settings.warehouse)
     assert settings.warehouse.exists()

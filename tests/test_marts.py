@@ -27,6 +27,7 @@ NEW_MARTS = (
     "subject_matrix",
     "budget_execution",
     "data_quality",
+    "restated_facts",
 )
 
 
@@ -41,11 +42,6 @@ def handmade(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def corpus_warehouse(tmp_path_factory: pytest.TempPathFactory, corpus: type) -> Path:
     return sample_warehouse(tmp_path_factory.getbasetemp() / "analyst", corpus).warehouse
-
-
-@pytest.fixture(scope="module")
-def with_previous_year(tmp_path_factory: pytest.TempPathFactory, corpus: type) -> Path:
-    return sample_warehouse(tmp_path_factory.getbasetemp() / "analyst", corpus, previous_year=True).warehouse
 
 
 def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -254,8 +250,8 @@ def test_budget_execution_of_the_three_public_table(corpus_warehouse: Path) -> N
 
 
 @pytest.mark.corpus
-def test_year_over_year_from_the_first_reports(with_previous_year: Path) -> None:
-    frame = run_query(with_previous_year, "SELECT * FROM year_over_year")
+def test_year_over_year_from_the_first_reports(corpus_warehouse: Path) -> None:
+    frame = run_query(corpus_warehouse, "SELECT * FROM year_over_year")
     got = {(r.unit_id, r.table_name, r.subject_key, r.column_name): r for r in frame.itertuples(index=False)}
     # The derived changes reproduce the percentages the reports print.
     datong = got[("datong-sic", "收入支出决算总表", "收入总计", "金额")]
@@ -274,3 +270,57 @@ def test_year_over_year_from_the_first_reports(with_previous_year: Path) -> None
     assert (wuhai.year, round(wuhai.change_rate * 100, 2)) == (2024, 184.62)  # 增长 184.62%
     assert wuhai.previous_source_kind == "narrative"
     assert {r.unit_id for r in frame.itertuples()} == set(UNIT_IDS)
+    # No report of a previous year is loaded: every last-year figure is restated by the report itself.
+    documents = dict(rows(corpus_warehouse, "SELECT unit_id, sha256 FROM documents"))
+    assert frame["previous_restated"].all()
+    assert all(documents[r.unit_id] == r.previous_document_sha256 for r in frame.itertuples())
+
+
+@pytest.mark.corpus
+def test_restated_figures_keep_their_provenance(corpus_warehouse: Path, corpus: type) -> None:
+    frame = run_query(corpus_warehouse, "SELECT * FROM restated_facts")
+    assert set(frame["unit_id"]) == set(UNIT_IDS)
+    assert (frame["year"] == frame["restated_from_year"] - 1).all()
+    assert set(zip(frame["unit_id"], frame["restated_from_year"], strict=True)) == {
+        (unit, corpus.year(unit)) for unit in UNIT_IDS
+    }
+    assert set(frame["source_kind"]) == {"narrative"}
+    assert not frame["superseded"].any() and frame["reported_value"].isna().all()  # no report of year - 1
+    got = {(r.unit_id, r.table_name, r.subject_key, r.column_name): r for r in frame.itertuples(index=False)}
+    # 大同: "公务用车运行维护费支出3.18万元，…，比上年度减少0.01万元" gives 2022's 3.19.
+    car = got[("datong-sic", "财政拨款“三公”经费支出决算表", "公务用车运行维护费", "决算数")]
+    assert (car.year, car.value) == (2022, D("3.19"))
+    assert "3.18万元" in car.raw_text and "减少0.01万元" in car.raw_text
+    assert car.raw_text in corpus.text("datong-sic")
+    # 晋城: "与上年相比，收入总计减少68.63万元" after 收入总计516.85万元: 2022's 585.48.
+    assert got[("jincheng-hrss", "收入支出决算总表", "收入总计", "金额")].value == D("585.48")
+    # 乌海 2024 restates 2023: "本年收入决算合计 1956.06 万元。与上年决算相比,增加 1271 万元".
+    income = got[("wuhai-sic", "收入支出决算总表", "本年收入合计", "金额")]
+    assert (income.year, income.value) == (2023, D("685.06"))
+
+
+@pytest.mark.corpus
+def test_restated_years_are_no_reports(corpus_warehouse: Path, corpus: type) -> None:
+    """A year known only from the next report's restatements is not a report anywhere but in year_over_year."""
+    report_years = {(unit, corpus.year(unit)) for unit in UNIT_IDS}
+    for relation in (
+        "facts",
+        "preferred_facts",
+        "unit_year_totals",
+        "unit_year_structure",
+        "unit_ratios",
+        "report_coverage",
+        "data_quality",
+        "identity_summary",
+        "identity_findings",
+    ):
+        found = set(rows(corpus_warehouse, f"SELECT DISTINCT unit_id, year FROM {relation} WHERE unit_id IS NOT NULL"))
+        restated = {(unit, year) for unit, year in found if (unit, year + 1) in report_years}
+        assert restated == set(), f"{relation} lists restated-only unit-years {sorted(restated)}"
+    # subject_matrix has a row for every unit in every year any unit reports: there, no report.
+    matrix = rows(
+        corpus_warehouse, "SELECT DISTINCT unit_id, year, status FROM subject_matrix WHERE year IN (2022, 2023)"
+    )
+    assert {status for unit, year, status in matrix if (unit, year + 1) in report_years} == {"no report"}
+    # The identity suites validated the five reports and nothing else.
+    assert set(rows(corpus_warehouse, "SELECT unit_id, year FROM identity_summary")) == report_years

@@ -33,8 +33,8 @@ UNIT_NAMES = (
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory, corpus: type) -> Path:
-    # With last year's figures restated by the reports, so the year-on-year cells have pairs.
-    return sample_warehouse(tmp_path_factory.getbasetemp() / "analyst", corpus, previous_year=True).warehouse
+    # The run stores last year's figures restated by the reports, so the year-on-year cells have pairs.
+    return sample_warehouse(tmp_path_factory.getbasetemp() / "analyst", corpus).warehouse
 
 
 def outputs(notebook: Any) -> tuple[str, int]:

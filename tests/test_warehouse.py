@@ -10,13 +10,21 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
-from lake_fixtures import FIGURES, UNIT_IDS, Row, build_sample_lake, sha, write_report
+from lake_fixtures import FIGURES, UNIT_IDS, Row, build_sample_lake, make_facts, sha, write_report
 from rich.table import Table
 
-from juesuan.contract import BASIC, GENERAL_BUDGET, TABLE_NAMES, Fact, facts_to_table
+from juesuan.contract import BASIC, GENERAL_BUDGET, TABLE_NAMES, THREE_PUBLIC, TOTALS, Fact, facts_to_table
 from juesuan.errors import UsageError, WarehouseError
-from juesuan.lake import FACT_FILE_SCHEMA, FACTS, write_table_atomic
+from juesuan.lake import (
+    FACT_FILE_SCHEMA,
+    FACTS,
+    PRIOR_YEAR_FACT_FILE_SCHEMA,
+    PRIOR_YEAR_FACTS,
+    Lake,
+    write_table_atomic,
+)
 from juesuan.warehouse.build import LAYERS, MODELS, build_warehouse
 from juesuan.warehouse.query import (
     compare_subject,
@@ -451,6 +459,122 @@ def test_plain_views_follow_the_contract(built: Path) -> None:
     assert [u for (u,) in rows(built, "SELECT unit_id FROM units")] == list(UNIT_IDS)
     assert rows(built, "SELECT code, status FROM code_repairs") == [("30101", "repaired")]
     assert rows(built, "SELECT count(*) FROM parsed_tables WHERE status = 'unrecognised'") == [(1,)]
+
+
+# --- restated figures of the previous year ----------------------------------------------------------------
+def restated(unit_id: str, year: int, figures: list[tuple[str, str, str, str]]) -> list[Fact]:
+    """Figures of ``year - 1`` as the report of ``year`` restates them (table, line, column, value)."""
+    return [
+        Fact(
+            unit_id,
+            year - 1,
+            table,
+            None,
+            line,
+            column,
+            D(value),
+            "narrative",
+            "narrative-regex",
+            sha(unit_id, year),
+            None,
+            f"{line} … 与上年相比 …",
+        )
+        for table, line, column, value in figures
+    ]
+
+
+DATONG_RESTATED = [
+    # The 2022 "report" of the sample lake states this key itself (3060.66): it wins.
+    (GENERAL_BUDGET, "合计", "小计", "3060.70"),
+    # No report of 2022 states these: the restated figures count.
+    (TOTALS, "收入总计", "金额", "3060.90"),
+    (THREE_PUBLIC, "公务用车运行维护费", "决算数", "3.19"),
+]
+
+
+@pytest.fixture(scope="module")
+def with_restated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("restated")
+    lake = build_sample_lake(root / "lake")
+    datong = make_facts("datong-sic", 2023, FIGURES[("datong-sic", 2023)])
+    lake.write_report(
+        "datong-sic", 2023, sha("datong-sic", 2023), datong, [], [], restated("datong-sic", 2023, DATONG_RESTATED)
+    )
+    # 乌海's restatement of 2023, a year with no report at all.
+    wuhai = make_facts("wuhai-sic", 2024, FIGURES[("wuhai-sic", 2024)])
+    wuhai_2023 = [(TOTALS, "收入总计", "金额", "687.99")]
+    lake.write_report("wuhai-sic", 2024, sha("wuhai-sic", 2024), wuhai, [], [], restated("wuhai-sic", 2024, wuhai_2023))
+    build_warehouse(root / "lake", root / "juesuan.duckdb")
+    return root / "juesuan.duckdb"
+
+
+def test_restated_figures_are_loaded_with_their_years(with_restated: Path) -> None:
+    assert rows(
+        with_restated, "SELECT unit_id, year, fact_year, count(*) FROM raw_prior_year_facts GROUP BY ALL ORDER BY ALL"
+    ) == [("datong-sic", 2023, 2022, 3), ("wuhai-sic", 2024, 2023, 1)]
+    frame = run_query(with_restated, "SELECT * FROM restated_facts").set_index(["unit_id", "year", "subject_key"])
+    income = frame.loc[("datong-sic", 2022, "收入总计")]
+    assert (income.restated_from_year, income.value, income.superseded) == (2023, D("3060.90"), False)
+    assert pd.isna(income.reported_value)
+    assert income.document_sha256 == sha("datong-sic", 2023)
+    assert income.source_kind == "narrative"
+    total = frame.loc[("datong-sic", 2022, "合计")]
+    assert (total.value, total.superseded, total.reported_value) == (D("3060.70"), True, D("3060.66"))
+
+
+def test_restated_figures_are_no_facts_of_a_report(with_restated: Path) -> None:
+    # facts and every per-report mart see the lake's reports only (2022 is a report in the sample lake).
+    assert rows(with_restated, "SELECT count(*) FROM facts") == [(sum(len(r) for r in FIGURES.values()),)]
+    assert rows(with_restated, "SELECT count(*) FROM facts WHERE unit_id = 'wuhai-sic' AND year = 2023") == [(0,)]
+    for mart in ("unit_year_totals", "report_coverage", "data_quality", "preferred_facts"):
+        assert rows(with_restated, f"SELECT count(*) FROM {mart} WHERE unit_id = 'wuhai-sic' AND year = 2023") == [
+            (0,)
+        ], mart
+    assert rows(with_restated, "SELECT count(*) FROM stg_restated_facts") == [(4,)]
+
+
+def test_year_over_year_prefers_the_report_of_last_year(with_restated: Path) -> None:
+    frame = run_query(with_restated, "SELECT * FROM year_over_year")
+    got = {(r.unit_id, r.subject_key, r.column_name): r for r in frame.itertuples(index=False)}
+    # 2022's own figure wins over the 2023 report's restatement of it.
+    total = got[("datong-sic", "合计", "小计")]
+    assert (total.previous_value, total.previous_restated) == (D("3060.66"), False)
+    assert total.previous_document_sha256 == sha("datong-sic", 2022)
+    # Where 2022 states nothing, the restated figure is last year's.
+    income = got[("datong-sic", "收入总计", "金额")]
+    assert (income.previous_value, income.value, income.change) == (D("3060.90"), D("5570.34"), D("2509.44"))
+    assert (income.previous_restated, income.previous_source_kind) == (True, "narrative")
+    assert income.previous_document_sha256 == sha("datong-sic", 2023)
+    wuhai = got[("wuhai-sic", "收入总计", "金额")]
+    assert (wuhai.year, wuhai.previous_value, wuhai.previous_restated) == (2024, D("687.99"), True)
+    # 大同 2023 states no 三公 figure: a restated one alone pairs with nothing.
+    assert ("datong-sic", "公务用车运行维护费", "决算数") not in got
+    assert len(frame) == 3
+
+
+def test_duplicate_restated_keys_fail_the_build(tmp_path: Path) -> None:
+    lake = build_sample_lake(tmp_path / "lake")
+    twice = restated("dazhu-sic", 2023, [(TOTALS, "收入总计", "金额", "651.43")] * 2)
+    table = facts_to_table(twice).drop_columns(["year", "unit_id"])
+    table = table.add_column(0, "fact_year", pa.array([2022, 2022], type=pa.int16()))
+    write_table_atomic(table.cast(PRIOR_YEAR_FACT_FILE_SCHEMA), lake.partition(PRIOR_YEAR_FACTS, "dazhu-sic", 2023))
+    with pytest.raises(WarehouseError, match="duplicate fact keys in raw_prior_year_facts"):
+        build_warehouse(tmp_path / "lake", tmp_path / "wh.duckdb")
+
+
+def test_lake_reads_restated_figures_back(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake")
+    assert lake.read_prior_year_facts().empty
+    facts = make_facts("datong-sic", 2023, FIGURES[("datong-sic", 2023)])
+    lake.write_report(
+        "datong-sic", 2023, sha("datong-sic", 2023), facts, [], [], restated("datong-sic", 2023, DATONG_RESTATED)
+    )
+    frame = lake.read_prior_year_facts()
+    assert set(zip(frame["unit_id"], frame["year"], frame["restated_from_year"], strict=True)) == {
+        ("datong-sic", 2022, 2023)
+    }
+    assert sorted(frame["value"]) == sorted(D(v) for *_, v in DATONG_RESTATED)
+    assert lake.read_facts()["year"].unique().tolist() == [2023]
 
 
 # --- query side -------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ Layers, as in dbt's ``jaffle_shop_duckdb``:
     The lake loaded as it is: ``sql/raw/<name>.sql`` declares each table and its comments, the
     build fills it from the lake files (a missing file leaves the table empty, columns intact).
 ``stg_*`` (views, ``sql/staging``)
-    Typed and renamed for joins; ``stg_facts`` also resolves each code against the catalogue.
+    Typed and renamed for joins; ``stg_resolved_facts`` resolves each code against the catalogue,
+    for the reports' own facts (``stg_facts``) and the previous year's figures they restate
+    (``stg_restated_facts``), which stay out of ``facts`` and every per-report mart.
 marts (views, ``sql/marts``)
     What analysts query: the contract's plain names (``facts``, ``units``, ``subjects``,
     ``documents``, ``code_repairs``, ``parsed_tables``) and the analyst marts
@@ -37,7 +39,7 @@ import duckdb
 import fsspec
 
 from juesuan.errors import WarehouseError
-from juesuan.lake import CODE_REPAIRS, FACTS, PARSED_TABLES
+from juesuan.lake import CODE_REPAIRS, FACTS, PARSED_TABLES, PRIOR_YEAR_FACTS
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +74,16 @@ RAW_SOURCES: tuple[RawSource, ...] = (
     RawSource("raw_code_repairs", _partitioned(CODE_REPAIRS), partitioned=True),
     RawSource("raw_parsed_tables", _partitioned(PARSED_TABLES), partitioned=True),
     RawSource("raw_identity_findings", _partitioned("identity_findings"), partitioned=True),
+    RawSource("raw_prior_year_facts", _partitioned(PRIOR_YEAR_FACTS), partitioned=True),
 )
 #: Staging views, in dependency order.
 STAGING_MODELS: tuple[str, ...] = (
     "stg_subjects",
     "stg_units",
     "stg_documents",
+    "stg_resolved_facts",
     "stg_facts",
+    "stg_restated_facts",
     "stg_code_repairs",
     "stg_parsed_tables",
     "stg_identity_findings",
@@ -100,6 +105,7 @@ MART_MODELS: tuple[str, ...] = (
     "report_coverage",
     # Analysts' comparison marts (docs/analysts.md).
     "unit_year_structure",
+    "restated_facts",
     "year_over_year",
     "subject_matrix",
     "budget_execution",
@@ -267,20 +273,23 @@ def _load_raw(connection: duckdb.DuckDBPyConnection, lake: LakeFiles, source: Ra
 
 
 def _check_fact_keys(connection: duckdb.DuckDBPyConnection, lake: LakeFiles) -> None:
-    """The contract key must be unique; the marts rely on it."""
-    duplicates = connection.execute(
-        """
-        SELECT unit_id, year, table_name, coalesce(subject_code, line_item), column_name, source_kind, count(*)
-        FROM raw_facts
-        GROUP BY ALL
-        HAVING count(*) > 1
-        ORDER BY ALL
-        LIMIT 5
-        """
-    ).fetchall()
-    if duplicates:
-        shown = "; ".join("/".join(str(part) for part in row[:-1]) + f" ×{row[-1]}" for row in duplicates)
-        raise WarehouseError(f"lake {lake}: duplicate fact keys (the contract key must be unique): {shown}")
+    """The contract key must be unique, among the reports' facts and among the restated ones; the marts rely on it."""
+    for table, year in (("raw_facts", "year"), ("raw_prior_year_facts", "fact_year")):
+        duplicates = connection.execute(
+            f"""
+            SELECT unit_id, {year}, table_name, coalesce(subject_code, line_item), column_name, source_kind, count(*)
+            FROM {table}
+            GROUP BY ALL
+            HAVING count(*) > 1
+            ORDER BY ALL
+            LIMIT 5
+            """
+        ).fetchall()
+        if duplicates:
+            shown = "; ".join("/".join(str(part) for part in row[:-1]) + f" ×{row[-1]}" for row in duplicates)
+            raise WarehouseError(
+                f"lake {lake}: duplicate fact keys in {table} (the contract key must be unique): {shown}"
+            )
 
 
 def _comparison_sql(connection: duckdb.DuckDBPyConnection) -> str:

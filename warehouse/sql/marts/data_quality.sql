@@ -61,7 +61,7 @@ COMMENT ON VIEW data_quality IS 'Whether each unit-year''s figures can be truste
 COMMENT ON COLUMN data_quality.unit_id IS 'Unit id.';
 COMMENT ON COLUMN data_quality.unit_name IS 'Unit name from the registry; NULL for a unit no longer registered.';
 COMMENT ON COLUMN data_quality.year IS 'Fiscal year.';
-COMMENT ON COLUMN data_quality.document_status IS 'Status of the latest document of the unit-year: loaded, quarantined, withdrawn, failed; NULL when only restated figures (of an earlier year) exist.';
+COMMENT ON COLUMN data_quality.document_status IS 'Status of the latest document of the unit-year: loaded, quarantined, withdrawn, failed; NULL when none was recorded.';
 COMMENT ON COLUMN data_quality.figures_source IS 'Where the headline figures (unit_year_totals) came from: table, narrative or mixed.';
 COMMENT ON COLUMN data_quality.table_facts IS 'Number of facts read from tables.';
 COMMENT ON COLUMN data_quality.narrative_facts IS 'Number of facts read from the narrative.';

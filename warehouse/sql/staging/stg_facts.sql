@@ -1,58 +1,9 @@
--- stg_facts: the contract's fact table, typed, with each coded row resolved against the catalogue
--- (name, level and classification of the edition valid in the fact's year, else the nearest edition).
+-- stg_facts: the contract's fact table, typed, with each coded row resolved against the catalogue:
+-- the facts of the reports themselves. The previous year's figures a report restates are not facts
+-- of a report of that year (stg_restated_facts holds them).
 CREATE VIEW stg_facts AS
-WITH source AS (
-    SELECT * FROM raw_facts
-),
-
-typed AS (
-    SELECT
-        CAST(unit_id AS VARCHAR) AS unit_id,
-        CAST(year AS SMALLINT) AS year,
-        CAST(table_name AS VARCHAR) AS table_name,
-        CAST(subject_code AS VARCHAR) AS subject_code,
-        coalesce(CAST(subject_code AS VARCHAR), CAST(line_item AS VARCHAR)) AS subject_key,
-        CAST(line_item AS VARCHAR) AS line_item,
-        CAST(column_name AS VARCHAR) AS column_name,
-        CAST(value AS DECIMAL(20, 6)) AS value,
-        CAST(source_kind AS VARCHAR) AS source_kind,
-        CAST(extractor AS VARCHAR) AS extractor,
-        CAST(document_sha256 AS VARCHAR) AS document_sha256,
-        CAST(page AS INTEGER) AS page,
-        CAST(raw_text AS VARCHAR) AS raw_text,
-        CASE
-            WHEN table_name = '一般公共预算财政拨款基本支出决算表' THEN 'economic'
-            WHEN table_name = '一般公共预算财政拨款项目支出决算表' THEN NULL
-            ELSE 'functional'
-        END AS expected_classification
-    FROM source
-),
-
-catalogue AS (
-    SELECT * FROM stg_subjects
-),
-
-resolved AS (
-    SELECT
-        typed.*,
-        catalogue.subject_name,
-        catalogue.subject_level AS catalogue_level,
-        catalogue.classification
-    FROM typed
-    LEFT JOIN catalogue ON catalogue.subject_code = typed.subject_code
-    QUALIFY row_number() OVER (
-        PARTITION BY
-            typed.unit_id, typed.year, typed.table_name, typed.subject_key, typed.column_name, typed.source_kind
-        ORDER BY
-            (catalogue.classification IS NOT DISTINCT FROM typed.expected_classification) DESC,
-            greatest(
-                catalogue.valid_from_year - typed.year,
-                typed.year - coalesce(catalogue.valid_to_year, typed.year),
-                0
-            ),
-            catalogue.valid_from_year DESC,
-            catalogue.classification
-    ) = 1
+WITH resolved AS (
+    SELECT * FROM stg_resolved_facts
 )
 
 SELECT
@@ -63,10 +14,7 @@ SELECT
     subject_key,
     line_item,
     subject_name,
-    coalesce(
-        catalogue_level,
-        CASE length(subject_code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' END
-    ) AS subject_level,
+    subject_level,
     classification,
     column_name,
     value,
@@ -75,7 +23,8 @@ SELECT
     document_sha256,
     page,
     raw_text
-FROM resolved;
+FROM resolved
+WHERE restated_from_year IS NULL;
 
 COMMENT ON VIEW stg_facts IS 'Staging: every fact (table and narrative), typed, with its subject resolved against the catalogue.';
 COMMENT ON COLUMN stg_facts.unit_id IS 'Unit id from the source registry.';
