@@ -28,7 +28,7 @@ COMMENT ON COLUMN facts.line_item IS 'Canonical line: catalogue name of a coded 
 COMMENT ON COLUMN facts.column_name IS 'Canonical column header: 本年收入合计, 财政拨款收入, 本年支出合计, 基本支出, 项目支出, 小计, 金额, 决算数 ….';
 COMMENT ON COLUMN facts.value IS 'Amount in 万元 (converted from 元/亿元 where the source said so); counts such as 车辆数 in 辆.';
 COMMENT ON COLUMN facts.source_kind IS 'table (disclosure table) or narrative (情况说明 prose).';
-COMMENT ON COLUMN facts.extractor IS 'Extraction strategy: text-table, camelot-lattice, camelot-stream, pdf-text, docx, ocr, narrative-regex.';
+COMMENT ON COLUMN facts.extractor IS 'Extraction strategy: text-table, camelot-lattice, camelot-stream, pdfium-stream, pdf-text, docx, ocr, narrative-regex.';
 COMMENT ON COLUMN facts.document_sha256 IS 'SHA-256 of the raw document (documents.sha256).';
 COMMENT ON COLUMN facts.page IS '1-based page in the source document, NULL where unknown.';
 COMMENT ON COLUMN facts.raw_text IS 'The cell or sentence fragment exactly as read.';
