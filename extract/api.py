@@ -76,10 +76,7 @@ def extract_document(
     registry's unit names). When both are given and a registry is at hand, the document must be
     the report it claims to be: another year or unit is a :class:`~juesuan.errors.WrongReportError`.
     """
-    if expected_format is not None and expected_format not in FORMATS:
-        raise UsageError("format", expected_format, FORMATS)
-    if year is not None and not 1990 <= year <= 2100:
-        raise UsageError("year", year)
+    _check_arguments(expected_format, year)
     document = load_document(path)
     return extract_raw_document(
         document,
@@ -90,6 +87,14 @@ def extract_document(
         catalogue=catalogue,
         use_ocr=use_ocr,
     )
+
+
+def _check_arguments(expected_format: str | None, year: int | None) -> None:
+    """The entry's argument checks, shared by both entries: a bad value is named with the allowed ones."""
+    if expected_format is not None and expected_format not in FORMATS:
+        raise UsageError("format", expected_format, FORMATS)
+    if year is not None and not 1990 <= year <= 2100:
+        raise UsageError("year", year)
 
 
 def extract_raw_document(
@@ -107,6 +112,7 @@ def extract_raw_document(
     ``use_ocr`` decides whether scanned PDF pages are OCR'd: ``None`` uses OCR when an engine is
     installed (and ``JUESUAN_OCR`` is not ``off``).
     """
+    _check_arguments(expected_format, year)
     catalogue = catalogue or Catalogue.load()
     if expected_format is not None and not _format_agrees(expected_format, document.format):
         raise UnsupportedFormatError(

@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from juesuan.errors import DocumentError, NoTablesOrFiguresError, UnsupportedFormatError, WrongReportError
-from juesuan.extract.api import extract_document
-from juesuan.extract.document import sniff_format, stated_year
+from juesuan.errors import (
+    DocumentError,
+    NoTablesOrFiguresError,
+    UnsupportedFormatError,
+    UsageError,
+    WrongReportError,
+)
+from juesuan.extract.api import extract_document, extract_raw_document
+from juesuan.extract.document import document_from_bytes, sniff_format, stated_year
 from juesuan.registry import load_registry
 
 REGISTRY = Path(__file__).resolve().parent.parent / "registry" / "units.toml"
@@ -50,6 +56,25 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_pdf_bytes_are_recognised_whatever_the_name(tmp_path: Path) -> None:
     assert sniff_format("x.txt", b"%PDF-1.7\n...") == "pdf"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"expected_format": "odt"}, "invalid format: 'odt' (allowed: "),
+        ({"year": 23}, "invalid year: 23"),
+    ],
+    ids=["format", "year"],
+)
+def test_both_entries_name_a_bad_argument(tmp_path: Path, options: dict[str, object], message: str) -> None:
+    source = tmp_path / "report.txt"
+    source.write_text("2023年度单位决算公开", encoding="utf-8")
+    with pytest.raises(UsageError) as from_path:
+        extract_document(source, unit_id="datong-sic", **options)  # type: ignore[arg-type]
+    with pytest.raises(UsageError) as from_bytes:
+        extract_raw_document(document_from_bytes(str(source), source.read_bytes()), **options)  # type: ignore[arg-type]
+    assert message in str(from_path.value)
+    assert str(from_bytes.value) == str(from_path.value)
 
 
 def test_registry_format_must_match_the_bytes(tmp_path: Path) -> None:
