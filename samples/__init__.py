@@ -1,13 +1,16 @@
 """Bundled sample reports: realistic 决算 reports rendered from known facts, so every strategy can be
 checked against an exact ground truth and the main job runs on a fresh machine.
 
-* :mod:`.truth` — the ground-truth table facts of the five corpus units (``facts/<unit>.csv``), the
-  facts the samples render; refreshed from the corpus text exports with ``juesuan samples --refresh-from``.
+* :mod:`.truth` — the ground-truth facts of the five corpus units (``facts/<unit>.csv``): table facts
+  for the units that published tables as text, narrative facts for those that published them as
+  images (大竹, 乌海); refreshed from the corpus text exports with ``juesuan samples --refresh-from``.
 * :mod:`.layout` — facts to a report model: cover, contents, narrative pages in our own wording and
-  the standard tables as grids with merged header cells; knows which grid row holds which fact.
+  the standard tables as grids with merged header cells; knows which grid row holds which fact. A
+  narrative-only unit gets no table and a 情况说明 that states every one of its figures.
 * :mod:`.render_pdf`, :mod:`.render_docx`, :mod:`.scan`, :mod:`.render_html` — the variants
   (ruled, unruled, DOCX, scanned, LibreOffice- and Chromium-laid-out PDFs); each returns the bytes
   and the expected facts with the page each is printed on.
 * :mod:`.generate` — writes every variant and its ``*.truth.csv`` byte-deterministically.
-* :mod:`.score` — cell-level precision and recall of extracted facts against a ``*.truth.csv``.
+* :mod:`.score` — cell-level precision and recall of extracted facts against a ``*.truth.csv``
+  (narrative-only samples scored by their narrative facts).
 """

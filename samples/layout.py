@@ -1,14 +1,18 @@
 """A report model built from ground-truth facts: what every renderer draws, and where each fact sits.
 
 A report is a cover, a table of contents, narrative sections (our own wording, restating some of the
-figures) and the standard tables. A table is a :class:`Grid`: header rows of :class:`Cell` (with
+figures) and the standard tables. A unit whose truth is narrative (its real tables were published as
+images) gets a narrative-only report instead: no table, a note where the tables would be, and a
+情况说明 that states every one of its figures in wording the narrative extractor reads
+(:func:`narrated_report`). A table is a :class:`Grid`: header rows of :class:`Cell` (with
 column and row spans, as printed reports merge 本年支出 over 小计 | 基本支出 | 项目支出) and body rows
 of plain strings, plus, per body row, the facts that row shows. Renderers decide pages; they report
 the page of every body row and paragraph, which gives every fact its expected page.
 
 Layouts follow the standard 决算 tables as the canonical mapping (``juesuan.extract.mapping``) reads
-them; :func:`check_grids` maps every grid back through it, so a layout that could not be read back
-exactly fails at generation time, not in a test.
+them; ``tests/test_pdf.py`` reads every rendered sample back through it and requires exactly the
+rendered facts, and ``tests/test_samples.py`` reads a narrative-only report's prose back through the
+narrative extractor.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from juesuan import contract as c
-from juesuan.samples.truth import TruthFact, format_value
+from juesuan.samples import truth as t
+from juesuan.samples.truth import TruthFact, format_value, is_narrative_only
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
 NUMERALS = "一二三四五六七八九十"
@@ -69,6 +74,7 @@ class Report:
     year: int
     paragraphs: list[Paragraph]
     grids: list[Grid]
+    narrative_only: bool = False  # tables published as images: every figure is in the prose
 
     @property
     def title(self) -> str:
@@ -430,8 +436,27 @@ def related_info_grid(facts: list[TruthFact]) -> Grid:
 
 
 # --- the narrative ---------------------------------------------------------------------------------------
+GLOSSARY = (
+    "一、基本支出：指为保障机构正常运转、完成日常工作任务而发生的人员经费和公用经费。"
+    "二、项目支出：指在基本支出之外为完成特定工作任务和事业发展目标所发生的支出。"
+)
+
+
 def _amount(fact: TruthFact) -> str:
     return f"{format_value(fact)}万元"
+
+
+def _profile(unit_name: str) -> list[Paragraph]:
+    return [
+        Paragraph("第一部分 单位概况", heading=True),
+        Paragraph("一、主要职能", heading=True),
+        Paragraph(
+            f"{unit_name}负责本地区社会保险和就业服务的经办工作，承担参保登记、待遇核定与发放、"
+            "基金收支管理和政策宣传咨询等事务，并完成上级主管部门交办的其他工作。"
+        ),
+        Paragraph("二、机构设置", heading=True),
+        Paragraph("本单位内设综合、财务、稽核和信息等科室，纳入本年度决算编制范围的为本级单位。"),
+    ]
 
 
 def narrative(unit_name: str, year: int, facts: list[TruthFact]) -> list[Paragraph]:
@@ -441,17 +466,7 @@ def narrative(unit_name: str, year: int, facts: list[TruthFact]) -> list[Paragra
     def get(table: str, key: str, column: str) -> TruthFact | None:
         return by_key.get((table, key, column))
 
-    out: list[Paragraph] = [
-        Paragraph("第一部分 单位概况", heading=True),
-        Paragraph("一、主要职能", heading=True),
-        Paragraph(
-            f"{unit_name}负责本地区社会保险和就业服务的经办工作，承担参保登记、待遇核定与发放、"
-            "基金收支管理和政策宣传咨询等事务，并完成上级主管部门交办的其他工作。"
-        ),
-        Paragraph("二、机构设置", heading=True),
-        Paragraph("本单位内设综合、财务、稽核和信息等科室，纳入本年度决算编制范围的为本级单位。"),
-        Paragraph(f"第二部分 {year}年度决算情况说明", heading=True),
-    ]
+    out: list[Paragraph] = [*_profile(unit_name), Paragraph(f"第二部分 {year}年度决算情况说明", heading=True)]
 
     def section(heading: str, parts: list[tuple[str, TruthFact | None]], lead: str = "", end: str = "。") -> None:
         present = [(label, fact) for label, fact in parts if fact is not None]
@@ -519,13 +534,270 @@ def narrative(unit_name: str, year: int, facts: list[TruthFact]) -> list[Paragra
         ],
     )
     out.append(Paragraph("第三部分 名词解释", heading=True))
-    out.append(
-        Paragraph(
-            "一、基本支出：指为保障机构正常运转、完成日常工作任务而发生的人员经费和公用经费。"
-            "二、项目支出：指在基本支出之外为完成特定工作任务和事业发展目标所发生的支出。"
-        )
-    )
+    out.append(Paragraph(GLOSSARY))
     return out
+
+
+# --- the narrative-only report --------------------------------------------------------------------------
+# Where the tables would be; no figure, no table title, so neither triage nor the narrative reads it.
+TABLES_AS_IMAGES = (
+    "本单位本年度的公开报表在原件中以图片形式发布，表内数字不能作为文字复制或检索；"
+    "各项决算数字均在下文情况说明中以文字列明。"
+)
+
+
+def _chinese_number(number: int) -> str:
+    """1 → 一, 10 → 十, 13 → 十三 (section numbers up to 99)."""
+    if not 1 <= number <= 99:
+        raise ValueError(f"section number {number} outside 1..99")
+    tens, units = divmod(number, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else f"{NUMERALS[tens - 1]}十")
+    return head + (NUMERALS[units - 1] if units else "")
+
+
+def _stated(fact: TruthFact) -> str:
+    """A figure as the prose states it: amounts in 万元, vehicles in 辆, equipment in 台（套）."""
+    unit = {t.VEHICLE_COLUMN: "辆", t.EQUIPMENT_COLUMN: "台（套）"}.get(fact.column_name, "万元")
+    return f"{format_value(fact)}{unit}"
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    facts: tuple[TruthFact, ...]
+
+
+class _Prose:
+    """Hands out each truth fact once, so that the narrative-only report states every one exactly once."""
+
+    def __init__(self, facts: list[TruthFact], catalogue: Catalogue, year: int) -> None:
+        self.left = {f.key: f for f in facts}
+        self.catalogue = catalogue
+        self.year = year
+
+    def take(self, table: str, key: str, column: str) -> TruthFact | None:
+        return self.left.pop((table, key, column), None)
+
+    def coded(self, table: str, column: str) -> list[TruthFact]:
+        found = sorted(
+            (f for f in self.left.values() if f.table_name == table and f.subject_code and f.column_name == column),
+            key=lambda f: f.subject_code or "",
+        )
+        for fact in found:
+            del self.left[fact.key]
+        return found
+
+    def name(self, code: str, classification: str) -> str:
+        subject = self.catalogue.get(code, classification, self.year)
+        if subject is None:
+            raise ValueError(f"subject {code} ({classification}) is not in the {self.year} catalogue")
+        return subject.name
+
+
+def _clauses(
+    parts: Iterable[tuple[str, TruthFact | None]], lead: str = "", joiner: str = "，", end: str = "。"
+) -> _Sentence | None:
+    present = [(label, fact) for label, fact in parts if fact is not None]
+    if not present:
+        return None
+    text = lead + joiner.join(f"{label}{_stated(fact)}" for label, fact in present) + end
+    return _Sentence(text, tuple(fact for _, fact in present))
+
+
+def _paragraph(*sentences: _Sentence | None) -> list[Paragraph]:
+    present = [s for s in sentences if s is not None]
+    if not present:
+        return []
+    return [Paragraph("".join(s.text for s in present), tuple(f for s in present for f in s.facts))]
+
+
+def _functional_chain(prose: _Prose, code: str) -> str:
+    """``社会保障和就业支出（类）人力资源和社会保障管理事务（款）社会保险经办机构（项）``: the form the
+    narrative extractor resolves through the catalogue, from the 类 on (a bare 项 name can be ambiguous)."""
+    levels = ("类", "款", "项")
+    prefixes = [code[:3], code[:5], code[:7]][: (len(code) - 1) // 2]
+    return "".join(f"{prose.name(p, FUNCTIONAL)}（{level}）" for p, level in zip(prefixes, levels, strict=False))
+
+
+def _economic_paragraphs(prose: _Prose, table: str, lead: str) -> list[Paragraph]:
+    """One paragraph per economic 类: the 类 figure when there is one, then its 款. Naming the 类 first
+    lets the extractor place a 款 name two 类 share (办公设备购置: 30902 or 31002)."""
+    items = prose.coded(table, "决算数")
+    out: list[Paragraph] = []
+    for index, group in enumerate(sorted({(f.subject_code or "")[:3] for f in items})):
+        head = next((f for f in items if f.subject_code == group), None)
+        members = [f for f in items if f.subject_code != group and (f.subject_code or "").startswith(group)]
+        prefix = lead if index == 0 else ""
+        if head is not None:
+            parts = [
+                (head.line_item, head),
+                *((f"其中{f.line_item}" if i == 0 else f.line_item, f) for i, f in enumerate(members)),
+            ]
+            out += _paragraph(_clauses(parts, lead=prefix))
+        else:
+            parts = [(f.line_item, f) for f in members]
+            out += _paragraph(_clauses(parts, lead=f"{prefix}{prose.name(group, ECONOMIC)}中，"))
+    return out
+
+
+def _three_public_clause(prose: _Prose, line: str, label: str) -> tuple[str, list[TruthFact]] | None:
+    budget = prose.take(c.THREE_PUBLIC, line, "预算数")
+    actual = prose.take(c.THREE_PUBLIC, line, "决算数")
+    if budget is not None and actual is not None:
+        return f"{label}全年预算{_stated(budget)}，决算{_stated(actual)}", [budget, actual]
+    if budget is not None:
+        return f"{label}全年预算{_stated(budget)}", [budget]
+    if actual is not None:
+        return f"{label}{_stated(actual)}", [actual]
+    return None
+
+
+def _three_public_paragraphs(prose: _Prose) -> list[Paragraph]:
+    total = _three_public_clause(prose, c.TOTAL_ROW, "“三公”经费财政拨款支出")
+    items = [_three_public_clause(prose, line, line) for line in t.THREE_PUBLIC_LINES[1:]]
+    present = [item for item in items if item is not None]
+    sentences = []
+    if total is not None:
+        sentences.append(_Sentence(total[0] + "。", tuple(total[1])))
+    if present:
+        text = "其中：" + "；".join(clause for clause, _ in present) + "。"
+        sentences.append(_Sentence(text, tuple(f for _, facts in present for f in facts)))
+    return _paragraph(*sentences)
+
+
+def narrated_report(unit_name: str, year: int, facts: list[TruthFact], catalogue: Catalogue) -> list[Paragraph]:
+    """The prose of a narrative-only report: every fact of ``facts`` stated once, each under the
+    情况说明 section whose heading tells the narrative extractor which table the figure belongs to."""
+    prose = _Prose(facts, catalogue, year)
+    take = prose.take
+    sections: list[tuple[str, list[Paragraph]]] = []
+
+    def section(title: str, *paragraphs: list[Paragraph]) -> None:
+        sections.append((title, [p for group in paragraphs for p in group]))
+
+    section(
+        "收入支出决算总体情况说明",
+        _paragraph(
+            _clauses(
+                [
+                    (f"{year}年度收入总计", take(c.TOTALS, c.INCOME_GRAND_TOTAL, "金额")),
+                    ("支出总计", take(c.TOTALS, c.EXPENDITURE_GRAND_TOTAL, "金额")),
+                ]
+            ),
+            _clauses((line, take(c.TOTALS, line, "金额")) for line in t.TOTALS_LINES[2:5]),
+            _clauses((line, take(c.TOTALS, line, "金额")) for line in t.TOTALS_LINES[5:]),
+        ),
+        _paragraph(_clauses(((line, take(c.TOTALS, line, "金额")) for line in t.FISCAL_INCOME_LINES), "本年收入中，")),
+    )
+    section(
+        "收入决算情况说明",
+        _paragraph(
+            _clauses([("本年收入合计", take(c.INCOME, c.TOTAL_ROW, "本年收入合计"))]),
+            _clauses(((name, take(c.INCOME, c.TOTAL_ROW, name)) for name in t.INCOME_SOURCES), "其中，"),
+        ),
+    )
+    section(
+        "支出决算情况说明",
+        _paragraph(
+            _clauses([("本年支出合计", take(c.EXPENDITURE, c.TOTAL_ROW, "本年支出合计"))]),
+            _clauses(((name, take(c.EXPENDITURE, c.TOTAL_ROW, name)) for name in t.EXPENDITURE_KINDS), "其中，"),
+        ),
+    )
+    section(
+        "财政拨款收入支出决算总体情况说明",
+        _paragraph(
+            _clauses(
+                [
+                    (f"{year}年度财政拨款收入总计", take(c.FISCAL_TOTALS, c.INCOME_GRAND_TOTAL, "金额")),
+                    ("财政拨款支出总计", take(c.FISCAL_TOTALS, c.EXPENDITURE_GRAND_TOTAL, "合计")),
+                ]
+            )
+        ),
+    )
+    functional = prose.coded(c.GENERAL_BUDGET, "小计")
+    classes = [f for f in functional if len(f.subject_code or "") == 3]
+    deeper = [f for f in functional if len(f.subject_code or "") > 3]
+    chains = []
+    for group in sorted({(f.subject_code or "")[:3] for f in deeper}):
+        members = [f for f in deeper if (f.subject_code or "").startswith(group)]
+        chains += _paragraph(
+            _clauses(((_functional_chain(prose, f.subject_code or ""), f) for f in members), joiner="；")
+        )
+    section(
+        "一般公共预算财政拨款支出决算情况说明",
+        _paragraph(_clauses([(f"{year}年度一般公共预算财政拨款支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "小计"))])),
+        _paragraph(_clauses(((f.line_item, f) for f in classes), "按支出功能分类科目，")),
+        chains,
+    )
+    section(
+        "一般公共预算财政拨款基本支出决算情况说明",
+        _paragraph(
+            _clauses([(f"{year}年度一般公共预算财政拨款基本支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "基本支出"))]),
+            _clauses(
+                [
+                    ("人员经费", take(c.BASIC, c.PERSONNEL_TOTAL, "决算数")),
+                    ("公用经费", take(c.BASIC, c.PUBLIC_USE_TOTAL, "决算数")),
+                ],
+                "其中，",
+            ),
+        ),
+        _economic_paragraphs(prose, c.BASIC, "按支出经济分类科目，"),
+    )
+    section(
+        "一般公共预算财政拨款项目支出决算情况说明",
+        _paragraph(
+            _clauses([(f"{year}年度一般公共预算财政拨款项目支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "项目支出"))])
+        ),
+        _economic_paragraphs(prose, c.PROJECT, "按支出经济分类科目，"),
+    )
+    section(
+        "政府性基金预算财政拨款收入支出决算情况说明",
+        _paragraph(_clauses([(f"{year}年度政府性基金预算财政拨款支出", take(c.GOV_FUND, c.TOTAL_ROW, "小计"))])),
+    )
+    section(
+        "国有资本经营预算财政拨款支出决算情况说明",
+        _paragraph(_clauses([(f"{year}年度国有资本经营预算财政拨款支出", take(c.STATE_CAPITAL, c.TOTAL_ROW, "合计"))])),
+    )
+    section("财政拨款“三公”经费支出决算情况说明", _three_public_paragraphs(prose))
+    section(
+        "机关运行经费支出情况说明",
+        _paragraph(_clauses([(f"{year}年度机关运行经费支出", take(c.RELATED_INFO, c.OPERATING_COST, "统计数"))])),
+    )
+    purchases = [take(c.RELATED_INFO, line, "统计数") for line in t.PURCHASE_LINES]
+    small = [take(c.RELATED_INFO, line, "统计数") for line in t.SME_LINES]
+    section(
+        "政府采购支出情况说明",
+        _paragraph(
+            _clauses([(f"{year}年度政府采购支出总额", purchases[0])]),
+            _clauses(
+                zip(("政府采购货物支出", "政府采购工程支出", "政府采购服务支出"), purchases[1:], strict=True), "其中，"
+            ),
+            _clauses(zip(("授予中小企业合同金额", "其中授予小微企业合同金额"), small, strict=True)),
+        ),
+    )
+    vehicles = [take(c.RELATED_INFO, line, t.VEHICLE_COLUMN) for line in t.VEHICLE_LINES]
+    section(
+        "国有资产占用情况说明",
+        _paragraph(
+            _clauses([("本单位共有车辆", vehicles[0])], f"截至{year}年12月31日，"),
+            _clauses(zip(t.VEHICLE_LINES[1:], vehicles[1:], strict=True), "其中，"),
+            _clauses([(t.EQUIPMENT_LINE, take(c.RELATED_INFO, t.EQUIPMENT_LINE, t.EQUIPMENT_COLUMN))]),
+        ),
+    )
+    if prose.left:
+        raise ValueError(f"{unit_name}: the narrative-only report cannot state {sorted(prose.left)}")
+    out = [
+        *_profile(unit_name),
+        Paragraph(f"第二部分 {year}年度单位决算公开报表", heading=True),
+        Paragraph(TABLES_AS_IMAGES),
+        Paragraph(f"第三部分 {year}年度决算情况说明", heading=True),
+    ]
+    number = 0
+    for title, paragraphs in sections:
+        if paragraphs:
+            number += 1
+            out += [Paragraph(f"{_chinese_number(number)}、{title}", heading=True), *paragraphs]
+    return [*out, Paragraph("第四部分 名词解释", heading=True), Paragraph(GLOSSARY)]
 
 
 # --- the whole report -----------------------------------------------------------------------------------
@@ -544,6 +816,8 @@ TABLE_ORDER = (
 
 
 def build_report(unit_id: str, unit_name: str, year: int, facts: list[TruthFact], catalogue: Catalogue) -> Report:
+    if is_narrative_only(facts):
+        return Report(unit_id, unit_name, year, narrated_report(unit_name, year, facts, catalogue), [], True)
     by_table: dict[str, list[TruthFact]] = {name: [] for name in TABLE_ORDER}
     for fact in facts:
         by_table[fact.table_name].append(fact)

@@ -2,7 +2,8 @@
 
 Pages: a cover, a table of contents, narrative pages, then one standard table per page (landscape
 for the wide ones), a long table continuing on the next page under a "续表" mark with its header
-repeated. Every page but the cover has a running header and a page number.
+repeated. Every page but the cover has a running header and a page number. A narrative-only report
+(tables published as images) has no table page; its contents list its parts where they start.
 
 Two styles: ``ruled`` draws the full cell grid (what camelot's lattice reads); ``unruled`` draws a
 three-line table (rules above and below the header and under the last row only), the layout camelot's
@@ -109,6 +110,7 @@ class _Renderer:
         self.cell = ParagraphStyle("cell", fontName=self.font, fontSize=TABLE_FONT_SIZE, leading=11, wordWrap="CJK")
         self.cell_center = ParagraphStyle("cellc", parent=self.cell, alignment=TA_CENTER)
         self.expected: list[ExpectedFact] = []
+        self.part_pages: list[tuple[str, int]] = []  # 第…部分 headings and the page each starts on
 
     # --- narrative ---------------------------------------------------------------------------------
     def _narrative_pages(self) -> list[list[tuple[RLParagraph, float]]]:
@@ -124,6 +126,8 @@ class _Renderer:
                 y = top
             pages[-1].append((flow, height))
             page_number = 3 + len(pages) - 1
+            if paragraph.heading and paragraph.text.startswith("第") and "部分" in paragraph.text:
+                self.part_pages.append((paragraph.text, page_number))
             self.expected.extend(ExpectedFact(f, "narrative", page_number) for f in paragraph.facts)
             y -= height + 4
         return pages
@@ -267,6 +271,8 @@ class _Renderer:
             (f"第二部分 {self.report.year}年度决算情况说明", 3),
             ("第三部分 决算公开报表", first_table_page),
         ]
+        if self.report.narrative_only:
+            entries = list(self.part_pages)
         for offset, page in enumerate(table_pages):
             if page.first:
                 number = len([e for e in entries if e[0].startswith("  ")]) + 1

@@ -4,6 +4,10 @@ A *cell* is one fact: its key (table, subject code or line item, column, source 
 A true positive is an extracted fact whose key is in the truth with the same value; precision is
 over the extracted facts, recall over the truth. Pages are compared separately (where the truth
 knows them), so a right number on a wrong page shows up as a page error, not as a missing cell.
+
+A narrative-only sample (大竹, 乌海: their real tables were published as images) has no table cell at
+all; :func:`score_sample` scores its narrative facts by key and value, apart from the table cells of
+the others, and counts any table fact read from it as extra.
 """
 
 from __future__ import annotations
@@ -85,3 +89,26 @@ def score(
                 result.page_errors.append((key, row.page, fact.page))
     result.extra = [key for key in got if key not in expected]
     return result
+
+
+def is_narrative_only(truth: list[TruthRow]) -> bool:
+    """A sample whose ground truth is narrative facts only (no standard table rendered)."""
+    return bool(truth) and all(row.key[3] == "narrative" for row in truth)
+
+
+@dataclass
+class SampleScore:
+    """One sample scored: its table cells and its narrative facts, separately."""
+
+    tables: Score
+    narrative: Score
+    narrative_only: bool
+
+
+def score_sample(facts: Iterable[Fact], truth: list[TruthRow]) -> SampleScore:
+    kept = list(facts)
+    return SampleScore(
+        tables=score(kept, truth, source_kind="table"),
+        narrative=score(kept, truth, source_kind="narrative"),
+        narrative_only=is_narrative_only(truth),
+    )

@@ -1,10 +1,18 @@
-"""The ground truth the samples render: contract table facts per unit, as small CSV files.
+"""The ground truth the samples render: contract facts per unit, as small CSV files.
 
 The facts are those juesuan extracts from the five corpus text exports (figures, codes and names:
-facts, not prose). Units whose tables were published as images (大竹, 乌海) contribute the figures
-their narrative states, placed in the tables those figures belong to. Only what the standard grids
-can show is kept: a line that no table layout has a row for (授予中小企业合同金额, 国内公务接待费 …)
-and the 项目支出 table (keyed by economic codes in prose only) are left out.
+facts, not prose), each with the kind of source it came from (``source_kind``), which decides how the
+sample is laid out:
+
+* ``table`` — the report publishes its standard tables as text (大同, 朝阳, 晋城). The sample renders
+  them as grids, and its narrative restates a few of their figures. Only what the standard grids can
+  show is kept: a line that no table layout has a row for (授予中小企业合同金额, 国内公务接待费 …) and
+  the 项目支出 table (keyed by economic codes in prose only) are left out.
+* ``narrative`` — the report published its tables as images, so only its prose states figures
+  (大竹, 乌海). The sample is narrative-only, as published: cover, contents, the 情况说明 restating
+  every figure, and a note where the tables would be, with no standard table. Every figure the
+  narrative can restate (:data:`NARRATED_LINES`, :data:`NARRATED_CODED`) is kept; a unit's truth is
+  never a mix of the two kinds.
 """
 
 from __future__ import annotations
@@ -21,36 +29,84 @@ from juesuan import contract as c
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "facts"
-COLUMNS = ("table_name", "subject_code", "line_item", "column_name", "value")
+COLUMNS = ("table_name", "subject_code", "line_item", "column_name", "value", "source_kind")
+TABLE, NARRATIVE = c.SOURCE_KINDS
+
+RENDERED_TABLES = tuple(t for t in c.TABLE_NAMES if t != c.PROJECT)
+VEHICLE_COLUMN, EQUIPMENT_COLUMN = COUNT_COLUMNS = ("数量（辆）", "数量（台套）")
+PURCHASE_LINES = ("政府采购合计", "政府采购货物", "政府采购工程", "政府采购服务")
+SME_LINES = ("授予中小企业合同金额", "授予小微企业合同金额")
+VEHICLE_LINES = (
+    "车辆数合计",
+    "副部（省）级及以上领导用车",
+    "主要负责人用车",
+    "机要通信用车",
+    "应急保障用车",
+    "执法执勤用车",
+    "特种专业技术用车",
+    "离退休干部服务用车",
+    "其他用车",
+)
+EQUIPMENT_LINE = "单价100万元（含）以上设备"
+TOTALS_LINES = (
+    c.INCOME_GRAND_TOTAL,
+    c.EXPENDITURE_GRAND_TOTAL,
+    "本年收入合计",
+    "使用非财政拨款结余",
+    "年初结转和结余",
+    "本年支出合计",
+    "结余分配",
+    "年末结转和结余",
+)
+FISCAL_INCOME_LINES = ("一般公共预算财政拨款收入", "政府性基金预算财政拨款收入", "国有资本经营预算财政拨款收入")
+INCOME_SOURCES = ("财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入")
+EXPENDITURE_KINDS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
+THREE_PUBLIC_LINES = (
+    c.TOTAL_ROW,
+    "因公出国（境）费",
+    "公务用车购置及运行维护费",
+    "公务用车购置费",
+    "公务用车运行维护费",
+    "公务接待费",
+    "国内公务接待费",
+    "国（境）外公务接待费",
+)
 
 #: Line items of the line-keyed tables that a standard grid has a row for.
 RENDERABLE_LINES: dict[str, frozenset[str]] = {
-    c.THREE_PUBLIC: frozenset(
-        ("合计", "因公出国（境）费", "公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费", "公务接待费")
-    ),
+    c.THREE_PUBLIC: frozenset(THREE_PUBLIC_LINES[:6]),
     c.RELATED_INFO: frozenset(
         (
-            "政府采购合计",
-            "政府采购货物",
-            "政府采购工程",
-            "政府采购服务",
+            *PURCHASE_LINES,
             "机关运行经费（行政单位）",
             "机关运行经费（参照公务员法管理事业单位）",
-            "车辆数合计",
-            "副部（省）级及以上领导用车",
-            "主要负责人用车",
-            "机要通信用车",
-            "应急保障用车",
-            "执法执勤用车",
-            "特种专业技术用车",
-            "离退休干部服务用车",
-            "其他用车",
-            "单价100万元（含）以上设备",
+            *VEHICLE_LINES,
+            EQUIPMENT_LINE,
         )
     ),
 }
-RENDERED_TABLES = tuple(t for t in c.TABLE_NAMES if t != c.PROJECT)
-COUNT_COLUMNS = ("数量（辆）", "数量（台套）")
+#: The uncoded figures a narrative-only sample restates in its prose: (line item, column) per table.
+NARRATED_LINES: dict[str, frozenset[tuple[str, str]]] = {
+    c.TOTALS: frozenset((line, "金额") for line in (*TOTALS_LINES, *FISCAL_INCOME_LINES)),
+    c.INCOME: frozenset((c.TOTAL_ROW, column) for column in ("本年收入合计", *INCOME_SOURCES)),
+    c.EXPENDITURE: frozenset((c.TOTAL_ROW, column) for column in ("本年支出合计", *EXPENDITURE_KINDS)),
+    c.FISCAL_TOTALS: frozenset(((c.INCOME_GRAND_TOTAL, "金额"), (c.EXPENDITURE_GRAND_TOTAL, "合计"))),
+    c.GENERAL_BUDGET: frozenset((c.TOTAL_ROW, column) for column in ("小计", "基本支出", "项目支出")),
+    c.BASIC: frozenset(((c.PERSONNEL_TOTAL, "决算数"), (c.PUBLIC_USE_TOTAL, "决算数"))),
+    c.GOV_FUND: frozenset(((c.TOTAL_ROW, "小计"),)),
+    c.STATE_CAPITAL: frozenset(((c.TOTAL_ROW, "合计"),)),
+    c.THREE_PUBLIC: frozenset((line, column) for line in THREE_PUBLIC_LINES for column in ("预算数", "决算数")),
+    c.RELATED_INFO: frozenset(
+        (
+            (c.OPERATING_COST, "统计数"),
+            *((line, "统计数") for line in (*PURCHASE_LINES, *SME_LINES)),
+            *((line, VEHICLE_COLUMN) for line in VEHICLE_LINES),
+            (EQUIPMENT_LINE, EQUIPMENT_COLUMN),
+        )
+    ),
+}
+#: The coded figures it restates: the column per table (functional 类/款/项 spending, economic 类/款).
+NARRATED_CODED: dict[str, str] = {c.GENERAL_BUDGET: "小计", c.BASIC: "决算数", c.PROJECT: "决算数"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +118,7 @@ class TruthFact:
     line_item: str
     column_name: str
     value: Decimal
+    source_kind: str  # table | narrative: what the sample shows it in
 
     @property
     def subject_key(self) -> str:
@@ -83,14 +140,31 @@ def renderable(fact: TruthFact) -> bool:
     return lines is None or fact.line_item in lines
 
 
+def narrated(fact: TruthFact) -> bool:
+    """Whether a narrative-only sample's prose restates ``fact``."""
+    if fact.subject_code is not None:
+        return NARRATED_CODED.get(fact.table_name) == fact.column_name
+    return (fact.line_item, fact.column_name) in NARRATED_LINES.get(fact.table_name, frozenset())
+
+
+def is_narrative_only(facts: list[TruthFact]) -> bool:
+    """A unit whose figures come from its prose alone: its sample has no standard table."""
+    return bool(facts) and all(f.source_kind == NARRATIVE for f in facts)
+
+
 def select_truth(facts: list[c.Fact]) -> list[TruthFact]:
-    """Table facts when the report has tables, else its narrative figures; only renderable ones."""
-    tables = [f for f in facts if f.source_kind == "table"]
-    chosen = tables or [f for f in facts if f.source_kind == "narrative"]
-    truth = [TruthFact(f.table_name, f.subject_code, f.line_item, f.column_name, f.value) for f in chosen]
-    kept = [t for t in truth if renderable(t)]
+    """Table facts when the report has tables (those a grid shows), else every narrative figure the
+    narrative-only sample restates."""
+    tables = [f for f in facts if f.source_kind == TABLE]
+    kind, chosen, keep = (TABLE, tables, renderable) if tables else (NARRATIVE, facts, narrated)
+    truth = [
+        TruthFact(f.table_name, f.subject_code, f.line_item, f.column_name, f.value, kind)
+        for f in chosen
+        if f.source_kind == kind
+    ]
+    kept = [t for t in truth if keep(t)]
     if len(kept) < len(truth):
-        log.info("left out %d figure(s) no standard grid shows", len(truth) - len(kept))
+        log.info("left out %d %s figure(s) the sample cannot show", len(truth) - len(kept), kind)
     return kept
 
 
@@ -109,21 +183,31 @@ def dumps(facts: list[TruthFact]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for f in facts:
-        writer.writerow((f.table_name, f.subject_code or "", f.line_item, f.column_name, format_value(f)))
+        row = (f.table_name, f.subject_code or "", f.line_item, f.column_name, format_value(f), f.source_kind)
+        writer.writerow(row)
     return buffer.getvalue()
 
 
-def loads(text: str) -> list[TruthFact]:
-    rows = list(csv.DictReader(io.StringIO(text)))
-    return [
-        TruthFact(r["table_name"], r["subject_code"] or None, r["line_item"], r["column_name"], Decimal(r["value"]))
-        for r in rows
-    ]
+def loads(text: str, source: str = "<truth>") -> list[TruthFact]:
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != COLUMNS:
+        raise ValueError(f"{source}: columns {reader.fieldnames} (expected {', '.join(COLUMNS)})")
+    facts = []
+    for number, r in enumerate(reader, start=2):
+        if r["source_kind"] not in c.SOURCE_KINDS:
+            raise ValueError(f"{source} line {number}: source_kind {r['source_kind']!r} (allowed: table, narrative)")
+        code = r["subject_code"] or None
+        facts.append(
+            TruthFact(r["table_name"], code, r["line_item"], r["column_name"], Decimal(r["value"]), r["source_kind"])
+        )
+    if len({f.source_kind for f in facts}) > 1:
+        raise ValueError(f"{source}: mixes table and narrative facts; a unit's truth is one kind")
+    return facts
 
 
 def load_truth(unit_id: str, data_dir: Path = DATA_DIR) -> list[TruthFact]:
     path = data_dir / f"{unit_id}.csv"
-    return loads(path.read_text(encoding="utf-8"))
+    return loads(path.read_text(encoding="utf-8"), str(path))
 
 
 def refresh_from_corpus(registry_path: Path, data_dir: Path = DATA_DIR) -> dict[str, int]:

@@ -25,8 +25,9 @@ HAS_RAPIDOCR = importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 @cache
 def _scanned() -> tuple[bytes, str]:
-    """A short scanned report (大竹: narrative and three tables) to keep OCR time in a test small."""
-    report = next(r for r in build_reports(REGISTRY_OBJ) if r.unit_id == "dazhu-sic")
+    """A short scanned report (晋城: narrative and three tables) to keep OCR time in a test small.
+    (大竹's sample is narrative-only, as its real report is: no table for the OCR grid reader.)"""
+    report = next(r for r in build_reports(REGISTRY_OBJ) if r.unit_id == "jincheng-hrss")
     keep = {c.GENERAL_BUDGET, c.THREE_PUBLIC, c.TOTALS}
     short = replace(report, grids=[g for g in report.grids if g.table_name in keep])
     rendered = render_pdf(short, "ruled")
@@ -39,7 +40,7 @@ def _write(tmp_path: Path) -> tuple[Path, str]:
     except FontMissingError as exc:
         pytest.skip(f"no CJK font to render samples: {exc}")
     data, truth = _scanned()
-    path = tmp_path / "dazhu_scanned.pdf"
+    path = tmp_path / "jincheng_scanned.pdf"
     path.write_bytes(data)
     return path, truth
 
@@ -47,7 +48,7 @@ def _write(tmp_path: Path) -> tuple[Path, str]:
 def test_scanned_pdf_without_ocr_is_quarantined_with_that_reason(tmp_path: Path) -> None:
     path, _ = _write(tmp_path)
     with pytest.raises(DocumentError, match=r"scanned PDF: all \d+ pages have no text layer .* no OCR engine"):
-        extract_document(path, unit_id="dazhu-sic", year=2023, registry=REGISTRY_OBJ, use_ocr=False)
+        extract_document(path, unit_id="jincheng-hrss", year=2023, registry=REGISTRY_OBJ, use_ocr=False)
 
 
 def test_ocr_switch_turns_ocr_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +59,7 @@ def test_ocr_switch_turns_ocr_off(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.skipif(not HAS_RAPIDOCR, reason="rapidocr-onnxruntime not installed")
 def test_scanned_pdf_with_ocr_gives_the_rendered_table_facts(tmp_path: Path) -> None:
     path, truth_text = _write(tmp_path)
-    extraction = extract_document(path, unit_id="dazhu-sic", year=2023, registry=REGISTRY_OBJ, use_ocr=True)
+    extraction = extract_document(path, unit_id="jincheng-hrss", year=2023, registry=REGISTRY_OBJ, use_ocr=True)
     truth = parse_truth_csv(truth_text)
     tables = score(extraction.facts, truth, source_kind="table")
     assert (tables.missing, tables.wrong, tables.extra) == ([], [], [])

@@ -23,6 +23,8 @@ from juesuan.samples.render_pdf import FontMissingError, find_font
 from juesuan.samples.score import parse_truth_csv, score
 
 UNITS = ("datong-sic", "dazhu-sic", "chaoyang-sic", "jincheng-hrss", "wuhai-sic")
+# Tables published as images in the real reports: their samples are narrative-only, as published.
+NARRATIVE_ONLY = ("dazhu-sic", "wuhai-sic")
 REGISTRY_OBJ = load_registry(REGISTRY)
 
 
@@ -56,18 +58,27 @@ def _extract(tmp_path: Path, unit_id: str, variant: str) -> tuple[list[c.Fact], 
 
 def _assert_exact(facts: list[c.Fact], truth_text: str) -> None:
     truth = parse_truth_csv(truth_text)
+    narrative_only = all(row.key[3] == "narrative" for row in truth)
     for kind in ("table", "narrative"):
         result = score(facts, truth, source_kind=kind)
         assert (result.missing, result.wrong, result.extra) == ([], [], []), kind
         assert result.page_errors == [], kind
-        assert result.correct == result.expected > 0
+        if kind == "table" and narrative_only:
+            assert result.expected == result.extracted == 0  # no grid rendered, none read
+        else:
+            assert result.correct == result.expected > 0
+
+
+def _table_extractors(facts: list[c.Fact], unit_id: str, extractor: str) -> bool:
+    found = {f.extractor for f in facts if f.source_kind == "table"}
+    return found == (set() if unit_id in NARRATIVE_ONLY else {extractor})
 
 
 @pytest.mark.parametrize("unit_id", UNITS)
 def test_ruled_pdf_gives_exactly_the_rendered_facts_on_their_pages(tmp_path: Path, unit_id: str) -> None:
     facts, truth = _extract(tmp_path, unit_id, "ruled")
     _assert_exact(facts, truth)
-    assert {f.extractor for f in facts if f.source_kind == "table"} == {"camelot-lattice"}
+    assert _table_extractors(facts, unit_id, "camelot-lattice")
     assert all(f.page is not None for f in facts)
 
 
@@ -75,14 +86,14 @@ def test_ruled_pdf_gives_exactly_the_rendered_facts_on_their_pages(tmp_path: Pat
 def test_unruled_pdf_gives_exactly_the_rendered_facts(tmp_path: Path, unit_id: str) -> None:
     facts, truth = _extract(tmp_path, unit_id, "unruled")
     _assert_exact(facts, truth)
-    assert {f.extractor for f in facts if f.source_kind == "table"} == {"pdfium-stream"}
+    assert _table_extractors(facts, unit_id, "pdfium-stream")
 
 
 @pytest.mark.parametrize("unit_id", UNITS)
 def test_docx_gives_exactly_the_rendered_facts(tmp_path: Path, unit_id: str) -> None:
     facts, truth = _extract(tmp_path, unit_id, "docx")
     _assert_exact(facts, truth)
-    assert {f.extractor for f in facts if f.source_kind == "table"} == {"docx"}
+    assert _table_extractors(facts, unit_id, "docx")
     assert {f.page for f in facts} == {None}
 
 
@@ -164,7 +175,7 @@ def test_document_reports_its_page_count(tmp_path: Path) -> None:
     assert document_from_bytes("x.pdf", data).format == "pdf"
     path = tmp_path / "dazhu.pdf"
     path.write_bytes(data)
-    assert extract_document(path, unit_id="dazhu-sic", year=2023, registry=REGISTRY_OBJ).pages == 14
+    assert extract_document(path, unit_id="dazhu-sic", year=2023, registry=REGISTRY_OBJ).pages == 5
 
 
 def test_stream_columns_split_from_their_header_are_joined_without_moving_a_figure() -> None:

@@ -4,23 +4,45 @@ idempotent, and the main job runs on them with nothing from ../shared."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from juesuan.cli import app
+from juesuan.contract import BASIC, GENERAL_BUDGET, PROJECT
+from juesuan.expectations.runner import validate_lake
 from juesuan.extract.api import extract_document
+from juesuan.extract.base import DocumentContext
+from juesuan.extract.narrative import extract_narrative
 from juesuan.flows.pipeline import run_registry
 from juesuan.registry import Report, load_registry
 from juesuan.samples.generate import REGISTRY, build_reports, render_variant, truth_csv
+from juesuan.samples.layout import narrated_report
 from juesuan.samples.render_pdf import FontMissingError, find_font
-from juesuan.samples.score import load_truth_csv, score
-from juesuan.samples.truth import DATA_DIR, load_truth
+from juesuan.samples.score import load_truth_csv, score, score_sample
+from juesuan.samples.truth import (
+    COUNT_COLUMNS,
+    DATA_DIR,
+    NARRATED_CODED,
+    NARRATED_LINES,
+    TruthFact,
+    dumps,
+    is_narrative_only,
+    load_truth,
+    loads,
+    narrated,
+)
 from juesuan.settings import Settings
+from juesuan.transform.catalogue import Catalogue
+from juesuan.transform.identities import ERROR
 
 REGISTRY_OBJ = load_registry(REGISTRY)
 COMMITTED = REGISTRY_OBJ.reports()
+# Their real reports published the tables as images: the samples are narrative-only, as published.
+NARRATIVE_ONLY = ("dazhu-sic", "wuhai-sic")
 
 
 def _font_or_skip() -> None:
@@ -40,16 +62,102 @@ def test_committed_sample_extracts_to_its_committed_ground_truth(report: Report)
         assert (result.missing, result.wrong, result.extra, result.page_errors) == ([], [], [], []), kind
 
 
-def test_ground_truth_files_hold_every_rendered_table_fact() -> None:
+def test_ground_truth_files_hold_every_rendered_fact_of_their_kind() -> None:
     for unit in REGISTRY_OBJ.units:
         truth = load_truth(unit.id, DATA_DIR)
         keys = [t.key for t in truth]
         assert len(keys) == len(set(keys)), unit.id
+        kind = "narrative" if unit.id in NARRATIVE_ONLY else "table"
+        assert is_narrative_only(truth) == (kind == "narrative"), unit.id
         path = next(r for r in COMMITTED if r.unit_id == unit.id).local_path()
-        rendered = {
-            row.key[:3] for row in load_truth_csv(path.with_name(path.name + ".truth.csv")) if row.key[3] == "table"
-        }
-        assert rendered == set(keys), unit.id
+        rows = load_truth_csv(path.with_name(path.name + ".truth.csv"))
+        assert {row.key[:3] for row in rows if row.key[3] == kind} == set(keys), unit.id
+        if kind == "narrative":
+            assert all(row.key[3] == "narrative" for row in rows), unit.id
+
+
+@pytest.mark.parametrize("unit_id", NARRATIVE_ONLY)
+def test_narrative_only_report_states_every_figure_as_the_extractor_reads_it(unit_id: str) -> None:
+    report = next(r for r in build_reports(REGISTRY_OBJ) if r.unit_id == unit_id)
+    assert report.narrative_only and report.grids == []
+    text = "\n".join(p.text for p in report.paragraphs)
+    context = DocumentContext(unit_id, report.year, "0" * 64)
+    result = extract_narrative([(None, text)], context, Catalogue.load())
+    read = {(f.table_name, f.subject_key, f.column_name): f.value for f in result.facts}
+    truth = {t.key: t.value for t in load_truth(unit_id, DATA_DIR)}
+    assert read == truth
+    assert result.notes == []
+    # The corpus states 项目支出 by economic code and 国内公务接待费 in prose only; no grid showed them.
+    if unit_id == "wuhai-sic":
+        assert {key[0] for key in truth} >= {"一般公共预算财政拨款项目支出决算表", "财政拨款“三公”经费支出决算表"}
+        assert ("财政拨款“三公”经费支出决算表", "国内公务接待费", "决算数") in truth
+
+
+def test_every_figure_a_narrative_only_report_may_hold_reads_back_to_its_key() -> None:
+    """Every line of NARRATED_LINES, and coded figures at each level, with distinct values: the prose
+    must put each one back on its own key (the corpus units exercise only part of these)."""
+    keys = [(table, None, line, column) for table, pairs in NARRATED_LINES.items() for line, column in sorted(pairs)]
+    coded = [
+        (GENERAL_BUDGET, "208", "社会保障和就业支出"),
+        (GENERAL_BUDGET, "20801", "人力资源和社会保障管理事务"),
+        (GENERAL_BUDGET, "2080109", "社会保险经办机构"),
+        (GENERAL_BUDGET, "21011", "行政事业单位医疗"),
+        (BASIC, "301", "工资福利支出"),
+        (BASIC, "30101", "基本工资"),
+        (BASIC, "30201", "办公费"),
+        (PROJECT, "310", "资本性支出"),
+        (PROJECT, "31002", "办公设备购置"),
+    ]
+    keys += [(table, code, name, NARRATED_CODED[table]) for table, code, name in coded]
+    facts = [
+        TruthFact(
+            table, code, line, column, Decimal(n) * (1 if column in COUNT_COLUMNS else Decimal("1.01")), "narrative"
+        )
+        for n, (table, code, line, column) in enumerate(keys, start=1)
+    ]
+    assert all(narrated(f) for f in facts)
+    paragraphs = narrated_report("某市社会保险事业服务中心", 2023, facts, Catalogue.load())
+    context = DocumentContext("dazhu-sic", 2023, "0" * 64)
+    result = extract_narrative([(None, "\n".join(p.text for p in paragraphs))], context, Catalogue.load())
+    assert {(f.table_name, f.subject_key, f.column_name): f.value for f in result.facts} == {
+        f.key: f.value for f in facts
+    }
+    assert result.notes == []
+
+
+def test_truth_files_name_their_source_kind_and_refuse_a_mix() -> None:
+    dazhu = load_truth("dazhu-sic", DATA_DIR)
+    assert loads(dumps(dazhu)) == dazhu
+    old_format = "table_name,subject_code,line_item,column_name,value\n收入决算表,,合计,本年收入合计,1.00\n"
+    with pytest.raises(ValueError, match=r"old\.csv: columns .*\(expected .*source_kind\)"):
+        loads(old_format, "old.csv")
+    with pytest.raises(ValueError, match="line 2: source_kind 'image'"):
+        loads(dumps(dazhu[:1]).replace(",narrative", ",image"))
+    mixed = dumps([dazhu[0], replace(dazhu[1], source_kind="table")])
+    with pytest.raises(ValueError, match="mixes table and narrative facts"):
+        loads(mixed)
+
+
+def test_a_narrative_only_sample_is_scored_by_its_narrative_facts() -> None:
+    path = next(r for r in COMMITTED if r.unit_id == "dazhu-sic").local_path()
+    truth = load_truth_csv(path.with_name(path.name + ".truth.csv"))
+    facts = extract_document(path, unit_id="dazhu-sic", year=2023, registry=REGISTRY_OBJ).facts
+    exact = score_sample(facts, truth)
+    assert exact.narrative_only
+    assert (exact.tables.expected, exact.tables.extracted) == (0, 0)
+    assert exact.narrative.correct == exact.narrative.expected == len(truth) == 39
+    # A table cell read from a narrative-only report is extra; a misread figure is wrong, not correct.
+    stray = replace(facts[0], source_kind="table")
+    misread = replace(facts[1], value=facts[1].value + Decimal("0.01"))
+    flawed = score_sample([stray, misread, *facts[2:]], truth)
+    assert flawed.tables.extra == [(facts[0].table_name, facts[0].subject_key, facts[0].column_name, "table")]
+    assert flawed.tables.precision == 0.0
+    assert [key for key, _, _ in flawed.narrative.wrong] == [
+        (facts[1].table_name, facts[1].subject_key, facts[1].column_name, "narrative")
+    ]
+    assert flawed.narrative.missing == [(facts[0].table_name, facts[0].subject_key, facts[0].column_name, "narrative")]
+    table_sample = next(r for r in COMMITTED if r.unit_id == "datong-sic").local_path()
+    assert not score_sample([], load_truth_csv(table_sample.with_name(table_sample.name + ".truth.csv"))).narrative_only
 
 
 def test_regenerating_the_committed_samples_gives_the_same_bytes() -> None:
@@ -86,12 +194,19 @@ def test_samples_command_rejects_an_unknown_variant() -> None:
 
 
 def test_main_job_runs_on_the_bundled_samples(tmp_path: Path) -> None:
-    settings = Settings.from_env({}).with_overrides(
-        registry=REGISTRY, lake=tmp_path / "lake", warehouse=tmp_path / "w.duckdb", raw_store=tmp_path / "raw"
-    )
+    # Every derived path (lake, warehouse, validations, Data Docs) under tmp_path, not in ./data.
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")}).with_overrides(registry=REGISTRY)
     summary = run_registry(settings)
     assert [o.status for o in summary.outcomes] == ["loaded"] * 5, [o.error for o in summary.outcomes]
-    assert all(o.tables >= 6 for o in summary.outcomes)
+    tables = {o.unit_id: o.tables for o in summary.outcomes}
+    assert all((tables[unit] == 0) if unit in NARRATIVE_ONLY else (tables[unit] >= 6) for unit in tables), tables
+    # The identity suites find no error in any sample: the narrative-only ones state only what their
+    # real reports state, so an identity that needs an absent figure is not checkable, not broken.
+    validation = validate_lake(settings, REGISTRY_OBJ, "samples-check")
+    errors = [(f.unit_id, f.rule_id, f.check_id) for f in validation.findings if f.severity == ERROR]
+    assert errors == []
+    checked = {count.unit_id: count.checked for count in validation.counts()}
+    assert all(checked[unit] > 0 for unit in NARRATIVE_ONLY), checked
 
 
 def test_extract_command_reads_a_sample_pdf_with_pages(tmp_path: Path) -> None:
