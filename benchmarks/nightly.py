@@ -15,9 +15,14 @@ served response waits ``--latency`` seconds first, as slow government sites do; 
 few faulty reports (404, 410, 500, a dropped connection, a truncated body, an HTML page, a report of
 the wrong year, an empty file, transient 503s) whose outcomes are checked against the manifest.
 
+``--formats`` mixes PDF, DOCX and scanned reports into the corpus (shares, normalised; text
+exports only by default). A scanned report is OCR'd, tens of seconds of CPU each, in every cold
+phase: keep its share small.
+
 Usage::
 
     .venv/bin/python benchmarks/nightly.py --units 200 --years 5 --workers 8 --latency 0.2 --dask 2
+    .venv/bin/python benchmarks/nightly.py --units 8 --years 5 --latency 0 --formats txt=.6,pdf=.25,docx=.1,scanned=.05
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +154,22 @@ def crash_and_rerun(env: dict[str, str], work: Path, kill_after: float) -> dict[
     return result
 
 
+def format_shares(text: str) -> dict[str, float]:
+    """``txt=.6,pdf=.25`` as ``{"txt": 0.6, "pdf": 0.25}`` (the names are checked by the generator)."""
+    shares: dict[str, float] = {}
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        name, equals, share = part.partition("=")
+        try:
+            shares[name.strip()] = float(share)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"format share {part!r} is not name=number") from None
+        if not equals:
+            raise argparse.ArgumentTypeError(f"format share {part!r} is not name=number")
+    if not shares:
+        raise argparse.ArgumentTypeError(f"no format shares in {text!r}")
+    return shares
+
+
 # --- comparisons -------------------------------------------------------------------------------------------
 def snapshot(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
     import duckdb
@@ -177,6 +199,12 @@ def main() -> None:
     parser.add_argument("--dask", type=int, default=0, help="also run on a LocalCluster of N worker processes")
     parser.add_argument("--kill-fraction", type=float, default=0.0, help="also kill -9 at a random point (0: skip)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--formats",
+        type=format_shares,
+        default=None,
+        help="shares of the report formats, e.g. txt=.6,pdf=.25,docx=.1,scanned=.05 (default: text exports only)",
+    )
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--child", nargs=3, metavar=("PHASE", "ENV", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -192,7 +220,13 @@ def main() -> None:
 
     started = time.perf_counter()
     corpus = generate_corpus(
-        work / "corpus", units=args.units, years=args.years, seed=args.seed, faults=FAULTS, errors=ERRORS
+        work / "corpus",
+        units=args.units,
+        years=args.years,
+        seed=args.seed,
+        faults=FAULTS,
+        errors=ERRORS,
+        formats=args.formats,
     )
     generated = time.perf_counter() - started
     expected = {f"{e.unit.id}/{e.year}": e.expected_status for e in corpus.entries}
@@ -207,6 +241,7 @@ def main() -> None:
         "generate_seconds": round(generated, 1),
         "faults": FAULTS,
         "injected_errors": ERRORS,
+        "formats": dict(Counter(e.kind for e in corpus.entries)),
     }
     with GovernmentWeb(corpus.site, corpus.faults(), latency=args.latency, slow_seconds=1.0, max_lifetime=7200) as web:
         registry = corpus.write_registry(web.base_url)

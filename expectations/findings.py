@@ -4,8 +4,10 @@ Layout, partitioned like the facts (hive style, partition columns in the path on
 
     {lake}/identity_findings/year=2023/unit_id=datong-sic/identity_findings.parquet
 
-A report's partition is replaced whole by every validation run (atomically, through
-:func:`juesuan.lake.write_table_atomic`), so it always holds the checks of the latest run —
+The lake may be a local folder or any fsspec URL (``s3://bucket/lake``): every read and write goes
+through :class:`juesuan.lake.Lake`. A report's partition is replaced whole by every validation run
+(atomically: a rename on a local disk, one PUT on an object store), so it always holds the checks of
+the latest run —
 ``passed`` ones included, because the warehouse's ``identity_summary`` counts them. The
 ``identity_findings`` view of the warehouse shows the rest (rounding, warning, error,
 not_checkable). Amounts are ``DECIMAL(20,6)`` 万元 like the facts; pages are lists because a side
@@ -22,10 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from juesuan.contract import VALUE_TYPE, quantize
-from juesuan.lake import write_table_atomic
+from juesuan.lake import Lake
 from juesuan.transform.identities import SEVERITY_RANK, IdentityCheck
 
 log = logging.getLogger(__name__)
@@ -152,8 +153,11 @@ def _one_document(documents: list[str]) -> str | None:
     return ",".join(documents) if documents else None
 
 
-def _partition(lake: Path, unit_id: str, year: int) -> Path:
-    return Path(lake) / DATASET / f"year={year}" / f"unit_id={unit_id}" / f"{DATASET}.parquet"
+FILES = f"{DATASET}/year=*/unit_id=*/{DATASET}.parquet"
+
+
+def _lake(lake: Lake | Path | str) -> Lake:
+    return lake if isinstance(lake, Lake) else Lake(lake)
 
 
 def _table(findings: list[Finding]) -> pa.Table:
@@ -170,8 +174,12 @@ def _table(findings: list[Finding]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
 
 
-def write_findings(lake: Path, reports: list[tuple[str, int]], findings: list[Finding]) -> list[Path]:
-    """Replace the partition of every validated report; drop partitions of reports no longer in the lake."""
+def write_findings(lake: Lake | Path | str, reports: list[tuple[str, int]], findings: list[Finding]) -> list[str]:
+    """Replace the partition of every validated report; drop partitions of reports no longer in the lake.
+
+    Returns the written files as fsspec paths (plain paths for a local lake).
+    """
+    lake = _lake(lake)
     by_report: dict[tuple[str, int], list[Finding]] = {report: [] for report in reports}
     for finding in findings:
         key = (finding.unit_id, finding.year)
@@ -180,26 +188,30 @@ def write_findings(lake: Path, reports: list[tuple[str, int]], findings: list[Fi
         by_report[key].append(finding)
     written = []
     for (unit_id, year), rows in sorted(by_report.items()):
-        path = _partition(lake, unit_id, year)
-        write_table_atomic(_table(rows), path)
-        written.append(path)
+        relative = Lake.partition_relative(DATASET, unit_id, year)
+        lake.put_table(_table(rows), relative)
+        written.append(relative)
     kept = set(written)
-    for stale in sorted((Path(lake) / DATASET).glob(f"year=*/unit_id=*/{DATASET}.parquet")):
+    for stale in lake.files(FILES):
         if stale not in kept:
-            log.info("removing findings of a report no longer in the lake: %s", stale)
-            stale.unlink()
-    return written
+            log.info("removing findings of a report no longer in the lake: %s", lake.path(stale))
+            lake.remove(stale)
+    return [lake.path(relative) for relative in written]
 
 
-def read_findings(lake: Path) -> pd.DataFrame:
+def read_findings(lake: Lake | Path | str) -> pd.DataFrame:
     """Every stored finding with ``unit_id`` and ``year`` (empty frame with the columns if none)."""
-    files = sorted((Path(lake) / DATASET).glob(f"year=*/unit_id=*/{DATASET}.parquet"))
-    if not files:
-        return pd.DataFrame(columns=list(COLUMNS))
+    lake = _lake(lake)
     frames = []
-    for path in files:
-        frame = pq.read_table(path).to_pandas()
-        frame.insert(0, "year", int(path.parent.parent.name.removeprefix("year=")))
-        frame.insert(0, "unit_id", path.parent.name.removeprefix("unit_id="))
+    for relative in lake.files(FILES):
+        table = lake.read_table(relative)
+        if table is None:
+            raise FileNotFoundError(f"{lake.path(relative)} was listed but is gone: is a validation running?")
+        _, year, unit_id, _ = relative.split("/")
+        frame = table.to_pandas()
+        frame.insert(0, "year", int(year.removeprefix("year=")))
+        frame.insert(0, "unit_id", unit_id.removeprefix("unit_id="))
         frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=list(COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]

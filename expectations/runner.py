@@ -16,6 +16,11 @@
    with the Decimal classification — a disagreement means float drift or a broken suite, and is
    an error;
 5. the findings are written to the lake (``identity_findings``), one partition per report.
+
+The lake may be any fsspec URL (``settings.lake_url``, e.g. ``s3://bucket/lake``): facts are read
+and findings written through :class:`juesuan.lake.Lake`. GX's own output — validation results
+(``settings.validation_results``) and the Data Docs site (``settings.data_docs``) — stays on the
+local disk of the machine that validates.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from juesuan.expectations.suites import (
     WITHIN_TOLERANCE,
     expected_counts,
 )
-from juesuan.lake import Lake
+from juesuan.lake import Lake, lake_of
 from juesuan.registry import Registry
 from juesuan.settings import Settings
 from juesuan.transform.identities import (
@@ -95,7 +100,7 @@ class ValidationSummary:
     expectations_run: dict[str, int] = field(default_factory=dict)
     data_docs_index: Path | None = None
     data_docs_url: str | None = None
-    findings_files: list[Path] = field(default_factory=list)
+    findings_files: list[str] = field(default_factory=list)  # fsspec paths (plain paths for a local lake)
 
     def counts(self) -> list[ReportCounts]:
         per: dict[tuple[str, int], Counter[str]] = {report: Counter() for report in self.reports}
@@ -226,17 +231,23 @@ def _guard_agreement(checks: list[IdentityCheck], findings: list[Finding]) -> No
         )
 
 
-def validate_lake(settings: Settings, registry: Registry | None, run_id: str | None = None) -> ValidationSummary:
-    """Validate every report in the lake; write the findings; rebuild the Data Docs (the pipeline hook)."""
+def validate_lake(
+    settings: Settings, registry: Registry | None, run_id: str | None = None, lake: Lake | None = None
+) -> ValidationSummary:
+    """Validate every report in the lake; write the findings; rebuild the Data Docs (the pipeline hook).
+
+    ``lake`` defaults to the one ``settings`` name (``lake_url`` when set, else the ``lake`` folder).
+    """
     run_id = run_id or new_run_id()
     validated_at = datetime.now(UTC)
-    facts = Lake(settings.lake).read_facts()
+    lake = lake or lake_of(settings)
+    facts = lake.read_facts()
     kinds = {unit.id: unit.kind for unit in registry.units} if registry is not None else {}
     reports = reports_from_facts(facts, kinds)
     checks = compute_checks(reports)
     findings, ran, index = validate_checks(checks, settings, run_id, validated_at)
     report_keys = [(report.unit_id, report.year) for report in reports]
-    files = write_findings(settings.lake, report_keys, findings)
+    files = write_findings(lake, report_keys, findings)
     summary = ValidationSummary(
         run_id=run_id,
         validated_at=validated_at,

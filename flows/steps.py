@@ -5,9 +5,10 @@ after it. The entry points that run the real night (``juesuan run``, ``juesuan s
 steps below for their run only (:func:`with_default_steps`); library callers and tests choose their own.
 
 * **identity suites** — the Great Expectations checkpoint over every report in the lake. It runs
-  when the lake changed tonight (a new, changed or withdrawn document, new dimensions) or when no
+  when the facts changed tonight (a new or changed document, new dimensions) or when no
   findings exist yet; an unchanged night keeps last night's findings, so the warehouse stays
-  untouched and a warm run stays fast.
+  untouched and a warm run stays fast. The findings go into the run's lake through its fsspec
+  filesystem (a local folder or ``s3://…``); GX's validation results and Data Docs stay local.
 * **stewards mail** — one message per steward with their units' findings (SMTP, a Prefect block
   or the outbox), sent whenever the suites ran; a send failure marks the step (and the run) failed.
 * **run report** — the static HTML page of the run (``data/reports/latest.html``), every run.
@@ -23,29 +24,29 @@ if TYPE_CHECKING:
     from juesuan.flows.nightly import NightlyHooks, StepContext
 
 VALIDATION_KEY = "validation"
-CHANGING_ACTIONS = ("new", "changed", "withdrawn")
+#: Outcomes that change the facts the findings are computed from. A withdrawn report keeps its last
+#: good facts (and answers 404 again every night), so it is not one: validating on it would rebuild
+#: the warehouse on every warm night.
+CHANGING_ACTIONS = ("new", "changed")
 
 
 def needs_validation(context: StepContext) -> bool:
     """Validate when tonight changed what the findings are computed from, or when there are none."""
     if context.plan.dimensions_changed or any(o.action in CHANGING_ACTIONS for o in context.summary.outcomes):
         return True
-    findings = context.settings.lake / "identity_findings"
-    return not any(findings.glob("year=*/unit_id=*/identity_findings.parquet"))
+    from juesuan.expectations.findings import FILES
+
+    return not context.plan.lake.files(FILES)
 
 
 def validate_step(context: StepContext) -> StepResult:
     from juesuan.expectations.runner import validate_lake
 
-    if context.settings.lake_url:
-        return StepResult(
-            "identity suites",
-            "failed",
-            detail=f"findings are written to local lakes only, not {context.settings.lake_url}",
-        )
     if not needs_validation(context):
         return StepResult("identity suites", "ok", detail="nothing changed tonight: last night's findings stand")
-    validation = validate_lake(context.settings, context.registry, run_id=context.summary.flow_run_id)
+    validation = validate_lake(
+        context.settings, context.registry, run_id=context.summary.flow_run_id, lake=context.plan.lake
+    )
     context.shared[VALIDATION_KEY] = validation
     errors = sum(c.errors for c in validation.counts())
     rounding = sum(c.rounding for c in validation.counts())

@@ -1,5 +1,6 @@
 """Scale-out: the per-document tasks on a Dask cluster (a local ``distributed.LocalCluster``), and the
-lake on S3 (a real S3-compatible server on loopback, moto's) read back by DuckDB for the warehouse."""
+lake on S3 (a real S3-compatible server on loopback, moto's) read back by DuckDB for the warehouse, with
+the night's identity findings written into it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from test_flow_support import (  # noqa: F401  (prefect_api is a fixture)
 )
 
 from juesuan.errors import JuesuanError
+from juesuan.expectations.findings import read_findings, write_findings
 from juesuan.flows.nightly import run_flow, task_runner_for
 from juesuan.flows.pipeline import run_registry
 from juesuan.lake import Lake
@@ -99,6 +101,18 @@ def test_lake_on_an_object_store_writes_once_and_reads_back(aws: str) -> None:
     assert lake.put_table(table, "units.parquet") is True
     assert lake.put_table(table, "units.parquet") is False  # same bytes: nothing written
     assert lake.read_table("units.parquet") == table and lake.exists("units.parquet")
+    assert lake.files("*.parquet") == ["units.parquet"]
+    # Findings of a report that left the lake are removed from the object store too.
+    written = write_findings(lake, [("c00-sic", 2023), ("c01-sic", 2023)], [])
+    assert written == [
+        f"s3://unit-lake/lake/identity_findings/year=2023/unit_id={u}/identity_findings.parquet"
+        for u in ("c00-sic", "c01-sic")
+    ]
+    write_findings(lake, [("c01-sic", 2023)], [])
+    assert lake.files("identity_findings/year=*/unit_id=*/*.parquet") == [
+        "identity_findings/year=2023/unit_id=c01-sic/identity_findings.parquet"
+    ]
+    assert read_findings(lake).empty
     with pytest.raises(ValueError, match="not on the local disk"):
         _ = lake.root
     assert lake.remove_stale_temporaries() == []
@@ -111,7 +125,7 @@ def test_the_whole_night_on_s3(
     prefect_api: str,  # noqa: F811
 ) -> None:
     make_bucket(aws, "juesuan")
-    corpus = make_corpus(tmp_path / "corpus", units=2, years=2, faults={"not-found": 1})
+    corpus = make_corpus(tmp_path / "corpus", units=2, years=2, faults={"not-found": 1}, errors={"class-sum": 1})
     with GovernmentWeb(corpus.site, corpus.faults(), max_lifetime=300) as web:
         registry = corpus.write_registry(web.base_url)
         local = use_env(monkeypatch, settings_env(tmp_path / "local", registry))
@@ -124,16 +138,31 @@ def test_the_whole_night_on_s3(
             JUESUAN_S3_ENDPOINT_URL=aws,
         )
         remote = use_env(monkeypatch, remote_env)
-        first = run_flow(remote)
-        second = run_flow(remote)
+        first = run_flow(remote, default_steps=True)
+        second = run_flow(remote, default_steps=True)
     assert first.counts()["new"] == 3 and first.counts()["withdrawn"] == 1
     assert second.counts()["unchanged"] == 3 and second.warehouse is None
+    suites = {s.name: s for s in first.steps}["identity suites"]
+    assert suites.status == "ok" and suites.findings > 0, suites
+    assert {s.name: s for s in second.steps}["identity suites"].detail.startswith("nothing changed tonight")
     assert not (tmp_path / "s3" / "data" / "lake").exists()  # nothing of the lake on the local disk
     assert warehouse_snapshot(remote.warehouse) == warehouse_snapshot(local.warehouse)
     lake = Lake("s3://juesuan/lake", {"client_kwargs": {"endpoint_url": aws}})
     assert len(lake.fs.glob("s3://juesuan/lake/facts/year=*/unit_id=*/facts.parquet")) == 3
     assert len(lake.fs.glob("s3://juesuan/raw/*/*")) == 3
-    assert (
-        len(lake.read_facts())
-        == duckdb.connect(str(remote.warehouse), read_only=True).execute("SELECT count(*) FROM facts").fetchone()[0]
-    )
+    warehouse = duckdb.connect(str(remote.warehouse), read_only=True)
+    assert warehouse.execute("SELECT count(*) FROM facts").fetchall() == [(len(lake.read_facts()),)]
+    # The findings live in the S3 lake, one partition per loaded report, and reach the warehouse from there.
+    assert len(lake.files("identity_findings/year=*/unit_id=*/identity_findings.parquet")) == 3
+    stored = read_findings(lake)
+    assert set(stored["run_id"]) == {first.flow_run_id}
+    not_passed = stored[stored["severity"] != "passed"]
+    assert len(not_passed) == suites.findings
+    shown = warehouse.execute("SELECT unit_id, year, check_id, severity FROM identity_findings ORDER BY ALL").fetchall()
+    assert shown == sorted(not_passed[["unit_id", "year", "check_id", "severity"]].itertuples(index=False, name=None))
+    (broken,) = [e for e in corpus.entries if e.errors]
+    errors = warehouse.execute(
+        "SELECT DISTINCT table_name FROM identity_findings WHERE severity = 'error' AND unit_id = ? AND year = ?",
+        [broken.unit.id, broken.year],
+    ).fetchall()
+    assert (broken.errors[0].table_name,) in errors

@@ -9,11 +9,23 @@ balance, 基本支出 = 人员经费 + 公用经费, 三公 adds up — except w
 Injected errors are recorded (:class:`InjectedError`: table, line, column, the consistent and the
 published value), so the validation suites can be tested against a known answer.
 
-Each report is then rendered in one of the layouts juesuan meets in real exports: tab-separated
-text or markdown-ish (``#`` headings, ``<b>`` labels); titles plain with a 公开NN表 marker or
-numbered (一、…); 3- or 4-group 基本支出 tables; wide or narrow 三公 tables; amounts in 万元 or
-元. Only text exports are rendered today (``format`` ``txt`` / ``md``): renderers for ``pdf``,
-``docx`` and scanned PDFs plug into :data:`RENDERERS` once the extractor reads those formats.
+Each report is then rendered in one of the formats juesuan meets (:data:`FORMATS`, shares chosen per
+corpus):
+
+* ``txt`` — a text export, in one of the layouts of real exports: tab-separated text or
+  markdown-ish (``#`` headings, ``<b>`` labels; then the file is ``.md``); titles plain with a
+  公开NN表 marker or numbered (一、…); 3- or 4-group 基本支出 tables; wide or narrow 三公 tables;
+  amounts in 万元 or 元.
+* ``pdf`` — a PDF with a text layer and ruled tables (the full cell grid);
+* ``pdf-unruled`` — the same with three-line tables (rules under the title row, the header and the
+  last row only). The extractor loses cells of sparse continuation pages of these today (see
+  docs/nightly.md), so mix them in on purpose, not by default;
+* ``docx`` — a Word document with merged header cells;
+* ``scanned`` — the ruled PDF rasterised into image-only pages (read by OCR only).
+
+The non-text formats are drawn by the bundled sample renderers (``juesuan.samples``): the model's
+table figures become the samples' ground-truth facts, laid out as the standard grids, and the
+model's own narrative (so an injected narrative mismatch is printed too) replaces the samples'.
 
 The generator also returns the *table facts* it expects the extractor to produce (``expected``),
 keyed like the contract, so a test can check extraction of a synthetic report exactly.
@@ -27,13 +39,20 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from juesuan import contract as c
 from juesuan.errors import UsageError
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
+
+if TYPE_CHECKING:
+    # Types only: the sample renderers (reportlab, python-docx, pdfium) are imported by the functions
+    # that draw a non-text report, so text-only corpora and the web server do without them.
+    from juesuan.samples.layout import Report as SampleReport
+    from juesuan.samples.truth import TruthFact
 
 CITIES: tuple[tuple[str, str], ...] = (
     ("山西省", "太原市"), ("山西省", "大同市"), ("山西省", "阳泉市"), ("山西省", "长治市"), ("山西省", "晋城市"),
@@ -113,15 +132,16 @@ class UnitSpec:
 class SyntheticReport:
     unit: UnitSpec
     year: int
-    format: str
+    kind: str  # how it was rendered: a key of RENDERERS (txt, md, pdf, pdf-unruled, docx, scanned)
     layout: dict[str, str]
-    text: str
+    data: bytes
     expected: dict[tuple[str, str, str], Decimal]  # (table_name, subject code or line, column) → 万元
     errors: list[InjectedError] = field(default_factory=list)
 
     @property
-    def data(self) -> bytes:
-        return self.text.encode("utf-8")
+    def format(self) -> str:
+        """The file's format, as the registry and the extractor name it (a scanned report is a ``pdf``)."""
+        return FILE_FORMATS[self.kind]
 
     @property
     def filename(self) -> str:
@@ -401,9 +421,9 @@ class _Writer:
     def para(self, text: str) -> None:
         self.lines += [text, ""]
 
-    def amount(self, fen: int, *, scaled: bool = True) -> str:
+    def amount(self, fen: int) -> str:
         """A cell: ``1,234.56`` in 万元, or the same amount in 元 when the layout says so."""
-        if scaled and self.layout["amount_unit"] == "元":
+        if self.layout["amount_unit"] == "元":
             return f"{fen * 100:,}.00"
         return f"{fen // 100:,}.{fen % 100:02d}" if fen >= 0 else f"-{(-fen) // 100:,}.{(-fen) % 100:02d}"
 
@@ -444,24 +464,38 @@ def render_text(report_unit: UnitSpec, year: int, model: Model, layout: dict[str
 
 
 def _narrative(w: _Writer, unit: UnitSpec, year: int, model: Model) -> None:
+    for text, heading in narrative_blocks(year, model, yuan=w.layout["amount_unit"] == "元"):
+        if heading:
+            w.heading(text)
+        else:
+            w.para(text)
+
+
+def narrative_blocks(year: int, model: Model, *, yuan: bool = False) -> list[tuple[str, bool]]:
+    """The narrative part as ``(text, is_heading)`` blocks, amounts in 万元 (or 元), shared by every format."""
     n = model.narrative
-    yuan = w.layout["amount_unit"] == "元"
 
     def money(fen: int) -> str:
-        return f"{fen * 100}.00元" if yuan else f"{w.amount(fen, scaled=False).replace(',', '')}万元"
+        if yuan:
+            return f"{fen * 100}.00元"
+        sign, fen = ("-", -fen) if fen < 0 else ("", fen)
+        return f"{sign}{fen // 100}.{fen % 100:02d}万元"
 
-    w.heading(f"第二部分 {year}年度部门决算情况说明")
-    w.heading("一、收入支出决算总体情况说明")
-    w.para(f"{year}年度收入、支出总计均为{money(n['收入总计'])}。")
-    w.heading("二、收入决算情况说明")
-    w.para(f"本年收入合计{money(n['本年收入合计'])}，其中：财政拨款收入{money(n['财政拨款收入'])}。")
-    w.heading("三、支出决算情况说明")
-    w.para(
-        f"本年支出合计{money(n['本年支出合计'])}，其中：基本支出{money(n['基本支出'])}，"
-        f"项目支出{money(n['项目支出'])}。"
-    )
-    w.heading("四、一般公共预算财政拨款基本支出决算情况说明")
-    w.para(f"人员经费{money(n['人员经费'])}，公用经费{money(n['公用经费'])}。")
+    return [
+        (f"第二部分 {year}年度部门决算情况说明", True),
+        ("一、收入支出决算总体情况说明", True),
+        (f"{year}年度收入、支出总计均为{money(n['收入总计'])}。", False),
+        ("二、收入决算情况说明", True),
+        (f"本年收入合计{money(n['本年收入合计'])}，其中：财政拨款收入{money(n['财政拨款收入'])}。", False),
+        ("三、支出决算情况说明", True),
+        (
+            f"本年支出合计{money(n['本年支出合计'])}，其中：基本支出{money(n['基本支出'])}，"
+            f"项目支出{money(n['项目支出'])}。",
+            False,
+        ),
+        ("四、一般公共预算财政拨款基本支出决算情况说明", True),
+        (f"人员经费{money(n['人员经费'])}，公用经费{money(n['公用经费'])}。", False),
+    ]
 
 
 def _coded_table(w: _Writer, unit: UnitSpec, year: int, table: str, model: Model, columns: tuple[str, ...]) -> None:
@@ -623,8 +657,98 @@ def _three_public_table(w: _Writer, unit: UnitSpec, year: int, model: Model) -> 
     w.table(c.THREE_PUBLIC, unit.name, year, rows)
 
 
-#: Renderers by format; pdf / docx / scanned plug in here when the extractor reads them.
-RENDERERS: dict[str, Callable[[UnitSpec, int, Model, dict[str, str]], str]] = {"txt": render_text, "md": render_text}
+# --- the other formats: the sample renderers over the same model ---------------------------------------------
+def truth_facts(model: Model) -> list[TruthFact]:
+    """The model's table figures as the samples' ground-truth facts (blanks omitted, like the expected facts)."""
+    from juesuan.samples.truth import TruthFact
+
+    return [
+        TruthFact(table, code, line, column, _wan(fen), source_kind="table")
+        for table, rows in model.tables.items()
+        for code, line, values in rows
+        for column, fen in values.items()
+        if fen
+    ]
+
+
+def sample_report(unit: UnitSpec, year: int, model: Model, catalogue: Catalogue) -> SampleReport:
+    """The model as a :class:`juesuan.samples.layout.Report`: the standard grids, the model's own narrative."""
+    from juesuan.samples.layout import Paragraph, build_report
+
+    report = build_report(unit.id, unit.name, year, truth_facts(model), catalogue)
+    # The samples' narrative restates the tables; the model's may differ from them on purpose (an
+    # injected narrative mismatch), and the suites must see that in every format.
+    paragraphs = [
+        Paragraph("第一部分 部门概况", heading=True),
+        Paragraph(_profile(unit)),
+        *(Paragraph(text, heading=heading) for text, heading in narrative_blocks(year, model)),
+    ]
+    return replace(report, paragraphs=paragraphs)
+
+
+def _profile(unit: UnitSpec) -> str:
+    return f"{unit.name}是{unit.city}{unit.kind}，本报告由合成数据生成，用于测试。"
+
+
+def render_text_bytes(unit: UnitSpec, year: int, model: Model, layout: dict[str, str], catalogue: Catalogue) -> bytes:
+    return render_text(unit, year, model, layout).encode("utf-8")
+
+
+def render_pdf_bytes(unit: UnitSpec, year: int, model: Model, layout: dict[str, str], catalogue: Catalogue) -> bytes:
+    """A PDF with a text layer and ruled tables (the full cell grid)."""
+    from juesuan.samples.render_pdf import render_pdf
+
+    return render_pdf(sample_report(unit, year, model, catalogue), "ruled").data
+
+
+def render_unruled_pdf_bytes(
+    unit: UnitSpec, year: int, model: Model, layout: dict[str, str], catalogue: Catalogue
+) -> bytes:
+    """A PDF with a text layer and three-line tables (no cell grid)."""
+    from juesuan.samples.render_pdf import render_pdf
+
+    return render_pdf(sample_report(unit, year, model, catalogue), "unruled").data
+
+
+def render_docx_bytes(unit: UnitSpec, year: int, model: Model, layout: dict[str, str], catalogue: Catalogue) -> bytes:
+    from juesuan.samples.render_docx import render_docx
+
+    return render_docx(sample_report(unit, year, model, catalogue)).data
+
+
+def render_scanned_bytes(
+    unit: UnitSpec, year: int, model: Model, layout: dict[str, str], catalogue: Catalogue
+) -> bytes:
+    """The ruled PDF with every page turned into a picture: no text layer, OCR only."""
+    from juesuan.samples.render_pdf import render_pdf
+    from juesuan.samples.scan import scan_pdf
+
+    return scan_pdf(render_pdf(sample_report(unit, year, model, catalogue), "ruled").data)
+
+
+Renderer = Callable[[UnitSpec, int, Model, dict[str, str], Catalogue], bytes]
+#: Renderers by kind: ``txt`` / ``md`` are the text export in that style.
+RENDERERS: dict[str, Renderer] = {
+    "txt": render_text_bytes,
+    "md": render_text_bytes,
+    "pdf": render_pdf_bytes,
+    "pdf-unruled": render_unruled_pdf_bytes,
+    "docx": render_docx_bytes,
+    "scanned": render_scanned_bytes,
+}
+#: The file format (and extension) of each kind, as the registry and the extractor name it.
+FILE_FORMATS: dict[str, str] = {
+    "txt": "txt",
+    "md": "md",
+    "pdf": "pdf",
+    "pdf-unruled": "pdf",
+    "docx": "docx",
+    "scanned": "pdf",
+}
+TEXT_KINDS = ("txt", "md")
+#: The shares a corpus mixes (``generate_corpus(formats=…)``): ``txt`` is a text export in the style its
+#: layout draws (``.txt`` or ``.md``).
+FORMATS = ("txt", "pdf", "pdf-unruled", "docx", "scanned")
 
 
 # --- expected facts -------------------------------------------------------------------------------------------
@@ -672,30 +796,38 @@ def generate_report(
     layout: dict[str, str] | None = None,
     format: str | None = None,
 ) -> SyntheticReport:
-    """One report of ``unit`` for ``year``: same seed, same bytes."""
+    """One report of ``unit`` for ``year``: same seed, same bytes.
+
+    ``format`` is a key of :data:`RENDERERS` (``txt``, ``md``, ``pdf``, ``pdf-unruled``, ``docx``,
+    ``scanned``); by default the text export in the style its layout draws. ``layout`` overrides
+    drawn layout keys (they shape text exports only).
+    """
+    if format is not None and format not in RENDERERS:
+        raise UsageError("format", format, tuple(RENDERERS))
     rng = random.Random(f"{seed}/{unit.id}/{year}")
     chosen = {key: rng.choice(options) for key, options in LAYOUT_CHOICES.items()}
     chosen.update(layout or {})
+    if format in TEXT_KINDS:
+        chosen["style"] = format
     for key, value in chosen.items():
-        if value not in LAYOUT_CHOICES[key]:
-            raise UsageError(f"layout {key}", value, LAYOUT_CHOICES[key])
-    fmt = format or chosen["style"]
-    if fmt not in RENDERERS:
-        raise UsageError("format", fmt, tuple(RENDERERS))
+        if key not in LAYOUT_CHOICES or value not in LAYOUT_CHOICES[key]:
+            raise UsageError(f"layout {key}", value, LAYOUT_CHOICES.get(key, tuple(LAYOUT_CHOICES)))
+    kind = format if format is not None and format not in TEXT_KINDS else chosen["style"]
     subjects = [pool[0] for pool in SUBJECT_POOL.values() if pool[0][:3] in ("208", "210", "221")]
     extra = [code for pool in SUBJECT_POOL.values() for code in pool[1:]]
     subjects += rng.sample(extra, rng.randint(1, 4))
     if rng.random() < 0.3:
         subjects.append(rng.choice(SUBJECT_POOL["201"] + SUBJECT_POOL["206"]))
     model = build_model(draw_figures(rng, sorted(set(subjects))), catalogue, year)
-    injected = [inject(model, kind, rng) for kind in errors]
-    text = RENDERERS[fmt](unit, year, model, chosen)
+    injected = [inject(model, error, rng) for error in errors]
+    data = RENDERERS[kind](unit, year, model, chosen, catalogue)
     return SyntheticReport(
         unit=unit,
         year=year,
-        format=fmt,
-        layout=chosen,
-        text=text,
+        kind=kind,
+        # The text layouts do not show in the other formats, which have the samples' one layout.
+        layout=chosen if kind in TEXT_KINDS else {},
+        data=data,
         expected=expected_table_facts(model),
         errors=injected,
     )
@@ -733,10 +865,13 @@ class CorpusEntry:
     unit: UnitSpec
     year: int
     path: str  # relative to the site folder, also the URL path
-    format: str
+    format: str  # the file format the registry names (txt, md, pdf, docx)
     fault: str = "none"
     layout: dict[str, str] = field(default_factory=dict)
     errors: list[InjectedError] = field(default_factory=list)
+    kind: str = "txt"  # how it was rendered: a key of RENDERERS (a scanned report is a pdf)
+    #: The table facts of the report as it should read (the same for a faulty one: what its URL should serve).
+    expected: dict[tuple[str, str, str], Decimal] = field(default_factory=dict, repr=False)
 
     @property
     def expected_status(self) -> str:
@@ -807,6 +942,7 @@ class Corpus:
                     "year": e.year,
                     "path": e.path,
                     "format": e.format,
+                    "kind": e.kind,
                     "fault": e.fault,
                     "expected_status": e.expected_status,
                     "layout": e.layout,
@@ -830,17 +966,21 @@ def generate_corpus(
     faults: Mapping[str, int] | None = None,
     errors: Mapping[str, int] | None = None,
     catalogue: Catalogue | None = None,
+    formats: Mapping[str, float] | None = None,
 ) -> Corpus:
     """``units`` × ``years`` reports under ``root/site`` plus ``root/manifest.json``.
 
     ``faults`` says how many reports get each fault (see :data:`FAULT_OUTCOMES`), ``errors`` how
     many good reports get each injected accounting error (see :data:`ERROR_KINDS`); both are
-    spread over the corpus by ``seed``. The catalogue is valid from 2023, hence ``first_year``.
+    spread over the corpus by ``seed``. ``formats`` gives the share of each format (see
+    :data:`FORMATS`; shares are normalised, e.g. ``{"txt": .6, "pdf": .25, "docx": .1, "scanned": .05}``),
+    text exports only by default. The catalogue is valid from 2023, hence ``first_year``.
     """
     catalogue = catalogue or Catalogue.load()
     rng = random.Random(seed)
     specs = make_units(units)
     slots = [(unit, first_year + offset) for unit in specs for offset in range(years)]
+    kinds = assign_formats(len(slots), formats or {"txt": 1.0}, seed)
     assigned_faults: dict[int, str] = {}
     order = list(range(len(slots)))
     rng.shuffle(order)
@@ -864,10 +1004,14 @@ def generate_corpus(
     for index, (unit, year) in enumerate(slots):
         fault = assigned_faults.get(index, "none")
         injected = tuple(assigned_errors.get(index, ()))
-        report = generate_report(unit, year, seed=seed, catalogue=catalogue, errors=injected)
+        kind = kinds[index]
+        chosen = None if kind == "txt" else kind  # a text export keeps the style its layout draws
+        report = generate_report(unit, year, seed=seed, catalogue=catalogue, errors=injected, format=chosen)
         data = report.data
         if fault == "wrong-year":
-            data = generate_report(unit, year - 1, seed=seed, catalogue=catalogue, layout=report.layout).data
+            data = generate_report(
+                unit, year - 1, seed=seed, catalogue=catalogue, layout=report.layout, format=report.kind
+            ).data
         elif fault == "empty":
             data = b""
         target = site / report.filename
@@ -882,8 +1026,34 @@ def generate_corpus(
                 fault=fault,
                 layout=report.layout,
                 errors=report.errors,
+                kind=report.kind,
+                expected=report.expected,
             )
         )
     corpus = Corpus(root=root, units=specs, entries=entries, seed=seed)
     (root / "manifest.json").write_text(json.dumps(corpus.manifest(), ensure_ascii=False, indent=1), encoding="utf-8")
     return corpus
+
+
+def assign_formats(count: int, shares: Mapping[str, float], seed: int) -> list[str]:
+    """A format (key of :data:`FORMATS`) for each of ``count`` reports, in the given shares.
+
+    Counts are the shares of ``count`` rounded by largest remainder (ties in :data:`FORMATS` order),
+    so four reports at a quarter each get one of each; which report gets which is shuffled by
+    ``seed`` with a generator of its own, leaving the fault and error draws as they were.
+    """
+    unknown = sorted(set(shares) - set(FORMATS))
+    if unknown:
+        raise UsageError("format share", ", ".join(unknown), FORMATS)
+    negative = {name: share for name, share in shares.items() if share < 0}
+    total = sum(shares.values())
+    if negative or total <= 0:
+        raise UsageError("format shares", dict(shares), ["non-negative shares with a positive sum"])
+    quotas = {name: count * shares.get(name, 0) / total for name in FORMATS}
+    counts = {name: int(quota) for name, quota in quotas.items()}
+    by_remainder = sorted(FORMATS, key=lambda name: (-(quotas[name] - counts[name]), FORMATS.index(name)))
+    for name in by_remainder[: count - sum(counts.values())]:
+        counts[name] += 1
+    kinds = [name for name in FORMATS for _ in range(counts[name])]
+    random.Random(f"{seed}/formats").shuffle(kinds)
+    return kinds
