@@ -153,18 +153,20 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
 _LABEL_HEADERS = {"项目", "科目代码", "科目名称", "科目编码", "栏次", "行次"}
 
 
-def _narrowed(rows: list[list[str]], width: int) -> list[list[str]]:
-    """A continuation read with more columns than its first page: drop columns that hold no body
-    text, those headed only by a label header (科目名称, 项目 …) first. Such a column carries no
-    figure, so dropping it can move none; it only puts the figures back under the first page's columns."""
+def _narrowed(rows: list[list[str]], width: int, *, labelled_only: bool = False) -> list[list[str]]:
+    """A part read with more columns than the part it is stitched to: drop columns that hold no body
+    text, those headed only by a label header (科目名称, 项目 …) first (only those with
+    ``labelled_only``). Such a column carries no figure, so dropping it can move none; it only lines
+    the figures up under the other part's columns."""
     grid = [row + [""] * (max(len(r) for r in rows) - len(row)) for row in rows]
     start = _body_start(grid)
     while grid and len(grid[0]) > width:
         empty = [c for c in range(len(grid[0])) if not any(row[c].strip() for row in grid[start:])]
-        if not empty:
-            break
         labelled = [c for c in empty if {clean_cell(row[c]) for row in grid[:start]} - {""} <= _LABEL_HEADERS]
-        drop = (labelled or empty)[0]
+        candidates = labelled if labelled_only else labelled or empty
+        if not candidates:
+            break
+        drop = candidates[0]
         for row in grid:
             del row[drop]
     return grid
@@ -195,10 +197,16 @@ def _combined(parts: list[RawTable], rows: list[list[str]]) -> RawTable:
 
 def _stitch(parts: list[RawTable]) -> tuple[list[list[str]], list[int]]:
     """All rows of a continued table, header once, and the row count at the end of each part."""
-    first = parts[0]
-    width = max(len(row) for row in first.rows)
-    header = first.rows[: _body_start(first.rows)]
-    rows = [row + [""] * (width - len(row)) for row in first.rows]
+    first_rows = parts[0].rows
+    width = max(len(row) for row in first_rows)
+    # A continuation read with fewer columns than the first page (stream parsing split a label column
+    # of the first page in two): the first page gives up its empty label columns to match.
+    narrowest = min((max(len(row) for row in part.rows) for part in parts[1:] if part.rows), default=width)
+    if narrowest < width:
+        first_rows = _narrowed(first_rows, narrowest, labelled_only=True)
+        width = max(len(row) for row in first_rows)
+    header = first_rows[: _body_start(first_rows)]
+    rows = [row + [""] * (width - len(row)) for row in first_rows]
     ends = [len(rows)]
     for part in parts[1:]:
         rows.extend(_continuation_rows(part, header, width))

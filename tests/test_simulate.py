@@ -226,12 +226,9 @@ def test_injected_errors_survive_every_renderer_and_the_checks_judge_alike(kind:
     assert set(verdicts(extracted_facts(clean)).values()) <= {PASSED, NOT_CHECKABLE}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the PDF stream reader loses cells of sparse continuation pages of unruled tables (docs/nightly.md)",
-)
 def test_unruled_pdfs_are_read_back_exactly() -> None:
+    """Continuation pages read with fewer columns than their first page (a label column split in two
+    there) once lost figures; the first page now gives up its empty label columns to match."""
     misread: dict[str, int] = {}
     for index, unit in enumerate(make_units(6)):
         report = generate_report(unit, 2023 + index % 3, seed=index, catalogue=CATALOGUE, format="pdf-unruled")

@@ -18,8 +18,7 @@ corpus):
   amounts in 万元 or 元.
 * ``pdf`` — a PDF with a text layer and ruled tables (the full cell grid);
 * ``pdf-unruled`` — the same with three-line tables (rules under the title row, the header and the
-  last row only). The extractor loses cells of sparse continuation pages of these today (see
-  docs/nightly.md), so mix them in on purpose, not by default;
+  last row only);
 * ``docx`` — a Word document with merged header cells;
 * ``scanned`` — the ruled PDF rasterised into image-only pages (read by OCR only).
 
