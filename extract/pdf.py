@@ -30,6 +30,7 @@ from juesuan.extract.pdf_rules import read_ruled_pages
 from juesuan.extract.pdf_stream import Area, read_stream
 from juesuan.extract.pdf_triage import (
     Char,
+    PageCache,
     PageInfo,
     Triage,
     classify,
@@ -53,6 +54,7 @@ class PdfReading:
     source: str
     data: bytes
     document: pdfium.PdfDocument
+    loaded_pages: PageCache
     triage: Triage
     ocr_pages: dict[int, ocr.OcrPage] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -61,7 +63,7 @@ class PdfReading:
     def chars(self, number: int) -> list[Char]:
         """A page's glyphs, read once: the lattice cells and the title lines both need them."""
         if number not in self._chars:
-            self._chars[number] = page_chars(self.document, number)
+            self._chars[number] = page_chars(self.loaded_pages, number)
         return self._chars[number]
 
     @property
@@ -98,12 +100,12 @@ class PdfReading:
         with tempfile.TemporaryDirectory(prefix="juesuan-pdf-") as folder:
             path = Path(folder) / "report.pdf"
             path.write_bytes(self.data)
-            lattice, missed = read_ruled_pages(self.document, digital, self.chars)
+            lattice, missed = read_ruled_pages(self.loaded_pages, digital, self.chars)
             try:
                 # Rules drawn in a way our reading of the paths missed: camelot's own layout pass.
                 lattice += read_lattice(path, [n for n, rules in missed.items() if rules.could_hold_grid], self.chars)
                 ruled = {t.page for t in lattice}
-                unruled: dict[int, Area | None] = {n: rule_area(self.document, n) for n in missed if n not in ruled}
+                unruled: dict[int, Area | None] = {n: rule_area(self.loaded_pages, n) for n in missed if n not in ruled}
                 found.extend(lattice + read_stream(path, unruled, self.chars))
             except Exception as exc:  # a parser crash on one file quarantines that file, by name
                 pages = ", ".join(map(str, digital))
@@ -125,13 +127,17 @@ class PdfReading:
         return self.triage.pages[number - 1]
 
     def close(self) -> None:
+        self.loaded_pages.close()
         self.document.close()
 
 
 def read_pdf(source: str, data: bytes, *, use_ocr: bool | None = None) -> PdfReading:
     """Open and triage a PDF; OCR its scanned pages when an engine is available."""
     document = open_pdf(source, data)
-    reading = PdfReading(source=source, data=data, document=document, triage=triage(document))
+    loaded_pages = PageCache(document)
+    reading = PdfReading(
+        source=source, data=data, document=document, loaded_pages=loaded_pages, triage=triage(loaded_pages)
+    )
     scanned = reading.triage.scanned_pages
     if not scanned:
         return reading
@@ -139,7 +145,7 @@ def read_pdf(source: str, data: bytes, *, use_ocr: bool | None = None) -> PdfRea
     described = _describe_pages(scanned, reading.pages)
     if not use_ocr:
         if not reading.triage.table_pages:
-            document.close()
+            reading.close()
             raise DocumentError(
                 source,
                 f"scanned PDF: {described} have no text layer (images only) and no OCR engine is available "

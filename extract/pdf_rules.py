@@ -21,14 +21,13 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from camelot.core import Table
 from camelot.image_processing import coalesce_collinear_lines, find_joints_from_lines
 from camelot.utils import merge_close_lines, segments_in_bbox
 
 from juesuan.extract.pdf_lattice import EXTRACTOR, fill_cells
-from juesuan.extract.pdf_triage import Char
+from juesuan.extract.pdf_triage import Char, Pages, loaded
 from juesuan.extract.tables import PageTable
 
 log = logging.getLogger(__name__)
@@ -108,21 +107,24 @@ def _edges(obj: pdfium_c.FPDF_PAGEOBJECT, matrix: Matrix) -> Iterator[Segment]:
             current = start
 
 
-def _thin_fill(obj: pdfium_c.FPDF_PAGEOBJECT, matrix: Matrix) -> Segment | None:
-    """A filled path whose extent is this thin is a rule along its long side."""
-    points = [(x, y) for _, x, y, _ in _points(obj, matrix)]
-    if not points:
-        return None
-    left, right = min(x for x, _ in points), max(x for x, _ in points)
-    bottom, top = min(y for _, y in points), max(y for _, y in points)
-    width, height = right - left, top - bottom
+def _thin_fill(obj: pdfium_c.FPDF_PAGEOBJECT, outer: Matrix) -> Segment | None:
+    """A filled path whose extent is this thin is a rule along its long side. pdfium gives the extent
+    with the path's own matrix applied; the enclosing forms' matrices (if any) are applied here."""
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+    a, b, c, d, e, f = outer
+    corners = [(x, y) for x in (left.value, right.value) for y in (bottom.value, top.value)]
+    xs = [a * x + c * y + e for x, y in corners]
+    ys = [b * x + d * y + f for x, y in corners]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    width, height = x1 - x0, y1 - y0
     if not (min(width, height) <= _THIN_RECT < max(width, height)):
         return None
     if width >= height:
-        middle = (bottom + top) / 2
-        return (left, middle, right, middle)
-    middle = (left + right) / 2
-    return (middle, bottom, middle, top)
+        middle = (y0 + y1) / 2
+        return (x0, middle, x1, middle)
+    middle = (x0 + x1) / 2
+    return (middle, y0, middle, y1)
 
 
 def _drawn(
@@ -141,20 +143,17 @@ def _drawn(
             if stroked.value:
                 yield from _edges(obj, _matrix(obj, outer))
             elif fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE:
-                line = _thin_fill(obj, _matrix(obj, outer))
+                line = _thin_fill(obj, outer)
                 if line is not None:
                     yield line
 
 
-def page_rules(document: pdfium.PdfDocument, number: int) -> Rules:
+def page_rules(source: Pages, number: int) -> Rules:
     """Every ruling line drawn on page ``number`` (1-based)."""
-    page = document[number - 1]
-    try:
+    with loaded(source, number) as page:
         count = pdfium_c.FPDFPage_CountObjects(page.raw)
         objects = (pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(count))
         raw = list(_drawn(objects, _IDENTITY, ctypes.c_int(), ctypes.c_int()))
-    finally:
-        page.close()
     horizontal, vertical = [], []
     for x0, y0, x1, y1 in raw:
         dx, dy = abs(x1 - x0), abs(y1 - y0)
@@ -224,13 +223,13 @@ def read_ruled(page: int, rules: Rules, chars: list[Char]) -> list[PageTable]:
 
 
 def read_ruled_pages(
-    document: pdfium.PdfDocument, pages: list[int], chars_of: Callable[[int], list[Char]]
+    source: Pages, pages: list[int], chars_of: Callable[[int], list[Char]]
 ) -> tuple[list[PageTable], dict[int, Rules]]:
     """Ruled tables of ``pages`` from pdfium's rules, and the rules of the pages where none were found."""
     found: list[PageTable] = []
     missed: dict[int, Rules] = {}
     for number in pages:
-        rules = page_rules(document, number)
+        rules = page_rules(source, number)
         tables = read_ruled(number, rules, chars_of(number))
         found.extend(tables)
         if not tables:

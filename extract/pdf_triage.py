@@ -21,7 +21,10 @@ from __future__ import annotations
 import ctypes
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -106,6 +109,45 @@ def open_pdf(source: str, data: bytes) -> pdfium.PdfDocument:
     return document
 
 
+class PageCache:
+    """A document's pages, each loaded once for every reader of it (triage, glyphs, rules): for the
+    heavy pages some producers write, loading a page costs more than reading it."""
+
+    def __init__(self, document: pdfium.PdfDocument) -> None:
+        self.document = document
+        self._pages: dict[int, pdfium.PdfPage] = {}
+
+    def __len__(self) -> int:
+        return len(self.document)
+
+    def __getitem__(self, number: int) -> pdfium.PdfPage:
+        """Page ``number`` (1-based)."""
+        if number not in self._pages:
+            self._pages[number] = self.document[number - 1]
+        return self._pages[number]
+
+    def close(self) -> None:
+        for page in self._pages.values():
+            page.close()
+        self._pages.clear()
+
+
+Pages: TypeAlias = pdfium.PdfDocument | PageCache
+
+
+@contextmanager
+def loaded(source: Pages, number: int) -> Iterator[pdfium.PdfPage]:
+    """Page ``number`` (1-based) of a document (loaded for the block) or of a cache (kept loaded)."""
+    if isinstance(source, PageCache):
+        yield source[number]
+        return
+    page = source[number - 1]
+    try:
+        yield page
+    finally:
+        page.close()
+
+
 def _count_objects(page: pdfium.PdfPage) -> tuple[int, int]:
     paths = images = 0
     for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
@@ -117,9 +159,8 @@ def _count_objects(page: pdfium.PdfPage) -> tuple[int, int]:
     return paths, images
 
 
-def read_page(document: pdfium.PdfDocument, index: int) -> PageInfo:
-    page = document[index]
-    try:
+def read_page(source: Pages, index: int) -> PageInfo:
+    with loaded(source, index + 1) as page:
         textpage = page.get_textpage()
         try:
             text = textpage.get_text_range()
@@ -127,8 +168,6 @@ def read_page(document: pdfium.PdfDocument, index: int) -> PageInfo:
         finally:
             textpage.close()
         paths, images = _count_objects(page)
-    finally:
-        page.close()
     return PageInfo(number=index + 1, text=text, chars=chars, paths=paths, images=images)
 
 
@@ -168,8 +207,8 @@ def classify(pages: list[PageInfo]) -> None:
         previous = page.kind
 
 
-def triage(document: pdfium.PdfDocument) -> Triage:
-    pages = [read_page(document, index) for index in range(len(document))]
+def triage(source: Pages) -> Triage:
+    pages = [read_page(source, index) for index in range(len(source))]
     classify(pages)
     counts = {kind: sum(1 for p in pages if p.kind == kind) for kind in PAGE_KINDS}
     log.info("triage: %d pages %s", len(pages), ", ".join(f"{k}={v}" for k, v in counts.items() if v))
@@ -209,11 +248,10 @@ class Char:
     right: float
 
 
-def page_chars(document: pdfium.PdfDocument, number: int) -> list[Char]:
+def page_chars(source: Pages, number: int) -> list[Char]:
     """Every visible glyph of a page, once (text runs can overlap; glyphs do not). Read through
     pdfium's C functions directly: a few milliseconds for a full page."""
-    page = document[number - 1]
-    try:
+    with loaded(source, number) as page:
         textpage = page.get_textpage()
         try:
             raw = textpage.raw
@@ -238,8 +276,6 @@ def page_chars(document: pdfium.PdfDocument, number: int) -> list[Char]:
                 )
         finally:
             textpage.close()
-    finally:
-        page.close()
     return chars
 
 
@@ -266,8 +302,8 @@ def lines_of(chars: list[Char]) -> list[TextLine]:
     return lines
 
 
-def page_lines(document: pdfium.PdfDocument, number: int) -> list[TextLine]:
-    return lines_of(page_chars(document, number))
+def page_lines(source: Pages, number: int) -> list[TextLine]:
+    return lines_of(page_chars(source, number))
 
 
 def _line(chars: list[Char]) -> TextLine:
@@ -276,10 +312,9 @@ def _line(chars: list[Char]) -> TextLine:
     return TextLine(text="".join(c.text for c in chars), top=max(tops), bottom=min(bottoms))
 
 
-def rule_area(document: pdfium.PdfDocument, number: int) -> tuple[float, float, float, float] | None:
+def rule_area(source: Pages, number: int) -> tuple[float, float, float, float] | None:
     """The area spanned by a page's horizontal table rules (not the running-header rule), if any."""
-    page = document[number - 1]
-    try:
+    with loaded(source, number) as page:
         height = page.get_height()
         rules = []
         for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
@@ -291,8 +326,6 @@ def rule_area(document: pdfium.PdfDocument, number: int) -> tuple[float, float, 
             is_rule = top.value - bottom.value < 3 and right.value - left.value > _MIN_RULE_WIDTH
             if is_rule and top.value < height - _HEADER_ZONE:
                 rules.append((left.value, top.value, right.value, bottom.value))
-    finally:
-        page.close()
     if len(rules) < 2:
         return None
     return (
