@@ -19,12 +19,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from juesuan.flows.fetch import USER_AGENT, FetchPolicy
 from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, ReportOutcome, ingest_report
 from juesuan.flows.ledger import DocumentLedger
-from juesuan.lake import FACTS, PRIOR_YEAR_FACTS, Lake
+from juesuan.lake import FACTS, PRIOR_YEAR_FACTS, Lake, lake_of, storage_options
 from juesuan.registry import Registry, Report, load_registry
 from juesuan.settings import Settings
 from juesuan.transform.catalogue import Catalogue
@@ -39,7 +38,6 @@ __all__ = [
     "RunSummary",
     "finish_run",
     "ingest_env",
-    "lake_for",
     "plan_run",
     "process_report",
     "run_registry",
@@ -105,19 +103,8 @@ class RunPlan:
     dimensions_changed: bool
 
 
-def storage_options(settings: Settings) -> dict[str, Any]:
-    """fsspec options for remote lakes: the S3 endpoint when one is set (credentials: ``AWS_*``)."""
-    if settings.s3_endpoint_url:
-        return {"client_kwargs": {"endpoint_url": settings.s3_endpoint_url}}
-    return {}
-
-
-def lake_for(settings: Settings) -> Lake:
-    return Lake(settings.lake_url or settings.lake, storage_options(settings))
-
-
 def ingest_env(settings: Settings) -> IngestEnv:
-    lake = lake_for(settings)
+    lake = lake_of(settings)
     return IngestEnv(
         lake_url=lake.url,
         raw_store_url=settings.raw_store_url or str(settings.raw_store),
@@ -134,7 +121,7 @@ def plan_run(settings: Settings, *, force: bool = False) -> RunPlan:
     """Read the registry, refresh ``units`` and ``subjects``, and list tonight's jobs."""
     registry = load_registry(settings.registry)
     catalogue = Catalogue.load()
-    lake = lake_for(settings)
+    lake = lake_of(settings)
     stale = lake.remove_stale_temporaries()
     if stale:
         log.warning("removed %d temporary file(s) an interrupted run left in the lake", len(stale))

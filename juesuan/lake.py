@@ -485,9 +485,15 @@ class Lake:
         self.write_document_rows(merge_document_rows(existing, [row]))
 
 
+def storage_options(settings: Settings) -> dict[str, Any]:
+    """fsspec options for remote stores: the S3 endpoint when one is set (credentials: ``AWS_*``)."""
+    if settings.s3_endpoint_url:
+        return {"client_kwargs": {"endpoint_url": settings.s3_endpoint_url}}
+    return {}
+
+
 def lake_of(settings: Settings) -> Lake:
-    """The lake ``settings`` name: ``lake_url`` when set (an S3 endpoint from ``s3_endpoint_url``), else ``lake``."""
+    """The lake ``settings`` name: ``lake_url`` when set (with :func:`storage_options`), else ``lake``."""
     if settings.lake_url:
-        options = {"client_kwargs": {"endpoint_url": settings.s3_endpoint_url}} if settings.s3_endpoint_url else {}
-        return Lake(settings.lake_url, options)
+        return Lake(settings.lake_url, storage_options(settings))
     return Lake(settings.lake)

@@ -28,7 +28,8 @@ from test_flow_support import (  # noqa: F401  (prefect_api is a fixture)
 from juesuan.errors import JuesuanError
 from juesuan.flows import nightly
 from juesuan.flows.nightly import HOOKS, Step, StepContext, run_flow, run_lock
-from juesuan.flows.pipeline import RunSummary, StepResult, lake_for, run_registry
+from juesuan.flows.pipeline import RunSummary, StepResult, run_registry
+from juesuan.lake import lake_of
 from juesuan.simulate.corpus import FAULT_OUTCOMES, generate_report
 from juesuan.simulate.web import GovernmentWeb
 from juesuan.transform.catalogue import Catalogue
@@ -82,7 +83,7 @@ def test_each_fault_is_recorded_and_never_stops_the_others(stormy_night) -> None
     server_error = next(e for e in corpus.entries if e.fault == "server-error")
     assert web.requests[f"/{server_error.path}"] == 3  # tried, then retried twice
     # documents: one row per report, with the fetch's facts
-    documents = lake_for(settings).read_documents()
+    documents = lake_of(settings).read_documents()
     assert len(documents) == len(corpus.entries)
     loaded = documents[documents["status"] == "loaded"]
     assert loaded["size"].min() > 1000 and loaded["content_type"].str.startswith("text/").all()
@@ -187,10 +188,12 @@ def test_a_document_over_its_time_limit_fails_alone(
     corpus = make_corpus(tmp_path / "corpus", units=2, years=2)
     huge = corpus.entries[0]
     text = (corpus.site / huge.path).read_text(encoding="utf-8")
-    # Thousands of repeated table rows: a document that takes far longer to read than its limit.
-    rows = [line for line in text.splitlines() if line.startswith("2080109\t")]
-    padding = "\n".join(rows * 6000)
-    (corpus.site / huge.path).write_text(text.replace(rows[0], padding, 1), encoding="utf-8")
+    # Thousands of table rows, each named apart (cell cleaning is cached: repeated rows would be cheap):
+    # a document that takes far longer to read than its limit.
+    row = next(line for line in text.splitlines() if line.startswith("2080109\t"))
+    code, name, rest = row.split("\t", 2)
+    padding = "\n".join(f"{code}\t{name}{index}\t{rest}" for index in range(30000))
+    (corpus.site / huge.path).write_text(text.replace(row, padding, 1), encoding="utf-8")
     with GovernmentWeb(corpus.site, max_lifetime=120) as web:
         registry = corpus.write_registry(web.base_url)
         settings = use_env(monkeypatch, settings_env(tmp_path, registry, JUESUAN_DOCUMENT_TIMEOUT="1"))
@@ -202,7 +205,7 @@ def test_a_document_over_its_time_limit_fails_alone(
     assert (slow.action, slow.status) == ("failed", "failed") and "time limit" in (slow.error or "")
     assert all(o.status == "loaded" for key, o in outcomes.items() if key != (huge.unit.id, huge.year))
     assert elapsed < 60
-    documents = lake_for(settings).read_documents()
+    documents = lake_of(settings).read_documents()
     assert "time limit" in documents.loc[documents["unit_id"] == huge.unit.id, "error"].dropna().iloc[0]
 
 
