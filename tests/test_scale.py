@@ -17,7 +17,9 @@ from test_flow_support import (  # noqa: F401  (prefect_api is a fixture)
     use_env,
     warehouse_snapshot,
 )
+from typer.testing import CliRunner
 
+from juesuan.cli import app
 from juesuan.errors import JuesuanError
 from juesuan.expectations.findings import read_findings, write_findings
 from juesuan.flows.nightly import run_flow, task_runner_for
@@ -166,3 +168,12 @@ def test_the_whole_night_on_s3(
         [broken.unit.id, broken.year],
     ).fetchall()
     assert (broken.errors[0].table_name,) in errors
+    warehouse.close()
+
+    # The stand-alone command validates the same S3 lake and rebuilds the warehouse from it.
+    result = CliRunner().invoke(app, ["validate"])
+    assert result.exit_code == 3, result.output  # the injected error reaches the default --fail-on error
+    revalidated = read_findings(lake)
+    assert set(revalidated["run_id"]) - {first.flow_run_id}, "juesuan validate wrote no findings of its own run"
+    with duckdb.connect(str(remote.warehouse), read_only=True) as rebuilt:
+        assert rebuilt.execute("SELECT count(*) FROM facts").fetchall() == [(len(lake.read_facts()),)]

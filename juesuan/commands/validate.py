@@ -48,6 +48,7 @@ def validate(
 ) -> None:
     """Check the accounting identities (勾稽关系) of every report in the lake; build Data Docs."""
     from juesuan.expectations.runner import new_run_id, validate_lake
+    from juesuan.lake import lake_of
     from juesuan.registry import load_registry
     from juesuan.stewards_mail import send_steward_mail
     from juesuan.warehouse.build import build_warehouse
@@ -56,8 +57,9 @@ def validate(
         raise UsageError("--fail-on", fail_on, FAIL_ON)
     settings = _settings(registry=registry, lake=lake, warehouse=warehouse)
     loaded = load_registry(settings.registry)
-    summary = validate_lake(settings, loaded, run_id or new_run_id())
-    built = build_warehouse(settings.lake, settings.warehouse)
+    the_lake = lake_of(settings)  # JUESUAN_LAKE_URL (s3://…) when set, else the local lake
+    summary = validate_lake(settings, loaded, run_id or new_run_id(), lake=the_lake)
+    built = build_warehouse(the_lake.url, settings.warehouse, storage_options=the_lake.storage_options)
 
     table = Table(title=f"juesuan validate — run {summary.run_id}")
     for column in ("unit", "year", "checks", "passed", "rounding", "warnings", "errors", "not checkable"):
