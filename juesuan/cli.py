@@ -85,6 +85,12 @@ def extract(
     unit_id: Annotated[str | None, typer.Option("--unit-id", help="Registry unit id; inferred if absent.")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Fiscal year; inferred if absent.")] = None,
     registry: RegistryOption = None,
+    prior_year_output: Annotated[
+        Path | None,
+        typer.Option(
+            "--prior-year-output", help="Also write the previous year's figures the report restates (与上年相比)."
+        ),
+    ] = None,
 ) -> None:
     """Extract one document into contract facts and print a per-table summary."""
     from juesuan.extract.api import extract_document
@@ -125,6 +131,17 @@ def extract(
             f"[yellow]code {repair.status}[/]: {repair.table_name} {repair.raw_code} {repair.raw_name} → {repair.code}"
         )
     console.print(f"{len(extraction.facts)} facts written to {output}")
+    restated = extraction.prior_year_facts
+    if prior_year_output is not None:
+        write_table_atomic(contract.facts_to_table(restated), prior_year_output)
+        console.print(
+            f"{len(restated)} figures of {extraction.year - 1} restated by the report written to {prior_year_output}"
+        )
+    elif restated:
+        console.print(
+            f"{len(restated)} figures of {extraction.year - 1} restated by the report not written "
+            "(--prior-year-output FILE keeps them)"
+        )
 
 
 @app.command()

@@ -105,6 +105,23 @@ def test_extract_writes_contract_facts_and_a_summary(tmp_path: Path, corpus: typ
     table = pq.read_table(out)
     assert tuple(table.column_names) == FACT_COLUMNS
     assert set(table.column("unit_id").to_pylist()) == {"datong-sic"}
+    assert "restated by the report not written" in output
+
+
+def test_extract_keeps_the_previous_years_figures_on_request(tmp_path: Path, corpus: type) -> None:
+    out, prior = tmp_path / "datong.parquet", tmp_path / "datong-2022.parquet"
+    source = str(corpus.path("datong-sic"))
+    output = invoke("extract", source, "--registry", str(REGISTRY), "-o", str(out), "--prior-year-output", str(prior))
+    restated = pq.read_table(prior)
+    assert set(restated.column("year").to_pylist()) == {2022}
+    assert f"{restated.num_rows} figures of 2022 restated by the report written to" in output
+    # 大同 2023: 收入总计 5,570.34 万元, 81.98% more than the year before → 3,060.90 (see docs/analysts.md).
+    income = {
+        row["table_name"]: round(float(row["value"]), 2)
+        for row in restated.to_pylist()
+        if row["line_item"] == "收入总计"
+    }
+    assert income == {"收入支出决算总表": 3060.90, "财政拨款收入支出决算总表": 3060.66}
 
 
 def test_extract_bad_file_is_one_error_line(tmp_path: Path) -> None:
