@@ -20,15 +20,21 @@ Approach
    with no label of its own (``…(项)。年初预算 X万元, 支出决算 Y万元``) takes the subject named just
    before it in the same paragraph.
 5. **What is never a fact.** Changes against last year or the budget (the rest of a sentence after
-   ``与上年相比`` / ``比2022年度`` …, and any subject holding 增加/减少/原因 …), percentages, 年初预算
-   figures (only 三公 has a 预算数 column), counts other than vehicles and equipment, and
-   ``单价100万元(含)以上`` (a threshold, not an amount).
-6. **Subjects.** Functional names and chains resolve through the catalogue (``resolve_chain``, 类 by
+   ``与上年相比`` / ``比2022年度`` …, and any subject holding 增加/减少/原因 …), percentages (an
+   execution rate such as ``完成年初预算的98.32%`` gives no budget amount: one is never derived from a
+   rate, nor from ``与年初预算相比增加…``), 年初预算 figures of anything but the 一般公共预算 figures
+   below and 三公, counts other than vehicles and equipment, and ``单价100万元(含)以上`` (a threshold,
+   not an amount).
+6. **年初预算.** A 年初预算 amount stated for 一般公共预算财政拨款支出 or for a functional subject
+   (``…支出年初预算2,296.46万元``, ``…(项)。年初预算 5.63 万元``, ``与年初预算 591.64万元相比``) is
+   the fact of column ``年初预算数`` of the same row of 一般公共预算财政拨款支出决算表 (a juesuan
+   extension of the contract's columns); for 三公 it is the table's ``预算数``.
+7. **Subjects.** Functional names and chains resolve through the catalogue (``resolve_chain``, 类 by
    name); economic items through ``resolve_economic``, within the economic 类 just read when the
    name alone is ambiguous (办公设备购置 is 30902 or 31002). Unresolvable subjects give a note and no
    fact: a code is never guessed.
 
-7. **Last year's figures.** A change against the previous year (``与上年相比，收入总计增加2,509.44万元``,
+8. **Last year's figures.** A change against the previous year (``与上年相比，收入总计增加2,509.44万元``,
    ``比上年度减少0.01万元``, ``与2022年度相比…各减少11277.06万元``, ``与上年持平`` / ``与上年相同``) gives
    the previous year's figure of the same key: previous = current − increase, or + decrease, or the
    current figure when unchanged. The subject is the one named between the comparison and the change
@@ -62,6 +68,7 @@ from juesuan.contract import (
     GOV_FUND,
     INCOME,
     INCOME_GRAND_TOTAL,
+    INITIAL_BUDGET_COLUMN,
     OPERATING_COST,
     PERSONNEL_TOTAL,
     PROJECT,
@@ -172,6 +179,9 @@ _SUBJECT_TRIM = re.compile(r"[ \t_、，,:：]*(?:各|均|分别|共)?[ \t_]*$")
 _QUALIFIER = re.compile(
     r"(?P<kind>全年预算数?|年初预算数?|(?<!公共)预算数?|决算数?|决算支出)?[ \t_]*(?:均为|各为|为|是)?[ \t_]*$"
 )
+# "与年初预算 591.64万元相比": the 年初预算 of the subject stated just before, named inside a comparison.
+_BUDGET_COMPARED_SUBJECT = re.compile(r"^[ \t_，,。]*与[ \t_]*$")
+_BUDGET_COMPARED_TAIL = re.compile(r"[ \t]*相[ \t]*比")
 _EMPTY_SUBJECT = re.compile(r"^[\s_、,，:：]*(?:支出|其中)?[\s_]*$")
 _LEADING_NOISE = re.compile(r"^[\s、,，#*\-_]+")
 
@@ -207,14 +217,17 @@ class _Target:
 
 @dataclass(frozen=True)
 class _Subject:
-    """What a label names: its targets for an actual (决算) figure and for a budget (预算) figure."""
+    """What a label names: its targets for an actual (决算), a budget (预算) and an initial budget (年初预算) figure."""
 
     label: str
     actual: tuple[_Target, ...]
     budget: tuple[_Target, ...] = ()
+    initial: tuple[_Target, ...] = ()
 
     def targets(self, kind: str) -> tuple[_Target, ...]:
-        return self.actual if kind == ACTUAL else self.budget
+        if kind == ACTUAL:
+            return self.actual
+        return self.initial if kind == INITIAL_BUDGET else self.budget
 
 
 def _line(table: str, line_item: str, column: str) -> _Subject:
@@ -222,8 +235,17 @@ def _line(table: str, line_item: str, column: str) -> _Subject:
 
 
 def _three_public(line_item: str) -> _Subject:
+    # The 三公 table's 预算数 is the 年初预算 (its notes say so): both qualifiers name it.
+    budget = (_Target(THREE_PUBLIC, line_item, "预算数"),)
+    return _Subject(line_item, (_Target(THREE_PUBLIC, line_item, "决算数"),), budget, budget)
+
+
+def _general_budget(name: str, line_item: str, code: str | None = None) -> _Subject:
+    """A row of 一般公共预算财政拨款支出决算表: its 小计, and its 年初预算数 when the narrative states one."""
     return _Subject(
-        line_item, (_Target(THREE_PUBLIC, line_item, "决算数"),), (_Target(THREE_PUBLIC, line_item, "预算数"),)
+        name,
+        (_Target(GENERAL_BUDGET, line_item, "小计", code),),
+        initial=(_Target(GENERAL_BUDGET, line_item, INITIAL_BUDGET_COLUMN, code),),
     )
 
 
@@ -273,10 +295,7 @@ _EXPENDITURE_KINDS = _rules(
     )
 )
 _GENERAL_TOTALS = _rules(
-    (
-        r"一般公共预算(?:财政拨款)?(?:支出)?",
-        _Subject("一般公共预算财政拨款支出", (_Target(GENERAL_BUDGET, TOTAL_ROW, "小计"),)),
-    ),
+    (r"一般公共预算(?:财政拨款)?(?:支出)?", _general_budget("一般公共预算财政拨款支出", TOTAL_ROW)),
     (
         r"(?<!预算)(?<!经费)财政拨款(?:安排的)?支出",
         _Subject("财政拨款支出", (_Target(FISCAL_TOTALS, "本年支出合计", "合计"),)),
@@ -681,7 +700,7 @@ class _Reader:
         self.class_context = subject
         found = self.catalogue.get(subject, FUNCTIONAL, self.context.year)
         assert found is not None
-        return _Subject(found.name, (_Target(GENERAL_BUDGET, found.name, "小计", found.code),))
+        return _general_budget(found.name, found.name, found.code)
 
     def _economic_class(self, name: str) -> _Subject | None:
         """朝阳's 基本支出 breakdown in 总体情况: economic 类 only (工资福利支出 …)."""
@@ -746,7 +765,7 @@ class _Reader:
         self.class_context = resolution.code[:3]
         found = self.catalogue.get(resolution.code, FUNCTIONAL, self.context.year)
         assert found is not None
-        return _Subject(found.name, (_Target(GENERAL_BUDGET, found.name, "小计", found.code),))
+        return _general_budget(found.name, found.name, found.code)
 
     # --- one paragraph ------------------------------------------------------------------------------
     def read(self, paragraph: _Paragraph) -> None:
@@ -800,6 +819,12 @@ class _Reader:
             assert qualifier is not None  # every part of the pattern is optional
             kind = _kind(qualifier["kind"])
             subject_text = prefix[: qualifier.start()].rstrip(" \t_")
+            if (
+                kind == INITIAL_BUDGET
+                and _BUDGET_COMPARED_SUBJECT.match(subject_text)
+                and _BUDGET_COMPARED_TAIL.match(text, token.end)
+            ):
+                subject_text = ""  # the subject is the one stated before the comparison
             if _CHANGE.search(subject_text):
                 continue
             empty = _EMPTY_SUBJECT.match(subject_text) is not None

@@ -63,6 +63,9 @@ EXPENDITURE_GRAND_TOTAL = "支出总计"
 PERSONNEL_TOTAL = "人员经费合计"
 PUBLIC_USE_TOTAL = "公用经费合计"
 OPERATING_COST = "机关运行经费"
+#: 一般公共预算财政拨款支出决算表's 年初预算 (initial budget), 万元: juesuan's extension of the contract's open
+#: column list. Only the narrative states it, for the table's 合计 and for some subjects (docs/contract.md).
+INITIAL_BUDGET_COLUMN = "年初预算数"
 
 # --- the fact table (contract section 3) ----------------------------------------------------------
 FACT_COLUMNS: tuple[str, ...] = (

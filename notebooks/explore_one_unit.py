@@ -131,12 +131,13 @@ unit_query(
 )
 
 # %% [markdown]
-# ## “三公” spending and budget execution
+# ## “三公” spending and budget execution (预算数 and the narrative's 年初预算数)
 
 # %%
 unit_query(
     """
-    SELECT year, subject_key AS line, budget, actual, difference, round(execution_rate * 100, 1) AS "execution%"
+    SELECT year, budget_kind, subject_key AS line, budget, actual, difference,
+           round(execution_rate * 100, 1) AS "execution%"
     FROM budget_execution WHERE unit_id = $unit
     """
 )

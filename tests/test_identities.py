@@ -5,6 +5,7 @@ and, for the fixtures and mutations, from the GX suites too (the runner insists 
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from identity_helpers import (
     N,
     T,
     corpus_checks,
+    extract_frame,
     find,
     replace_in_row,
     replace_in_sentence,
@@ -36,6 +38,7 @@ from juesuan.transform.identities import (
     ReportFacts,
     compute_checks,
     frontier,
+    reports_from_facts,
     residual_frame,
     to_micro,
 )
@@ -474,6 +477,50 @@ def test_no_error_on_the_real_reports(real_checks: list[IdentityCheck]) -> None:
         "jincheng-hrss",
         "wuhai-sic",
     }
+
+
+# --- 年初预算数: narrative facts no identity reads --------------------------------------------------------------------
+def verdicts(checks: list[IdentityCheck]) -> dict[str, tuple[str, Decimal | None, Decimal | None]]:
+    return {ch.check_id: (ch.expected_severity(), ch.left.value, ch.right.value) for ch in checks}
+
+
+@pytest.mark.parametrize("source", [T, N])
+def test_initial_budgets_change_no_check(source: str) -> None:
+    """A 年初预算数 for the 合计 and one 项 only (Σ 项 ≠ 合计), beside a published or a narrative-only table."""
+    rows = [(table, code, line, column, value, source) for table, code, line, column, value, _ in CODED_OK]
+    budgets = [
+        (c.GENERAL_BUDGET, None, "合计", c.INITIAL_BUDGET_COLUMN, "90", N),
+        (c.GENERAL_BUDGET, "2080109", "社会保险经办机构", c.INITIAL_BUDGET_COLUMN, "50", N),
+    ]
+    without = compute_checks([report(rows)])
+    with_budgets = compute_checks([report(rows + budgets)])
+    assert verdicts(with_budgets) == verdicts(without)
+    assert not [ch for ch in with_budgets if ch.column_name == c.INITIAL_BUDGET_COLUMN]
+
+
+def test_initial_budgets_alone_do_not_publish_a_table() -> None:
+    only_budgets = report([(c.GENERAL_BUDGET, None, "合计", c.INITIAL_BUDGET_COLUMN, "90", N)])
+    assert only_budgets.source(c.GENERAL_BUDGET) is None
+    (unpublished,) = [
+        ch for ch in compute_checks([only_budgets], [RULES_BY_ID["R02"]]) if ch.table_name == c.GENERAL_BUDGET
+    ]
+    assert unpublished.expected_severity() == NOT_CHECKABLE
+
+
+@pytest.mark.corpus
+def test_initial_budgets_of_the_corpus_leave_the_suites_unchanged(corpus_paths: dict[str, Path]) -> None:
+    """The suites' findings on the five reports are those of the same facts without any 年初预算数."""
+    facts = extract_frame(corpus_paths)
+    initial = facts[facts["column_name"] == c.INITIAL_BUDGET_COLUMN]
+    # 大同 and 晋城 合计, 乌海 合计 and eight 项: the new facts are there to be ignored.
+    assert Counter(initial["unit_id"]) == {"datong-sic": 1, "jincheng-hrss": 1, "wuhai-sic": 9}
+    with_budgets = compute_checks(reports_from_facts(facts))
+    without = compute_checks(reports_from_facts(facts[facts["column_name"] != c.INITIAL_BUDGET_COLUMN]))
+    assert verdicts(with_budgets) == verdicts(without)
+    assert residual_frame(with_budgets).frame.equals(residual_frame(without).frame)  # what the GX suites read
+    per_rule = Counter((ch.rule_id, ch.expected_severity()) for ch in with_budgets)
+    assert per_rule == Counter((ch.rule_id, ch.expected_severity()) for ch in without)
+    assert per_rule[("R13", ERROR)] == 0 and per_rule[("R02", ERROR)] == 0
 
 
 # --- mutations of a real report ------------------------------------------------------------------------------------

@@ -243,10 +243,56 @@ def test_data_quality_carries_the_identity_checks(corpus_warehouse: Path) -> Non
 
 @pytest.mark.corpus
 def test_budget_execution_of_the_three_public_table(corpus_warehouse: Path) -> None:
-    frame = run_query(corpus_warehouse, "SELECT * FROM budget_execution")
+    frame = run_query(corpus_warehouse, "SELECT * FROM budget_execution WHERE budget_kind = '预算数'")
     datong = frame[(frame.unit_id == "datong-sic") & (frame.subject_key == "合计")].iloc[0]
     assert (datong.budget, datong.actual, datong.difference) == (D("3.18"), D("3.18"), D("0.00"))
     assert set(frame["table_name"]) == {"财政拨款“三公”经费支出决算表"}
+    assert set(frame["actual_column"]) == {"决算数"}
+
+
+@pytest.mark.corpus
+def test_budget_execution_of_the_initial_budgets_the_narratives_state(corpus_warehouse: Path) -> None:
+    frame = run_query(corpus_warehouse, "SELECT * FROM budget_execution WHERE budget_kind = '年初预算数'")
+    assert set(frame["table_name"]) == {"一般公共预算财政拨款支出决算表"}
+    assert set(frame["actual_column"]) == {"小计"}
+    assert set(frame["budget_source_kind"]) == {"narrative"}
+    got = {(r.unit_id, r.subject_key): r for r in frame.itertuples(index=False)}
+    # 大同 and 晋城: the stated total against the 小计 of their published table.
+    datong = got[("datong-sic", "合计")]
+    assert (datong.year, datong.budget, datong.actual, datong.actual_source_kind) == (
+        2023,
+        D("2296.46"),
+        D("5569.36"),
+        "table",
+    )
+    assert round(datong.execution_rate * 100, 2) == 242.52  # "完成年初预算的242.52%"
+    jincheng = got[("jincheng-hrss", "合计")]
+    assert (jincheng.budget, jincheng.actual, jincheng.difference) == (D("485.94"), D("430.21"), D("-55.73"))
+    assert round(jincheng.execution_rate * 100, 2) == 88.53
+    # 乌海 (narrative only): the total, and every 项 it states "年初预算 X, 支出决算 Y" for.
+    wuhai = {key: (r.budget, r.actual) for (unit, key), r in got.items() if unit == "wuhai-sic"}
+    assert wuhai == {
+        "合计": (D("591.64"), D("1956.06")),
+        "2012999": (D("5.63"), D("5.63")),
+        "2080109": (D("456.68"), D("447.25")),
+        "2080501": (D("11.05"), D("13.71")),
+        "2080505": (D("39.50"), D("40.52")),
+        "2080506": (D("19.75"), D("9.16")),
+        "2089999": (D("0"), D("1377.76")),
+        "2101101": (D("22.70"), D("22.37")),
+        "2210201": (D("36.33"), D("39.64")),
+    }
+    rates = {key: r.execution_rate for (unit, key), r in got.items() if unit == "wuhai-sic"}
+    # The rates the report prints: 330.62%, 97.94%, 46.38% …; a zero budget has none.
+    assert [round(rates[k] * 100, 2) for k in ("合计", "2080109", "2080506", "2210201")] == [
+        330.62,
+        97.94,
+        46.38,
+        109.11,
+    ]
+    assert pd.isna(rates["2089999"])
+    # 朝阳 states rates only, 大竹 one project's budget: no row.
+    assert {unit for unit, _ in got} == {"datong-sic", "jincheng-hrss", "wuhai-sic"}
 
 
 @pytest.mark.corpus

@@ -18,6 +18,7 @@ from juesuan.contract import (
     GENERAL_BUDGET,
     GOV_FUND,
     INCOME,
+    INITIAL_BUDGET_COLUMN,
     PROJECT,
     RELATED_INFO,
     STATE_CAPITAL,
@@ -66,6 +67,18 @@ def coded(table: str, column: str, pairs: dict[str, str]) -> dict[Key, Decimal]:
 def lines(table: str, column: str, pairs: dict[str, str]) -> dict[Key, Decimal]:
     return {(table, line, column): d(value) for line, value in pairs.items()}
 
+
+# 乌海's "…(项)。年初预算 X 万元, 支出决算 Y 万元" statements: 项 → 年初预算.
+WUHAI_INITIAL_BUDGETS = {
+    "2012999": "5.63",
+    "2080109": "456.68",
+    "2080501": "11.05",
+    "2080505": "39.50",
+    "2080506": "19.75",
+    "2089999": "0",
+    "2101101": "22.70",
+    "2210201": "36.33",
+}
 
 VEHICLE_KINDS = (
     "副部（省）级及以上领导用车",
@@ -189,9 +202,11 @@ def test_wuhai_every_narrative_figure(corpus: type) -> None:
         # 四、财政拨款总体
         (FISCAL_TOTALS, "收入总计", "金额"): d("1956.06"),
         (FISCAL_TOTALS, "支出总计", "合计"): d("1956.06"),
-        # 五、一般公共预算: 类 from "(类)决算数为", 项 from 支出决算 (never 年初预算);
-        # a chain that starts at 款 takes its 类 from the heading above it.
+        # 五、一般公共预算: 类 from "(类)决算数为", 项 from 支出决算, 年初预算 where an amount is stated
+        # (a 类's "与年初预算相比增加…" gives none); a chain that starts at 款 takes its 类 from the heading above it.
         (GENERAL_BUDGET, "合计", "小计"): d("1956.06"),
+        (GENERAL_BUDGET, "合计", INITIAL_BUDGET_COLUMN): d("591.64"),
+        **coded(GENERAL_BUDGET, INITIAL_BUDGET_COLUMN, WUHAI_INITIAL_BUDGETS),
         **coded(
             GENERAL_BUDGET,
             "小计",
@@ -368,7 +383,7 @@ def test_datong_figures(corpus: type) -> None:
     assert got[(RELATED_INFO, "单价100万元（含）以上设备", "数量（台套）")] == d("0")
     # "与上年相比，2022年财政拨款年初预算1979.7万元，支出决算3060.66万元" is last year's.
     assert d("3060.66") not in got.values()
-    assert d("2296.46") not in got.values()  # 年初预算
+    assert d("1979.7") not in got.values()
     # 外事接待 is a part of 国内接待, not a line of its own.
     assert not [f for f in result.facts if "外事" in f.raw_text]
 
@@ -399,6 +414,54 @@ def test_chaoyang_figures(corpus: type) -> None:
     assert got[(RELATED_INFO, "离退休干部服务用车", "数量（辆）")] == d("0")
     # Project self-evaluation figures (绩效) are not facts.
     assert d("871") not in got.values()
+
+
+# --- 年初预算 (the general budget's initial budget, stated in prose only) ---------------------------------
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("unit_id", "expected"),
+    [
+        ("datong-sic", {"合计": "2296.46"}),
+        ("jincheng-hrss", {"合计": "485.94"}),
+        ("wuhai-sic", {"合计": "591.64", **WUHAI_INITIAL_BUDGETS}),
+        ("chaoyang-sic", {}),  # "完成年初预算的 98.32%": rates only, no amount
+        ("dazhu-sic", {}),  # "2023年项目年初预算数1.41万元" is one project's, in a 绩效 table
+    ],
+)
+def test_initial_budgets_the_reports_state(corpus: type, unit_id: str, expected: dict[str, str]) -> None:
+    result, text = run_corpus(corpus, unit_id)
+    initial = {f.subject_key: f for f in result.facts if f.column_name == INITIAL_BUDGET_COLUMN}
+    assert {key: fact.value for key, fact in initial.items()} == {key: d(value) for key, value in expected.items()}
+    actuals = values(result.facts)
+    for key, fact in initial.items():
+        assert fact.table_name == GENERAL_BUDGET
+        assert fact.year == corpus.year(unit_id)  # type: ignore[attr-defined]
+        assert fact.raw_text in text and "年初预算" in fact.raw_text
+        assert (GENERAL_BUDGET, key, "小计") in actuals  # the actual it is executed against is stated too
+    # Last year's figures never carry a 年初预算 (大同's "2022年财政拨款年初预算1979.7万元" is skipped).
+    previous, _ = previous_of_corpus(corpus, unit_id)
+    assert not [f for f in previous.facts if f.column_name == INITIAL_BUDGET_COLUMN or f.value == d("1979.7")]
+    assert not [f for f in result.facts if f.value in (d("1979.7"), d("1.41"), d("4.41"))]
+
+
+@pytest.mark.corpus
+def test_initial_budget_raw_text_is_the_statement(corpus: type) -> None:
+    datong, _ = run_corpus(corpus, "datong-sic")
+    total = by_key(datong.facts)[(GENERAL_BUDGET, "合计", INITIAL_BUDGET_COLUMN)]
+    assert total.raw_text == "2023年度一般公共预算财政拨款支出年初预算2,296.46万元"
+    # The restatement right after it ("一般公共预算财政拨款年初预算2296.46万元") is a duplicate, not a second fact.
+    assert (
+        "duplicate narrative figure 一般公共预算财政拨款支出决算表/合计/年初预算数: kept 2296.46, also stated 2296.46"
+        in datong.notes
+    )
+    wuhai = by_key(run_corpus(corpus, "wuhai-sic")[0].facts)
+    # "…支出决算 1956.06万元。与年初预算 591.64万元相比": the subject is the one stated before the comparison.
+    assert wuhai[(GENERAL_BUDGET, "合计", INITIAL_BUDGET_COLUMN)].raw_text.endswith(
+        "一般公共预算财政拨款支出决算 1956.06万元。与年初预算 591.64万元"
+    )
+    item = wuhai[(GENERAL_BUDGET, "2080109", INITIAL_BUDGET_COLUMN)]
+    assert item.raw_text == "人力资源和社会保障管理事务(款)社会保险经办机构(项)。 年初预算456.68万元"
+    assert item.line_item == "社会保险经办机构"
 
 
 # --- synthetic texts ----------------------------------------------------------------------------------
@@ -498,7 +561,10 @@ def test_chain_under_a_class_heading_takes_the_final_figure() -> None:
         + "1.人力资源和社会保障管理事务(款)社会保险经办机构(项)。"
         + "年初预算456.68万元,支出决算447.25万元,完成年初预算的97.94%。\n"
     )
-    assert values(run_text((None, text)).facts) == {(GENERAL_BUDGET, "2080109", "小计"): d("447.25")}
+    assert values(run_text((None, text)).facts) == {
+        (GENERAL_BUDGET, "2080109", "小计"): d("447.25"),
+        (GENERAL_BUDGET, "2080109", INITIAL_BUDGET_COLUMN): d("456.68"),
+    }
 
 
 def test_unresolvable_chain_gives_a_note_and_no_fact() -> None:
@@ -526,9 +592,12 @@ def test_only_comparison_produces_nothing() -> None:
     assert run_text((None, OVERALL + "与上年相比，收入总计增加2,509.44万元，增长81.98%。")).facts == []
 
 
-def test_initial_budget_is_excluded_but_three_public_budget_is_kept() -> None:
+def test_initial_budget_of_the_general_budget_and_three_public_budget() -> None:
     general = run_text((None, GENERAL_HEAD + "一般公共预算财政拨款支出年初预算2,296.46万元，支出决算5,569.36万元。"))
-    assert values(general.facts) == {(GENERAL_BUDGET, "合计", "小计"): d("5569.36")}
+    assert values(general.facts) == {
+        (GENERAL_BUDGET, "合计", INITIAL_BUDGET_COLUMN): d("2296.46"),
+        (GENERAL_BUDGET, "合计", "小计"): d("5569.36"),
+    }
     three = run_text(
         (None, "九、财政拨款“三公”经费支出决算情况说明\n“三公”经费财政拨款支出全年预算3.18万元，支出决算3.10万元。")
     )
@@ -536,6 +605,54 @@ def test_initial_budget_is_excluded_but_three_public_budget_is_kept() -> None:
         (THREE_PUBLIC, "合计", "预算数"): d("3.18"),
         (THREE_PUBLIC, "合计", "决算数"): d("3.10"),
     }
+    # The 三公 table's 预算数 is its 年初预算: a 年初预算 of 三公 goes there, not to a column of its own.
+    initial = run_text((None, "九、“三公”经费支出决算情况说明\n公务接待费年初预算2.00万元，支出决算1.50万元。"))
+    assert values(initial.facts) == {
+        (THREE_PUBLIC, "公务接待费", "预算数"): d("2.00"),
+        (THREE_PUBLIC, "公务接待费", "决算数"): d("1.50"),
+    }
+
+
+def test_initial_budget_of_items_and_inside_a_comparison_with_pages() -> None:
+    result = run_text(
+        (
+            7,
+            GENERAL_HEAD
+            + "2024年度一般公共预算财政拨款支出决算 1956.06万元。与年初预算 591.64万元相比,完成年初预算的 330.62%。\n",
+        ),
+        (
+            8,
+            "(二)社会保障和就业支出(类)\n"
+            "1.行政事业单位养老支出(款)行政单位离退休(项)。年初预算 11.05万元,支出决算13.71万元。\n",
+        ),
+    )
+    validate_facts(result.facts)
+    facts = by_key(result.facts)
+    assert values(result.facts) == {
+        (GENERAL_BUDGET, "合计", "小计"): d("1956.06"),
+        (GENERAL_BUDGET, "合计", INITIAL_BUDGET_COLUMN): d("591.64"),
+        (GENERAL_BUDGET, "2080501", "小计"): d("13.71"),
+        (GENERAL_BUDGET, "2080501", INITIAL_BUDGET_COLUMN): d("11.05"),
+    }
+    assert facts[(GENERAL_BUDGET, "合计", INITIAL_BUDGET_COLUMN)].page == 7
+    item = facts[(GENERAL_BUDGET, "2080501", INITIAL_BUDGET_COLUMN)]
+    assert (item.page, item.raw_text) == (8, "行政事业单位养老支出(款)行政单位离退休(项)。年初预算 11.05万元")
+
+
+def test_no_initial_budget_from_rates_changes_last_year_or_a_project() -> None:
+    text = (
+        GENERAL_HEAD
+        # Rates only (朝阳): no amount is derived from a rate.
+        + "与年初预算相比，2024 年度财政拨款支出完成年初预算的 98.32%，其中：基本支出完成年初预算的 92.77%。\n"
+        # A change against the budget (乌海's 类 lines): the budget is not derived from it either.
+        + "社会保障和就业支出(类)决算数为 1888.42 万元,与年初预算相比增加 1361.44 万元。\n"
+        # Last year's budget (大同).
+        + "与上年相比，2022年财政拨款年初预算1979.7万元，支出决算3060.66万元，完成年初预算的154.60%。\n"
+        # One project's budget (大竹).
+        + "2023年项目年初预算数1.41万元，年中省级下达资金3万元，因此年中追加调整预算数为4.41万元。\n"
+    )
+    assert values(run_text((None, text)).facts) == {(GENERAL_BUDGET, "208", "小计"): d("1888.42")}
+    assert previous_of_text((None, text)).facts == []
 
 
 def test_threshold_is_not_an_amount() -> None:
