@@ -29,6 +29,7 @@ from juesuan.extract.pdf_lattice import read_lattice
 from juesuan.extract.pdf_rules import read_ruled_pages
 from juesuan.extract.pdf_stream import Area, read_stream
 from juesuan.extract.pdf_triage import (
+    PDFIUM,
     Char,
     PageCache,
     PageInfo,
@@ -38,6 +39,7 @@ from juesuan.extract.pdf_triage import (
     narrative_text,
     open_pdf,
     page_chars,
+    pdfium_serialised,
     rule_area,
     running_lines,
     triage,
@@ -74,6 +76,7 @@ class PdfReading:
     def text(self) -> str:
         return "\n".join(page.text for page in self.triage.pages)
 
+    @pdfium_serialised
     def segments(self) -> list[tuple[int | None, str]]:
         """Per-page text of the non-table pages, for the narrative, in visual order: lines rebuilt
         from glyph positions, since some producers put quote marks elsewhere in the text order."""
@@ -88,6 +91,7 @@ class PdfReading:
         running = running_lines(readable)
         return [(p.number, narrative_text(p, running)) for p in readable if p.kind == "text"]
 
+    @pdfium_serialised
     def table_groups(self) -> list[list[RawTable]]:
         digital = [
             p.number
@@ -126,6 +130,7 @@ class PdfReading:
     def _page(self, number: int) -> PageInfo:
         return self.triage.pages[number - 1]
 
+    @pdfium_serialised
     def close(self) -> None:
         self.loaded_pages.close()
         self.document.close()
@@ -133,11 +138,12 @@ class PdfReading:
 
 def read_pdf(source: str, data: bytes, *, use_ocr: bool | None = None) -> PdfReading:
     """Open and triage a PDF; OCR its scanned pages when an engine is available."""
-    document = open_pdf(source, data)
-    loaded_pages = PageCache(document)
-    reading = PdfReading(
-        source=source, data=data, document=document, loaded_pages=loaded_pages, triage=triage(loaded_pages)
-    )
+    with PDFIUM:
+        document = open_pdf(source, data)
+        loaded_pages = PageCache(document)
+        reading = PdfReading(
+            source=source, data=data, document=document, loaded_pages=loaded_pages, triage=triage(loaded_pages)
+        )
     scanned = reading.triage.scanned_pages
     if not scanned:
         return reading
@@ -155,12 +161,13 @@ def read_pdf(source: str, data: bytes, *, use_ocr: bool | None = None) -> PdfRea
         return reading
     log.info("%s: OCR of %s", source, described)
     for number in scanned:
-        page = document[number - 1]
-        try:
-            height = page.get_height()
-            image = page.render(scale=ocr.DPI / 72, grayscale=True).to_numpy()
-        finally:
-            page.close()
+        with PDFIUM:  # the rendering only: OCR reads the copied pixels without pdfium
+            page = document[number - 1]
+            try:
+                height = page.get_height()
+                image = page.render(scale=ocr.DPI / 72, grayscale=True).to_numpy().copy()
+            finally:
+                page.close()
         gray = image[:, :, 0] if image.ndim == 3 else image
         ocr_page = ocr.read_page_image(number, gray, height)
         reading.ocr_pages[number] = ocr_page

@@ -19,12 +19,14 @@ needs a password, one cut short (no ``%%EOF``), one with no pages, one pdfium ca
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import ParamSpec, TypeAlias, TypeVar
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -34,6 +36,8 @@ from juesuan.extract.tables import TextLine, as_title
 from juesuan.extract.text import clean_cell
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 PAGE_KINDS = ("table", "continuation", "text", "scanned", "blank")
 _CONTINUED = re.compile(r"续表|（续）|\(续\)")
@@ -42,6 +46,24 @@ _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*/\s*
 # A page whose figure-bearing lines are this share of its lines holds a table, not prose.
 _TABULAR_SHARE = 0.4
 _EOF_WINDOW = 2048
+#: pdfium is not thread-safe, not even across documents (pypdfium2's documentation: concurrent calls
+#: crash or corrupt the process). The nightly flow extracts documents on a thread pool, so every use of
+#: pdfium in this process holds this lock; work that does not touch pdfium (OCR inference, mapping) runs
+#: outside it.
+PDFIUM = threading.RLock()
+
+
+def pdfium_serialised(method: Callable[P, R]) -> Callable[P, R]:
+    """``method`` run while holding :data:`PDFIUM`."""
+
+    @functools.wraps(method)
+    def serialised(*args: P.args, **kwargs: P.kwargs) -> R:
+        with PDFIUM:
+            return method(*args, **kwargs)
+
+    return serialised
+
+
 _PAGE_TREE = re.compile(rb"/Type\s*/Pages\b")
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?!s)\b")
 # A page after a table with this many drawn paths and no sentence is the table's next page.

@@ -13,10 +13,13 @@ import pypdfium2 as pdfium
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from juesuan.extract.pdf_triage import pdfium_serialised
+
 DPI = 150
 JPEG_QUALITY = 70
 
 
+@pdfium_serialised  # pdfium is not thread-safe (see juesuan.extract.pdf_triage.PDFIUM)
 def scan_pdf(data: bytes) -> bytes:
     source = pdfium.PdfDocument(data)
     buffer = io.BytesIO()
