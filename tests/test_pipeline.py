@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from registry_fixtures import ReportEntry, UnitEntry, registry_toml
 
 from juesuan.contract import FACT_COLUMNS, PARTITION_COLUMNS
 from juesuan.errors import ContractViolation
@@ -20,32 +21,12 @@ from juesuan.lake import Lake
 from juesuan.registry import load_registry
 from juesuan.settings import Settings
 
-REGISTRY = """
-[[unit]]
-id = "datong-sic"
-name = "大同市社会保险中心"
-province = "山西省"
-city = "大同市"
-level = "市级"
-kind = "参公事业单位"
-stewards = ["datong.steward@example.org"]
 
-[[unit.report]]
-year = 2023
-url = "reports/datong.txt"
-
-[[unit]]
-id = "jincheng-hrss"
-name = "晋城市人力资源和社会保障综合服务中心"
-province = "山西省"
-city = "晋城市"
-level = "市级"
-stewards = []
-
-[[unit.report]]
-year = {jincheng_year}
-url = "reports/jincheng.txt"
-"""
+def registry(jincheng_year: int, *more_jincheng: ReportEntry) -> str:
+    return registry_toml(
+        UnitEntry("datong-sic", [ReportEntry(2023, "reports/datong.txt")]),
+        UnitEntry("jincheng-hrss", [ReportEntry(jincheng_year, "reports/jincheng.txt"), *more_jincheng], stewards=[]),
+    )
 
 
 @pytest.fixture
@@ -54,7 +35,7 @@ def workspace(tmp_path: Path, corpus: type) -> Settings:
     reports.mkdir()
     shutil.copy(corpus.path("datong-sic"), reports / "datong.txt")
     shutil.copy(corpus.path("jincheng-hrss"), reports / "jincheng.txt")
-    (tmp_path / "units.toml").write_text(REGISTRY.format(jincheng_year=2023), encoding="utf-8")
+    (tmp_path / "units.toml").write_text(registry(2023), encoding="utf-8")
     return Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")}).with_overrides(
         registry=tmp_path / "units.toml"
     )
@@ -117,7 +98,7 @@ def test_bad_document_is_quarantined_and_earlier_good_data_stays(workspace: Sett
 
 
 def test_report_of_the_wrong_year_is_quarantined(workspace: Settings) -> None:
-    workspace.registry.write_text(REGISTRY.format(jincheng_year=2024), encoding="utf-8")
+    workspace.registry.write_text(registry(2024), encoding="utf-8")
     summary = run_registry(workspace)
     outcome = next(o for o in summary.outcomes if o.unit_id == "jincheng-hrss")
     assert outcome.status == "quarantined"
@@ -186,10 +167,7 @@ JINCHENG_2022 = """晋城市人力资源和社会保障综合服务中心
 def test_the_report_of_last_year_wins_over_the_restated_figures(workspace: Settings) -> None:
     # 晋城 2022 registered beside 2023: its own 收入总计 (590.00) is stated, 财政拨款 totals are not.
     (workspace.registry.parent / "reports" / "jincheng_2022.txt").write_text(JINCHENG_2022, encoding="utf-8")
-    registry = (
-        REGISTRY.format(jincheng_year=2023) + '\n[[unit.report]]\nyear = 2022\nurl = "reports/jincheng_2022.txt"\n'
-    )
-    workspace.registry.write_text(registry, encoding="utf-8")
+    workspace.registry.write_text(registry(2023, ReportEntry(2022, "reports/jincheng_2022.txt")), encoding="utf-8")
     summary = run_registry(workspace)
     outcomes = {(o.unit_id, o.year): o for o in summary.outcomes}
     assert outcomes[("jincheng-hrss", 2022)].status == "loaded"

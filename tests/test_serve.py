@@ -19,25 +19,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from registry_fixtures import ReportEntry, UnitEntry, registry_toml
 from test_flow_support import prefect_api, settings_env  # noqa: F401  (prefect_api is a fixture)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "reports" / "docx" / "jincheng-hrss_2023.docx"
 DEPLOYMENT = "nightly-ingest/e2e"
-REGISTRY = """
-[[unit]]
-id = "jincheng-hrss"
-name = "晋城市人力资源和社会保障综合服务中心"
-province = "山西省"
-city = "晋城市"
-level = "市级"
-kind = "事业单位"
-stewards = ["jincheng.steward@example.org"]
-
-[[unit.report]]
-year = 2023
-url = "jincheng-hrss_2023.docx"
-format = "docx"
-"""
+REGISTRY = registry_toml(UnitEntry("jincheng-hrss", [ReportEntry(2023, "jincheng-hrss_2023.docx", "docx")]))
 
 
 @pytest.fixture

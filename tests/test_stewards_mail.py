@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from identity_helpers import replace_in_sentence
+from registry_fixtures import ReportEntry, UnitEntry, registry_toml
 from test_flow_support import prefect_api  # noqa: F401  (the session's Prefect test server)
 from typer.testing import CliRunner
 
@@ -35,46 +36,15 @@ from juesuan.stewards_mail import (
     smtp_config,
 )
 
-REGISTRY = """
-[[unit]]
-id = "datong-sic"
-name = "大同市社会保险中心"
-province = "山西省"
-city = "大同市"
-level = "市级"
-kind = "参公事业单位"
-stewards = ["datong.steward@example.org", "shanxi.lead@example.org"]
-
-[[unit.report]]
-year = 2023
-url = "reports/datong_2023.txt"
-
-[[unit]]
-id = "jincheng-hrss"
-name = "晋城市人力资源和社会保障综合服务中心"
-province = "山西省"
-city = "晋城市"
-level = "市级"
-kind = "事业单位"
-stewards = ["shanxi.lead@example.org"]
-
-[[unit.report]]
-year = 2023
-url = "reports/jincheng_2023.txt"
-
-[[unit]]
-id = "dazhu-sic"
-name = "大竹县社会保险事业管理局"
-province = "四川省"
-city = "达州市"
-level = "县级"
-kind = "参公事业单位"
-stewards = []
-
-[[unit.report]]
-year = 2023
-url = "reports/dazhu_2023.txt"
-"""
+REGISTRY = registry_toml(
+    UnitEntry(
+        "datong-sic",
+        [ReportEntry(2023, "reports/datong_2023.txt")],
+        stewards=["datong.steward@example.org", "shanxi.lead@example.org"],
+    ),
+    UnitEntry("jincheng-hrss", [ReportEntry(2023, "reports/jincheng_2023.txt")], stewards=["shanxi.lead@example.org"]),
+    UnitEntry("dazhu-sic", [ReportEntry(2023, "reports/dazhu_2023.txt")], stewards=[]),
+)
 
 
 @dataclass
