@@ -277,3 +277,12 @@ def build_sample_lake(root: Path) -> Lake:
         fetched_at=FETCHED_AT,
     )
     return lake
+
+
+def build_sample_warehouse(root: Path) -> Path:
+    """The sample lake under ``root / "lake"`` and its warehouse ``root / "juesuan.duckdb"`` (returned)."""
+    from juesuan.warehouse.build import build_warehouse
+
+    build_sample_lake(root / "lake")
+    build_warehouse(root / "lake", root / "juesuan.duckdb")
+    return root / "juesuan.duckdb"

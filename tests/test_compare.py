@@ -9,12 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from analyst_fixtures import UNIT_IDS, sample_warehouse
-from lake_fixtures import build_sample_lake
+from lake_fixtures import build_sample_warehouse
 from typer.testing import CliRunner
 
 from juesuan.cli import app
 from juesuan.errors import UsageError
-from juesuan.warehouse.build import build_warehouse
 from juesuan.warehouse.query import (
     Selection,
     compare,
@@ -31,10 +30,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def handmade(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("compare")
-    build_sample_lake(root / "lake")
-    build_warehouse(root / "lake", root / "juesuan.duckdb")
-    return root / "juesuan.duckdb"
+    return build_sample_warehouse(tmp_path_factory.mktemp("compare"))
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from analyst_fixtures import UNIT_IDS, sample_warehouse
-from lake_fixtures import build_sample_lake
+from lake_fixtures import build_sample_warehouse
 
 from juesuan.warehouse.build import MART_MODELS, build_warehouse
 from juesuan.warehouse.query import connect_readonly, run_query
@@ -33,10 +33,7 @@ NEW_MARTS = (
 
 @pytest.fixture(scope="module")
 def handmade(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("marts")
-    build_sample_lake(root / "lake")
-    build_warehouse(root / "lake", root / "juesuan.duckdb")
-    return root / "juesuan.duckdb"
+    return build_sample_warehouse(tmp_path_factory.mktemp("marts"))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,16 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
-from lake_fixtures import FIGURES, UNIT_IDS, Row, build_sample_lake, make_facts, sha, write_report
+from lake_fixtures import (
+    FIGURES,
+    UNIT_IDS,
+    Row,
+    build_sample_lake,
+    build_sample_warehouse,
+    make_facts,
+    sha,
+    write_report,
+)
 from rich.table import Table
 
 from juesuan.contract import BASIC, GENERAL_BUDGET, TABLE_NAMES, THREE_PUBLIC, TOTALS, Fact, facts_to_table
@@ -48,10 +57,7 @@ MARTS = (
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("warehouse")
-    build_sample_lake(root / "lake")
-    build_warehouse(root / "lake", root / "juesuan.duckdb")
-    return root / "juesuan.duckdb"
+    return build_sample_warehouse(tmp_path_factory.mktemp("warehouse"))
 
 
 def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
