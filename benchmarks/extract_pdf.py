@@ -13,6 +13,7 @@ and scores the table facts of both against the sample's ``*.truth.csv`` (cell-le
 recall). Narrative-only samples (大竹, 乌海: their real tables were published as images, so the sample
 has no table) are timed with the rest but left out of the cell-level scores; their narrative facts
 are scored by key and value in a separate table, with any table fact read from them counted as extra.
+The 年初预算 amounts and last year's figures every sample's prose states are scored in a third table.
 Then it renders a 100-page report (大同's sample with its prose repeated) and measures juesuan's peak
 memory on it in a fresh process. Results go to ``benchmarks/RESULTS.md`` (section "PDF
 extraction") with the machine and date.
@@ -130,7 +131,8 @@ def measure(variants: tuple[str, ...], with_camelot: bool) -> list[Row]:
             start = time.perf_counter()
             extraction = extract_document(path, unit_id=unit.id, year=year, registry=registry, catalogue=catalogue)
             seconds = time.perf_counter() - start
-            row = Row(variant, unit.id, extraction.pages or 0, seconds, score_sample(extraction.facts, truth))
+            sample = score_sample(extraction.facts, truth, extraction.prior_year_facts)
+            row = Row(variant, unit.id, extraction.pages or 0, seconds, sample)
             if variant != "docx":
                 row.pdfium_s = _pdfium_text_seconds(path)
                 if with_camelot:
@@ -222,10 +224,11 @@ def render(rows: list[Row], memory: tuple[int, float, float] | None) -> str:
         )
     lines.append("")
     lines.extend(narrative_only_table(rows))
+    lines.extend(restated_and_budget_table(rows))
     misses = [
         (r, key)
         for r in rows
-        for result in (r.sample.tables, r.sample.narrative)
+        for result in (r.sample.tables, r.sample.narrative, r.sample.budget, r.sample.restated)
         for key in result.missing + [w[0] for w in result.wrong]
     ]
     if misses:
@@ -268,6 +271,33 @@ def narrative_only_table(rows: list[Row]) -> list[str]:
             f"| {variant} | {len(group)} | {expected} | {_pct(correct / max(1, extracted))} "
             f"| {_pct(correct / max(1, expected))} | {page_errors} | {stray} |"
         )
+    lines.append("")
+    return lines
+
+
+def restated_and_budget_table(rows: list[Row]) -> list[str]:
+    """Markdown lines scoring, over every sample, the 年初预算 amounts the prose states and last year's
+    figures its change sentences restate (the extraction's prior_year_facts), one row per variant."""
+    if not any(r.sample.budget.expected or r.sample.restated.expected for r in rows):
+        return []
+    lines = [
+        "年初预算 amounts (column 年初预算数) and last year's figures restated by the changes against the",
+        "previous year, over every sample, scored by key and value:",
+        "",
+        "| variant | reports | 年初预算 | P | R | last year's | P | R |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for variant in (*PDF_VARIANTS, "docx"):
+        group = [r for r in rows if r.variant == variant]
+        if not group:
+            continue
+        cells = []
+        for results in ([r.sample.budget for r in group], [r.sample.restated for r in group]):
+            expected = sum(x.expected for x in results)
+            correct = sum(x.correct for x in results)
+            extracted = sum(x.extracted for x in results)
+            cells.append(f"{expected} | {_pct(correct / max(1, extracted))} | {_pct(correct / max(1, expected))}")
+        lines.append(f"| {variant} | {len(group)} | {' | '.join(cells)} |")
     lines.append("")
     return lines
 

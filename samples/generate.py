@@ -12,8 +12,9 @@ office     the DOCX laid out again by LibreOffice (another producer)    ``.pdf``
 browser    HTML printed to PDF by headless Chromium (a third producer)  ``.pdf``
 =========  ===========================================================================
 
-Beside each file, ``<name>.truth.csv`` lists the facts it shows (table and narrative) with the page
-each is printed on (empty for DOCX and for LibreOffice's own pagination). A file is rewritten only
+Beside each file, ``<name>.truth.csv`` lists the facts it shows (table, narrative, and restated: last
+year's figures its change sentences state) with the page each is printed on (empty for DOCX and for
+LibreOffice's own pagination). A file is rewritten only
 when its bytes change, so a re-run is a no-op. ``office`` needs ``soffice`` (Debian
 ``libreoffice-writer-nogui``) and ``browser`` needs Chromium (Debian ``chromium``); their bytes depend on
 those programs' versions, so they are regenerated, never committed.

@@ -1,8 +1,10 @@
 """A report model built from ground-truth facts: what every renderer draws, and where each fact sits.
 
 A report is a cover, a table of contents, narrative sections (our own wording, restating some of the
-figures) and the standard tables. A unit whose truth is narrative (its real tables were published as
-images) gets a narrative-only report instead: no table, a note where the tables would be, and a
+figures, and stating the figures no grid shows: 年初预算 amounts beside the actual of their row, and
+last year's figures as a change right after this year's, see :class:`_Extras`) and the standard
+tables. A unit whose truth is narrative (its real tables were published as images) gets a
+narrative-only report instead: no table, a note where the tables would be, and a
 情况说明 that states every one of its figures in wording the narrative extractor reads
 (:func:`narrated_report`). A table is a :class:`Grid`: header rows of :class:`Cell` (with
 column and row spans, as printed reports merge 本年支出 over 小计 | 基本支出 | 项目支出) and body rows
@@ -18,11 +20,12 @@ narrative extractor.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from juesuan import contract as c
 from juesuan.samples import truth as t
-from juesuan.samples.truth import TruthFact, format_value, is_narrative_only
+from juesuan.samples.truth import RESTATED, TABLE, TruthFact, format_value, is_initial_budget, is_narrative_only
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
 NUMERALS = "一二三四五六七八九十"
@@ -65,6 +68,7 @@ class Paragraph:
     text: str
     facts: tuple[TruthFact, ...] = ()
     heading: bool = False
+    restated: tuple[TruthFact, ...] = ()  # last year's figures its change sentences state
 
 
 @dataclass
@@ -460,21 +464,26 @@ def _profile(unit_name: str) -> list[Paragraph]:
 
 
 def narrative(unit_name: str, year: int, facts: list[TruthFact]) -> list[Paragraph]:
-    """Our own wording: a profile without figures, then sections restating chosen table figures."""
-    by_key = {(f.table_name, f.subject_key, f.column_name): f for f in facts}
+    """Our own wording: a profile without figures, then sections restating chosen table figures, the
+    narrative-only figures (年初预算, see :class:`_Extras`) and last year's figures as changes."""
+    extras = _Extras(facts)
+    by_key = {f.key: f for f in facts if f.source_kind != RESTATED and not is_initial_budget(f)}
 
     def get(table: str, key: str, column: str) -> TruthFact | None:
         return by_key.get((table, key, column))
 
     out: list[Paragraph] = [*_profile(unit_name), Paragraph(f"第二部分 {year}年度决算情况说明", heading=True)]
 
-    def section(heading: str, parts: list[tuple[str, TruthFact | None]], lead: str = "", end: str = "。") -> None:
-        present = [(label, fact) for label, fact in parts if fact is not None]
-        if not present:
-            return
-        clauses = [f"{label}{_amount(fact)}" for label, fact in present]
-        out.append(Paragraph(heading, heading=True))
-        out.append(Paragraph(lead + "，".join(clauses) + end, tuple(fact for _, fact in present)))
+    def section(heading: str, parts: list[tuple[str, TruthFact | None]]) -> None:
+        sentences = _paragraph(_clauses(parts, extras=extras))
+        if sentences:
+            out.append(Paragraph(heading, heading=True))
+            out.extend(sentences)
+
+    def restated(table: str, key: str, column: str) -> TruthFact | None:
+        """A figure no fixed clause states, stated only for the change against last year it carries."""
+        fact = get(table, key, column)
+        return fact if fact is not None and extras.restates(fact) else None
 
     section(
         "一、收入支出决算总体情况说明",
@@ -514,7 +523,10 @@ def narrative(unit_name: str, year: int, facts: list[TruthFact]) -> list[Paragra
     )
     section(
         "五、一般公共预算财政拨款支出决算情况说明",
-        [("一般公共预算财政拨款支出", get(c.GENERAL_BUDGET, c.TOTAL_ROW, "小计"))]
+        [
+            ("本年度财政拨款支出", restated(c.FISCAL_TOTALS, "本年支出合计", "合计")),
+            ("一般公共预算财政拨款支出", get(c.GENERAL_BUDGET, c.TOTAL_ROW, "小计")),
+        ]
         + [(f"其中{f.line_item}", f) for f in classes if len(f.subject_code or "") == 3],
     )
     section(
@@ -530,9 +542,16 @@ def narrative(unit_name: str, year: int, facts: list[TruthFact]) -> list[Paragra
             ("“三公”经费财政拨款支出决算数", get(c.THREE_PUBLIC, c.TOTAL_ROW, "决算数")),
             ("因公出国（境）费", get(c.THREE_PUBLIC, "因公出国（境）费", "决算数")),
             ("公务用车购置及运行维护费", get(c.THREE_PUBLIC, "公务用车购置及运行维护费", "决算数")),
+            ("公务用车购置费", restated(c.THREE_PUBLIC, "公务用车购置费", "决算数")),
+            ("公务用车运行维护费", restated(c.THREE_PUBLIC, "公务用车运行维护费", "决算数")),
             ("公务接待费", get(c.THREE_PUBLIC, "公务接待费", "决算数")),
         ],
     )
+    section(
+        "八、机关运行经费支出情况说明",
+        [(f"{year}年度机关运行经费支出", get(c.RELATED_INFO, c.OPERATING_COST, "统计数"))],
+    )
+    extras.check_all_stated(unit_name)
     out.append(Paragraph("第三部分 名词解释", heading=True))
     out.append(Paragraph(GLOSSARY))
     return out
@@ -565,15 +584,89 @@ def _stated(fact: TruthFact) -> str:
 class _Sentence:
     text: str
     facts: tuple[TruthFact, ...]
+    restated: tuple[TruthFact, ...] = ()
+
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def _rate(part: Decimal, whole: Decimal) -> str:
+    return f"{(part / whole * HUNDRED).quantize(CENT)}%"
+
+
+class _Extras:
+    """The figures stated beside this year's figure of their row rather than on their own: last year's
+    figure (a change sentence the extractor turns back into it) and the 年初预算 of a row of
+    一般公共预算财政拨款支出决算表 (年初预算 …，支出决算 …). Each is handed out once."""
+
+    def __init__(self, facts: list[TruthFact]) -> None:
+        self.previous = {f.key: f for f in facts if f.source_kind == RESTATED}
+        self.budgets = {
+            (f.table_name, f.subject_key): f for f in facts if f.source_kind != RESTATED and is_initial_budget(f)
+        }
+
+    def restates(self, fact: TruthFact) -> bool:
+        return fact.key in self.previous
+
+    def budget(self, fact: TruthFact) -> TruthFact | None:
+        """The 年初预算 of ``fact``'s row, when ``fact`` is the row's 小计."""
+        if fact.table_name != c.GENERAL_BUDGET or fact.column_name != "小计":
+            return None
+        return self.budgets.pop((fact.table_name, fact.subject_key), None)
+
+    def change(self, fact: TruthFact) -> tuple[str, TruthFact | None]:
+        """``，比上年增加 X万元，增长 Y%`` (or 减少/下降, or ``，与上年持平``) for last year's figure of ``fact``'s key.
+
+        The change names no subject: the extractor takes the figure stated just before it, so the
+        clause must follow this year's figure directly and end its sentence."""
+        previous = self.previous.pop(fact.key, None)
+        if previous is None:
+            return "", None
+        if fact.is_count:
+            raise ValueError(f"last year's {'/'.join(fact.key)}: a change of a count is not stated in prose")
+        difference = fact.value - previous.value
+        if difference == 0:
+            return "，与上年持平", previous
+        word, rate_word = ("增加", "增长") if difference > 0 else ("减少", "下降")
+        text = f"，比上年{word}{format_value(replace(fact, value=abs(difference)))}万元"
+        if previous.value != 0:
+            text += f"，{rate_word}{_rate(abs(difference), previous.value)}"
+        return text, previous
+
+    def clause(self, label: str, fact: TruthFact) -> tuple[str, tuple[TruthFact, ...], TruthFact | None]:
+        """``label`` with ``fact`` (and its 年初预算, its change against last year when there are)."""
+        budget = self.budget(fact)
+        facts: tuple[TruthFact, ...] = (fact,)
+        if budget is None:
+            text = f"{label}{_stated(fact)}"
+        else:
+            text = f"{label}年初预算{_stated(budget)}，支出决算{_stated(fact)}"
+            if budget.value != 0:
+                text += f"，完成年初预算的{_rate(fact.value, budget.value)}"
+            facts = (budget, fact)
+        change, previous = self.change(fact)
+        return text + change, facts, previous
+
+    def check_all_stated(self, unit_name: str) -> None:
+        left = sorted(self.previous) + sorted(self.budgets)
+        if left:
+            raise ValueError(f"{unit_name}: no sentence states {left} (this year's figure of the row is not stated)")
 
 
 class _Prose:
     """Hands out each truth fact once, so that the narrative-only report states every one exactly once."""
 
     def __init__(self, facts: list[TruthFact], catalogue: Catalogue, year: int) -> None:
-        self.left = {f.key: f for f in facts}
+        self.extras = _Extras(facts)
+        self.left = {f.key: f for f in facts if f.source_kind != RESTATED and not is_initial_budget(f)}
         self.catalogue = catalogue
         self.year = year
+
+    def clauses(
+        self, parts: Iterable[tuple[str, TruthFact | None]], lead: str = "", joiner: str = "，", end: str = "。"
+    ) -> _Sentence | None:
+        return _clauses(parts, lead, joiner, end, self.extras)
 
     def take(self, table: str, key: str, column: str) -> TruthFact | None:
         return self.left.pop((table, key, column), None)
@@ -595,20 +688,45 @@ class _Prose:
 
 
 def _clauses(
-    parts: Iterable[tuple[str, TruthFact | None]], lead: str = "", joiner: str = "，", end: str = "。"
+    parts: Iterable[tuple[str, TruthFact | None]],
+    lead: str = "",
+    joiner: str = "，",
+    end: str = "。",
+    extras: _Extras | None = None,
 ) -> _Sentence | None:
+    """One sentence stating the present figures; a clause with a change against last year ends it (the
+    extractor reads any later figure of a sentence holding a comparison as part of the comparison)."""
     present = [(label, fact) for label, fact in parts if fact is not None]
     if not present:
         return None
-    text = lead + joiner.join(f"{label}{_stated(fact)}" for label, fact in present) + end
-    return _Sentence(text, tuple(fact for _, fact in present))
+    text = lead
+    facts: list[TruthFact] = []
+    restated: list[TruthFact] = []
+    for index, (label, fact) in enumerate(present):
+        if extras is None:
+            clause, stated, previous = f"{label}{_stated(fact)}", (fact,), None
+        else:
+            clause, stated, previous = extras.clause(label, fact)
+        text += clause
+        facts.extend(stated)
+        if previous is not None:
+            restated.append(previous)
+        if index < len(present) - 1:
+            text += "。" if previous is not None else joiner
+    return _Sentence(text + end, tuple(facts), tuple(restated))
 
 
 def _paragraph(*sentences: _Sentence | None) -> list[Paragraph]:
     present = [s for s in sentences if s is not None]
     if not present:
         return []
-    return [Paragraph("".join(s.text for s in present), tuple(f for s in present for f in s.facts))]
+    return [
+        Paragraph(
+            "".join(s.text for s in present),
+            tuple(f for s in present for f in s.facts),
+            restated=tuple(f for s in present for f in s.restated),
+        )
+    ]
 
 
 def _functional_chain(prose: _Prose, code: str) -> str:
@@ -633,22 +751,25 @@ def _economic_paragraphs(prose: _Prose, table: str, lead: str) -> list[Paragraph
                 (head.line_item, head),
                 *((f"其中{f.line_item}" if i == 0 else f.line_item, f) for i, f in enumerate(members)),
             ]
-            out += _paragraph(_clauses(parts, lead=prefix))
+            out += _paragraph(prose.clauses(parts, lead=prefix))
         else:
             parts = [(f.line_item, f) for f in members]
-            out += _paragraph(_clauses(parts, lead=f"{prefix}{prose.name(group, ECONOMIC)}中，"))
+            out += _paragraph(prose.clauses(parts, lead=f"{prefix}{prose.name(group, ECONOMIC)}中，"))
     return out
 
 
-def _three_public_clause(prose: _Prose, line: str, label: str) -> tuple[str, list[TruthFact]] | None:
+def _three_public_clause(prose: _Prose, line: str, label: str) -> _Sentence | None:
+    """``label全年预算 B，决算 A`` and, after the actual, its change against last year."""
     budget = prose.take(c.THREE_PUBLIC, line, "预算数")
     actual = prose.take(c.THREE_PUBLIC, line, "决算数")
+    change, previous = prose.extras.change(actual) if actual is not None else ("", None)
+    restated = (previous,) if previous is not None else ()
     if budget is not None and actual is not None:
-        return f"{label}全年预算{_stated(budget)}，决算{_stated(actual)}", [budget, actual]
+        return _Sentence(f"{label}全年预算{_stated(budget)}，决算{_stated(actual)}{change}", (budget, actual), restated)
     if budget is not None:
-        return f"{label}全年预算{_stated(budget)}", [budget]
+        return _Sentence(f"{label}全年预算{_stated(budget)}", (budget,))
     if actual is not None:
-        return f"{label}{_stated(actual)}", [actual]
+        return _Sentence(f"{label}{_stated(actual)}{change}", (actual,), restated)
     return None
 
 
@@ -658,10 +779,11 @@ def _three_public_paragraphs(prose: _Prose) -> list[Paragraph]:
     present = [item for item in items if item is not None]
     sentences = []
     if total is not None:
-        sentences.append(_Sentence(total[0] + "。", tuple(total[1])))
+        sentences.append(replace(total, text=total.text + "。"))
     if present:
-        text = "其中：" + "；".join(clause for clause, _ in present) + "。"
-        sentences.append(_Sentence(text, tuple(f for _, facts in present for f in facts)))
+        text = "其中：" + "；".join(item.text for item in present) + "。"
+        facts = tuple(f for item in present for f in item.facts)
+        sentences.append(_Sentence(text, facts, tuple(f for item in present for f in item.restated)))
     return _paragraph(*sentences)
 
 
@@ -669,7 +791,7 @@ def narrated_report(unit_name: str, year: int, facts: list[TruthFact], catalogue
     """The prose of a narrative-only report: every fact of ``facts`` stated once, each under the
     情况说明 section whose heading tells the narrative extractor which table the figure belongs to."""
     prose = _Prose(facts, catalogue, year)
-    take = prose.take
+    take, clauses = prose.take, prose.clauses
     sections: list[tuple[str, list[Paragraph]]] = []
 
     def section(title: str, *paragraphs: list[Paragraph]) -> None:
@@ -678,35 +800,35 @@ def narrated_report(unit_name: str, year: int, facts: list[TruthFact], catalogue
     section(
         "收入支出决算总体情况说明",
         _paragraph(
-            _clauses(
+            clauses(
                 [
                     (f"{year}年度收入总计", take(c.TOTALS, c.INCOME_GRAND_TOTAL, "金额")),
                     ("支出总计", take(c.TOTALS, c.EXPENDITURE_GRAND_TOTAL, "金额")),
                 ]
             ),
-            _clauses((line, take(c.TOTALS, line, "金额")) for line in t.TOTALS_LINES[2:5]),
-            _clauses((line, take(c.TOTALS, line, "金额")) for line in t.TOTALS_LINES[5:]),
+            clauses((line, take(c.TOTALS, line, "金额")) for line in t.TOTALS_LINES[2:5]),
+            clauses((line, take(c.TOTALS, line, "金额")) for line in t.TOTALS_LINES[5:]),
         ),
-        _paragraph(_clauses(((line, take(c.TOTALS, line, "金额")) for line in t.FISCAL_INCOME_LINES), "本年收入中，")),
+        _paragraph(clauses(((line, take(c.TOTALS, line, "金额")) for line in t.FISCAL_INCOME_LINES), "本年收入中，")),
     )
     section(
         "收入决算情况说明",
         _paragraph(
-            _clauses([("本年收入合计", take(c.INCOME, c.TOTAL_ROW, "本年收入合计"))]),
-            _clauses(((name, take(c.INCOME, c.TOTAL_ROW, name)) for name in t.INCOME_SOURCES), "其中，"),
+            clauses([("本年收入合计", take(c.INCOME, c.TOTAL_ROW, "本年收入合计"))]),
+            clauses(((name, take(c.INCOME, c.TOTAL_ROW, name)) for name in t.INCOME_SOURCES), "其中，"),
         ),
     )
     section(
         "支出决算情况说明",
         _paragraph(
-            _clauses([("本年支出合计", take(c.EXPENDITURE, c.TOTAL_ROW, "本年支出合计"))]),
-            _clauses(((name, take(c.EXPENDITURE, c.TOTAL_ROW, name)) for name in t.EXPENDITURE_KINDS), "其中，"),
+            clauses([("本年支出合计", take(c.EXPENDITURE, c.TOTAL_ROW, "本年支出合计"))]),
+            clauses(((name, take(c.EXPENDITURE, c.TOTAL_ROW, name)) for name in t.EXPENDITURE_KINDS), "其中，"),
         ),
     )
     section(
         "财政拨款收入支出决算总体情况说明",
         _paragraph(
-            _clauses(
+            clauses(
                 [
                     (f"{year}年度财政拨款收入总计", take(c.FISCAL_TOTALS, c.INCOME_GRAND_TOTAL, "金额")),
                     ("财政拨款支出总计", take(c.FISCAL_TOTALS, c.EXPENDITURE_GRAND_TOTAL, "合计")),
@@ -721,19 +843,19 @@ def narrated_report(unit_name: str, year: int, facts: list[TruthFact], catalogue
     for group in sorted({(f.subject_code or "")[:3] for f in deeper}):
         members = [f for f in deeper if (f.subject_code or "").startswith(group)]
         chains += _paragraph(
-            _clauses(((_functional_chain(prose, f.subject_code or ""), f) for f in members), joiner="；")
+            clauses(((_functional_chain(prose, f.subject_code or ""), f) for f in members), joiner="；")
         )
     section(
         "一般公共预算财政拨款支出决算情况说明",
-        _paragraph(_clauses([(f"{year}年度一般公共预算财政拨款支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "小计"))])),
-        _paragraph(_clauses(((f.line_item, f) for f in classes), "按支出功能分类科目，")),
+        _paragraph(clauses([(f"{year}年度一般公共预算财政拨款支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "小计"))])),
+        _paragraph(clauses(((f.line_item, f) for f in classes), "按支出功能分类科目，")),
         chains,
     )
     section(
         "一般公共预算财政拨款基本支出决算情况说明",
         _paragraph(
-            _clauses([(f"{year}年度一般公共预算财政拨款基本支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "基本支出"))]),
-            _clauses(
+            clauses([(f"{year}年度一般公共预算财政拨款基本支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "基本支出"))]),
+            clauses(
                 [
                     ("人员经费", take(c.BASIC, c.PERSONNEL_TOTAL, "决算数")),
                     ("公用经费", take(c.BASIC, c.PUBLIC_USE_TOTAL, "决算数")),
@@ -746,46 +868,47 @@ def narrated_report(unit_name: str, year: int, facts: list[TruthFact], catalogue
     section(
         "一般公共预算财政拨款项目支出决算情况说明",
         _paragraph(
-            _clauses([(f"{year}年度一般公共预算财政拨款项目支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "项目支出"))])
+            clauses([(f"{year}年度一般公共预算财政拨款项目支出", take(c.GENERAL_BUDGET, c.TOTAL_ROW, "项目支出"))])
         ),
         _economic_paragraphs(prose, c.PROJECT, "按支出经济分类科目，"),
     )
     section(
         "政府性基金预算财政拨款收入支出决算情况说明",
-        _paragraph(_clauses([(f"{year}年度政府性基金预算财政拨款支出", take(c.GOV_FUND, c.TOTAL_ROW, "小计"))])),
+        _paragraph(clauses([(f"{year}年度政府性基金预算财政拨款支出", take(c.GOV_FUND, c.TOTAL_ROW, "小计"))])),
     )
     section(
         "国有资本经营预算财政拨款支出决算情况说明",
-        _paragraph(_clauses([(f"{year}年度国有资本经营预算财政拨款支出", take(c.STATE_CAPITAL, c.TOTAL_ROW, "合计"))])),
+        _paragraph(clauses([(f"{year}年度国有资本经营预算财政拨款支出", take(c.STATE_CAPITAL, c.TOTAL_ROW, "合计"))])),
     )
     section("财政拨款“三公”经费支出决算情况说明", _three_public_paragraphs(prose))
     section(
         "机关运行经费支出情况说明",
-        _paragraph(_clauses([(f"{year}年度机关运行经费支出", take(c.RELATED_INFO, c.OPERATING_COST, "统计数"))])),
+        _paragraph(clauses([(f"{year}年度机关运行经费支出", take(c.RELATED_INFO, c.OPERATING_COST, "统计数"))])),
     )
     purchases = [take(c.RELATED_INFO, line, "统计数") for line in t.PURCHASE_LINES]
     small = [take(c.RELATED_INFO, line, "统计数") for line in t.SME_LINES]
     section(
         "政府采购支出情况说明",
         _paragraph(
-            _clauses([(f"{year}年度政府采购支出总额", purchases[0])]),
-            _clauses(
+            clauses([(f"{year}年度政府采购支出总额", purchases[0])]),
+            clauses(
                 zip(("政府采购货物支出", "政府采购工程支出", "政府采购服务支出"), purchases[1:], strict=True), "其中，"
             ),
-            _clauses(zip(("授予中小企业合同金额", "其中授予小微企业合同金额"), small, strict=True)),
+            clauses(zip(("授予中小企业合同金额", "其中授予小微企业合同金额"), small, strict=True)),
         ),
     )
     vehicles = [take(c.RELATED_INFO, line, t.VEHICLE_COLUMN) for line in t.VEHICLE_LINES]
     section(
         "国有资产占用情况说明",
         _paragraph(
-            _clauses([("本单位共有车辆", vehicles[0])], f"截至{year}年12月31日，"),
-            _clauses(zip(t.VEHICLE_LINES[1:], vehicles[1:], strict=True), "其中，"),
-            _clauses([(t.EQUIPMENT_LINE, take(c.RELATED_INFO, t.EQUIPMENT_LINE, t.EQUIPMENT_COLUMN))]),
+            clauses([("本单位共有车辆", vehicles[0])], f"截至{year}年12月31日，"),
+            clauses(zip(t.VEHICLE_LINES[1:], vehicles[1:], strict=True), "其中，"),
+            clauses([(t.EQUIPMENT_LINE, take(c.RELATED_INFO, t.EQUIPMENT_LINE, t.EQUIPMENT_COLUMN))]),
         ),
     )
     if prose.left:
         raise ValueError(f"{unit_name}: the narrative-only report cannot state {sorted(prose.left)}")
+    prose.extras.check_all_stated(unit_name)
     out = [
         *_profile(unit_name),
         Paragraph(f"第二部分 {year}年度单位决算公开报表", heading=True),
@@ -820,7 +943,8 @@ def build_report(unit_id: str, unit_name: str, year: int, facts: list[TruthFact]
         return Report(unit_id, unit_name, year, narrated_report(unit_name, year, facts, catalogue), [], True)
     by_table: dict[str, list[TruthFact]] = {name: [] for name in TABLE_ORDER}
     for fact in facts:
-        by_table[fact.table_name].append(fact)
+        if fact.source_kind == TABLE:  # narrative-only and restated figures are stated in the prose alone
+            by_table[fact.table_name].append(fact)
     grids: list[Grid] = []
     for name in TABLE_ORDER:
         table_facts = by_table[name]

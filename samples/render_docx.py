@@ -23,6 +23,7 @@ from docx.shared import Pt
 
 from juesuan.samples.layout import Grid, Report
 from juesuan.samples.render_pdf import ExpectedFact, Rendered
+from juesuan.samples.truth import RESTATED
 
 FONT = "SimSun"
 _FIXED_TIME = (2024, 1, 1, 0, 0, 0)
@@ -105,6 +106,7 @@ def render_docx(report: Report) -> Rendered:
     for paragraph in report.paragraphs:
         document.add_paragraph(paragraph.text)
         expected.extend(ExpectedFact(f, "narrative", None) for f in paragraph.facts)
+        expected.extend(ExpectedFact(f, RESTATED, None) for f in paragraph.restated)
     for index, grid in enumerate(report.grids, start=1):
         _new_section(document, grid.landscape)
         document.add_paragraph(f"公开{index:02d}表").alignment = WD_ALIGN_PARAGRAPH.RIGHT

@@ -18,6 +18,7 @@ from pathlib import Path
 from juesuan.errors import JuesuanError
 from juesuan.samples.layout import Grid, Report
 from juesuan.samples.render_pdf import ExpectedFact, Rendered
+from juesuan.samples.truth import RESTATED
 
 CHROMIUM_TIMEOUT = 120
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
@@ -100,6 +101,7 @@ def render_browser_pdf(report: Report) -> Rendered:
     if browser is None:
         raise BrowserMissingError("the browser variant needs headless Chromium: apt-get install -y chromium")
     expected = [ExpectedFact(f, "narrative", None) for p in report.paragraphs for f in p.facts]
+    expected += [ExpectedFact(f, RESTATED, None) for p in report.paragraphs for f in p.restated]
     expected += [ExpectedFact(f, "table", None) for g in report.grids for facts in g.row_facts for f in facts]
     with tempfile.TemporaryDirectory(prefix="juesuan-browser-") as folder:
         source = Path(folder) / "report.html"

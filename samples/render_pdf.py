@@ -32,7 +32,7 @@ from reportlab.platypus import Table, TableStyle
 
 from juesuan.errors import JuesuanError
 from juesuan.samples.layout import Grid, Report
-from juesuan.samples.truth import TruthFact
+from juesuan.samples.truth import RESTATED, TruthFact
 
 STYLES = ("ruled", "unruled")
 FONT_NAME = "SampleCJK"
@@ -71,7 +71,8 @@ def register_font(path: Path | None = None) -> str:
 
 @dataclass(frozen=True)
 class ExpectedFact:
-    """A rendered fact with its source kind and the page it is printed on (None for DOCX)."""
+    """A rendered fact with its source kind (table, narrative, or restated: last year's figure a change
+    sentence states) and the page it is printed on (None for DOCX)."""
 
     fact: TruthFact
     source_kind: str
@@ -129,6 +130,7 @@ class _Renderer:
             if paragraph.heading and paragraph.text.startswith("第") and "部分" in paragraph.text:
                 self.part_pages.append((paragraph.text, page_number))
             self.expected.extend(ExpectedFact(f, "narrative", page_number) for f in paragraph.facts)
+            self.expected.extend(ExpectedFact(f, RESTATED, page_number) for f in paragraph.restated)
             y -= height + 4
         return pages
 

@@ -8,20 +8,26 @@ knows them), so a right number on a wrong page shows up as a page error, not as 
 A narrative-only sample (大竹, 乌海: their real tables were published as images) has no table cell at
 all; :func:`score_sample` scores its narrative facts by key and value, apart from the table cells of
 the others, and counts any table fact read from it as extra.
+
+Two kinds of narrative figure are scored on lines of their own, so the table and narrative lines keep
+their meaning: the 年初预算 amounts (column ``年初预算数``, narrative facts) and last year's figures
+the change sentences restate (truth rows of source kind ``restated``, against the extraction's
+``prior_year_facts``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from juesuan.contract import Fact
+from juesuan.contract import INITIAL_BUDGET_COLUMN, Fact
 
 Key = tuple[str, str, str, str]  # table_name, subject key, column_name, source_kind
+RESTATED = "restated"  # truth rows of last year's figures (the extraction's prior_year_facts)
 
 
 @dataclass(frozen=True)
@@ -67,15 +73,31 @@ class Score:
 
 
 def score(
-    facts: Iterable[Fact], truth: list[TruthRow], *, source_kind: str | None = "table", tables: set[str] | None = None
+    facts: Iterable[Fact],
+    truth: list[TruthRow],
+    *,
+    source_kind: str | None = "table",
+    tables: set[str] | None = None,
+    columns: Callable[[str], bool] | None = None,
+    as_kind: str | None = None,
 ) -> Score:
-    """Compare ``facts`` with ``truth``, restricted to one source kind and (optionally) some tables."""
+    """Compare ``facts`` with ``truth``, restricted to one source kind and (optionally) some tables and
+    the columns ``columns`` accepts. ``as_kind`` scores every fact as that source kind (``restated``:
+    last year's figures, which are narrative facts of year − 1)."""
 
     def wanted(key: Key) -> bool:
-        return (source_kind is None or key[3] == source_kind) and (tables is None or key[0] in tables)
+        return (
+            (source_kind is None or key[3] == source_kind)
+            and (tables is None or key[0] in tables)
+            and (columns is None or columns(key[2]))
+        )
+
+    def key_of(fact: Fact) -> Key:
+        key = fact_key(fact)
+        return key if as_kind is None else (*key[:3], as_kind)
 
     expected = {row.key: row for row in truth if wanted(row.key)}
-    got = {fact_key(f): f for f in facts if wanted(fact_key(f))}
+    got = {key_of(f): f for f in facts if wanted(key_of(f))}
     result = Score(expected=len(expected), extracted=len(got), correct=0)
     for key, row in expected.items():
         fact = got.get(key)
@@ -92,23 +114,36 @@ def score(
 
 
 def is_narrative_only(truth: list[TruthRow]) -> bool:
-    """A sample whose ground truth is narrative facts only (no standard table rendered)."""
-    return bool(truth) and all(row.key[3] == "narrative" for row in truth)
+    """A sample whose ground truth has no table fact (no standard table rendered)."""
+    return any(row.key[3] == "narrative" for row in truth) and not any(row.key[3] == "table" for row in truth)
+
+
+def is_initial_budget(column: str) -> bool:
+    return column == INITIAL_BUDGET_COLUMN
+
+
+def not_initial_budget(column: str) -> bool:
+    return column != INITIAL_BUDGET_COLUMN
 
 
 @dataclass
 class SampleScore:
-    """One sample scored: its table cells and its narrative facts, separately."""
+    """One sample scored: its table cells, its narrative facts (年初预算 apart), its 年初预算 amounts and
+    last year's figures it restates, separately."""
 
     tables: Score
     narrative: Score
     narrative_only: bool
+    budget: Score
+    restated: Score
 
 
-def score_sample(facts: Iterable[Fact], truth: list[TruthRow]) -> SampleScore:
+def score_sample(facts: Iterable[Fact], truth: list[TruthRow], prior_year_facts: Iterable[Fact] = ()) -> SampleScore:
     kept = list(facts)
     return SampleScore(
         tables=score(kept, truth, source_kind="table"),
-        narrative=score(kept, truth, source_kind="narrative"),
+        narrative=score(kept, truth, source_kind="narrative", columns=not_initial_budget),
         narrative_only=is_narrative_only(truth),
+        budget=score(kept, truth, source_kind="narrative", columns=is_initial_budget),
+        restated=score(prior_year_facts, truth, source_kind=RESTATED, as_kind=RESTATED),
     )

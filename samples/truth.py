@@ -8,11 +8,19 @@ sample is laid out:
   them as grids, and its narrative restates a few of their figures. Only what the standard grids can
   show is kept: a line that no table layout has a row for (授予中小企业合同金额, 国内公务接待费 …) and
   the 项目支出 table (keyed by economic codes in prose only) are left out.
-* ``narrative`` — the report published its tables as images, so only its prose states figures
-  (大竹, 乌海). The sample is narrative-only, as published: cover, contents, the 情况说明 restating
-  every figure, and a note where the tables would be, with no standard table. Every figure the
-  narrative can restate (:data:`NARRATED_LINES`, :data:`NARRATED_CODED`) is kept; a unit's truth is
-  never a mix of the two kinds.
+* ``narrative`` — a figure only the prose states. For 大竹 and 乌海 (their reports published the
+  tables as images) that is every figure: the sample is narrative-only, as published — cover,
+  contents, the 情况说明 restating every figure, and a note where the tables would be, with no
+  standard table. Every figure such a narrative can restate (:data:`NARRATED_LINES`,
+  :data:`NARRATED_CODED`) is kept. A unit with tables keeps only the narrative figures no grid can
+  show that the analysts' marts need: the 年初预算数 of 一般公共预算财政拨款支出 (printed in no table)
+  and this year's figure of a key last year's figure is restated for (机关运行经费 …).
+* ``restated`` — last year's figure of a key, as the report restates it through a change against
+  the previous year (``Extraction.prior_year_facts``: a fact of year − 1). The sample states it as a
+  change sentence right after this year's figure of the same key, which the extractor turns back
+  into the previous year's figure; a restated figure is kept only when this year's is kept.
+
+A unit is narrative-only when its truth has no ``table`` fact.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +40,8 @@ log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "facts"
 COLUMNS = ("table_name", "subject_code", "line_item", "column_name", "value", "source_kind")
 TABLE, NARRATIVE = c.SOURCE_KINDS
+RESTATED = "restated"  # last year's figure (Extraction.prior_year_facts), not a contract source kind
+TRUTH_KINDS = (TABLE, NARRATIVE, RESTATED)
 
 RENDERED_TABLES = tuple(t for t in c.TABLE_NAMES if t != c.PROJECT)
 VEHICLE_COLUMN, EQUIPMENT_COLUMN = COUNT_COLUMNS = ("数量（辆）", "数量（台套）")
@@ -105,8 +116,14 @@ NARRATED_LINES: dict[str, frozenset[tuple[str, str]]] = {
         )
     ),
 }
-#: The coded figures it restates: the column per table (functional 类/款/项 spending, economic 类/款).
-NARRATED_CODED: dict[str, str] = {c.GENERAL_BUDGET: "小计", c.BASIC: "决算数", c.PROJECT: "决算数"}
+#: The coded figures it restates: the columns per table (functional 类/款/项 spending and the 年初预算
+#: stated for some, economic 类/款).
+NARRATED_CODED: dict[str, frozenset[str]] = {
+    c.GENERAL_BUDGET: frozenset(("小计", c.INITIAL_BUDGET_COLUMN)),
+    c.BASIC: frozenset(("决算数",)),
+    c.PROJECT: frozenset(("决算数",)),
+}
+NARRATED_LINES[c.GENERAL_BUDGET] |= {(c.TOTAL_ROW, c.INITIAL_BUDGET_COLUMN)}
 
 
 @dataclass(frozen=True)
@@ -118,7 +135,7 @@ class TruthFact:
     line_item: str
     column_name: str
     value: Decimal
-    source_kind: str  # table | narrative: what the sample shows it in
+    source_kind: str  # table | narrative: what the sample shows it in; restated: last year's figure
 
     @property
     def subject_key(self) -> str:
@@ -143,29 +160,54 @@ def renderable(fact: TruthFact) -> bool:
 def narrated(fact: TruthFact) -> bool:
     """Whether a narrative-only sample's prose restates ``fact``."""
     if fact.subject_code is not None:
-        return NARRATED_CODED.get(fact.table_name) == fact.column_name
+        return fact.column_name in NARRATED_CODED.get(fact.table_name, frozenset())
     return (fact.line_item, fact.column_name) in NARRATED_LINES.get(fact.table_name, frozenset())
 
 
 def is_narrative_only(facts: list[TruthFact]) -> bool:
     """A unit whose figures come from its prose alone: its sample has no standard table."""
-    return bool(facts) and all(f.source_kind == NARRATIVE for f in facts)
+    return any(f.source_kind == NARRATIVE for f in facts) and not any(f.source_kind == TABLE for f in facts)
 
 
-def select_truth(facts: list[c.Fact]) -> list[TruthFact]:
-    """Table facts when the report has tables (those a grid shows), else every narrative figure the
-    narrative-only sample restates."""
-    tables = [f for f in facts if f.source_kind == TABLE]
-    kind, chosen, keep = (TABLE, tables, renderable) if tables else (NARRATIVE, facts, narrated)
-    truth = [
-        TruthFact(f.table_name, f.subject_code, f.line_item, f.column_name, f.value, kind)
-        for f in chosen
-        if f.source_kind == kind
-    ]
-    kept = [t for t in truth if keep(t)]
-    if len(kept) < len(truth):
-        log.info("left out %d %s figure(s) the sample cannot show", len(truth) - len(kept), kind)
-    return kept
+def is_initial_budget(fact: TruthFact) -> bool:
+    return fact.column_name == c.INITIAL_BUDGET_COLUMN
+
+
+def _truth(fact: c.Fact, kind: str) -> TruthFact:
+    return TruthFact(fact.table_name, fact.subject_code, fact.line_item, fact.column_name, fact.value, kind)
+
+
+def select_truth(facts: list[c.Fact], prior_year_facts: Iterable[c.Fact] = ()) -> list[TruthFact]:
+    """What a unit's sample shows, from one report's extraction.
+
+    With tables: the table facts a grid shows, plus the narrative figures no grid shows that the
+    narrative states (年初预算数, this year's figure of a restated key). Without: every narrative figure
+    the narrative-only sample restates. Then last year's figures (``prior_year_facts``) of the keys kept.
+    """
+    tables = [_truth(f, TABLE) for f in facts if f.source_kind == TABLE]
+    narrative = [_truth(f, NARRATIVE) for f in facts if f.source_kind == NARRATIVE]
+    prior = [_truth(f, RESTATED) for f in prior_year_facts]
+    if tables:
+        kept = [t for t in tables if renderable(t)]
+        if len(kept) < len(tables):
+            log.info("left out %d table figure(s) no grid shows", len(tables) - len(kept))
+        shown = {t.key for t in kept}
+        restated_keys = {p.key for p in prior}
+        kept += [
+            t
+            for t in narrative
+            if t.key not in shown and narrated(t) and (is_initial_budget(t) or t.key in restated_keys)
+        ]
+    else:
+        kept = [t for t in narrative if narrated(t)]
+        if len(kept) < len(narrative):
+            log.info("left out %d narrative figure(s) the sample cannot show", len(narrative) - len(kept))
+    current = {t.key for t in kept}
+    restated = [p for p in prior if p.key in current]
+    for p in prior:
+        if p.key not in current:
+            log.info("left out last year's %s: this year's figure is not in the sample", "/".join(p.key))
+    return kept + restated
 
 
 def format_value(fact: TruthFact) -> str:
@@ -194,15 +236,30 @@ def loads(text: str, source: str = "<truth>") -> list[TruthFact]:
         raise ValueError(f"{source}: columns {reader.fieldnames} (expected {', '.join(COLUMNS)})")
     facts = []
     for number, r in enumerate(reader, start=2):
-        if r["source_kind"] not in c.SOURCE_KINDS:
-            raise ValueError(f"{source} line {number}: source_kind {r['source_kind']!r} (allowed: table, narrative)")
+        if r["source_kind"] not in TRUTH_KINDS:
+            raise ValueError(
+                f"{source} line {number}: source_kind {r['source_kind']!r} (allowed: {', '.join(TRUTH_KINDS)})"
+            )
         code = r["subject_code"] or None
         facts.append(
             TruthFact(r["table_name"], code, r["line_item"], r["column_name"], Decimal(r["value"]), r["source_kind"])
         )
-    if len({f.source_kind for f in facts}) > 1:
-        raise ValueError(f"{source}: mixes table and narrative facts; a unit's truth is one kind")
+    check_truth(facts, source)
     return facts
+
+
+def check_truth(facts: list[TruthFact], source: str = "<truth>") -> None:
+    """One figure per key and kind; a key this year is shown either in a table or in prose only."""
+    seen: dict[tuple[str, tuple[str, str, str]], TruthFact] = {}
+    for fact in facts:
+        kind = RESTATED if fact.source_kind == RESTATED else "current"
+        if (kind, fact.key) in seen:
+            raise ValueError(f"{source}: {'/'.join(fact.key)} twice ({kind})")
+        seen[(kind, fact.key)] = fact
+    current = {f.key for f in facts if f.source_kind != RESTATED}
+    orphans = [f for f in facts if f.source_kind == RESTATED and f.key not in current]
+    if orphans:
+        raise ValueError(f"{source}: last year's {'/'.join(orphans[0].key)} without this year's figure")
 
 
 def load_truth(unit_id: str, data_dir: Path = DATA_DIR) -> list[TruthFact]:
@@ -221,7 +278,7 @@ def refresh_from_corpus(registry_path: Path, data_dir: Path = DATA_DIR) -> dict[
     counts: dict[str, int] = {}
     for report in registry.reports():
         extraction = extract_document(report.local_path(), unit_id=report.unit_id, year=report.year, registry=registry)
-        truth = select_truth(extraction.facts)
+        truth = select_truth(extraction.facts, extraction.prior_year_facts)
         write_bytes_atomic(dumps(truth).encode("utf-8"), data_dir / f"{report.unit_id}.csv")
         counts[report.unit_id] = len(truth)
     return counts

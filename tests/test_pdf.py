@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from juesuan import contract as c
-from juesuan.extract.api import extract_document
+from juesuan.extract.api import Extraction, extract_document
 from juesuan.extract.document import document_from_bytes
 from juesuan.extract.pdf_triage import open_pdf, triage
 from juesuan.registry import load_registry
 from juesuan.samples.generate import REGISTRY, build_reports, render_variant, sample_name, truth_csv
 from juesuan.samples.layout import Report
 from juesuan.samples.render_pdf import FontMissingError, find_font
-from juesuan.samples.score import parse_truth_csv, score
+from juesuan.samples.score import parse_truth_csv, score, score_sample
 
 UNITS = ("datong-sic", "dazhu-sic", "chaoyang-sic", "jincheng-hrss", "wuhai-sic")
 # Tables published as images in the real reports: their samples are narrative-only, as published.
@@ -46,27 +46,42 @@ def _rendered(unit_id: str, variant: str) -> tuple[bytes, str]:
     return rendered.data, truth_csv(rendered.expected)
 
 
-def _extract(tmp_path: Path, unit_id: str, variant: str) -> tuple[list[c.Fact], str]:
+def _extraction(tmp_path: Path, unit_id: str, variant: str) -> tuple[Extraction, str]:
     _font_or_skip()
     data, truth = _rendered(unit_id, variant)
     report = _reports()[unit_id]
     path = tmp_path / sample_name(unit_id, report.year, variant)
     path.write_bytes(data)
-    extraction = extract_document(path, unit_id=unit_id, year=report.year, registry=REGISTRY_OBJ)
+    return extract_document(path, unit_id=unit_id, year=report.year, registry=REGISTRY_OBJ), truth
+
+
+def _extract(tmp_path: Path, unit_id: str, variant: str) -> tuple[list[c.Fact], str]:
+    extraction, truth = _extraction(tmp_path, unit_id, variant)
     return extraction.facts, truth
 
 
-def _assert_exact(facts: list[c.Fact], truth_text: str) -> None:
+# 年初预算 amounts and last year's figures each sample states (from the corpus reports; 大竹 and 朝阳
+# state a 年初预算 only as an execution rate, which gives no amount).
+BUDGETS = {"datong-sic": 1, "dazhu-sic": 0, "chaoyang-sic": 0, "jincheng-hrss": 1, "wuhai-sic": 9}
+RESTATED = {"datong-sic": 11, "dazhu-sic": 9, "chaoyang-sic": 6, "jincheng-hrss": 10, "wuhai-sic": 18}
+
+
+def _assert_exact(extraction: Extraction, truth_text: str) -> None:
+    """Tables, narrative, 年初预算 and last year's figures: exactly the rendered ones, on their pages."""
     truth = parse_truth_csv(truth_text)
-    narrative_only = all(row.key[3] == "narrative" for row in truth)
-    for kind in ("table", "narrative"):
-        result = score(facts, truth, source_kind=kind)
-        assert (result.missing, result.wrong, result.extra) == ([], [], []), kind
-        assert result.page_errors == [], kind
-        if kind == "table" and narrative_only:
-            assert result.expected == result.extracted == 0  # no grid rendered, none read
-        else:
-            assert result.correct == result.expected > 0
+    sample = score_sample(extraction.facts, truth, extraction.prior_year_facts)
+    lines = {"table": sample.tables, "narrative": sample.narrative, "budget": sample.budget}
+    for line, result in {**lines, "restated": sample.restated}.items():
+        assert (result.missing, result.wrong, result.extra, result.page_errors) == ([], [], [], []), line
+        assert result.correct == result.expected, line
+    if sample.narrative_only:
+        assert sample.tables.expected == sample.tables.extracted == 0  # no grid rendered, none read
+    else:
+        assert sample.tables.correct > 0
+    assert sample.narrative.correct > 0
+    unit_id = extraction.unit_id
+    assert (sample.budget.expected, sample.restated.expected) == (BUDGETS[unit_id], RESTATED[unit_id])
+    assert {f.year for f in extraction.prior_year_facts} == {extraction.year - 1}
 
 
 def _table_extractors(facts: list[c.Fact], unit_id: str, extractor: str) -> bool:
@@ -76,23 +91,26 @@ def _table_extractors(facts: list[c.Fact], unit_id: str, extractor: str) -> bool
 
 @pytest.mark.parametrize("unit_id", UNITS)
 def test_ruled_pdf_gives_exactly_the_rendered_facts_on_their_pages(tmp_path: Path, unit_id: str) -> None:
-    facts, truth = _extract(tmp_path, unit_id, "ruled")
-    _assert_exact(facts, truth)
+    extraction, truth = _extraction(tmp_path, unit_id, "ruled")
+    _assert_exact(extraction, truth)
+    facts = extraction.facts
     assert _table_extractors(facts, unit_id, "camelot-lattice")
     assert all(f.page is not None for f in facts)
 
 
 @pytest.mark.parametrize("unit_id", UNITS)
 def test_unruled_pdf_gives_exactly_the_rendered_facts(tmp_path: Path, unit_id: str) -> None:
-    facts, truth = _extract(tmp_path, unit_id, "unruled")
-    _assert_exact(facts, truth)
+    extraction, truth = _extraction(tmp_path, unit_id, "unruled")
+    _assert_exact(extraction, truth)
+    facts = extraction.facts
     assert _table_extractors(facts, unit_id, "pdfium-stream")
 
 
 @pytest.mark.parametrize("unit_id", UNITS)
 def test_docx_gives_exactly_the_rendered_facts(tmp_path: Path, unit_id: str) -> None:
-    facts, truth = _extract(tmp_path, unit_id, "docx")
-    _assert_exact(facts, truth)
+    extraction, truth = _extraction(tmp_path, unit_id, "docx")
+    _assert_exact(extraction, truth)
+    facts = extraction.facts
     assert _table_extractors(facts, unit_id, "docx")
     assert {f.page for f in facts} == {None}
 
@@ -105,13 +123,14 @@ def test_a_table_continued_over_pages_is_stitched_and_keeps_row_pages(tmp_path: 
     extraction = extract_document(path, unit_id="datong-sic", year=2023, registry=REGISTRY_OBJ)
     income = [t for t in extraction.tables if t.table_name == c.INCOME]
     assert len(income) == 1, "one report for the table, not one per page"
-    assert income[0].parsing_report["pages"] == "5,6"
+    # Cover, contents, two narrative pages (the prose restates last year's figures), 总表, then 收入决算表.
+    assert income[0].parsing_report["pages"] == "6,7"
     assert "stitched" in income[0].notes[0]
     income_facts = [f for f in extraction.facts if f.table_name == c.INCOME and f.source_kind == "table"]
-    assert {f.page for f in income_facts} == {5, 6}
+    assert {f.page for f in income_facts} == {6, 7}
     # The last rows (住房保障) are printed on the second page, the first ones on the first.
-    assert {f.page for f in income_facts if f.subject_code == "2210201"} == {6}
-    assert {f.page for f in income_facts if f.subject_code == "208"} == {5}
+    assert {f.page for f in income_facts if f.subject_code == "2210201"} == {7}
+    assert {f.page for f in income_facts if f.subject_code == "208"} == {6}
 
 
 def test_triage_finds_table_pages_and_never_sends_text_pages_to_camelot() -> None:
@@ -123,11 +142,11 @@ def test_triage_finds_table_pages_and_never_sends_text_pages_to_camelot() -> Non
     finally:
         document.close()
     kinds = [p.kind for p in pages]
-    assert kinds[:3] == ["text", "text", "text"]  # cover, contents, narrative
+    assert kinds[:4] == ["text", "text", "text", "text"]  # cover, contents, two narrative pages
     table, more = "table", "continuation"
     expected = [table, table, more, table, more, table, table, more, table, table, table, table, table, more]
-    assert kinds[3:] == expected  # 收入/支出/一般公共预算/相关信息 continue on a second page
-    assert pages[3].titles == [c.TOTALS]
+    assert kinds[4:] == expected  # 收入/支出/一般公共预算/相关信息 continue on a second page
+    assert pages[4].titles == [c.TOTALS]
 
 
 def test_the_shared_mapping_gives_the_same_facts_for_text_export_pdf_and_docx(tmp_path: Path, corpus: type) -> None:

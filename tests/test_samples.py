@@ -1,5 +1,6 @@
 """The bundled samples: committed files match their ground truth, generation is deterministic and
-idempotent, and the main job runs on them with nothing from ../shared."""
+idempotent, and the main job runs on them with nothing from ../shared — with last year's figures and
+the 年初预算 amounts the real reports state, so year_over_year and budget_execution are not empty."""
 
 from __future__ import annotations
 
@@ -12,22 +13,23 @@ import pytest
 from typer.testing import CliRunner
 
 from juesuan.cli import app
-from juesuan.contract import BASIC, GENERAL_BUDGET, PROJECT
+from juesuan.contract import BASIC, GENERAL_BUDGET, INITIAL_BUDGET_COLUMN, PROJECT
 from juesuan.expectations.runner import validate_lake
 from juesuan.extract.api import extract_document
 from juesuan.extract.base import DocumentContext
-from juesuan.extract.narrative import extract_narrative
+from juesuan.extract.narrative import extract_narrative_and_previous_year
 from juesuan.flows.pipeline import run_registry
 from juesuan.registry import Report, load_registry
 from juesuan.samples.generate import REGISTRY, build_reports, render_variant, truth_csv
 from juesuan.samples.layout import narrated_report
 from juesuan.samples.render_pdf import FontMissingError, find_font
-from juesuan.samples.score import load_truth_csv, score, score_sample
+from juesuan.samples.score import load_truth_csv, score_sample
 from juesuan.samples.truth import (
     COUNT_COLUMNS,
     DATA_DIR,
-    NARRATED_CODED,
     NARRATED_LINES,
+    RESTATED,
+    TABLE,
     TruthFact,
     dumps,
     is_narrative_only,
@@ -38,6 +40,7 @@ from juesuan.samples.truth import (
 from juesuan.settings import Settings
 from juesuan.transform.catalogue import Catalogue
 from juesuan.transform.identities import ERROR
+from juesuan.warehouse.query import run_query
 
 REGISTRY_OBJ = load_registry(REGISTRY)
 COMMITTED = REGISTRY_OBJ.reports()
@@ -57,23 +60,37 @@ def test_committed_sample_extracts_to_its_committed_ground_truth(report: Report)
     path = report.local_path()
     truth = load_truth_csv(path.with_name(path.name + ".truth.csv"))
     extraction = extract_document(path, unit_id=report.unit_id, year=report.year, registry=REGISTRY_OBJ)
-    for kind in ("table", "narrative"):
-        result = score(extraction.facts, truth, source_kind=kind)
-        assert (result.missing, result.wrong, result.extra, result.page_errors) == ([], [], [], []), kind
+    sample = score_sample(extraction.facts, truth, extraction.prior_year_facts)
+    for line, result in (
+        ("table", sample.tables),
+        ("narrative", sample.narrative),
+        ("budget", sample.budget),
+        ("restated", sample.restated),
+    ):
+        assert (result.missing, result.wrong, result.extra, result.page_errors) == ([], [], [], []), line
+    assert sample.restated.correct > 0  # every real report restates last year's totals
 
 
 def test_ground_truth_files_hold_every_rendered_fact_of_their_kind() -> None:
     for unit in REGISTRY_OBJ.units:
         truth = load_truth(unit.id, DATA_DIR)
-        keys = [t.key for t in truth]
-        assert len(keys) == len(set(keys)), unit.id
-        kind = "narrative" if unit.id in NARRATIVE_ONLY else "table"
-        assert is_narrative_only(truth) == (kind == "narrative"), unit.id
+        assert is_narrative_only(truth) == (unit.id in NARRATIVE_ONLY), unit.id
         path = next(r for r in COMMITTED if r.unit_id == unit.id).local_path()
         rows = load_truth_csv(path.with_name(path.name + ".truth.csv"))
-        assert {row.key[:3] for row in rows if row.key[3] == kind} == set(keys), unit.id
-        if kind == "narrative":
-            assert all(row.key[3] == "narrative" for row in rows), unit.id
+        rendered = {kind: [row.key[:3] for row in rows if row.key[3] == kind] for kind in ("table", "restated")}
+        assert len(rendered["restated"]) == len(set(rendered["restated"])), unit.id
+        # Table cells in the grids, last year's figures once each in the prose, the rest stated in prose.
+        assert set(rendered["table"]) == {t.key for t in truth if t.source_kind == TABLE}, unit.id
+        assert set(rendered["restated"]) == {t.key for t in truth if t.source_kind == RESTATED}, unit.id
+        prose_only = {t.key for t in truth if t.source_kind == "narrative"}
+        assert prose_only <= {row.key[:3] for row in rows if row.key[3] == "narrative"}, unit.id
+        # Every restated key has this year's figure in the sample; a table unit's prose-only figures are
+        # those no grid shows: 年初预算 amounts and this year's figure of a restated key.
+        assert set(rendered["restated"]) <= {t.key for t in truth if t.source_kind != RESTATED}, unit.id
+        if unit.id not in NARRATIVE_ONLY:
+            assert all(key[2] == INITIAL_BUDGET_COLUMN or key in rendered["restated"] for key in prose_only), unit.id
+        if unit.id in NARRATIVE_ONLY:
+            assert rendered["table"] == [], unit.id
 
 
 @pytest.mark.parametrize("unit_id", NARRATIVE_ONLY)
@@ -82,11 +99,15 @@ def test_narrative_only_report_states_every_figure_as_the_extractor_reads_it(uni
     assert report.narrative_only and report.grids == []
     text = "\n".join(p.text for p in report.paragraphs)
     context = DocumentContext(unit_id, report.year, "0" * 64)
-    result = extract_narrative([(None, text)], context, Catalogue.load())
+    result, previous = extract_narrative_and_previous_year([(None, text)], context, Catalogue.load())
     read = {(f.table_name, f.subject_key, f.column_name): f.value for f in result.facts}
-    truth = {t.key: t.value for t in load_truth(unit_id, DATA_DIR)}
+    facts = load_truth(unit_id, DATA_DIR)
+    truth = {t.key: t.value for t in facts if t.source_kind != RESTATED}
     assert read == truth
-    assert result.notes == []
+    assert result.notes == [] and previous.notes == []
+    last_year = {(f.table_name, f.subject_key, f.column_name): f.value for f in previous.facts}
+    assert last_year == {t.key: t.value for t in facts if t.source_kind == RESTATED}
+    assert {f.year for f in previous.facts} == {report.year - 1}
     # The corpus states 项目支出 by economic code and 国内公务接待费 in prose only; no grid showed them.
     if unit_id == "wuhai-sic":
         assert {key[0] for key in truth} >= {"一般公共预算财政拨款项目支出决算表", "财政拨款“三公”经费支出决算表"}
@@ -96,7 +117,9 @@ def test_narrative_only_report_states_every_figure_as_the_extractor_reads_it(uni
 def test_every_figure_a_narrative_only_report_may_hold_reads_back_to_its_key() -> None:
     """Every line of NARRATED_LINES, and coded figures at each level, with distinct values: the prose
     must put each one back on its own key (the corpus units exercise only part of these)."""
-    keys = [(table, None, line, column) for table, pairs in NARRATED_LINES.items() for line, column in sorted(pairs)]
+    keys: list[tuple[str, str | None, str, str]] = [
+        (table, None, line, column) for table, pairs in NARRATED_LINES.items() for line, column in sorted(pairs)
+    ]
     coded = [
         (GENERAL_BUDGET, "208", "社会保障和就业支出"),
         (GENERAL_BUDGET, "20801", "人力资源和社会保障管理事务"),
@@ -108,7 +131,10 @@ def test_every_figure_a_narrative_only_report_may_hold_reads_back_to_its_key() -
         (PROJECT, "310", "资本性支出"),
         (PROJECT, "31002", "办公设备购置"),
     ]
-    keys += [(table, code, name, NARRATED_CODED[table]) for table, code, name in coded]
+    actual_column = {GENERAL_BUDGET: "小计", BASIC: "决算数", PROJECT: "决算数"}
+    keys += [(table, code, name, actual_column[table]) for table, code, name in coded]
+    # 年初预算 of the 一般公共预算 total and of a 项 (NARRATED_LINES holds the total's already).
+    keys += [(GENERAL_BUDGET, "2080109", "社会保险经办机构", INITIAL_BUDGET_COLUMN)]
     facts = [
         TruthFact(
             table, code, line, column, Decimal(n) * (1 if column in COUNT_COLUMNS else Decimal("1.01")), "narrative"
@@ -116,26 +142,42 @@ def test_every_figure_a_narrative_only_report_may_hold_reads_back_to_its_key() -
         for n, (table, code, line, column) in enumerate(keys, start=1)
     ]
     assert all(narrated(f) for f in facts)
-    paragraphs = narrated_report("某市社会保险事业服务中心", 2023, facts, Catalogue.load())
+    # Last year's figure of every amount stated as an actual, alternately larger, smaller and equal.
+    steps = (Decimal("0.37"), Decimal("-0.5"), Decimal(0))
+    actuals = [f for f in facts if f.column_name not in (*COUNT_COLUMNS, "预算数", INITIAL_BUDGET_COLUMN)]
+    previous = [replace(f, value=f.value + steps[i % 3], source_kind=RESTATED) for i, f in enumerate(actuals)]
+    assert len(previous) > 50
+    paragraphs = narrated_report("某市社会保险事业服务中心", 2023, facts + previous, Catalogue.load())
     context = DocumentContext("dazhu-sic", 2023, "0" * 64)
-    result = extract_narrative([(None, "\n".join(p.text for p in paragraphs))], context, Catalogue.load())
+    text = "\n".join(p.text for p in paragraphs)
+    result, last_year = extract_narrative_and_previous_year([(None, text)], context, Catalogue.load())
     assert {(f.table_name, f.subject_key, f.column_name): f.value for f in result.facts} == {
         f.key: f.value for f in facts
     }
-    assert result.notes == []
+    assert {(f.table_name, f.subject_key, f.column_name): f.value for f in last_year.facts} == {
+        f.key: f.value for f in previous
+    }
+    assert result.notes == [] and last_year.notes == []
 
 
-def test_truth_files_name_their_source_kind_and_refuse_a_mix() -> None:
+def test_truth_files_name_their_source_kind_and_refuse_a_key_twice() -> None:
     dazhu = load_truth("dazhu-sic", DATA_DIR)
     assert loads(dumps(dazhu)) == dazhu
+    datong = load_truth("datong-sic", DATA_DIR)
+    assert loads(dumps(datong)) == datong
+    assert {f.source_kind for f in datong} == {"table", "narrative", RESTATED}
     old_format = "table_name,subject_code,line_item,column_name,value\n收入决算表,,合计,本年收入合计,1.00\n"
     with pytest.raises(ValueError, match=r"old\.csv: columns .*\(expected .*source_kind\)"):
         loads(old_format, "old.csv")
     with pytest.raises(ValueError, match="line 2: source_kind 'image'"):
         loads(dumps(dazhu[:1]).replace(",narrative", ",image"))
-    mixed = dumps([dazhu[0], replace(dazhu[1], source_kind="table")])
-    with pytest.raises(ValueError, match="mixes table and narrative facts"):
-        loads(mixed)
+    # A figure this year is in a grid or in the prose only, never both.
+    with pytest.raises(ValueError, match=r"收入支出决算总表/收入总计/金额 twice \(current\)"):
+        loads(dumps([*datong, *(replace(f, source_kind="narrative") for f in datong if f.key[1] == "收入总计")]))
+    # Last year's figure is stated as a change against this year's: never without it.
+    last_year = next(f for f in dazhu if f.source_kind == RESTATED)
+    with pytest.raises(ValueError, match=f"last year's {'/'.join(last_year.key)} without this year's figure"):
+        loads(dumps([f for f in dazhu if f.key != last_year.key or f.source_kind == RESTATED]))
 
 
 def test_a_narrative_only_sample_is_scored_by_its_narrative_facts() -> None:
@@ -145,7 +187,8 @@ def test_a_narrative_only_sample_is_scored_by_its_narrative_facts() -> None:
     exact = score_sample(facts, truth)
     assert exact.narrative_only
     assert (exact.tables.expected, exact.tables.extracted) == (0, 0)
-    assert exact.narrative.correct == exact.narrative.expected == len(truth) == 39
+    assert exact.narrative.correct == exact.narrative.expected == 39
+    assert len(truth) == 39 + exact.restated.expected  # and last year's figures, on a line of their own
     # A table cell read from a narrative-only report is extra; a misread figure is wrong, not correct.
     stray = replace(facts[0], source_kind="table")
     misread = replace(facts[1], value=facts[1].value + Decimal("0.01"))
@@ -207,6 +250,23 @@ def test_main_job_runs_on_the_bundled_samples(tmp_path: Path) -> None:
     assert errors == []
     checked = {count.unit_id: count.checked for count in validation.counts()}
     assert all(checked[unit] > 0 for unit in NARRATIVE_ONLY), checked
+    # Last year's figures, restated by every sample as its real report does, pair with this year's.
+    warehouse = settings.warehouse
+    growth = run_query(warehouse, "SELECT * FROM year_over_year WHERE previous_restated")
+    assert set(growth["unit_id"]) == {r.unit_id for r in COMMITTED}
+    assert len(growth) == len(run_query(warehouse, "SELECT * FROM year_over_year")) == 54
+    income = growth[(growth["unit_id"] == "datong-sic") & (growth["subject_key"] == "收入总计")]
+    income = income[income["table_name"] == "收入支出决算总表"].iloc[0]
+    assert income["year"] == 2023  # against 2022, a year no sample report covers
+    assert (income["previous_value"], income["value"]) == (Decimal("3060.90"), Decimal("5570.34"))
+    assert round(float(income["change_rate"]), 4) == 0.8198  # the report's "增长81.98%"
+    # The 年初预算 amounts the narratives state, against the actual of their row.
+    budgets = run_query(warehouse, "SELECT * FROM budget_execution WHERE budget_kind = '年初预算数'")
+    rows = {(r.unit_id, r.subject_key): (r.budget, r.actual) for r in budgets.itertuples()}
+    assert rows[("datong-sic", "合计")] == (Decimal("2296.46"), Decimal("5569.36"))
+    assert rows[("jincheng-hrss", "合计")] == (Decimal("485.94"), Decimal("430.21"))
+    assert rows[("wuhai-sic", "2080109")] == (Decimal("456.68"), Decimal("447.25"))
+    assert len(rows) == 11
 
 
 def test_extract_command_reads_a_sample_pdf_with_pages(tmp_path: Path) -> None:
