@@ -462,8 +462,8 @@ VEHICLE_LINES = (
     ("离退休", "离退休干部服务用车"),
     ("其他用车", "其他用车"),
 )
-VEHICLE_COLUMN = "数量（辆）"
-EQUIPMENT_COLUMN = "数量（台套）"
+VEHICLE_COLUMN = c.VEHICLE_COLUMN
+EQUIPMENT_COLUMN = c.EQUIPMENT_COLUMN
 AMOUNT_COLUMN = "统计数"
 
 

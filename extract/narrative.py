@@ -61,6 +61,7 @@ from decimal import Decimal
 
 from juesuan.contract import (
     BASIC,
+    EQUIPMENT_COLUMN,
     EXPENDITURE,
     EXPENDITURE_GRAND_TOTAL,
     FISCAL_TOTALS,
@@ -78,6 +79,7 @@ from juesuan.contract import (
     THREE_PUBLIC,
     TOTAL_ROW,
     TOTALS,
+    VEHICLE_COLUMN,
     Fact,
 )
 from juesuan.extract.base import DocumentContext, StrategyResult
@@ -345,24 +347,23 @@ _PROCUREMENT = _rules(
     (r"授予中小企业合同金额", _line(RELATED_INFO, "授予中小企业合同金额", "统计数")),
     (r"授予小微企业合同金额", _line(RELATED_INFO, "授予小微企业合同金额", "统计数")),
 )
-_VEHICLE_COLUMN = "数量（辆）"
 _VEHICLES = _rules(
-    (r"共有车辆", _line(RELATED_INFO, "车辆数合计", _VEHICLE_COLUMN)),
+    (r"共有车辆", _line(RELATED_INFO, "车辆数合计", VEHICLE_COLUMN)),
     (
         r"副部\(省\)级及以上领导用车|副省级(?:及)?以上领导干部用车",
-        _line(RELATED_INFO, "副部（省）级及以上领导用车", _VEHICLE_COLUMN),
+        _line(RELATED_INFO, "副部（省）级及以上领导用车", VEHICLE_COLUMN),
     ),
-    (r"主要负责人用车|主要领导干部用车", _line(RELATED_INFO, "主要负责人用车", _VEHICLE_COLUMN)),
+    (r"主要负责人用车|主要领导干部用车", _line(RELATED_INFO, "主要负责人用车", VEHICLE_COLUMN)),
     *(
-        (name, _line(RELATED_INFO, name, _VEHICLE_COLUMN))
+        (name, _line(RELATED_INFO, name, VEHICLE_COLUMN))
         for name in ("机要通信用车", "应急保障用车", "执法执勤用车", "特种专业技术用车", "其他用车")
     ),
-    (r"离退休干部(?:服务)?用车", _line(RELATED_INFO, "离退休干部服务用车", _VEHICLE_COLUMN)),
+    (r"离退休干部(?:服务)?用车", _line(RELATED_INFO, "离退休干部服务用车", VEHICLE_COLUMN)),
 )
 _EQUIPMENT = _rules(
     (
         r"单价[ \t]*100[ \t]*万元(?:\(含\))?以上的?设备(?:\(不含车辆\))?",
-        _line(RELATED_INFO, "单价100万元（含）以上设备", "数量（台套）"),
+        _line(RELATED_INFO, "单价100万元（含）以上设备", EQUIPMENT_COLUMN),
     ),
 )
 # Swallows the amount of a subject that could not be resolved, so that it is not credited elsewhere.

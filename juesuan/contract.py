@@ -63,6 +63,23 @@ EXPENDITURE_GRAND_TOTAL = "支出总计"
 PERSONNEL_TOTAL = "人员经费合计"
 PUBLIC_USE_TOTAL = "公用经费合计"
 OPERATING_COST = "机关运行经费"
+#: Income lines of 收入支出决算总表, in printed order: 本年收入合计 is their sum.
+SUMMARY_INCOME_LINES = (
+    "一般公共预算财政拨款收入",
+    "政府性基金预算财政拨款收入",
+    "国有资本经营预算财政拨款收入",
+    "上级补助收入",
+    "事业收入",
+    "经营收入",
+    "附属单位上缴收入",
+    "其他收入",
+)
+#: Source columns of 收入决算表, in printed order: 本年收入合计 is their sum.
+INCOME_SOURCE_COLUMNS = ("财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入")
+#: 相关信息统计表 columns holding counts (vehicles, equipment sets), not 万元 amounts.
+VEHICLE_COLUMN = "数量（辆）"
+EQUIPMENT_COLUMN = "数量（台套）"
+COUNT_COLUMNS = (VEHICLE_COLUMN, EQUIPMENT_COLUMN)
 #: 一般公共预算财政拨款支出决算表's 年初预算 (initial budget), 万元: juesuan's extension of the contract's open
 #: column list. Only the narrative states it, for the table's 合计 and for some subjects (docs/contract.md).
 INITIAL_BUDGET_COLUMN = "年初预算数"

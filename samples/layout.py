@@ -193,16 +193,7 @@ def coded_grid(table_name: str, facts: list[TruthFact], catalogue: Catalogue, ye
 
 
 # --- two-sided summary tables -------------------------------------------------------------------------
-INCOME_LINES = (
-    "一般公共预算财政拨款收入",
-    "政府性基金预算财政拨款收入",
-    "国有资本经营预算财政拨款收入",
-    "上级补助收入",
-    "事业收入",
-    "经营收入",
-    "附属单位上缴收入",
-    "其他收入",
-)
+INCOME_LINES = c.SUMMARY_INCOME_LINES
 FISCAL_INCOME_LINES = ("一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款")
 FUNDS = FISCAL_INCOME_LINES
 

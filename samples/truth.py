@@ -44,7 +44,7 @@ RESTATED = "restated"  # last year's figure (Extraction.prior_year_facts), not a
 TRUTH_KINDS = (TABLE, NARRATIVE, RESTATED)
 
 RENDERED_TABLES = tuple(t for t in c.TABLE_NAMES if t != c.PROJECT)
-VEHICLE_COLUMN, EQUIPMENT_COLUMN = COUNT_COLUMNS = ("数量（辆）", "数量（台套）")
+VEHICLE_COLUMN, EQUIPMENT_COLUMN, COUNT_COLUMNS = c.VEHICLE_COLUMN, c.EQUIPMENT_COLUMN, c.COUNT_COLUMNS
 PURCHASE_LINES = ("政府采购合计", "政府采购货物", "政府采购工程", "政府采购服务")
 SME_LINES = ("授予中小企业合同金额", "授予小微企业合同金额")
 VEHICLE_LINES = (
@@ -70,7 +70,7 @@ TOTALS_LINES = (
     "年末结转和结余",
 )
 FISCAL_INCOME_LINES = ("一般公共预算财政拨款收入", "政府性基金预算财政拨款收入", "国有资本经营预算财政拨款收入")
-INCOME_SOURCES = ("财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入")
+INCOME_SOURCES = c.INCOME_SOURCE_COLUMNS
 EXPENDITURE_KINDS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
 THREE_PUBLIC_LINES = (
     c.TOTAL_ROW,

@@ -71,21 +71,12 @@ PUBLISHED_PRECISION = Decimal("0.01")
 ZERO = Decimal(0)
 MICRO = Decimal(1_000_000)
 #: Columns holding counts rather than 万元 amounts: compared exactly.
-COUNT_COLUMNS = frozenset({"数量（辆）", "数量（台套）"})
+COUNT_COLUMNS = frozenset(c.COUNT_COLUMNS)
 EQUAL = "eq"
 AT_MOST = "le"
 
 # --- canonical lines the rules use (docs/contract.md) --------------------------------------------------
-INCOME_LINES = (
-    "一般公共预算财政拨款收入",
-    "政府性基金预算财政拨款收入",
-    "国有资本经营预算财政拨款收入",
-    "上级补助收入",
-    "事业收入",
-    "经营收入",
-    "附属单位上缴收入",
-    "其他收入",
-)
+INCOME_LINES = c.SUMMARY_INCOME_LINES
 YEAR_INCOME = "本年收入合计"
 YEAR_EXPENDITURE = "本年支出合计"
 NON_FISCAL_BALANCE = "使用非财政拨款结余"
@@ -97,7 +88,7 @@ FISCAL_CLOSING = "年末财政拨款结转和结余"
 FUNDS = ("一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款")
 GENERAL_FUND = FUNDS[0]
 AMOUNT = "金额"
-INCOME_SOURCE_COLUMNS = ("财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入")
+INCOME_SOURCE_COLUMNS = c.INCOME_SOURCE_COLUMNS
 EXPENDITURE_PART_COLUMNS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
 BASIC_PART_COLUMNS = ("基本支出", "项目支出")
 #: Row sums: table → (total column, addend columns, how a steward calls the addends).
