@@ -28,7 +28,7 @@ from camelot.utils import merge_close_lines, segments_in_bbox
 
 from juesuan.extract.pdf_lattice import EXTRACTOR, fill_cells
 from juesuan.extract.pdf_triage import Char, Pages, loaded
-from juesuan.extract.tables import PageTable
+from juesuan.extract.tables import PageTable, whitespace
 
 log = logging.getLogger(__name__)
 
@@ -174,17 +174,14 @@ def _anchors(bbox: Segment, joints: list[tuple[float, float]]) -> tuple[list[flo
     return cols, rows
 
 
-def _report(
-    page: int, order: int, rows: list[list[str]], chars: list[Char], bbox: Segment, placed: int
-) -> dict[str, float | int | str]:
+def _report(page: int, order: int, rows: list[list[str]], inside: int) -> dict[str, float | int | str]:
     """camelot's parsing-report fields, measured the same way on our cell text: whitespace is the
-    share of empty cells; accuracy the share of the glyphs inside the grid's box that landed in a cell."""
-    cells = [cell for row in rows for cell in row]
-    empty = sum(1 for cell in cells if not cell.strip())
-    inside = sum(1 for ch in chars if bbox[0] <= ch.x <= bbox[2] and bbox[1] <= ch.y <= bbox[3])
+    share of empty cells; accuracy the share of the ``inside`` glyphs (in the grid's box) that landed
+    in a cell."""
+    placed = sum(len(cell.replace("\n", "")) for row in rows for cell in row)
     return {
         "accuracy": round(100.0 * placed / inside, 2) if inside else 100.0,
-        "whitespace": round(100.0 * empty / len(cells), 2) if cells else 100.0,
+        "whitespace": whitespace(rows),
         "order": order,
         "page": page,
         "lines": LINE_SOURCE,
@@ -204,8 +201,7 @@ def read_ruled(page: int, rules: Rules, chars: list[Char]) -> list[PageTable]:
         grid.set_edges(vertical, horizontal, joint_tol=_JOINT_TOL).set_border()
         in_box = [ch for ch in chars if bbox[0] <= ch.x <= bbox[2] and bbox[1] <= ch.y <= bbox[3]]
         text = fill_cells(grid.cells, in_box)
-        placed = sum(len(cell.replace("\n", "")) for row in text for cell in row)
-        report = _report(page, order, text, chars, bbox, placed)
+        report = _report(page, order, text, len(in_box))
         if float(report["whitespace"]) >= _MAX_WHITESPACE:
             log.debug("page %d: a ruled box with %.0f%% empty cells is not a table", page, report["whitespace"])
             continue

@@ -26,7 +26,7 @@ from pathlib import Path
 import camelot
 
 from juesuan.extract.pdf_triage import Char
-from juesuan.extract.tables import PageTable
+from juesuan.extract.tables import PageTable, whitespace
 
 log = logging.getLogger(__name__)
 EXTRACTOR = "camelot-stream"
@@ -145,9 +145,8 @@ def glyph_rows(chars: list[Char], area: Area, separators: list[float]) -> list[l
 
 def _glyph_table(page: int, chars: list[Char], area: Area, separators: list[float]) -> PageTable:
     rows = merge_split_columns(glyph_rows(chars, area, separators))
-    cells = [cell for row in rows for cell in row]
     report: dict[str, float | int | str] = {
-        "whitespace": round(100.0 * sum(1 for c in cells if not c) / len(cells), 2) if cells else 100.0,
+        "whitespace": whitespace(rows),
         "order": 1,
         "page": page,
         "columns": len(separators) + 1,

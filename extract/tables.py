@@ -48,6 +48,12 @@ class PageTable:
     parsing_report: dict[str, float | int | str] = field(default_factory=dict)
 
 
+def whitespace(rows: list[list[str]]) -> float:
+    """camelot's parsing-report ``whitespace``: the share of empty cells, in percent."""
+    cells = [cell for row in rows for cell in row]
+    return round(100.0 * sum(1 for cell in cells if not cell.strip()) / len(cells), 2) if cells else 100.0
+
+
 _QUOTES = re.compile(r"[“”\"＂‘’]")
 
 
