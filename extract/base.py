@@ -58,6 +58,24 @@ class TableReport:
     facts: int = 0
     notes: list[str] = field(default_factory=list)
     parsing_report: dict[str, float | int | str] = field(default_factory=dict)
+    #: Which reading of the grid was kept (a reader and, when several were tried, the winning one).
+    reading: str = ""
+    #: How the table's own identities came out on the kept reading: see :data:`RECONCILED_STATES`.
+    reconciled: str = "unchecked"
+    #: False when the figures cannot be trusted to stand for the table (unrecognised layout,
+    #: identities that do not reconcile, cells with text that became no figure). The identity suites
+    #: then read the table's checks as ``not_checkable`` with :attr:`unreliable_reason`, never as
+    #: blanks = 0.
+    reliable: bool = True
+    unreliable_reason: str = ""
+    #: Every page the table is printed on (a continued table has several), in order.
+    pages: list[int] = field(default_factory=list)
+
+
+#: ``exact``: every within-table identity holds; ``rounding``: some differ within the published
+#: rounding (0.01 万元 per addend); ``unreconciled``: some differ by more; ``unchecked``: the table has
+#: no identity its own figures can test (one row, or no figures).
+RECONCILED_STATES = ("exact", "rounding", "unreconciled", "unchecked")
 
 
 @dataclass

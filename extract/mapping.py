@@ -474,10 +474,10 @@ def related_info_line(section: str, label: str) -> tuple[str, str] | None:
         return None
     if "政府采购" in section:
         purchase = {
-            "合计": "政府采购合计",
-            "货物": "政府采购货物",
-            "工程": "政府采购工程",
-            "服务": "政府采购服务",
+            "合计": "政府采购支出合计",
+            "货物": "政府采购货物支出",
+            "工程": "政府采购工程支出",
+            "服务": "政府采购服务支出",
         }
         return (purchase[key], AMOUNT_COLUMN) if key in purchase else None
     if "机关运行经费" in section:

@@ -340,10 +340,10 @@ _THREE_PUBLIC = _rules(
 )
 _OPERATING_COST = _rules((r"机关运行经费(?:支出)?", _line(RELATED_INFO, OPERATING_COST, "统计数")))
 _PROCUREMENT = _rules(
-    (r"政府采购支出总额", _line(RELATED_INFO, "政府采购合计", "统计数")),
-    (r"政府采购货物支出", _line(RELATED_INFO, "政府采购货物", "统计数")),
-    (r"政府采购工程支出", _line(RELATED_INFO, "政府采购工程", "统计数")),
-    (r"政府采购服务支出", _line(RELATED_INFO, "政府采购服务", "统计数")),
+    (r"政府采购支出总额", _line(RELATED_INFO, "政府采购支出合计", "统计数")),
+    (r"政府采购货物支出", _line(RELATED_INFO, "政府采购货物支出", "统计数")),
+    (r"政府采购工程支出", _line(RELATED_INFO, "政府采购工程支出", "统计数")),
+    (r"政府采购服务支出", _line(RELATED_INFO, "政府采购服务支出", "统计数")),
     (r"授予中小企业合同金额", _line(RELATED_INFO, "授予中小企业合同金额", "统计数")),
     (r"授予小微企业合同金额", _line(RELATED_INFO, "授予小微企业合同金额", "统计数")),
 )

@@ -45,7 +45,7 @@ TRUTH_KINDS = (TABLE, NARRATIVE, RESTATED)
 
 RENDERED_TABLES = tuple(t for t in c.TABLE_NAMES if t != c.PROJECT)
 VEHICLE_COLUMN, EQUIPMENT_COLUMN, COUNT_COLUMNS = c.VEHICLE_COLUMN, c.EQUIPMENT_COLUMN, c.COUNT_COLUMNS
-PURCHASE_LINES = ("政府采购合计", "政府采购货物", "政府采购工程", "政府采购服务")
+PURCHASE_LINES = ("政府采购支出合计", "政府采购货物支出", "政府采购工程支出", "政府采购服务支出")
 SME_LINES = ("授予中小企业合同金额", "授予小微企业合同金额")
 VEHICLE_LINES = (
     "车辆数合计",

@@ -158,7 +158,7 @@ def test_dazhu_every_narrative_figure(corpus: type) -> None:
         ),
         (GOV_FUND, "合计", "小计"): d("0"),
         (STATE_CAPITAL, "合计", "合计"): d("0"),
-        **lines(RELATED_INFO, "统计数", {"机关运行经费": "70.95", "政府采购合计": "0"}),
+        **lines(RELATED_INFO, "统计数", {"机关运行经费": "70.95", "政府采购支出合计": "0"}),
         (RELATED_INFO, "车辆数合计", "数量（辆）"): d("0"),
     }
     assert values(result.facts) == expected
@@ -309,10 +309,10 @@ def test_wuhai_every_narrative_figure(corpus: type) -> None:
             "统计数",
             {
                 "机关运行经费": "39.21",
-                "政府采购合计": "8.89",
-                "政府采购货物": "1.70",
-                "政府采购工程": "0",
-                "政府采购服务": "7.20",
+                "政府采购支出合计": "8.89",
+                "政府采购货物支出": "1.70",
+                "政府采购工程支出": "0",
+                "政府采购服务支出": "7.20",
                 "授予中小企业合同金额": "0",
                 "授予小微企业合同金额": "0",
             },
@@ -377,7 +377,7 @@ def test_datong_figures(corpus: type) -> None:
     assert got[(THREE_PUBLIC, "合计", "预算数")] == d("3.18")
     assert got[(THREE_PUBLIC, "合计", "决算数")] == d("3.18")
     assert got[(THREE_PUBLIC, "公务用车运行维护费", "决算数")] == d("3.18")
-    assert got[(RELATED_INFO, "政府采购合计", "统计数")] == d("33.50")
+    assert got[(RELATED_INFO, "政府采购支出合计", "统计数")] == d("33.50")
     assert got[(RELATED_INFO, "车辆数合计", "数量（辆）")] == d("3")
     assert got[(RELATED_INFO, "其他用车", "数量（辆）")] == d("3")
     assert got[(RELATED_INFO, "单价100万元（含）以上设备", "数量（台套）")] == d("0")

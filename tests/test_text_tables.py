@@ -480,14 +480,14 @@ def test_chaoyang_narrow_three_public_table_without_figures_is_reported_empty(co
         (
             "datong-sic",
             {
-                ("政府采购合计", "统计数"): "33.50",
-                ("政府采购货物", "统计数"): "33.50",
+                ("政府采购支出合计", "统计数"): "33.50",
+                ("政府采购货物支出", "统计数"): "33.50",
                 ("机关运行经费（参照公务员法管理事业单位）", "统计数"): "117.49",
                 ("车辆数合计", "数量（辆）"): "3",
                 ("其他用车", "数量（辆）"): "3",
             },
         ),
-        ("jincheng-hrss", {("政府采购合计", "统计数"): "1.73", ("政府采购货物", "统计数"): "1.73"}),
+        ("jincheng-hrss", {("政府采购支出合计", "统计数"): "1.73", ("政府采购货物支出", "统计数"): "1.73"}),
     ],
 )
 def test_related_information_table(unit_id: str, expected: dict[tuple[str, str], str], corpus: type) -> None:
