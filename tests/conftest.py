@@ -22,6 +22,20 @@ CORPUS_FILES = {
 }
 
 
+#: Real published reports (``../shared/real``): ``final/`` 决算 PDFs with truth files, ``budget/`` 预算 PDFs.
+REAL = Path(os.environ.get("JUESUAN_REAL", PROJECT_ROOT.parent / "shared" / "real"))
+
+
+def real_path(relative: str) -> Path:
+    """A file under ``../shared/real``; skips (or fails in CI) when it is not beside the project."""
+    path = REAL / relative
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"real document {path} missing: CI must have ../shared/real beside the clone")
+        pytest.skip(f"real documents not available at {REAL} (set JUESUAN_REAL or put ../shared beside the repo)")
+    return path
+
+
 def corpus_path(unit_id: str) -> Path:
     """The corpus file of a unit; skips (or fails in CI) when the corpus is not beside the project."""
     path = CORPUS / CORPUS_FILES[unit_id][0]
