@@ -26,6 +26,7 @@ from decimal import Decimal
 from juesuan import contract as c
 from juesuan.contract import Fact
 from juesuan.extract.base import CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
+from juesuan.extract.layout import Block, Column, Layout, analyse
 from juesuan.extract.text import clean_cell, is_empty_cell, looks_like_amount, parse_amount
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
@@ -101,27 +102,21 @@ COLUMN_SYNONYMS = {
     "一般公共预算": "一般公共预算财政拨款",
     "政府性基金预算": "政府性基金预算财政拨款",
     "国有资本经营预算": "国有资本经营预算财政拨款",
-    "年末结转和结余": "年末结转和结余",
+    "一般公共预算财政拨款支出": "一般公共预算财政拨款",
+    "政府性基金预算财政拨款支出": "政府性基金预算财政拨款",
+    "国有资本经营预算财政拨款支出": "国有资本经营预算财政拨款",
+    "上缴上级": "上缴上级支出",
+    "对附属单位补助": "对附属单位补助支出",
+    "附属单位上缴": "附属单位上缴收入",
+    "年初结转与结余": "年初结转和结余",
+    "年末结转与结余": "年末结转和结余",
+    "上年结转和结余": "年初结转和结余",
 }
-_HEADER_IGNORED = {"项目", "科目代码", "科目名称", "科目编码", "功能分类科目编码", "行次", "栏次", ""}
 
 
 def canonical_column(header: str) -> str:
     key = clean_cell(header)
     return COLUMN_SYNONYMS.get(key, key)
-
-
-def leaf_headers(header_rows: list[list[str]], width: int) -> list[str]:
-    """For each column, the lowest non-empty header cell (merged cells are left blank by exporters)."""
-    names = []
-    for col in range(width):
-        name = ""
-        for row in header_rows:
-            text = clean_cell(_cell(row, col))
-            if text and not re.fullmatch(r"\d+", text):
-                name = text
-        names.append(canonical_column(name) if name not in _HEADER_IGNORED else "")
-    return names
 
 
 # --- the mapping ------------------------------------------------------------------------------------------
@@ -137,7 +132,24 @@ class _Emitter:
     repairs: list[CodeRepair] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     layout_found: bool = True
+    #: Cells with text the mapping could not turn into a figure of the table: a table that loses
+    #: any is not read reliably (its blanks cannot be taken for zeros).
+    lost: list[str] = field(default_factory=list)
     _seen: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    _layout: Layout | None = None
+
+    @property
+    def layout(self) -> Layout:
+        if self._layout is None:
+            self._layout = analyse(self.raw.rows)
+        return self._layout
+
+    def note_lost(self, row: list[str], columns: list[int], why: str) -> None:
+        """A row skipped: its figures (if it has any) are lost, and the table says so."""
+        figures = [row[col].strip() for col in columns if col < len(row) and looks_like_amount(row[col])]
+        if figures:
+            self.lost.append(f"{why} ({', '.join(figures)})")
+            self.notes.append(f"{why}: figures {', '.join(figures)} not read")
 
     def scale(self, value: Decimal) -> Decimal:
         if self.raw.amount_unit == "元":
@@ -160,6 +172,7 @@ class _Emitter:
             value = parse_amount(cell)
         except ValueError:
             self.notes.append(f"{line_item}/{column_name}: cell {cell!r} is not a number, skipped")
+            self.lost.append(f"{line_item}/{column_name}: {cell.strip()!r}")
             return
         if value is None:
             return
@@ -209,67 +222,94 @@ def _row_text(row: list[str]) -> str:
     return "\t".join(row).strip()
 
 
-def _body_start(rows: list[list[str]]) -> int:
-    """Index of the first body row: after the 栏次 / column-number row, else the first coded row."""
-    for index, row in enumerate(rows):
-        first = clean_cell(_cell(row, 0))
-        if first == "栏次" or (
-            row
-            and all(re.fullmatch(r"\d{1,2}", clean_cell(x)) for x in row if clean_cell(x))
-            and sum(1 for x in row if clean_cell(x)) >= 3
-        ):
-            return index + 1
-    for index, row in enumerate(rows):
-        first = clean_cell(_cell(row, 0))
-        if _CODE.match(first) or first in ("合计", "总计") or _CODE_AND_NAME.match(first):
-            return index
-    return len(rows)
+# --- columns by table --------------------------------------------------------------------------------------
+#: Header words of the column that holds a row's total (its name differs between templates).
+ROW_TOTAL_HEADERS = frozenset({"合计", "小计", "总计", "决算数", "金额", "本年支出", "支出合计", "决算金额"})
+#: A 预算数 / 年初预算 group header (not a fund named 一般公共预算…).
+_BUDGET_GROUP = re.compile(r"^(?:\d{4}年度?)?(?:年初|全年|调整后?)?预算(?:数|金额|安排)?$")
+
+
+def _says_budget(column: Column) -> bool:
+    """A column under a 预算数 / 年初预算 group (tables that print the budget beside the outturn)."""
+    return any(_BUDGET_GROUP.match(clean_cell(part)) for part in column.path)
+
+
+def table_column(table_name: str, column: Column, side: str | None = None) -> str | None:
+    """The contract's ``column_name`` for a value column of ``table_name`` (None: not a contract column)."""
+    leaf = canonical_column(column.leaf)
+    total = leaf in ROW_TOTAL_HEADERS or not leaf
+    if table_name == c.TOTALS or (table_name == c.FISCAL_TOTALS and side == "收入"):
+        return c.INITIAL_BUDGET_COLUMN if _says_budget(column) else "金额"
+    if table_name == c.FISCAL_TOTALS:
+        if _says_budget(column):
+            return None
+        return leaf if leaf in _FUNDS else "合计"
+    if _says_budget(column):
+        return c.INITIAL_BUDGET_COLUMN if total and table_name == c.GENERAL_BUDGET else None
+    if table_name == c.INCOME:
+        return "本年收入合计" if total or leaf == "收入合计" else ("财政拨款收入" if leaf == "财政拨款" else leaf)
+    if table_name == c.EXPENDITURE:
+        return "本年支出合计" if total else leaf
+    if table_name in (c.GENERAL_BUDGET, c.GOV_FUND):
+        return "小计" if total else leaf
+    if table_name == c.STATE_CAPITAL:
+        return "合计" if total else leaf
+    if table_name in (c.BASIC, c.PROJECT):
+        return "决算数" if total else leaf
+    return leaf or None
 
 
 # --- coded tables -------------------------------------------------------------------------------------------
+def _resolve_functional(em: _Emitter, code: str, label: str) -> tuple[str | None, str] | None:
+    """(code, line item) of a functional row, through the catalogue; None to skip the row."""
+    resolution = em.catalogue.resolve_functional(code, label, em.context.year)
+    _record(em, code, label, resolution.status, resolution.code, resolution.reason)
+    if resolution.code is None:
+        if not re.fullmatch(r"\d{3}(\d{2}){0,2}", code):
+            return None
+        return code, clean_cell(label) or code  # kept raw (flagged above), never guessed
+    subject = em.catalogue.get(resolution.code, FUNCTIONAL, em.context.year)
+    return resolution.code, subject.name if subject else clean_cell(label) or resolution.code
+
+
+def _record(em: _Emitter, raw_code: str | None, label: str, status: str, code: str | None, reason: str) -> None:
+    if status in ("repaired", "unresolved", "observed"):
+        em.repair(raw_code, clean_cell(label), code, status, reason)
+    elif reason:
+        em.notes.append(f"{raw_code}: {reason}")
+
+
 def _map_coded(em: _Emitter) -> None:
-    rows = em.raw.rows
-    width = max((len(r) for r in rows), default=0)
-    start = _body_start(rows)
-    headers = leaf_headers(rows[:start], width)
-    for row in rows[start:]:
-        first, second = clean_cell(_cell(row, 0)), clean_cell(_cell(row, 1))
-        match = _CODE_AND_NAME.match(first)
-        if first in ("合计", "总计") or (not first and second in ("合计", "总计")):
-            code, line_item, label = None, c.TOTAL_ROW, "合计"
-        elif _CODE.match(first):
-            code, label = first, _cell(row, 1).strip()
-            line_item = ""
-        elif match and not second:
-            code, label = match.group(1), match.group(2)
-            line_item = ""
-        else:
-            if any(looks_like_amount(x) for x in row[2:]):
-                em.notes.append(f"row {_row_text(row)!r}: neither a code nor 合计, skipped")
-            continue
-        if code is not None:
-            resolution = em.catalogue.resolve_functional(code, label, em.context.year)
-            if resolution.status == "repaired":
-                em.repair(code, label, resolution.code, "repaired", resolution.reason)
-            elif resolution.status == "unresolved":
-                em.repair(code, label, None, "unresolved", resolution.reason)
-            elif resolution.reason:
-                em.notes.append(f"{code}: {resolution.reason}")
-            if resolution.code is None:
-                if not re.fullmatch(r"\d{3}(\d{2}){0,2}", code):
+    layout = em.layout
+    blocks = [b for b in layout.blocks if b.value_columns and (b.code_columns or b.label_column is not None)]
+    if not blocks:
+        em.notes.append("no subject-code column with figures beside it")
+        em.layout_found = False
+        return
+    for block in blocks:
+        names = {col: table_column(em.table_name, layout.columns[col]) for col in block.value_columns}
+        for key in layout.keys(block):
+            row = layout.body[key.row]
+            label = key.label
+            if key.code is None and strip_numbering(label) in ("合计", "总计"):
+                code, line_item = None, c.TOTAL_ROW
+            elif key.code is not None:
+                resolved = _resolve_functional(em, key.code, label)
+                if resolved is None:
+                    em.note_lost(row, block.value_columns, f"code {key.code!r} is not a subject code")
                     continue
-                line_item = clean_cell(label) or code  # kept raw (flagged above), never guessed
+                code, line_item = resolved
             else:
-                code = resolution.code
-                subject = em.catalogue.get(code, FUNCTIONAL, em.context.year)
-                line_item = subject.name if subject else clean_cell(label)
-        for col in range(2, len(row)):
-            column = headers[col] if col < len(headers) else ""
-            if not column:
-                if not is_empty_cell(row[col]):
-                    em.notes.append(f"value {row[col]!r} under no column header, skipped")
+                em.note_lost(row, block.value_columns, f"row {key.raw!r}: neither a code nor 合计")
                 continue
-            em.emit(code, line_item, column, row[col], _row_text(row))
+            raw_key = key.raw
+            for col in block.value_columns:
+                name = names[col]
+                if name is None:
+                    if not is_empty_cell(row[col]):
+                        em.notes.append(f"{line_item}: {layout.columns[col].path} is not a column of {em.table_name}")
+                    continue
+                em.emit(code, line_item, name, row[col], f"{raw_key}\t{row[col].strip()}")
 
 
 # --- two-sided summary tables -------------------------------------------------------------------------------
@@ -277,38 +317,70 @@ _SUMMARY_LABELS = {
     "使用非财政拨款结余和专用结余": "使用非财政拨款结余",
     "使用非财政拨款结余(含专用结余)": "使用非财政拨款结余",
     "上年结转和结余": "年初结转和结余",
+    "上年结转": "年初结转和结余",
+    "年初结转和结余(含专用结余)": "年初结转和结余",
+    "年末结转和结余(含专用结余)": "年末结转和结余",
 }
 _FUNDS = ("一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款")
+#: Every line a summary table prints besides its class lines (known lines finish wrapped fragments).
+SUMMARY_LINES = frozenset(
+    {
+        *c.SUMMARY_INCOME_LINES,
+        *_FUNDS,
+        "本年收入合计",
+        "本年支出合计",
+        "使用非财政拨款结余",
+        "年初结转和结余",
+        "结余分配",
+        "年末结转和结余",
+        "年初财政拨款结转和结余",
+        "年末财政拨款结转和结余",
+        "总计",
+        *_SUMMARY_LABELS,
+    }
+)
+
+
+def is_known_line(label: str) -> bool:
+    """A summary-table line or a functional 类 name (wrapped lines end as one of these)."""
+    key = strip_numbering(label)
+    return key in SUMMARY_LINES or bool(Catalogue.load().by_name(key, FUNCTIONAL, level="类"))
+
+
+def _side_of(layout: Layout, block: Block, order: int) -> str:
+    words = [part for col in block.columns for part in layout.columns[col].path]
+    if any("收入" == w or w.startswith("收入") for w in words) and not any(w.startswith("支出") for w in words):
+        return "收入"
+    if any(w == "支出" or w.startswith("支出") for w in words):
+        return "支出"
+    return "收入" if order == 0 else "支出"
 
 
 def _map_summary(em: _Emitter) -> None:
-    rows = em.raw.rows
-    header_index = next((i for i, r in enumerate(rows) if sum(1 for x in r if clean_cell(x) == "项目") >= 2), None)
-    if header_index is None:
-        em.notes.append("no header row with two 项目 cells: not a two-sided summary table")
+    layout = em.layout
+    blocks = [b for b in layout.blocks if b.label_column is not None and b.value_columns]
+    if len(blocks) < 2:
+        em.notes.append("no two (项目, 金额) blocks side by side: not a two-sided summary table")
         em.layout_found = False
         return
-    header = rows[header_index]
-    item_columns = [i for i, x in enumerate(header) if clean_cell(x) == "项目"]
-    left, right = item_columns[0], item_columns[1]
-    width = max(len(r) for r in rows)
-    names = leaf_headers([header], width)
-    sides = (
-        ("收入", left, [i for i in range(left + 1, right) if names[i]]),
-        ("支出", right, [i for i in range(right + 1, width) if names[i]]),
-    )
-    start = _body_start(rows[header_index:]) + header_index
-    for side, label_col, value_cols in sides:
+    fiscal = em.table_name == c.FISCAL_TOTALS
+    for order, block in enumerate(blocks[:2]):
+        side = _side_of(layout, block, order)
+        names = {col: table_column(em.table_name, layout.columns[col], side) for col in block.value_columns}
         parent: str | None = None
-        for row in rows[start:]:
-            label = strip_numbering(_cell(row, label_col))
+        for key in layout.keys(block):
+            row = layout.body[key.row]
+            label = strip_numbering(key.label)
             if not label:
+                em.note_lost(row, block.value_columns, "figures without a line label")
                 continue
             code: str | None = None
             if label == "总计":
                 line_item = c.INCOME_GRAND_TOTAL if side == "收入" else c.EXPENDITURE_GRAND_TOTAL
-            elif parent and label in _FUNDS and clean_cell(_cell(row, label_col)) == label:
+            elif parent and label in _FUNDS and clean_cell(key.label) == label:
                 line_item = f"{parent}（{label}）"
+            elif fiscal and side == "收入" and label in _FUNDS:
+                line_item = f"{label}收入"  # the 总表's income lines: 一般公共预算财政拨款收入 …
             else:
                 line_item = _SUMMARY_LABELS.get(label, label)
                 if side == "支出" and label.endswith("支出") and label not in ("本年支出合计",):
@@ -321,58 +393,76 @@ def _map_summary(em: _Emitter) -> None:
                 parent = label
             elif label in ("本年收入合计", "本年支出合计", "总计"):
                 parent = None
-            for col in value_cols:
-                em.emit(code, line_item, names[col], _cell(row, col), _row_text(row))
+            for col in block.value_columns:
+                name = names[col]
+                if name is not None:
+                    em.emit(code, line_item, name, row[col], f"{key.raw}\t{row[col].strip()}")
 
 
 # --- 基本支出 ----------------------------------------------------------------------
+_BASIC_TOTALS = (c.PERSONNEL_TOTAL, c.PUBLIC_USE_TOTAL)
+
+
+def _basic_total(label: str) -> str | None:
+    key = strip_numbering(label)
+    for total in _BASIC_TOTALS:
+        if key == total or key == total.removesuffix("合计"):
+            return total
+    return None
+
+
+def _map_basic_totals(em: _Emitter) -> set[int]:
+    """The 人员经费合计 / 公用经费合计 row(s): each label's figure is the first one to its right (a
+    total spans the blocks of its group, so its figure can sit under a later block); their indices."""
+    rows: set[int] = set()
+    for index, row in enumerate(em.layout.body):
+        labels = [(col, total) for col, cell in enumerate(row) if (total := _basic_total(cell)) is not None]
+        if not labels:
+            continue
+        rows.add(index)
+        for position, (col, total) in enumerate(labels):
+            end = labels[position + 1][0] if position + 1 < len(labels) else len(row)
+            amount = next((row[j] for j in range(col + 1, end) if looks_like_amount(row[j])), "")
+            em.emit(None, total, "决算数", amount, _row_text(row))
+    return rows
+
+
 def _map_basic(em: _Emitter) -> None:
-    rows = em.raw.rows
-    header_index = next(
-        (i for i, r in enumerate(rows) if sum(1 for x in r if clean_cell(x) in ("科目代码", "科目编码")) >= 2),
-        None,
-    )
-    if header_index is None:
-        em.notes.append("no (科目代码, 科目名称, 决算数) header groups found")
+    layout = em.layout
+    blocks = [b for b in layout.blocks if b.value_columns and (b.code_columns or b.label_column is not None)]
+    if not blocks:
+        em.notes.append("no (科目编码, 科目名称, 决算数) blocks found")
         em.layout_found = False
         return
-    header = rows[header_index]
-    groups = [i for i, x in enumerate(header) if clean_cell(x) in ("科目代码", "科目编码")]
-    value_name = canonical_column(_cell(header, groups[0] + 2)) or "决算数"
-    for row in rows[header_index + 1 :]:
-        cleaned = [clean_cell(x) for x in row]
-        totals = [i for i, x in enumerate(cleaned) if x in (c.PERSONNEL_TOTAL, c.PUBLIC_USE_TOTAL)]
-        if totals:
-            for position, index in enumerate(totals):
-                end = totals[position + 1] if position + 1 < len(totals) else len(row)
-                amount = next((row[j] for j in range(index + 1, end) if looks_like_amount(row[j])), "")
-                em.emit(None, cleaned[index], value_name, amount, _row_text(row))
-            continue
-        for group in groups:
-            raw_code, raw_name, cell = (
-                cleaned[group] if group < len(cleaned) else "",
-                _cell(row, group + 1),
-                _cell(row, group + 2),
-            )
-            if not raw_code and not clean_cell(raw_name):
+    coded = False
+    totals_rows = _map_basic_totals(em)
+    for block in blocks:
+        names = {col: table_column(em.table_name, layout.columns[col]) for col in block.value_columns}
+        for key in layout.keys(block):
+            if key.row in totals_rows:
                 continue
-            if is_empty_cell(cell):
+            row = layout.body[key.row]
+            values = [(col, names[col]) for col in block.value_columns if names[col] is not None]
+            if not any(not is_empty_cell(row[col]) for col, _ in values):
                 continue  # blank rows carry no fact, so their codes need no resolving
-            resolution = em.catalogue.resolve_economic(raw_code or None, raw_name, em.context.year)
-            raw_text = f"{raw_code}\t{raw_name.strip()}\t{cell.strip()}"
-            if resolution.status == "repaired":
-                em.repair(raw_code, clean_cell(raw_name), resolution.code, "repaired", resolution.reason)
-            elif resolution.status == "unresolved":
-                em.repair(raw_code, clean_cell(raw_name), None, "unresolved", resolution.reason)
-                em.notes.append(f"economic code {raw_code!r} {clean_cell(raw_name)!r} unresolved: kept by name")
-            elif resolution.reason:
-                em.notes.append(f"{raw_code}: {resolution.reason}")
+            raw_code = key.code or ""
+            resolution = em.catalogue.resolve_economic(raw_code or None, key.label, em.context.year)
+            _record(em, raw_code, key.label, resolution.status, resolution.code, resolution.reason)
+            if resolution.status == "unresolved":
+                em.notes.append(f"economic code {raw_code!r} {key.label!r} unresolved: kept by name")
             if resolution.code is not None:
+                coded = True
                 subject = em.catalogue.get(resolution.code, ECONOMIC, em.context.year)
-                line_item = subject.name if subject else clean_cell(raw_name)
+                line_item = subject.name if subject else key.label
             else:
-                line_item = clean_cell(raw_name)
-            em.emit(resolution.code, line_item, value_name, cell, raw_text)
+                line_item = key.label
+            if not line_item:
+                em.note_lost(row, block.value_columns, "figures without a code or a name")
+                continue
+            for col, name in values:
+                em.emit(resolution.code, line_item, name or "决算数", row[col], f"{key.raw}\t{row[col].strip()}")
+    if not coded and em.facts and not any(f.line_item in _BASIC_TOTALS for f in em.facts):
+        em.notes.append("no economic code read")
 
 
 # --- 三公 ----------------------------------------------------------------------
@@ -396,6 +486,10 @@ def three_public_item(label: str) -> str | None:
     if "出国" in key:
         return "因公出国（境）费"
     if "接待" in key:
+        if "国内" in key:
+            return "国内公务接待费"
+        if "外" in key:
+            return "国（境）外公务接待费"
         return "公务接待费"
     if "购置及运行" in key or key == "小计":
         return "公务用车购置及运行维护费"
@@ -406,49 +500,52 @@ def three_public_item(label: str) -> str | None:
     return None
 
 
+def _measure(text: str) -> str | None:
+    key = clean_cell(text)
+    if "预算" in key:
+        return "预算数"
+    if "决算" in key or "实际" in key:
+        return "决算数"
+    return None
+
+
+def _path_item(column: Column) -> str | None:
+    """The deepest item a column's header names (小计 under 公务用车… is that item's own total)."""
+    for part in reversed(column.path):
+        item = three_public_item(part)
+        if item is not None:
+            return item
+    return None
+
+
 def _map_three_public(em: _Emitter) -> None:
-    rows = em.raw.rows
-    group_row = next((i for i, r in enumerate(rows) if {"预算数", "决算数"} <= {clean_cell(x) for x in r}), None)
-    if group_row is None:
+    layout = em.layout
+    blocks = [b for b in layout.blocks if b.value_columns]
+    measures = [_measure(p) for col in layout.columns for p in col.path]
+    if not blocks or (
+        not any(measures)
+        and not any(_measure(k.label) for b in blocks for k in layout.keys(b) if b.label_column is not None)
+    ):
         em.notes.append("no 预算数 / 决算数 header")
         em.layout_found = False
         return
-    header = [clean_cell(x) for x in rows[group_row]]
-    label_col = next((i for i, x in enumerate(header) if x in ("项目",)), None)
-    if label_col is not None or (header.count("预算数") == 1 and len(header) <= 4):
-        # Narrow layout: one row per item, one column per 预算数 / 决算数.
-        columns = {i: x for i, x in enumerate(header) if x in ("预算数", "决算数")}
-        label_col = label_col if label_col is not None else 0
-        for row in rows[group_row + 1 :]:
-            item = three_public_item(_cell(row, label_col))
-            if item is None:
+    for block in blocks:
+        for key in layout.keys(block):
+            row = layout.body[key.row]
+            row_item = three_public_item(key.label) if block.label_column is not None else None
+            row_measure = _measure(key.label) if block.label_column is not None else None
+            if block.label_column is not None and row_item is None and row_measure is None:
+                em.note_lost(row, block.value_columns, f"row {key.label!r} is no 三公 line")
                 continue
-            for col, name in columns.items():
-                em.emit(None, item, name, _cell(row, col), _row_text(row))
-        return
-    # Wide layout: 预算数 over six item columns, then 决算数 over six more.
-    width = max(len(r) for r in rows)
-    groups: list[str] = []
-    current = ""
-    for col in range(width):
-        current = clean_cell(_cell(rows[group_row], col)) or current
-        groups.append(current)
-    start = _body_start(rows[group_row:]) + group_row
-    item_rows = rows[group_row + 1 : start]
-    items: list[str | None] = []
-    for col in range(width):
-        item = None
-        for row in item_rows:
-            candidate = three_public_item(_cell(row, col))
-            if candidate is not None:
-                item = candidate
-        items.append(item)
-    for row in rows[start:]:
-        for col in range(min(width, len(row))):
-            column_item = items[col]
-            if column_item is None or groups[col] not in ("预算数", "决算数"):
-                continue
-            em.emit(None, column_item, groups[col], row[col], _row_text(row))
+            for col in block.value_columns:
+                column = layout.columns[col]
+                item = row_item or _path_item(column)
+                measure = next((m for m in map(_measure, reversed(column.path)) if m), None) or row_measure
+                if item is None or measure is None:
+                    if not is_empty_cell(row[col]):
+                        em.notes.append(f"value {row[col]!r} under {column.path}: no 三公 line and measure")
+                    continue
+                em.emit(None, item, measure, row[col], f"{key.raw}\t{'/'.join(column.path)}\t{row[col].strip()}")
 
 
 # --- 相关信息统计表 ----------------------------------------------------------------------
@@ -513,8 +610,8 @@ def _map_related_info(em: _Emitter) -> None:
             continue
         line = related_info_line(section, row[0])
         if line is None:
-            if any(looks_like_amount(x) for x in row[value_col:]) and first not in ("项目",):
-                em.notes.append(f"row {_row_text(row)!r} not recognised, skipped")
+            if first not in ("项目",):
+                em.note_lost(row, list(range(value_col, len(row))), f"row {_row_text(row)!r} not recognised")
             continue
         em.emit(None, line[0], line[1], _cell(row, value_col), _row_text(row), is_count=line[1] != AMOUNT_COLUMN)
 
@@ -534,9 +631,48 @@ _MAPPERS: dict[str, Callable[[_Emitter], None]] = {
 }
 
 
+def identify_by_content(layout: Layout) -> str | None:
+    """The standard table a grid is, from its columns and row keys alone (a grid printed without a
+    title, or under a title nobody recognised); None when its content does not decide."""
+    words = {canonical_column(part) for column in layout.columns for part in column.path}
+    keys = [key for block in layout.blocks for key in layout.keys(block)]
+    codes = [key.code for key in keys if key.code]
+    functional = sum(1 for code in codes if code.startswith("2"))
+    economic = sum(1 for code in codes if code.startswith(("3", "5")))
+    labelled_blocks = [b for b in layout.blocks if b.label_column is not None and b.value_columns]
+    if "本年收入合计" in words and words & {"财政拨款收入", "上级补助收入", "事业收入", "经营收入"}:
+        return c.INCOME
+    if "本年支出合计" in words and words & {"上缴上级支出", "经营支出", "对附属单位补助支出"}:
+        return c.EXPENDITURE
+    if {"预算数", "决算数"} <= words and any(three_public_item(w) for w in words if w not in ("合计", "小计")):
+        return c.THREE_PUBLIC
+    if economic > functional and economic >= 3:
+        return c.BASIC
+    if len(labelled_blocks) >= 2 and not codes and words & {"收入", "支出"}:
+        return c.FISCAL_TOTALS if words & set(_FUNDS) else c.TOTALS
+    if functional >= 2 and {"基本支出", "项目支出"} <= words:
+        if words & {"年初结转和结余", "本年收入", "年末结转和结余"}:
+            return None  # 政府性基金 or 国有资本经营: only the title tells
+        return c.GENERAL_BUDGET
+    return None
+
+
+def _unreliable(report: TableReport, reason: str) -> None:
+    report.reliable = False
+    report.unreliable_reason = reason if not report.unreliable_reason else f"{report.unreliable_reason}; {reason}"
+
+
 def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
-    """Map one grid to facts; an unrecognised title yields a report row and no facts."""
+    """Map one grid to facts; a grid that is no standard table yields a report row and no facts.
+
+    The table is known by its title; a grid without one is known by its content
+    (:func:`identify_by_content`). The report row says how far the reading can be trusted
+    (``reliable``, see :class:`~.base.TableReport`)."""
     table_name = canonical_table_name(raw.title)
+    by_content = False
+    if table_name is None and raw.title is None and raw.rows:
+        table_name = identify_by_content(analyse(raw.rows))
+        by_content = table_name is not None
     report = TableReport(
         title=raw.title,
         table_name=table_name,
@@ -546,12 +682,16 @@ def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue) -> 
         line=raw.line,
         rows=len(raw.rows),
         parsing_report=dict(raw.parsing_report),
+        reading=raw.extractor,
+        pages=[raw.page] if raw.page is not None else [],
     )
     if table_name is None:
         report.status = "unrecognised"
         kind = "non-fiscal table" if raw.title and NON_FISCAL_TITLE.search(raw.title) else "unknown table title"
         report.notes.append(f"{kind}: {raw.title or '(no title)'}")
         return StrategyResult(tables=[report])
+    if by_content:
+        report.notes.append(f"no title: recognised as {table_name} by its columns and row keys")
     emitter = _Emitter(raw=raw, table_name=table_name, context=context, catalogue=catalogue)
     _MAPPERS[table_name](emitter)
     report.facts = len(emitter.facts)
@@ -560,7 +700,11 @@ def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue) -> 
         # A title alone is not a table: a stray heading over some other grid must not pass as empty.
         report.status = "unrecognised"
         report.notes.insert(0, f"title names {table_name} but the grid has another layout")
+        _unreliable(report, f"the grid under the title {table_name} has a layout juesuan does not read")
         return StrategyResult(tables=[report])
+    if emitter.lost:
+        shown = "; ".join(emitter.lost[:3]) + (f" … ({len(emitter.lost)} in all)" if len(emitter.lost) > 3 else "")
+        _unreliable(report, f"cells with text that became no figure: {shown}")
     if not emitter.facts:
         report.status = "empty"
         if any("本表无数据" in clean_cell(line) or "本表为空" in clean_cell(line) for line in raw.trailer):

@@ -43,6 +43,9 @@ PAGE_KINDS = ("table", "continuation", "text", "scanned", "blank")
 _CONTINUED = re.compile(r"续表|（续）|\(续\)")
 _FIGURE = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})*(?:\.\d{1,2})(?![\d.])|(?<![\d.])\d+\.\d{2}(?![\d.])")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*/\s*共?\s*\d+\s*页?)?[-—–\s]*$")
+_NOTE = re.compile(r"^(?:注|说明|备注)\d*[:：]")
+# A page naming this many standard tables and printing no figure is a table of contents.
+_CONTENTS_TITLES = 3
 # A page whose figure-bearing lines are this share of its lines holds a table, not prose.
 _TABULAR_SHARE = 0.4
 _EOF_WINDOW = 2048
@@ -198,13 +201,29 @@ def standard_titles(lines: list[str]) -> list[str]:
     return [title for line in lines if (title := as_title(line)) is not None]
 
 
+def _body_lines(lines: list[str]) -> list[str]:
+    """A page's lines without page numbers and without a table's notes (注：本表反映…。), which end
+    in 。 like prose but belong to the table above them."""
+    return [line for line in lines if not _PAGE_NUMBER.match(line) and not _NOTE.match(clean_cell(line))]
+
+
+def has_prose(lines: list[str]) -> bool:
+    """A sentence of running text (not a table's note) is on the page."""
+    return any(line.endswith("。") for line in _body_lines(lines))
+
+
 def is_tabular(lines: list[str]) -> bool:
     """Rows of figures rather than sentences."""
-    body = [line for line in lines if not _PAGE_NUMBER.match(line)]
-    if not body or any(line.endswith("。") for line in body):
+    body = _body_lines(lines)
+    if not body or has_prose(lines):
         return False
     with_figures = sum(1 for line in body if _FIGURE.search(line))
     return with_figures >= 2 and with_figures / len(body) >= _TABULAR_SHARE
+
+
+def is_contents(lines: list[str], titles: list[str]) -> bool:
+    """A table of contents: it names several standard tables and prints no figure of them."""
+    return len(titles) >= _CONTENTS_TITLES and not any(_FIGURE.search(line) for line in _body_lines(lines))
 
 
 def classify(pages: list[PageInfo]) -> None:
@@ -215,13 +234,14 @@ def classify(pages: list[PageInfo]) -> None:
         if page.chars == 0 or not clean_cell(page.text):
             page.kind = "scanned" if page.images else "blank"
         else:
-            page.titles = standard_titles(lines)
-            if page.titles:
+            titles = standard_titles(lines)
+            if titles and not is_contents(lines, titles):
+                page.titles = titles
                 page.kind = "table"
             elif previous in ("table", "continuation") and (
                 any(_CONTINUED.search(line) for line in lines[:6])
                 or is_tabular(lines)
-                or (page.paths >= _RULED_PATHS and not any(line.endswith("。") for line in lines))
+                or (page.paths >= _RULED_PATHS and not has_prose(lines))
             ):
                 page.kind = "continuation"
             else:

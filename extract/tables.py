@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from juesuan.extract.base import DocumentContext, RawTable, StrategyResult
-from juesuan.extract.mapping import _body_start, canonical_table_name, map_table
+from juesuan.extract.layout import body_start
+from juesuan.extract.mapping import canonical_table_name, map_table
 from juesuan.extract.text import clean_cell
 from juesuan.transform.catalogue import Catalogue
 
@@ -165,7 +166,7 @@ def _narrowed(rows: list[list[str]], width: int, *, labelled_only: bool = False)
     ``labelled_only``). Such a column carries no figure, so dropping it can move none; it only lines
     the figures up under the other part's columns."""
     grid = [row + [""] * (max(len(r) for r in rows) - len(row)) for row in rows]
-    start = _body_start(grid)
+    start = body_start(grid)
     while grid and len(grid[0]) > width:
         empty = [c for c in range(len(grid[0])) if not any(row[c].strip() for row in grid[start:])]
         labelled = [c for c in empty if {clean_cell(row[c]) for row in grid[:start]} - {""} <= _LABEL_HEADERS]
@@ -211,7 +212,7 @@ def _stitch(parts: list[RawTable]) -> tuple[list[list[str]], list[int]]:
     if narrowest < width:
         first_rows = _narrowed(first_rows, narrowest, labelled_only=True)
         width = max(len(row) for row in first_rows)
-    header = first_rows[: _body_start(first_rows)]
+    header = first_rows[: body_start(first_rows)]
     rows = [row + [""] * (width - len(row)) for row in first_rows]
     ends = [len(rows)]
     for part in parts[1:]:

@@ -74,6 +74,8 @@ SUMMARY_INCOME_LINES = (
     "附属单位上缴收入",
     "其他收入",
 )
+#: Income lines of 财政拨款收入支出决算总表 (printed without 收入: ``一、一般公共预算财政拨款``).
+FISCAL_INCOME_LINES = SUMMARY_INCOME_LINES[:3]
 #: Source columns of 收入决算表, in printed order: 本年收入合计 is their sum.
 INCOME_SOURCE_COLUMNS = ("财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入")
 #: 相关信息统计表 columns holding counts (vehicles, equipment sets), not 万元 amounts.

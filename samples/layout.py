@@ -194,8 +194,7 @@ def coded_grid(table_name: str, facts: list[TruthFact], catalogue: Catalogue, ye
 
 # --- two-sided summary tables -------------------------------------------------------------------------
 INCOME_LINES = c.SUMMARY_INCOME_LINES
-FISCAL_INCOME_LINES = ("一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款")
-FUNDS = FISCAL_INCOME_LINES
+FUNDS = ("一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款")
 
 
 @dataclass
@@ -212,9 +211,9 @@ def _summary_sides(table_name: str, facts: list[TruthFact]) -> tuple[_Side, _Sid
     left, right = _Side(), _Side()
     keys = {f.subject_key for f in facts}
     fiscal = table_name == c.FISCAL_TOTALS
-    income_lines = FISCAL_INCOME_LINES if fiscal else INCOME_LINES
+    income_lines = c.FISCAL_INCOME_LINES if fiscal else INCOME_LINES
     for index, line in enumerate(income_lines):
-        left.add(_numbered(index, line), line)
+        left.add(_numbered(index, line.removesuffix("收入") if fiscal else line), line)
     classes = sorted({f.subject_code for f in facts if f.subject_code})
     for index, code in enumerate(classes):
         name = next(f.line_item for f in facts if f.subject_code == code)

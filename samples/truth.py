@@ -69,7 +69,7 @@ TOTALS_LINES = (
     "结余分配",
     "年末结转和结余",
 )
-FISCAL_INCOME_LINES = ("一般公共预算财政拨款收入", "政府性基金预算财政拨款收入", "国有资本经营预算财政拨款收入")
+FISCAL_INCOME_LINES = c.FISCAL_INCOME_LINES
 INCOME_SOURCES = c.INCOME_SOURCE_COLUMNS
 EXPENDITURE_KINDS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
 THREE_PUBLIC_LINES = (

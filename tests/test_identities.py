@@ -68,7 +68,7 @@ ROW_OK = [
     (c.EXPENDITURE, None, "合计", "项目支出", "30", T),
 ]
 FISCAL_OK = [
-    (c.FISCAL_TOTALS, None, "一般公共预算财政拨款", "金额", "100", T),
+    (c.FISCAL_TOTALS, None, "一般公共预算财政拨款收入", "金额", "100", T),
     (c.FISCAL_TOTALS, None, "本年收入合计", "金额", "100", T),
     (c.FISCAL_TOTALS, None, "收入总计", "金额", "100", T),
     (c.FISCAL_TOTALS, "208", "社会保障和就业支出", "合计", "100", T),

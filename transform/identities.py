@@ -702,7 +702,7 @@ class FiscalTotalsBalance(Rule):
             "本年收入合计 = Σ 三项拨款",
             Term(table, YEAR_INCOME, AMOUNT),
             report.side(YEAR_INCOME, [Term(table, YEAR_INCOME, AMOUNT)]),
-            report.side("Σ 三项拨款", _terms(table, FUNDS, AMOUNT, optional=FUNDS[1:])),
+            report.side("Σ 三项拨款", _terms(table, c.FISCAL_INCOME_LINES, AMOUNT, optional=c.FISCAL_INCOME_LINES[1:])),
         )
         yield self.check(
             report,

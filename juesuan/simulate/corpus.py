@@ -271,7 +271,7 @@ def build_model(figures: Figures, catalogue: Catalogue, year: int) -> Model:
         (None, c.EXPENDITURE_GRAND_TOTAL, {"金额": totals["本年支出合计"] + figures.carry}),
     ]
     fiscal_summary: list[Row] = [
-        (None, "一般公共预算财政拨款", {"金额": fiscal}),
+        (None, c.FISCAL_INCOME_LINES[0], {"金额": fiscal}),
         (None, "本年收入合计", {"金额": fiscal}),
         (None, c.INCOME_GRAND_TOTAL, {"金额": fiscal}),
         *((k, _name(catalogue, k, year), {"合计": v, "一般公共预算财政拨款": v}) for k, v in class_general.items()),
@@ -573,12 +573,16 @@ def _fiscal_table(w: _Writer, unit: UnitSpec, year: int, model: Model) -> None:
         ["项目", "行次", "金额", "项目", "行次", *funds],
         ["栏次", "", "1", "栏次", "", "2", "3", "4", "5"],
     ]
-    lhs_rows = [r for r in income if r[1] == "一般公共预算财政拨款"]
+    lhs_rows = [r for r in income if r[1] == c.FISCAL_INCOME_LINES[0]]
     lhs_tail = [r for r in income if r not in lhs_rows]
     classes = [r for r in spend if r[0] is not None]
     tail = [r for r in spend if r[0] is None]
     for i in range(max(len(lhs_rows), len(classes))):
-        lhs = (_numbered(i + 1, lhs_rows[i][1]), lhs_rows[i][2]["金额"]) if i < len(lhs_rows) else ("", None)
+        lhs = (
+            (_numbered(i + 1, lhs_rows[i][1].removesuffix("收入")), lhs_rows[i][2]["金额"])
+            if i < len(lhs_rows)
+            else ("", None)
+        )
         rhs = classes[i] if i < len(classes) else None
         rhs_cells = [_cell(w, rhs[2].get(f)) for f in funds] if rhs else [""] * 4
         rhs_label = _numbered(i + 1, rhs[1]) if rhs else ""
