@@ -186,7 +186,8 @@ class _PagedReading:
         return self.reading.segments()
 
     def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
-        return map_groups(self.reading.table_groups(), context, catalogue)
+        others = self.reading.alternative_groups if isinstance(self.reading, PdfReading) else None
+        return map_groups(self.reading.table_groups(), context, catalogue, others)
 
     def close(self) -> None:
         if isinstance(self.reading, PdfReading):

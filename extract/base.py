@@ -28,6 +28,8 @@ class RawTable:
     amount_unit: str = "万元"
     trailer: list[str] = field(default_factory=list)  # 注/说明 lines after the grid
     parsing_report: dict[str, float | int | str] = field(default_factory=dict)
+    #: Each column's (left, right) x extent on the page, where known: continued tables are lined up by it.
+    column_spans: list[tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)

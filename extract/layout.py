@@ -132,6 +132,18 @@ HEADER_VOCABULARY = frozenset(
     }
 )
 _VOCABULARY_KEYS = {clean_cell(word) for word in HEADER_VOCABULARY}
+#: Header words that name a column of figures (the others name keys, or the 收入 | 支出 sides).
+_KEY_WORDS = (
+    "项目",
+    "科目编码",
+    "科目代码",
+    "科目名称",
+    "功能分类科目编码",
+    "经济分类科目编码",
+    "功能分类",
+    "经济分类",
+)
+_VALUE_WORDS = _VOCABULARY_KEYS - set(_KEY_WORDS) - {"行次", "栏次", "收入", "支出"}
 
 
 def _known(text: str) -> bool:
@@ -234,11 +246,17 @@ def body_start(rows: list[list[str]]) -> int:
             return index + 1
         if _is_body_row(row):
             return index
-    # No figure, code or numbered line anywhere (an empty table): its body starts at a total row.
+    # No figure, code or numbered line anywhere (an empty table): its body starts at a total row with
+    # no more header rows below it (a 合计 can also head a column group).
     for index, row in enumerate(rows):
-        if index and clean_cell(_cell(row, 0)) in _TOTAL_LABELS:
+        below = rows[index + 1 :]
+        if index and clean_cell(_cell(row, 0)) in _TOTAL_LABELS and not any(_header_words(r) >= 2 for r in below):
             return index
     return len(rows)
+
+
+def _header_words(row: list[str]) -> int:
+    return sum(1 for cell in row if _known(cell))
 
 
 def _filled_header(header: list[list[str]], width: int) -> list[list[str]]:
@@ -298,6 +316,8 @@ def _kind_from_header(column: Column) -> str | None:
         return CODE
     if _LABEL_HEADER.search(leaf):
         return LABEL
+    if any(clean_cell(part) in _VALUE_WORDS for part in column.path):
+        return VALUE
     return None
 
 
@@ -355,8 +375,9 @@ def _promote_header_words(header: list[list[str]], body: list[list[str]], width:
     words = [col for col, cell in enumerate(cells) if cell and (_known(cell) or cell in _PART_LEVELS)]
     if len(words) < 2:
         return
-    label = next((col for col, cell in enumerate(cells) if cell), None)
-    moved = [col for col in words if col != label or cells[col] in _PART_LEVELS]
+    # The row's own label (合计) is its first text that is no 类/款/项 sub-header.
+    label = next((col for col, cell in enumerate(cells) if cell and cell not in _PART_LEVELS), None)
+    moved = [col for col in words if col != label]
     if len(moved) < 2:
         return
     extra = [""] * width
@@ -492,7 +513,7 @@ def _is_wrapped_rest(previous: RowKey, label: str, coded: bool) -> bool:
     """A name-only row that finishes the name above it, wrapped onto a printed line of its own."""
     if is_numbered(label) or label.startswith("其中") or label in _TOTAL_LABELS:
         return False
-    if coded:
+    if coded or previous.code is not None:
         return previous.code is not None
     # Line-item blocks (summary tables): only a fragment that completes a known line.
     from juesuan.extract.mapping import is_known_line

@@ -27,24 +27,36 @@ from juesuan import contract as c
 from juesuan.contract import Fact
 from juesuan.extract.base import CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import Block, Column, Layout, analyse
+from juesuan.extract.selfcheck import reconcile
 from juesuan.extract.text import clean_cell, is_empty_cell, looks_like_amount, parse_amount
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
 # --- titles ----------------------------------------------------------------------
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\(?[一二三四五六七八九十]+\)|\d+[、.．)]|附表\d*[:：]?)")
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|\(?[一二三四五六七八九十]+\)|\d+[、.．)]|附表\d*[:：]?|附件\d*[:：]?)"
+)
 _YEAR_SUFFIX = re.compile(r"\(\d{4}年度?\)$")
+#: What templates print around a title: its 公开NN表 number, 续表, a classification note, the unit.
+_TITLE_DECORATION = re.compile(
+    r"(?:公开|附)\d{1,2}-?\d?表|公开表[一二三四五六七八九十]+|[(]?续表?[)]?$|[(]续[)]"
+    r"|\((?:按)?(?:功能|经济)(?:分类)?(?:科目)?\)$|[(]?(?:金额)?单位[:：](?:万元|元|亿元)[)]?$"
+)
+_UNIT_AND_YEAR = re.compile(r"^.*?\d{4}年度?(?:部门|单位)?")
 TITLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
-        (c.THREE_PUBLIC, r"(?:一般公共预算)?财政拨款\"?三公\"?经费(?:支出)?(?:预)?决算(?:情况)?表"),
-        (c.FISCAL_TOTALS, r"财政拨款收入支出决算总表"),
-        (c.TOTALS, r"(?:部门|单位)?收入支出决算总表"),
-        (c.INCOME, r"(?:部门|单位)?收入决算表"),
-        (c.EXPENDITURE, r"(?:部门|单位)?支出决算表"),
-        (c.GENERAL_BUDGET, r"一般公共预算财政拨款支出决算(?:明细)?表"),
-        (c.BASIC, r"一般公共预算财政拨款基本支出决算(?:明细)?表"),
-        (c.PROJECT, r"一般公共预算财政拨款项目支出决算(?:明细)?表"),
-        (c.GOV_FUND, r"政府性基金预算财政拨款收入支出决算表"),
+        (
+            c.THREE_PUBLIC,
+            r"(?:一般公共预算)?(?:财政拨款)?\"?三公\"?经费(?:财政拨款)?(?:支出)?(?:预)?决算(?:情况|明细)?(?:统计)?表",
+        ),
+        (c.FISCAL_TOTALS, r"财政拨款收(?:入)?支(?:出)?决算总表"),
+        (c.TOTALS, r"(?:部门|单位)?收(?:入)?支(?:出)?决算总表"),
+        (c.INCOME, r"(?:部门|单位)?收入决算(?:明细)?表"),
+        (c.EXPENDITURE, r"(?:部门|单位)?支出决算(?:明细)?表"),
+        (c.GENERAL_BUDGET, r"一般公共预算(?:财政拨款)?支出决算(?:明细)?表"),
+        (c.BASIC, r"一般公共预算(?:财政拨款)?基本支出决算(?:明细)?表"),
+        (c.PROJECT, r"一般公共预算(?:财政拨款)?项目支出决算(?:明细)?表"),
+        (c.GOV_FUND, r"政府性基金预算财政拨款(?:收入)?支出决算表"),
         (c.STATE_CAPITAL, r"国有资本经营预算财政拨款(?:收入)?支出决算表"),
         (c.RELATED_INFO, r"(?:部门|单位)?决算公开相关信息统计表|机关运行经费.*信息表"),
     )
@@ -54,20 +66,26 @@ NON_FISCAL_TITLE = re.compile(r"绩效自评表|绩效评价表|绩效目标表"
 
 
 def title_key(title: str) -> str:
-    """A title as compared: clean, without leading numbering or a trailing (2023年度)."""
-    key = clean_cell(title)
+    """A title as compared: clean, without its 公开NN表 number, 续表 mark, leading numbering or a
+    trailing (2023年度)."""
+    key = clean_cell(title).replace("“", "").replace("”", "")
+    key = _TITLE_DECORATION.sub("", key)
     key = _NUMBERING.sub("", key)
     return _YEAR_SUFFIX.sub("", key)
 
 
 def canonical_table_name(title: str | None) -> str | None:
-    """The contract's ``table_name`` for a title, or ``None`` when it is not a standard table."""
+    """The contract's ``table_name`` for a title, or ``None`` when it is not a standard table.
+
+    The title may carry the unit and year in front (``某局2024年度收入决算表``); the rest must be
+    one of the national or provincial wordings, whole (a sentence that names a table is no title)."""
     if not title:
         return None
     key = title_key(title)
-    for name, pattern in TITLE_PATTERNS:
-        if pattern.fullmatch(key):
-            return name
+    for candidate in dict.fromkeys((key, _UNIT_AND_YEAR.sub("", key))):
+        for name, pattern in TITLE_PATTERNS:
+            if pattern.fullmatch(candidate):
+                return name
     return None
 
 
@@ -234,10 +252,19 @@ def _says_budget(column: Column) -> bool:
     return any(_BUDGET_GROUP.match(clean_cell(part)) for part in column.path)
 
 
+#: Columns that can have sub-columns; a 合计 / 小计 under one of them is that column itself.
+_PARENT_COLUMNS = frozenset(
+    {"基本支出", "项目支出", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "其他收入", "人员经费", "公用经费"}
+)
+
+
 def table_column(table_name: str, column: Column, side: str | None = None) -> str | None:
     """The contract's ``column_name`` for a value column of ``table_name`` (None: not a contract column)."""
     leaf = canonical_column(column.leaf)
     total = leaf in ROW_TOTAL_HEADERS or not leaf
+    parent = canonical_column(column.path[-2]) if len(column.path) >= 2 else ""
+    if leaf in ("合计", "小计") and parent in _PARENT_COLUMNS:
+        leaf, total = parent, False
     if table_name == c.TOTALS or (table_name == c.FISCAL_TOTALS and side == "收入"):
         return c.INITIAL_BUDGET_COLUMN if _says_budget(column) else "金额"
     if table_name == c.FISCAL_TOTALS:
@@ -442,9 +469,16 @@ def _map_basic(em: _Emitter) -> None:
             if key.row in totals_rows:
                 continue
             row = layout.body[key.row]
-            values = [(col, names[col]) for col in block.value_columns if names[col] is not None]
+            values = [(col, name) for col in block.value_columns if (name := names[col]) is not None]
             if not any(not is_empty_cell(row[col]) for col, _ in values):
                 continue  # blank rows carry no fact, so their codes need no resolving
+            if key.code is None and strip_numbering(key.label) in ("合计", "总计"):
+                # One column per kind (合计 | 人员经费 | 公用经费): the 合计 row's kind columns are the
+                # kind totals the side-by-side layout prints as rows of their own.
+                for col, name in values:
+                    line = f"{name}合计" if f"{name}合计" in _BASIC_TOTALS else c.TOTAL_ROW
+                    em.emit(None, line, "决算数" if line in _BASIC_TOTALS else name or "决算数", row[col], key.raw)
+                continue
             raw_code = key.code or ""
             resolution = em.catalogue.resolve_economic(raw_code or None, key.label, em.context.year)
             _record(em, raw_code, key.label, resolution.status, resolution.code, resolution.reason)
@@ -709,4 +743,24 @@ def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue) -> 
         report.status = "empty"
         if any("本表无数据" in clean_cell(line) or "本表为空" in clean_cell(line) for line in raw.trailer):
             report.notes.append("the report says the table has no data (本表无数据)")
+    else:
+        check_reading(report, emitter.facts)
     return StrategyResult(facts=emitter.facts, tables=[report], repairs=emitter.repairs)
+
+
+def check_reading(report: TableReport, facts: list[Fact]) -> None:
+    """The table's own identities on what was read: ``reconciled``, and unreliable when a broken
+    identity leans on a blank cell (a lost figure looks like a blank)."""
+    assert report.table_name is not None
+    reconciliation = reconcile(report.table_name, facts)
+    report.reconciled = reconciliation.state
+    for message in reconciliation.broken[:3]:
+        report.notes.append(f"does not reconcile: {message}")
+    if reconciliation.on_blanks:
+        more = len(reconciliation.on_blanks) - 1
+        _unreliable(
+            report,
+            "its own identities break where a cell is blank, so a figure may not have been read: "
+            + reconciliation.on_blanks[0]
+            + (f" (and {more} more)" if more else ""),
+        )

@@ -127,6 +127,27 @@ class PdfReading:
             self.notes.append(f"pages {', '.join(map(str, empty))} look like table pages but no grid was found")
         return assemble(found, lines)
 
+    @pdfium_serialised
+    def alternative_groups(self, pages: list[int]) -> dict[str, list[list[RawTable]]]:
+        """Other readings of ``pages``, for a table whose first reading did not check out: camelot's
+        own lattice parser (its layout pass finds rules drawn in ways the pdfium reading may miss)
+        and the unruled reader (glyph rows, or camelot stream) — each assembled as its own tables."""
+        digital = [n for n in pages if n not in self.ocr_pages]
+        if not digital:
+            return {}
+        lines = {n: lines_of(self.chars(n)) for n in digital}
+        readings: dict[str, list[list[RawTable]]] = {}
+        with tempfile.TemporaryDirectory(prefix="juesuan-pdf-") as folder:
+            path = Path(folder) / "report.pdf"
+            path.write_bytes(self.data)
+            try:
+                readings["camelot-lattice"] = assemble(read_lattice(path, digital, self.chars), lines)
+                areas: dict[int, Area | None] = {n: rule_area(self.loaded_pages, n) for n in digital}
+                readings["stream"] = assemble(read_stream(path, areas, self.chars), lines)
+            except Exception as exc:  # noqa: BLE001 - an alternative that crashes is no alternative
+                log.warning("%s: alternative reading of pages %s failed: %s", self.source, digital, exc)
+        return readings
+
     def _page(self, number: int) -> PageInfo:
         return self.triage.pages[number - 1]
 

@@ -103,6 +103,7 @@ def read_lattice(path: Path, pages: list[int], chars_of: Callable[[int], list[Ch
                 top=float(max(y1, y2)),
                 bottom=float(min(y1, y2)),
                 parsing_report={k: v for k, v in report.items() if isinstance(v, int | float | str)},
+                columns=[(float(left), float(right)) for left, right in table.cols],
             )
         )
     log.info("lattice (vector): %d table(s) on pages %s", len(tables), page_spec(pages))

@@ -27,7 +27,7 @@ from camelot.image_processing import coalesce_collinear_lines, find_joints_from_
 from camelot.utils import merge_close_lines, segments_in_bbox
 
 from juesuan.extract.pdf_lattice import EXTRACTOR, fill_cells
-from juesuan.extract.pdf_triage import Char, Pages, loaded
+from juesuan.extract.pdf_triage import Char, Pages, display_transform, loaded
 from juesuan.extract.tables import PageTable, whitespace
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,9 @@ def page_rules(source: Pages, number: int) -> Rules:
         count = pdfium_c.FPDFPage_CountObjects(page.raw)
         objects = (pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(count))
         raw = list(_drawn(objects, _IDENTITY, ctypes.c_int(), ctypes.c_int()))
+        turn = display_transform(page)
+    if turn is not None:
+        raw = [(*turn(x0, y0), *turn(x1, y1)) for x0, y0, x1, y1 in raw]
     horizontal, vertical = [], []
     for x0, y0, x1, y1 in raw:
         dx, dy = abs(x1 - x0), abs(y1 - y0)
@@ -213,6 +216,7 @@ def read_ruled(page: int, rules: Rules, chars: list[Char]) -> list[PageTable]:
                 top=float(bbox[3]),
                 bottom=float(bbox[1]),
                 parsing_report=report,
+                columns=list(itertools.pairwise(cols)),
             )
         )
     return tables

@@ -44,6 +44,8 @@ _CONTINUED = re.compile(r"续表|（续）|\(续\)")
 _FIGURE = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})*(?:\.\d{1,2})(?![\d.])|(?<![\d.])\d+\.\d{2}(?![\d.])")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*/\s*共?\s*\d+\s*页?)?[-—–\s]*$")
 _NOTE = re.compile(r"^(?:注|说明|备注)\d*[:：]")
+# A line this short may be half of a title wrapped over two lines.
+_TITLE_PART = 30
 # A page naming this many standard tables and printing no figure is a table of contents.
 _CONTENTS_TITLES = 3
 # A page whose figure-bearing lines are this share of its lines holds a table, not prose.
@@ -197,8 +199,20 @@ def read_page(source: Pages, index: int) -> PageInfo:
 
 
 def standard_titles(lines: list[str]) -> list[str]:
-    """The lines that are the title of a standard table."""
-    return [title for line in lines if (title := as_title(line)) is not None]
+    """The lines that are the title of a standard table; a title wrapped onto two lines counts once."""
+    titles = []
+    skip = False
+    for index, line in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        if (title := as_title(line)) is not None:
+            titles.append(title)
+        elif index + 1 < len(lines) and max(len(line), len(lines[index + 1])) <= _TITLE_PART:
+            if (joined := as_title(line + lines[index + 1])) is not None:
+                titles.append(joined)
+                skip = True
+    return titles
 
 
 def _body_lines(lines: list[str]) -> list[str]:
@@ -290,10 +304,49 @@ class Char:
     right: float
 
 
+Point = tuple[float, float]
+
+
+def display_transform(page: pdfium.PdfPage) -> Callable[[float, float], Point] | None:
+    """From page space to the page as displayed, for a page with a /Rotate (None when upright).
+
+    pdfium reports glyph boxes and path points in the unrotated page space; a landscape table
+    printed on a portrait page turned by /Rotate 90 runs upwards there. Every reader works on the
+    displayed page, where text lines are horizontal."""
+    rotation = page.get_rotation() % 360
+    if not rotation:
+        return None
+    width, height = page.get_width(), page.get_height()
+    if page.get_rotation() in (90, 270):
+        width, height = height, width  # get_width/height already give the displayed size
+    if rotation == 90:
+        return lambda x, y: (y, width - x)
+    if rotation == 180:
+        return lambda x, y: (width - x, height - y)
+    return lambda x, y: (height - y, x)
+
+
+def _turned(char: Char, turn: Callable[[float, float], Point], origin: Point) -> Char:
+    corners = [
+        turn(x, y) for x in (char.left, char.right) for y in (char.y - char.height / 2, char.y + char.height / 2)
+    ]
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    return Char(
+        char.text,
+        (min(xs) + max(xs)) / 2,
+        (min(ys) + max(ys)) / 2,
+        turn(*origin)[1],
+        max(ys) - min(ys),
+        min(xs),
+        max(xs),
+    )
+
+
 def page_chars(source: Pages, number: int) -> list[Char]:
-    """Every visible glyph of a page, once (text runs can overlap; glyphs do not). Read through
-    pdfium's C functions directly: a few milliseconds for a full page."""
+    """Every visible glyph of a page, once (text runs can overlap; glyphs do not), in the displayed
+    page's coordinates. Read through pdfium's C functions directly: a few milliseconds for a full page."""
     with loaded(source, number) as page:
+        turn = display_transform(page)
         textpage = page.get_textpage()
         try:
             raw = textpage.raw
@@ -305,17 +358,16 @@ def page_chars(source: Pages, number: int) -> list[Char]:
                 if not text.strip() or not pdfium_c.FPDFText_GetCharBox(raw, index, left, right, bottom, top):
                     continue
                 pdfium_c.FPDFText_GetCharOrigin(raw, index, x, y)
-                chars.append(
-                    Char(
-                        text,
-                        (left.value + right.value) / 2,
-                        (bottom.value + top.value) / 2,
-                        y.value,
-                        top.value - bottom.value,
-                        left.value,
-                        right.value,
-                    )
+                char = Char(
+                    text,
+                    (left.value + right.value) / 2,
+                    (bottom.value + top.value) / 2,
+                    y.value,
+                    top.value - bottom.value,
+                    left.value,
+                    right.value,
                 )
+                chars.append(char if turn is None else _turned(char, turn, (x.value, y.value)))
         finally:
             textpage.close()
     return chars
@@ -358,6 +410,7 @@ def rule_area(source: Pages, number: int) -> tuple[float, float, float, float] |
     """The area spanned by a page's horizontal table rules (not the running-header rule), if any."""
     with loaded(source, number) as page:
         height = page.get_height()
+        turn = display_transform(page)
         rules = []
         for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
             obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
@@ -365,9 +418,13 @@ def rule_area(source: Pages, number: int) -> tuple[float, float, float, float] |
                 continue
             left, bottom, right, top = (ctypes.c_float() for _ in range(4))
             pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
-            is_rule = top.value - bottom.value < 3 and right.value - left.value > _MIN_RULE_WIDTH
-            if is_rule and top.value < height - _HEADER_ZONE:
-                rules.append((left.value, top.value, right.value, bottom.value))
+            x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+            if turn is not None:
+                (x0, y0), (x1, y1) = turn(x0, y0), turn(x1, y1)
+                x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+            is_rule = y1 - y0 < 3 and x1 - x0 > _MIN_RULE_WIDTH
+            if is_rule and y1 < height - _HEADER_ZONE:
+                rules.append((x0, y1, x1, y0))
     if len(rules) < 2:
         return None
     return (

@@ -15,12 +15,15 @@ their vertical position on the page, plus the page's positioned text lines. This
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from juesuan.extract.base import DocumentContext, RawTable, StrategyResult
+from juesuan.extract.base import DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import body_start
 from juesuan.extract.mapping import canonical_table_name, map_table
+from juesuan.extract.selfcheck import PREFERENCE, UNRECONCILED
 from juesuan.extract.text import clean_cell
 from juesuan.transform.catalogue import Catalogue
 
@@ -47,6 +50,8 @@ class PageTable:
     top: float | None = None
     bottom: float | None = None
     parsing_report: dict[str, float | int | str] = field(default_factory=dict)
+    #: Each column's (left, right) x extent in points, where the reader knows it (ruled grids).
+    columns: list[tuple[float, float]] | None = None
 
 
 def whitespace(rows: list[list[str]]) -> float:
@@ -67,14 +72,19 @@ def as_title(text: str) -> str | None:
 
 def clean_rows(rows: list[list[str]]) -> list[list[str]]:
     """Wrapped cell text joined, cells stripped, empty rows and empty columns dropped."""
+    return _cleaned(rows)[0]
+
+
+def _cleaned(rows: list[list[str]]) -> tuple[list[list[str]], list[int]]:
+    """:func:`clean_rows` and the indices of the columns it kept."""
     grid = [[re.sub(r"\s*\n\s*", "", str(cell)).strip() for cell in row] for row in rows]
     grid = [row for row in grid if any(row)]
     if not grid:
-        return []
+        return [], []
     width = max(len(row) for row in grid)
     grid = [row + [""] * (width - len(row)) for row in grid]
     keep = [col for col in range(width) if any(row[col] for row in grid)]
-    return [[row[col] for col in keep] for row in grid]
+    return [[row[col] for col in keep] for row in grid], keep
 
 
 def _row_key(row: list[str]) -> str:
@@ -87,11 +97,24 @@ class _Group:
     parts: list[RawTable]
 
 
+def _wrapped_titles(lines: list[TextLine]) -> list[TextLine]:
+    """Titles printed over two lines, one right under the other, as one line each."""
+    ordered = sorted(lines, key=lambda line: -line.top)
+    joined = []
+    for upper, lower in itertools.pairwise(ordered):
+        height = upper.top - upper.bottom
+        if 0 <= upper.bottom - lower.top <= max(height, 2.0) * 1.5 and max(len(upper.text), len(lower.text)) <= 30:
+            line = TextLine(upper.text + lower.text, upper.top, lower.bottom)
+            if as_title(line.text) is not None and as_title(upper.text) is None and as_title(lower.text) is None:
+                joined.append(line)
+    return joined
+
+
 def _title_above(lines: list[TextLine], top: float | None, floor: float | None) -> TextLine | None:
     """The lowest standard-table title line above ``top`` (and below ``floor``, the grid above)."""
     candidates = [
         line
-        for line in lines
+        for line in [*lines, *_wrapped_titles(lines)]
         if as_title(line.text) is not None
         and (top is None or line.bottom >= top - 2)
         and (floor is None or line.top <= floor + 2)
@@ -105,7 +128,8 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
     ordered = sorted(tables, key=lambda t: (t.page or 0, -(t.top or 0.0)))
     previous_on_page: dict[int, PageTable] = {}
     for table in ordered:
-        rows = clean_rows(table.rows)
+        rows, kept = _cleaned(table.rows)
+        spans = [table.columns[col] for col in kept] if table.columns and len(table.columns) >= len(kept) else None
         page = table.page or 0
         page_lines = lines.get(page, [])
         above = previous_on_page.get(page)
@@ -151,6 +175,7 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
                 amount_unit=unit or "万元",
                 trailer=trailer,
                 parsing_report=dict(table.parsing_report),
+                column_spans=spans,
             )
         )
     return [group.parts for group in groups]
@@ -202,10 +227,42 @@ def _combined(parts: list[RawTable], rows: list[list[str]]) -> RawTable:
     )
 
 
+def _aligned(part: RawTable, spans: list[tuple[float, float]] | None, width: int) -> list[list[str]] | None:
+    """A continuation's rows placed under the first part's columns by their position on the page
+    (its blank columns were dropped, so counting columns would shift figures); None when the
+    positions are unknown or do not line up one to one."""
+    if not spans or not part.column_spans or len(spans) != width:
+        return None
+    target: list[int] = []
+    for left, right in part.column_spans:
+        middle = (left + right) / 2
+        column = next((i for i, (a, b) in enumerate(spans) if a - 1 <= middle <= b + 1), None)
+        if column is None or column in target:
+            return None
+        target.append(column)
+    placed = []
+    for row in part.rows:
+        cells = [""] * width
+        for index, cell in enumerate(row[: len(target)]):
+            cells[target[index]] = cell
+        placed.append(cells)
+    return placed
+
+
 def _stitch(parts: list[RawTable]) -> tuple[list[list[str]], list[int]]:
     """All rows of a continued table, header once, and the row count at the end of each part."""
     first_rows = parts[0].rows
     width = max(len(row) for row in first_rows)
+    aligned = [_aligned(part, parts[0].column_spans, width) for part in parts[1:]]
+    if all(rows is not None for rows in aligned):
+        header = first_rows[: body_start(first_rows)]
+        rows = [row + [""] * (width - len(row)) for row in first_rows]
+        ends = [len(rows)]
+        for part, placed in zip(parts[1:], aligned, strict=True):
+            assert placed is not None
+            rows.extend(_continuation_rows(replace(part, rows=placed), header, width))
+            ends.append(len(rows))
+        return rows, ends
     # A continuation read with fewer columns than the first page (stream parsing split a label column
     # of the first page in two): the first page gives up its empty label columns to match.
     narrowest = min((max(len(row) for row in part.rows) for part in parts[1:] if part.rows), default=width)
@@ -255,12 +312,73 @@ def map_parts(parts: list[RawTable], context: DocumentContext, catalogue: Catalo
     pages = ", ".join(str(p.page) for p in parts)
     for report in mapped.tables:
         report.notes.insert(0, f"continued over {len(parts)} pages ({pages}), stitched")
+        report.pages = [p.page for p in parts if p.page is not None]
     return mapped
 
 
-def map_groups(groups: list[list[RawTable]], context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
-    """Facts and parsing reports of every logical table (one report per table, however many pages)."""
+#: Other readings of some pages, by reading name (see :meth:`.pdf.PdfReading.alternative_groups`).
+Alternatives = Callable[[list[int]], dict[str, list[list[RawTable]]]]
+
+
+def reading_name(part: RawTable) -> str:
+    """How a grid was read: ``pdfium-rules`` for ruled grids built from pdfium's paths, else the extractor."""
+    return "pdfium-rules" if part.parsing_report.get("lines") == "pdfium" else part.extractor
+
+
+def _standing(mapped: StrategyResult) -> tuple[bool, int, int]:
+    """How good a reading is: reliable first, then how well it reconciles, then how much it read."""
+    report = mapped.tables[0]
+    return (report.reliable, -PREFERENCE.index(report.reconciled), len(mapped.facts))
+
+
+def _needs_another_reading(report: TableReport) -> bool:
+    return report.table_name is not None and (not report.reliable or report.reconciled == UNRECONCILED)
+
+
+def _better_reading(
+    parts: list[RawTable], mapped: StrategyResult, context: DocumentContext, catalogue: Catalogue, others: Alternatives
+) -> StrategyResult:
+    """The reading of a table that checks out best: the first one, or another parser's reading of
+    the same pages under the same title when that one is more reliable or reconciles better."""
+    report = mapped.tables[0]
+    pages = sorted({p.page for p in parts if p.page is not None})
+    best, best_name = mapped, report.reading
+    for name, groups in others(pages).items():
+        for candidate in groups:
+            if canonical_table_name(candidate[0].title) != report.table_name:
+                continue
+            if not {p.page for p in candidate} & set(pages):
+                continue
+            trial = map_parts(candidate, context, catalogue)
+            if trial.tables and _standing(trial) > _standing(best):
+                best, best_name = trial, name
+    kept = best.tables[0]
+    kept.reading = best_name
+    tried = f"first reading ({report.reading}) {report.reconciled}, {'reliable' if report.reliable else 'unreliable'}"
+    if best is mapped:
+        kept.notes.append(f"{tried}; no other reading of pages {pages} did better")
+    else:
+        kept.notes.insert(0, f"{tried}; kept the {best_name} reading ({kept.reconciled})")
+    return best
+
+
+def map_groups(
+    groups: list[list[RawTable]],
+    context: DocumentContext,
+    catalogue: Catalogue,
+    alternatives: Alternatives | None = None,
+) -> StrategyResult:
+    """Facts and parsing reports of every logical table (one report per table, however many pages).
+
+    With ``alternatives`` (paged documents), a table whose reading does not check out — not
+    reliable, or its own identities broken — is read again by the other parsers and the reading
+    that checks out best is kept (:func:`_better_reading`)."""
     result = StrategyResult()
     for parts in groups:
-        result.extend(map_parts(parts, context, catalogue))
+        mapped = map_parts(parts, context, catalogue)
+        for report in mapped.tables:
+            report.reading = reading_name(parts[0])
+        if alternatives is not None and mapped.tables and _needs_another_reading(mapped.tables[0]):
+            mapped = _better_reading(parts, mapped, context, catalogue, alternatives)
+        result.extend(mapped)
     return result
