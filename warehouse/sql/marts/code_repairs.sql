@@ -26,6 +26,6 @@ COMMENT ON COLUMN code_repairs.table_name IS 'Canonical table the code was read 
 COMMENT ON COLUMN code_repairs.page IS '1-based page, where known.';
 COMMENT ON COLUMN code_repairs.raw_code IS 'The code as printed.';
 COMMENT ON COLUMN code_repairs.raw_name IS 'The subject name as printed.';
-COMMENT ON COLUMN code_repairs.code IS 'The catalogue code it was repaired to; NULL when unresolved.';
-COMMENT ON COLUMN code_repairs.status IS 'repaired or unresolved.';
+COMMENT ON COLUMN code_repairs.code IS 'The catalogue code it was repaired to; the printed code when observed; NULL when unresolved.';
+COMMENT ON COLUMN code_repairs.status IS 'repaired (from its name), observed (well-formed, not in the catalogue: kept as printed with its name) or unresolved.';
 COMMENT ON COLUMN code_repairs.reason IS 'Why the code was repaired, or why it could not be.';

@@ -20,6 +20,6 @@ COMMENT ON COLUMN raw_code_repairs.table_name IS 'Canonical table the code was r
 COMMENT ON COLUMN raw_code_repairs.page IS '1-based page, where known.';
 COMMENT ON COLUMN raw_code_repairs.raw_code IS 'The code as printed (possibly truncated or damaged, e.g. 3010).';
 COMMENT ON COLUMN raw_code_repairs.raw_name IS 'The subject name as printed.';
-COMMENT ON COLUMN raw_code_repairs.code IS 'The catalogue code it was repaired to; NULL when unresolved.';
-COMMENT ON COLUMN raw_code_repairs.status IS 'repaired or unresolved.';
+COMMENT ON COLUMN raw_code_repairs.code IS 'The catalogue code it was repaired to; the printed code when observed; NULL when unresolved.';
+COMMENT ON COLUMN raw_code_repairs.status IS 'repaired (from its name), observed (well-formed, not in the catalogue: kept as printed with its name) or unresolved.';
 COMMENT ON COLUMN raw_code_repairs.reason IS 'Why the code was repaired, or why it could not be.';

@@ -29,6 +29,6 @@ COMMENT ON COLUMN stg_code_repairs.table_name IS 'Canonical table the code was r
 COMMENT ON COLUMN stg_code_repairs.page IS '1-based page, where known.';
 COMMENT ON COLUMN stg_code_repairs.raw_code IS 'The code as printed.';
 COMMENT ON COLUMN stg_code_repairs.raw_name IS 'The subject name as printed.';
-COMMENT ON COLUMN stg_code_repairs.repaired_code IS 'The catalogue code it was repaired to; NULL when unresolved.';
-COMMENT ON COLUMN stg_code_repairs.repair_status IS 'repaired or unresolved.';
+COMMENT ON COLUMN stg_code_repairs.repaired_code IS 'The catalogue code it was repaired to; the printed code when observed; NULL when unresolved.';
+COMMENT ON COLUMN stg_code_repairs.repair_status IS 'repaired (from its name), observed (well-formed, not in the catalogue: kept as printed with its name) or unresolved.';
 COMMENT ON COLUMN stg_code_repairs.reason IS 'Why the code was repaired, or why it could not be.';
