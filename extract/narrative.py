@@ -833,8 +833,8 @@ class _Reader:
         klass = self.catalogue.resolve_chain(parts[:1], year).code
         if klass is None:
             return None
-        items = [s for s in self.catalogue.by_name(parts[2][0], FUNCTIONAL, level="项", year=year) if s.parent_code]
-        items = [s for s in items if s.code.startswith(klass)]
+        named = self.catalogue.by_name(parts[2][0], FUNCTIONAL, level="项", year=year)
+        items = [s for s in named if s.code.startswith(klass)]
         if len(items) != 1:
             return None
         item = items[0]
@@ -856,7 +856,7 @@ class _Reader:
                 break
         if ancestor is None:
             return None
-        length = len(ancestor) + 2
+        length = 1 + 2 * len(parts)  # the level the chain names: 款 5 digits, 项 7
         rows = [
             code
             for code, (total, _) in self.row_totals.items()
@@ -865,9 +865,11 @@ class _Reader:
         if len(rows) != 1:
             return None
         code = rows[0]
+        found = self.catalogue.get(code, FUNCTIONAL, year)
+        name = found.name if found is not None else self.row_totals[code][1]
         self.notes.append(
             f"narrative subject {chain.raw!r} is not in the catalogue under {ancestor}: "
-            f"decided by the table, whose only row there of {value} is {code} {self.row_totals[code][1]}"
+            f"decided by the table, whose only row there of {value} is {code} {name}"
         )
         return code
 
