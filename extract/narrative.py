@@ -11,8 +11,10 @@ Approach
    in 支出决算情况), so the current section is tracked. 名词解释 and 附件 parts, 绩效 sections,
    table pages and anything under an unrecognised heading (单位概况, 工作完成情况 …) are not read.
 3. **Paragraphs.** Exports break lines in mid-word (``绩效工`` / ``资 11.16 万元``); a line that does
-   not end a sentence is joined to the next one unless that one starts a list item or a heading.
-4. **Amounts first.** Every number followed by a unit (万元/元/亿元, 辆, 台(套), %) or standing bare
+   not end a sentence is joined to the next one unless that one starts a list item or a heading. A
+   list item that names its subject and stops (``12、…(款)…(项)。``) is joined too: its amounts follow.
+4. **Amounts first.** Every number followed by a unit (万元/元/亿元, 辆, 台(套), %; 万 alone before a
+   bracket or a stop, ``0.39万(含…)``) or standing bare
    before a comma is a token; a number split by a stray space (``1958.1 3 万元``) is mended. A token's
    *prefix* is the text since the previous token or clause mark; its end is split into a qualifier
    (``全年预算``, ``年初预算``, ``决算数为`` …) and the *subject* before it, which the figure
@@ -30,9 +32,15 @@ Approach
    the fact of column ``年初预算数`` of the same row of 一般公共预算财政拨款支出决算表 (a juesuan
    extension of the contract's columns); for 三公 it is the table's ``预算数``.
 7. **Subjects.** Functional names and chains resolve through the catalogue (``resolve_chain``, 类 by
-   name); economic items through ``resolve_economic``, within the economic 类 just read when the
-   name alone is ambiguous (办公设备购置 is 30902 or 31002). Unresolvable subjects give a note and no
-   fact: a code is never guessed.
+   name; ``1、社会保障和就业支出(类)…``: the list mark is no part of the name); economic items through
+   ``resolve_economic``, within the economic 类 just read when the name alone is ambiguous (办公设备购置
+   is 30902 or 31002). A chain the catalogue cannot resolve is resolved otherwise only on evidence, with
+   a note: a 款 that is no 款 of the 类 is passed over when the 类 has exactly one 项 of the stated name
+   (``住房保障支出(类)住房保障支出(款)住房公积金(项)`` → 2210201); else, when the report's tables are at
+   hand, the one row of 一般公共预算财政拨款支出决算表 of the chain's level, under its deepest part that
+   resolves, whose 小计 equals the 决算 amount stated for the chain decides (a 项 printed under a name
+   the catalogue does not know). Other unresolvable subjects give a note and no fact: a code is never
+   guessed.
 
 8. **Last year's figures.** A change against the previous year (``与上年相比，收入总计增加2,509.44万元``,
    ``比上年度减少0.01万元``, ``与2022年度相比…各减少11277.06万元``, ``与上年持平`` / ``与上年相同``) gives
@@ -46,6 +54,12 @@ Approach
    ``基本持平`` and an unresolvable subject give nothing. :func:`extract_previous_year` returns these
    as narrative facts of ``year − 1`` (``raw_text`` is the sentence, from the current figure to the
    change); :func:`extract_narrative` never mixes them with the report's own year.
+
+9. **The report's tables.** :func:`extract_document` passes the report's own table facts (of tables
+   read reliably). Besides deciding chains (7), they let a figure be keyed to a second cell it
+   restates: ``本年收入合计`` / ``本年支出合计`` in 收入/支出决算情况 is the 收入/支出决算表 total and the
+   总表 line of that name. Without tables (a narrative-only report, or a caller that has none) every
+   figure keeps the one key its section gives.
 
 Values are exact ``Decimal`` 万元 (元 ÷ 10000, 亿元 × 10000); vehicle and equipment counts stay counts.
 A key stated twice keeps its first figure; the second is reported in the notes.
@@ -157,7 +171,7 @@ _TOKEN = re.compile(
     r"(?<![A-Za-z0-9.])"
     r"(?:(?P<int>\d+)\.(?:(?P<f1>\d)[ \t]+(?P<f2>\d)|[ \t]+(?P<f3>\d{1,2}))(?![\d.])(?=[ \t]*(?:万元|亿元|元))"
     r"|(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?))"
-    r"(?:[ \t]*(?P<unit>万元|亿元|元|辆|台\(套\)|%|万(?=[\s(，,。；;、)]|$)))?"
+    r"(?:[ \t]*(?P<unit>万元|亿元|元|辆|台\(套\)|%|万(?=[(，,。；;、)]|$)))?"
 )
 _BARE_FOLLOW = re.compile(r"[ \t]*(?:[，,；;。]|$)")
 _THRESHOLD_FOLLOW = re.compile(r"\s*(?:\(含\))?\s*以上")  # 单价100万元(含)以上: a threshold, not an amount

@@ -990,11 +990,10 @@ def test_shanghai_procurement_wording() -> None:
     text = (
         OTHER_HEAD
         + "（二）政府采购支出情况\n"
-        + "本单位2023年度政府采购金额（以合同签订为准）为30.50万元，其中：货物采购金额10.00万元、"
-        + "工程采购金额0万元、服务采购金额20.50万元。\n"
-        # Reserved project budgets and amounts awarded within them are no line of the table.
-        + "本年度面向中小企业预留政府采购项目预算金额5.00万元。"
-        + "在面向中小企业预留的政府采购项目中，由中小企业供应商中标或成交的，采购金额5.00万元。\n"
+        + "本单位本年政府采购金额（以合同签订为准）为30.50万元，含货物采购金额10.00万元、"
+        + "服务采购金额20.50万元和工程采购金额0万元。\n"
+        # Budgets reserved for small firms and the amounts awarded within them are no line of the table.
+        + "本年为中小企业预留政府采购项目预算金额5.00万元，其中中小企业中标的，采购金额5.00万元。\n"
     )
     assert values(run_text((None, text)).facts) == lines(
         RELATED_INFO,
