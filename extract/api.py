@@ -228,7 +228,13 @@ def _extract(
     context = DocumentContext(unit_id=resolved_unit_id, year=year, document_sha256=document.sha256)
     result = StrategyResult(notes=list(reading.notes))
     result.extend(reading.tables(context, catalogue))
-    narrative, previous_year = extract_narrative_and_previous_year(reading.segments(), context, catalogue)
+    # The narrative reads beside the report's own tables (those read reliably): they key the cells a figure
+    # restates and decide a subject the prose names wrongly.
+    unreliable = {t.table_name for t in result.tables if not t.reliable}
+    table_facts = [f for f in result.facts if f.table_name not in unreliable]
+    narrative, previous_year = extract_narrative_and_previous_year(
+        reading.segments(), context, catalogue, table_facts=table_facts
+    )
     result.extend(narrative)
     if not result.facts:
         recognised = [t.title for t in result.tables if t.table_name]

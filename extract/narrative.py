@@ -11,8 +11,10 @@ Approach
    in 支出决算情况), so the current section is tracked. 名词解释 and 附件 parts, 绩效 sections,
    table pages and anything under an unrecognised heading (单位概况, 工作完成情况 …) are not read.
 3. **Paragraphs.** Exports break lines in mid-word (``绩效工`` / ``资 11.16 万元``); a line that does
-   not end a sentence is joined to the next one unless that one starts a list item or a heading.
-4. **Amounts first.** Every number followed by a unit (万元/元/亿元, 辆, 台(套), %) or standing bare
+   not end a sentence is joined to the next one unless that one starts a list item or a heading. A
+   list item that names its subject and stops (``12、…(款)…(项)。``) is joined too: its amounts follow.
+4. **Amounts first.** Every number followed by a unit (万元/元/亿元, 辆, 台(套), %; 万 alone before a
+   bracket or a stop, ``0.39万(含…)``) or standing bare
    before a comma is a token; a number split by a stray space (``1958.1 3 万元``) is mended. A token's
    *prefix* is the text since the previous token or clause mark; its end is split into a qualifier
    (``全年预算``, ``年初预算``, ``决算数为`` …) and the *subject* before it, which the figure
@@ -30,9 +32,15 @@ Approach
    the fact of column ``年初预算数`` of the same row of 一般公共预算财政拨款支出决算表 (a juesuan
    extension of the contract's columns); for 三公 it is the table's ``预算数``.
 7. **Subjects.** Functional names and chains resolve through the catalogue (``resolve_chain``, 类 by
-   name); economic items through ``resolve_economic``, within the economic 类 just read when the
-   name alone is ambiguous (办公设备购置 is 30902 or 31002). Unresolvable subjects give a note and no
-   fact: a code is never guessed.
+   name; ``1、社会保障和就业支出(类)…``: the list mark is no part of the name); economic items through
+   ``resolve_economic``, within the economic 类 just read when the name alone is ambiguous (办公设备购置
+   is 30902 or 31002). A chain the catalogue cannot resolve is resolved otherwise only on evidence, with
+   a note: a 款 that is no 款 of the 类 is passed over when the 类 has exactly one 项 of the stated name
+   (``住房保障支出(类)住房保障支出(款)住房公积金(项)`` → 2210201); else, when the report's tables are at
+   hand, the one row of 一般公共预算财政拨款支出决算表 of the chain's level, under its deepest part that
+   resolves, whose 小计 equals the 决算 amount stated for the chain decides (a 项 printed under a name
+   the catalogue does not know). Other unresolvable subjects give a note and no fact: a code is never
+   guessed.
 
 8. **Last year's figures.** A change against the previous year (``与上年相比，收入总计增加2,509.44万元``,
    ``比上年度减少0.01万元``, ``与2022年度相比…各减少11277.06万元``, ``与上年持平`` / ``与上年相同``) gives
@@ -47,6 +55,12 @@ Approach
    as narrative facts of ``year − 1`` (``raw_text`` is the sentence, from the current figure to the
    change); :func:`extract_narrative` never mixes them with the report's own year.
 
+9. **The report's tables.** :func:`extract_document` passes the report's own table facts (of tables
+   read reliably). Besides deciding chains (7), they let a figure be keyed to a second cell it
+   restates: ``本年收入合计`` / ``本年支出合计`` in 收入/支出决算情况 is the 收入/支出决算表 total and the
+   总表 line of that name. Without tables (a narrative-only report, or a caller that has none) every
+   figure keeps the one key its section gives.
+
 Values are exact ``Decimal`` 万元 (元 ÷ 10000, 亿元 × 10000); vehicle and equipment counts stay counts.
 A key stated twice keeps its first figure; the second is reported in the notes.
 """
@@ -54,6 +68,8 @@ A key stated twice keeps its first figure; the second is reported in the notes.
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -140,6 +156,8 @@ _LIST_START = re.compile(
     r"^(?:[-*•]|\d+[.、](?!\d)|\(\d+\)|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+部分)"
 )
 _SENTENCE_END = ("。", "；", ";", ":", "：", "！", "!", "？", "?")
+# A list item that names its subject and stops ("12、…(款)…(项)。") goes on with that subject's amounts.
+_SUBJECT_END = re.compile(r"\((?:款|项)\)[。:：]?[ \t]*$")
 
 # --- tokens ---------------------------------------------------------------------------------------
 MONEY_UNITS = ("万元", "元", "亿元")
@@ -153,7 +171,7 @@ _TOKEN = re.compile(
     r"(?<![A-Za-z0-9.])"
     r"(?:(?P<int>\d+)\.(?:(?P<f1>\d)[ \t]+(?P<f2>\d)|[ \t]+(?P<f3>\d{1,2}))(?![\d.])(?=[ \t]*(?:万元|亿元|元))"
     r"|(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?))"
-    r"(?:[ \t]*(?P<unit>万元|亿元|元|辆|台\(套\)|%))?"
+    r"(?:[ \t]*(?P<unit>万元|亿元|元|辆|台\(套\)|%|万(?=[(，,。；;、)]|$)))?"
 )
 _BARE_FOLLOW = re.compile(r"[ \t]*(?:[，,；;。]|$)")
 _THRESHOLD_FOLLOW = re.compile(r"\s*(?:\(含\))?\s*以上")  # 单价100万元(含)以上: a threshold, not an amount
@@ -187,6 +205,10 @@ _BUDGET_COMPARED_TAIL = re.compile(r"[ \t]*相[ \t]*比")
 _EMPTY_SUBJECT = re.compile(r"^[\s_、,，:：]*(?:支出|其中)?[\s_]*$")
 _LEADING_NOISE = re.compile(r"^[\s、,，#*\-_]+")
 
+# The row total of 一般公共预算财政拨款支出决算表 is its 小计; a reader may name that column 合计.
+_ROW_TOTAL_COLUMNS = ("小计", "合计")
+_ROUNDING = Decimal("0.005")  # a figure in 元 against the table's 万元 to two decimals
+
 ACTUAL = "actual"
 BUDGET = "budget"
 INITIAL_BUDGET = "initial"
@@ -194,7 +216,8 @@ INITIAL_BUDGET = "initial"
 # --- subject names --------------------------------------------------------------------------------
 _CJK = r"[\u4e00-\u9fff]"
 _HAS_CJK = re.compile(_CJK)
-_NAME = r"[\u4e00-\u9fff、]+"
+# A name may hold 、 ("在乡复员、退伍军人生活补助") but never starts with it: "1、…(类)" is a list mark.
+_NAME = r"[\u4e00-\u9fff][\u4e00-\u9fff、]*"
 _NAMED_CHAIN = re.compile(rf"(?:(?P<c>{_NAME})\(类\)[ \t]*)?(?P<k>{_NAME})\(款\)(?:[ \t]*(?P<x>{_NAME})\(项\))?")
 _CODED_CHAIN = re.compile(
     rf"(?P<cn>{_NAME})\((?P<cc>\d{{3}})\)[ \t]*(?P<kn>{_NAME})\((?P<kc>\d{{2}})\)"
@@ -225,6 +248,9 @@ class _Subject:
     actual: tuple[_Target, ...]
     budget: tuple[_Target, ...] = ()
     initial: tuple[_Target, ...] = ()
+    #: Another table's cell the actual figure restates (本年收入合计 in 收入决算情况 is the 总表 line too):
+    #: keyed only when the report's tables are at hand, without a note when it repeats a stated figure.
+    restated: tuple[_Target, ...] = ()
 
     def targets(self, kind: str) -> tuple[_Target, ...]:
         if kind == ACTUAL:
@@ -279,7 +305,19 @@ _FISCAL_INCOME = _rules(
         for name in ("一般公共预算财政拨款收入", "政府性基金预算财政拨款收入", "国有资本经营预算财政拨款收入")
     )
 )
-_INCOME_TOTAL = _rules((r"收入(?:决算)?合计", _Subject("收入合计", (_Target(INCOME, TOTAL_ROW, "本年收入合计"),))))
+# "本年收入合计" is the 总表 line's own name and the 收入决算表 total's column: both cells (the 总表 one only
+# when the report's tables are at hand, see _Subject.restated). "收入合计" names the 收入决算表 total only.
+_INCOME_TOTAL = _rules(
+    (
+        r"本年收入(?:决算)?合计",
+        _Subject(
+            "本年收入合计",
+            (_Target(INCOME, TOTAL_ROW, "本年收入合计"),),
+            restated=(_Target(TOTALS, "本年收入合计", "金额"),),
+        ),
+    ),
+    (r"收入(?:决算)?合计", _Subject("收入合计", (_Target(INCOME, TOTAL_ROW, "本年收入合计"),))),
+)
 _INCOME_SOURCES = _rules(
     (r"(?<!预算)财政拨款收入", _Subject("财政拨款收入", (_Target(INCOME, TOTAL_ROW, "财政拨款收入"),))),
     *(
@@ -288,7 +326,15 @@ _INCOME_SOURCES = _rules(
     ),
 )
 _EXPENDITURE_TOTAL = _rules(
-    (r"支出(?:决算)?合计", _Subject("支出合计", (_Target(EXPENDITURE, TOTAL_ROW, "本年支出合计"),)))
+    (
+        r"本年支出(?:决算)?合计",
+        _Subject(
+            "本年支出合计",
+            (_Target(EXPENDITURE, TOTAL_ROW, "本年支出合计"),),
+            restated=(_Target(TOTALS, "本年支出合计", "金额"),),
+        ),
+    ),
+    (r"支出(?:决算)?合计", _Subject("支出合计", (_Target(EXPENDITURE, TOTAL_ROW, "本年支出合计"),))),
 )
 _EXPENDITURE_KINDS = _rules(
     *(
@@ -330,7 +376,7 @@ _THREE_PUBLIC = _rules(
     (r"因公出国\(境\)(?:经)?费(?:用)?(?:支出)?", _three_public("因公出国（境）费")),
     (r"公务用车购置及运行(?:维护)?费(?:支出)?", _three_public("公务用车购置及运行维护费")),
     (r"公务用车购置(?:费)?(?:支出)?", _three_public("公务用车购置费")),
-    (r"公务用车运行(?:维护)?费(?:支出)?", _three_public("公务用车运行维护费")),
+    (r"公务用车运行(?:维护)?(?:费)?(?:支出)?", _three_public("公务用车运行维护费")),
     (
         r"国内(?:公务)?接待(?:费)?(?:支出)?(?:累计)?(?:[ \t、]*\d+[ \t]*(?:批次|人次|人)[ \t]*)*[ \t、]*",
         _three_public("国内公务接待费"),
@@ -339,18 +385,25 @@ _THREE_PUBLIC = _rules(
     (r"(?<!外事)公务接待(?:费)?(?:支出)?", _three_public("公务接待费")),
 )
 _OPERATING_COST = _rules((r"机关运行经费(?:支出)?", _line(RELATED_INFO, OPERATING_COST, "统计数")))
+# "政府采购金额(以合同签订为准)为X万元，其中：货物采购金额…、工程采购金额…、服务采购金额…" (Shanghai) beside
+# the national wording. A bare "采购金额" (awarded to 中小企业 within reserved projects) and a reserved
+# project budget ("预留政府采购项目预算金额") are no line of the table.
 _PROCUREMENT = _rules(
-    (r"政府采购支出总额", _line(RELATED_INFO, "政府采购支出合计", "统计数")),
-    (r"政府采购货物支出", _line(RELATED_INFO, "政府采购货物支出", "统计数")),
-    (r"政府采购工程支出", _line(RELATED_INFO, "政府采购工程支出", "统计数")),
-    (r"政府采购服务支出", _line(RELATED_INFO, "政府采购服务支出", "统计数")),
+    (
+        r"政府采购(?:支出)?(?:总额|总金额|金额)(?:\(以合同(?:签订|金额)为准\))?",
+        _line(RELATED_INFO, "政府采购支出合计", "统计数"),
+    ),
+    (r"政府采购货物(?:支出|金额)|货物采购(?:支出|金额)", _line(RELATED_INFO, "政府采购货物支出", "统计数")),
+    (r"政府采购工程(?:支出|金额)|工程采购(?:支出|金额)", _line(RELATED_INFO, "政府采购工程支出", "统计数")),
+    (r"政府采购服务(?:支出|金额)|服务采购(?:支出|金额)", _line(RELATED_INFO, "政府采购服务支出", "统计数")),
     (r"授予中小企业合同金额", _line(RELATED_INFO, "授予中小企业合同金额", "统计数")),
     (r"授予小微企业合同金额", _line(RELATED_INFO, "授予小微企业合同金额", "统计数")),
 )
 _VEHICLES = _rules(
     (r"共有车辆", _line(RELATED_INFO, "车辆数合计", VEHICLE_COLUMN)),
     (
-        r"副部\(省\)级及以上领导用车|副省级(?:及)?以上领导干部用车",
+        # Shanghai's reports say 部级领导干部用车 for the same first line of the vehicle list.
+        r"副部\(省\)级及以上领导用车|副省级(?:及)?以上领导干部用车|部级领导干部用车",
         _line(RELATED_INFO, "副部（省）级及以上领导用车", VEHICLE_COLUMN),
     ),
     (r"主要负责人用车|主要领导干部用车", _line(RELATED_INFO, "主要负责人用车", VEHICLE_COLUMN)),
@@ -518,7 +571,8 @@ def _paragraphs(norm: str) -> Iterator[_Paragraph]:
         if locked or section in (NONE, SKIP):
             yield from flush()
             continue
-        joinable = text and not text.rstrip().endswith(_SENTENCE_END) and not _LIST_START.match(cleaned)
+        ended = text.rstrip().endswith(_SENTENCE_END) and not _SUBJECT_END.search(text)
+        joinable = text and not ended and not _LIST_START.match(cleaned)
         if not joinable or text_section != section:
             yield from flush()
             text_section = section
@@ -530,7 +584,7 @@ def _paragraphs(norm: str) -> Iterator[_Paragraph]:
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     for m in _TOKEN.finditer(text):
-        unit = m["unit"]
+        unit = "万元" if m["unit"] == "万" else m["unit"]  # "0.39万(含…)": 万 alone before a bracket or a stop
         if m["int"] is not None:
             fraction = (m["f1"] or "") + (m["f2"] or "") + (m["f3"] or "")
             number = Decimal(f"{m['int']}.{fraction}")
@@ -590,6 +644,7 @@ class _Reader:
         pages: list[int | None],
         context: DocumentContext,
         catalogue: Catalogue,
+        table_facts: Sequence[Fact] = (),
     ) -> None:
         self.source = source
         self.index = index
@@ -607,6 +662,10 @@ class _Reader:
         self.previous_notes: list[str] = []
         self.stated: dict[_Target, _Stated] = {}
         self.last_actual: _Stated | None = None
+        # The report's own table figures, when the caller has them: they key the cells a figure restates
+        # besides its own (_Subject.restated) and decide a chain the catalogue cannot resolve alone.
+        self.has_tables = bool(table_facts)
+        self.row_totals = _row_totals(table_facts)
         self.families: dict[str, tuple[Callable[[str], _Subject | None], ...]] = {
             OVERALL: (
                 self._grand_totals,
@@ -749,7 +808,15 @@ class _Reader:
         found = self.catalogue.by_name(name, FUNCTIONAL, level="类", year=self.context.year)
         return found[0].code if len(found) == 1 else None
 
-    def _chain_subject(self, chain: _Chain) -> _Subject:
+    def _chain_subject(self, chain: _Chain, stated_actual: Callable[[], Decimal | None]) -> _Subject:
+        """The subject a chain names; ``stated_actual`` gives the 决算 amount the paragraph states for it.
+
+        The catalogue resolves the chain. When it cannot: a 款 name that is no 款 of the 类 is passed over
+        if the 类 has exactly one 项 of the stated name (the 类 and the 项 agree); else the report's
+        一般公共预算财政拨款支出决算表, when at hand, decides — the one row of the stated level under the
+        deepest part that resolves whose 小计 equals the stated amount (a 项 printed under an older or a wrong
+        name). Either way a note says so; with neither, the chain is unresolved.
+        """
         parts: list[tuple[str, str | None]] = []
         for name, fragment in chain.parts:
             if name is None:
@@ -759,14 +826,94 @@ class _Reader:
                     return _UNRESOLVED
                 name = context.name
             parts.append((name, fragment))
-        resolution = self.catalogue.resolve_chain(parts, self.context.year)
-        if resolution.code is None:
+        year = self.context.year
+        resolution = self.catalogue.resolve_chain(parts, year)
+        code = resolution.code
+        if code is None:
+            code = self._item_of_class(parts, chain) or self._decide_by_table(parts, chain, stated_actual())
+        if code is None:
             self.notes.append(f"unresolved narrative subject {chain.raw!r}: {resolution.reason}")
             return _UNRESOLVED
-        self.class_context = resolution.code[:3]
-        found = self.catalogue.get(resolution.code, FUNCTIONAL, self.context.year)
-        assert found is not None
-        return _general_budget(found.name, found.name, found.code)
+        self.class_context = code[:3]
+        found = self.catalogue.get(code, FUNCTIONAL, year)
+        name = found.name if found is not None else self.row_totals[code][1]
+        return _general_budget(name, name, code)
+
+    def _item_of_class(self, parts: list[tuple[str, str | None]], chain: _Chain) -> str | None:
+        """类(款)项 whose 款 is no 款 of the 类, but whose 项 is the only one of its name in the 类."""
+        year = self.context.year
+        if len(parts) != 3 or self.catalogue.resolve_chain(parts[:2], year).resolved:
+            return None  # the 款 is right: a wrong 项 name is for the table to decide
+        klass = self.catalogue.resolve_chain(parts[:1], year).code
+        if klass is None:
+            return None
+        named = self.catalogue.by_name(parts[2][0], FUNCTIONAL, level="项", year=year)
+        items = [s for s in named if s.code.startswith(klass)]
+        if len(items) != 1:
+            return None
+        item = items[0]
+        self.notes.append(
+            f"narrative subject {chain.raw!r}: 款 {parts[1][0]!r} is no 款 of {klass}; "
+            f"the 项 is its only {item.name!r}, {item.code}"
+        )
+        return item.code
+
+    def _decide_by_table(self, parts: list[tuple[str, str | None]], chain: _Chain, value: Decimal | None) -> str | None:
+        """The one table row of the chain's level under its deepest resolved part whose 小计 is ``value``."""
+        if not self.row_totals or value is None:
+            return None
+        year = self.context.year
+        ancestor = None
+        for depth in range(len(parts) - 1, 0, -1):
+            ancestor = self.catalogue.resolve_chain(parts[:depth], year).code
+            if ancestor is not None:
+                break
+        if ancestor is None:
+            return None
+        length = 1 + 2 * len(parts)  # the level the chain names: 款 5 digits, 项 7
+        rows = [
+            code
+            for code, (total, _) in self.row_totals.items()
+            if len(code) == length and code.startswith(ancestor) and abs(total - value) <= _ROUNDING
+        ]
+        if len(rows) != 1:
+            return None
+        code = rows[0]
+        found = self.catalogue.get(code, FUNCTIONAL, year)
+        name = found.name if found is not None else self.row_totals[code][1]
+        self.notes.append(
+            f"narrative subject {chain.raw!r} is not in the catalogue under {ancestor}: "
+            f"decided by the table, whose only row there of {value} is {code} {name}"
+        )
+        return code
+
+    def _actual_after(self, text: str, tokens: list[_Token], chain: _Chain, limit: int) -> Decimal | None:
+        """The 决算 amount stated for ``chain``'s subject: the first actual after it, before ``limit``,
+        that has no label of its own ("…(项)。年初预算为X万元，支出决算为Y万元" gives Y)."""
+        previous_end = 0
+        money_unit = "万元"
+        for token in tokens:
+            prefix_start = max(previous_end, _last_end(_BOUNDARY, text, token.start))
+            previous_end = token.end
+            if token.start >= limit:
+                return None
+            if token.unit not in (*MONEY_UNITS, None):
+                continue
+            unit = token.unit or money_unit
+            if token.unit is not None:
+                money_unit = token.unit
+            if token.start < chain.end:
+                continue
+            if token.unit is not None and self._change(text, token, prefix_start) is not None:
+                continue
+            statement = _statement(text, token, prefix_start)
+            if statement is None or statement[0] != ACTUAL:
+                continue
+            subject_text = statement[1]
+            empty = _EMPTY_SUBJECT.match(subject_text) is not None and token.unit is not None
+            own = empty or prefix_start + len(subject_text) == chain.end
+            return _to_wan(token.number, unit) if own else None
+        return None
 
     # --- one paragraph ------------------------------------------------------------------------------
     def read(self, paragraph: _Paragraph) -> None:
@@ -777,11 +924,12 @@ class _Reader:
         text = paragraph.text
         self.stated = {}
         self.last_actual = None
-        events: list[tuple[int, int, _Token | _Chain | _ClassMark | _Unchanged]] = [
-            (t.start, 2, t) for t in _tokens(text)
-        ]
+        tokens = _tokens(text)
+        events: list[tuple[int, int, _Token | _Chain | _ClassMark | _Unchanged]] = [(t.start, 2, t) for t in tokens]
+        chains = sorted(_chains(text), key=lambda c: c.start) if self.section == GENERAL else []
+        limits = {c: following.start for c, following in itertools.pairwise(chains)}
         if self.section == GENERAL:
-            events += [(c.end, 1, c) for c in _chains(text)]
+            events += [(c.end, 1, c) for c in chains]
             events += [(m.end(), 0, _ClassMark(m.end(), m["c"])) for m in _CLASS_MARK.finditer(text)]
         events += [(u.start, 3, u) for u in self._unchanged(text)]
         events.sort(key=lambda e: (e[0], e[1]))
@@ -795,7 +943,8 @@ class _Reader:
                 self.class_context = code or self.class_context
                 continue
             if isinstance(item, _Chain):
-                pending = _Pending(self._chain_subject(item), item.start, item.end)
+                amount = functools.partial(self._actual_after, text, tokens, item, limits.get(item, len(text)))
+                pending = _Pending(self._chain_subject(item, amount), item.start, item.end)
                 continue
             if isinstance(item, _Unchanged):
                 self._previous_unchanged(item, paragraph)
@@ -812,22 +961,10 @@ class _Reader:
             if change is not None:  # last year's figure, never this year's
                 self._previous_from_change(change, _to_wan(change.amount, token.unit or money_unit), paragraph)
                 continue
-            sentence = text[_last_end(_SENTENCE_BOUNDARY, text, token.start) : token.start]
-            if _COMPARISON.search(sentence):
+            statement = _statement(text, token, prefix_start)
+            if statement is None:
                 continue
-            prefix = text[prefix_start : token.start]
-            qualifier = _QUALIFIER.search(prefix)
-            assert qualifier is not None  # every part of the pattern is optional
-            kind = _kind(qualifier["kind"])
-            subject_text = prefix[: qualifier.start()].rstrip(" \t_")
-            if (
-                kind == INITIAL_BUDGET
-                and _BUDGET_COMPARED_SUBJECT.match(subject_text)
-                and _BUDGET_COMPARED_TAIL.match(text, token.end)
-            ):
-                subject_text = ""  # the subject is the one stated before the comparison
-            if _CHANGE.search(subject_text):
-                continue
+            kind, subject_text = statement
             empty = _EMPTY_SUBJECT.match(subject_text) is not None
             # A subject named earlier carries over to an unlabelled amount ("…(项)。年初预算 X, 支出决算 Y"),
             # or to the amount right after it ("…(项)26.50 万元"); a bare number needs a label of its own.
@@ -845,6 +982,9 @@ class _Reader:
             value = token.number if unit in (VEHICLES, EQUIPMENT) else _to_wan(token.number, unit)
             for target in subject.targets(kind):
                 self._emit(target, value, paragraph, start, token.end)
+            if kind == ACTUAL and self.has_tables:
+                for target in subject.restated:
+                    self._emit(target, value, paragraph, start, token.end, restated=True)
             if kind == ACTUAL and subject.actual and unit not in (VEHICLES, EQUIPMENT):
                 stated = _Stated(subject.actual, value, start)
                 self.last_actual = stated
@@ -988,9 +1128,13 @@ class _Reader:
             raw_text=self.source[source_start:source_end],
         )
 
-    def _emit(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int) -> None:
+    def _emit(
+        self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int, restated: bool = False
+    ) -> None:
         fact = self._fact(target, value, paragraph, start, end, year=self.context.year)
         kept = self.facts.get(fact.key)
+        if kept is not None and restated and kept.value == value:
+            return  # the other table's line stated outright with the same figure
         if kept is not None:
             self.notes.append(
                 f"duplicate narrative figure {target.table}/{fact.subject_key}/{target.column}: "
@@ -998,6 +1142,43 @@ class _Reader:
             )
             return
         self.facts[fact.key] = fact
+
+
+def _statement(text: str, token: _Token, prefix_start: int) -> tuple[str, str] | None:
+    """(kind, subject text) of the amount ``token`` states for this year, or None when it states none
+    (inside a comparison, or a change)."""
+    sentence = text[_last_end(_SENTENCE_BOUNDARY, text, token.start) : token.start]
+    if _COMPARISON.search(sentence):
+        return None
+    prefix = text[prefix_start : token.start]
+    qualifier = _QUALIFIER.search(prefix)
+    assert qualifier is not None  # every part of the pattern is optional
+    kind = _kind(qualifier["kind"])
+    subject_text = prefix[: qualifier.start()].rstrip(" \t_")
+    if (
+        kind == INITIAL_BUDGET
+        and _BUDGET_COMPARED_SUBJECT.match(subject_text)
+        and _BUDGET_COMPARED_TAIL.match(text, token.end)
+    ):
+        subject_text = ""  # the subject is the one stated before the comparison
+    if _CHANGE.search(subject_text):
+        return None
+    return kind, subject_text
+
+
+def _row_totals(facts: Sequence[Fact]) -> dict[str, tuple[Decimal, str]]:
+    """Code → (小计, name) of the coded rows of the report's 一般公共预算财政拨款支出决算表 (its table facts)."""
+    found: dict[str, tuple[int, Decimal, str]] = {}
+    for fact in facts:
+        if fact.source_kind != "table" or fact.table_name != GENERAL_BUDGET or not fact.subject_code:
+            continue
+        if fact.column_name not in _ROW_TOTAL_COLUMNS:
+            continue
+        rank = _ROW_TOTAL_COLUMNS.index(fact.column_name)
+        kept = found.get(fact.subject_code)
+        if kept is None or rank < kept[0]:
+            found[fact.subject_code] = (rank, fact.value, fact.line_item)
+    return {code: (value, name) for code, (_, value, name) in found.items()}
 
 
 def _last_end(pattern: re.Pattern[str], text: str, before: int) -> int:
@@ -1024,10 +1205,15 @@ def _kind(qualifier: str | None) -> str:
     return INITIAL_BUDGET if qualifier.startswith("年初") else BUDGET
 
 
-def _read(segments: Sequence[tuple[int | None, str]], context: DocumentContext, catalogue: Catalogue) -> _Reader:
+def _read(
+    segments: Sequence[tuple[int | None, str]],
+    context: DocumentContext,
+    catalogue: Catalogue,
+    table_facts: Sequence[Fact] | None,
+) -> _Reader:
     source, starts, pages = _concatenate(segments)
     norm, index = normalise(source)
-    reader = _Reader(source, index, starts, pages, context, catalogue)
+    reader = _Reader(source, index, starts, pages, context, catalogue, table_facts or ())
     for paragraph in _paragraphs(norm):
         reader.read(paragraph)
     return reader
@@ -1037,9 +1223,15 @@ def extract_narrative(
     segments: Sequence[tuple[int | None, str]],
     context: DocumentContext,
     catalogue: Catalogue,
+    table_facts: Sequence[Fact] | None = None,
 ) -> StrategyResult:
-    """Narrative facts of one document; ``segments`` are (page or None, text), a text export is one."""
-    reader = _read(segments, context, catalogue)
+    """Narrative facts of one document; ``segments`` are (page or None, text), a text export is one.
+
+    ``table_facts`` are the report's own table facts when the caller has read them: with them a figure
+    is also keyed to another table's cell it restates (本年收入合计 in 收入决算情况 is the 总表 line too),
+    and a functional chain the catalogue cannot resolve is decided by the table row it restates.
+    """
+    reader = _read(segments, context, catalogue, table_facts)
     return StrategyResult(facts=list(reader.facts.values()), notes=reader.notes)
 
 
@@ -1047,6 +1239,7 @@ def extract_previous_year(
     segments: Sequence[tuple[int | None, str]],
     context: DocumentContext,
     catalogue: Catalogue,
+    table_facts: Sequence[Fact] | None = None,
 ) -> StrategyResult:
     """Last year's figures restated by the report's changes (与上年相比 …) as narrative facts of ``year - 1``.
 
@@ -1054,7 +1247,7 @@ def extract_previous_year(
     :func:`extract_narrative`'s: the caller stores them where ``(unit_id, year - 1)`` facts go.
     Every fact's ``document_sha256`` is the stating report's; notes say what could not be derived.
     """
-    reader = _read(segments, context, catalogue)
+    reader = _read(segments, context, catalogue, table_facts)
     return StrategyResult(facts=list(reader.previous.values()), notes=reader.previous_notes)
 
 
@@ -1062,9 +1255,10 @@ def extract_narrative_and_previous_year(
     segments: Sequence[tuple[int | None, str]],
     context: DocumentContext,
     catalogue: Catalogue,
+    table_facts: Sequence[Fact] | None = None,
 ) -> tuple[StrategyResult, StrategyResult]:
     """:func:`extract_narrative` and :func:`extract_previous_year` from one reading of the prose."""
-    reader = _read(segments, context, catalogue)
+    reader = _read(segments, context, catalogue, table_facts)
     return (
         StrategyResult(facts=list(reader.facts.values()), notes=reader.notes),
         StrategyResult(facts=list(reader.previous.values()), notes=reader.previous_notes),

@@ -867,3 +867,198 @@ def test_previous_year_notes_what_cannot_be_derived() -> None:
     negative = previous_of_text((None, OVERALL + "收入总计 1.00 万元，比上年增加 2.00 万元。"))
     assert negative.facts == []
     assert negative.notes == ["last year's 收入支出决算总表/收入总计/金额 would be negative (-1.00): no figure"]
+
+
+# --- the Shanghai 2024 template (real reports in ../shared/real; see test_narrative_real.py) ----------------
+ITEMS_HEAD = GENERAL_HEAD + "（三）一般公共预算财政拨款支出决算具体情况\n"
+CONTEXT_2024 = DocumentContext("test-unit", 2024, "0" * 64)
+
+
+def run_with_tables(text: str, *rows: tuple[str, str] | tuple[str, str, str], year: int = 2023) -> StrategyResult:
+    """``text`` read beside table facts of 一般公共预算财政拨款支出决算表: (code, 小计[, column])."""
+    context = DocumentContext("test-unit", year, "0" * 64)
+    facts = [table_fact(context, *row) for row in rows]
+    return extract_narrative([(None, text)], context, CATALOGUE, table_facts=facts)
+
+
+def table_fact(context: DocumentContext, code: str, value: str, column: str = "小计") -> Fact:
+    table, line = (GENERAL_BUDGET, code) if code[0].isdigit() else (TOTALS, code)
+    return Fact(
+        unit_id=context.unit_id,
+        year=context.year,
+        table_name=table,
+        subject_code=code if code[0].isdigit() else None,
+        line_item=line,
+        column_name=column,
+        value=d(value),
+        source_kind="table",
+        extractor="text-table",
+        document_sha256=context.document_sha256,
+        page=None,
+        raw_text=value,
+    )
+
+
+def test_item_statements_after_a_list_mark_and_across_a_line_break() -> None:
+    text = (
+        ITEMS_HEAD
+        # "1、" is a list mark, not a part of the 类 name.
+        + "1、社会保障和就业支出（类）行政事业单位养老支出（款）行政单位离退休（项）。主要用于：离休人员经费。"
+        + "年初预算为12.30万元，支出决算为11.20万元，完成年初预算的91.06%。决算数同预算数相比略少。\n"
+        # The subject's line ends with "。" and its amounts follow on the next lines.
+        + "2、卫生健康支出（类）行政事业单位医疗（款）\n事业单位医疗（项）。\n"
+        + "主要用于：医疗保险缴费。年初预算为5.00万元，支出决算为\n5.00万元，完成年初预算的100.00%。\n"
+    )
+    result = run_text((None, text))
+    assert values(result.facts) == {
+        (GENERAL_BUDGET, "2080501", "小计"): d("11.20"),
+        (GENERAL_BUDGET, "2080501", INITIAL_BUDGET_COLUMN): d("12.30"),
+        (GENERAL_BUDGET, "2101102", "小计"): d("5.00"),
+        (GENERAL_BUDGET, "2101102", INITIAL_BUDGET_COLUMN): d("5.00"),
+    }
+    assert result.notes == []
+    item = by_key(result.facts)[(GENERAL_BUDGET, "2101102", "小计")]
+    assert item.raw_text.startswith("卫生健康支出（类）") and item.raw_text.endswith("支出决算为\n5.00万元")
+
+
+def test_a_wrong_kuan_name_is_passed_over_when_class_and_item_agree() -> None:
+    text = ITEMS_HEAD + (
+        "1、住房保障支出（类）住房保障支出（款）提租补贴（项）。年初预算为3.00万元，支出决算为2.50万元。\n"
+    )
+    result = run_text((None, text))
+    assert values(result.facts) == {
+        (GENERAL_BUDGET, "2210202", "小计"): d("2.50"),
+        (GENERAL_BUDGET, "2210202", INITIAL_BUDGET_COLUMN): d("3.00"),
+    }
+    assert result.notes == [
+        "narrative subject '住房保障支出(类)住房保障支出(款)提租补贴(项)': 款 '住房保障支出' is no 款 of 221; "
+        "the 项 is its only '提租补贴', 2210202"
+    ]
+
+
+def test_an_item_name_shared_within_the_class_is_decided_by_the_table() -> None:
+    # 行政运行 is 2012901 (群众团体事务) and 2013901 (社会工作事务, from 2024) in 201; the 款 is no 款 of 201.
+    text = ITEMS_HEAD + (
+        "1、一般公共服务支出（类）社会事务（款）行政运行（项）。全年预算为60.00万元，支出决算为51.30万元。\n"
+    )
+    alone = extract_narrative([(None, text)], CONTEXT_2024, CATALOGUE)
+    assert alone.facts == []
+    assert alone.notes[0].startswith("unresolved narrative subject '一般公共服务支出(类)社会事务(款)行政运行(项)'")
+    decided = run_with_tables(text, ("2012901", "10.00"), ("2013901", "51.30"), ("20139", "51.30"), year=2024)
+    # 全年预算 is no column of the table: only the 决算 amount is a fact.
+    assert values(decided.facts) == {(GENERAL_BUDGET, "2013901", "小计"): d("51.30")}
+    assert by_key(decided.facts)[(GENERAL_BUDGET, "2013901", "小计")].line_item == "行政运行"
+
+
+def test_an_item_the_catalogue_does_not_know_is_decided_by_the_table() -> None:
+    text = (
+        ITEMS_HEAD + "1、社会保障和就业支出（类）行政事业单位养老支出（款）退休人员活动经费（项）。"
+        "主要用于：退休人员活动。年初预算为0.50万元，支出决算为0.40万元，完成年初预算的80.00%。\n"
+    )
+    alone = run_text((None, text))
+    assert alone.facts == []
+    assert len(alone.notes) == 1 and alone.notes[0].startswith("unresolved narrative subject")
+
+    # The one 项 under 20805 whose 小计 is the stated 0.40 (a 0.40 under another 款 does not count).
+    decided = run_with_tables(text, ("2080501", "10.00"), ("2080599", "0.40"), ("2101101", "0.40"))
+    assert values(decided.facts) == {
+        (GENERAL_BUDGET, "2080599", "小计"): d("0.40"),
+        (GENERAL_BUDGET, "2080599", INITIAL_BUDGET_COLUMN): d("0.50"),
+    }
+    assert by_key(decided.facts)[(GENERAL_BUDGET, "2080599", "小计")].line_item == "其他行政事业单位养老支出"
+    assert decided.notes == [
+        "narrative subject '社会保障和就业支出(类)行政事业单位养老支出(款)退休人员活动经费(项)' is not in the "
+        "catalogue under 20805: decided by the table, whose only row there of 0.40 is 2080599 其他行政事业单位养老支出"
+    ]
+    # A reader that names the row total 合计 decides alike.
+    assert values(run_with_tables(text, ("2080599", "0.40", "合计")).facts) == values(decided.facts)
+    # Two rows of the stated amount: no decision, no fact.
+    tied = run_with_tables(text, ("2080501", "0.40"), ("2080599", "0.40"))
+    assert tied.facts == [] and tied.notes[0].startswith("unresolved narrative subject")
+
+
+def test_an_older_name_of_an_item() -> None:
+    text = ITEMS_HEAD + (
+        "1、自然资源海洋气象等支出（类）自然资源事务（款）其他国土资源事务支出（项）。支出决算为8.00万元。\n"
+    )
+    result = run_text((None, text))
+    assert values(result.facts) == {(GENERAL_BUDGET, "2200199", "小计"): d("8.00")}
+    assert result.facts[0].line_item == "其他自然资源事务支出"
+
+
+def test_shanghai_procurement_wording() -> None:
+    text = (
+        OTHER_HEAD
+        + "（二）政府采购支出情况\n"
+        + "本单位本年政府采购金额（以合同签订为准）为30.50万元，含货物采购金额10.00万元、"
+        + "服务采购金额20.50万元和工程采购金额0万元。\n"
+        # Budgets reserved for small firms and the amounts awarded within them are no line of the table.
+        + "本年为中小企业预留政府采购项目预算金额5.00万元，其中中小企业中标的，采购金额5.00万元。\n"
+    )
+    assert values(run_text((None, text)).facts) == lines(
+        RELATED_INFO,
+        "统计数",
+        {
+            "政府采购支出合计": "30.50",
+            "政府采购货物支出": "10.00",
+            "政府采购工程支出": "0",
+            "政府采购服务支出": "20.50",
+        },
+    )
+
+
+def test_shanghai_three_public_and_vehicle_wording() -> None:
+    three = (
+        "七、财政拨款“三公”经费支出决算情况说明\n"
+        "2、公务用车购置及运行维护费支出1.20万元。其中：\n公务用车购置支出为0.00万元。\n公务用车运行维护支出1.20万元。\n"
+        # "0.30万" without 元 before a bracket; 外宾接待 is a part of it, no line of its own.
+        "3、公务接待费支出0.30万元。其中：\n国内公务接待支出0.30万（含外宾接待支出0.00万元）。\n"
+    )
+    assert values(run_text((None, three)).facts) == lines(
+        THREE_PUBLIC,
+        "决算数",
+        {
+            "公务用车购置及运行维护费": "1.20",
+            "公务用车购置费": "0.00",
+            "公务用车运行维护费": "1.20",
+            "公务接待费": "0.30",
+            "国内公务接待费": "0.30",
+        },
+    )
+    vehicles = OTHER_HEAD + "本单位共有车辆2辆，其中：部级领导干部用车0辆、主要领导干部用车1辆、其他用车1辆。"
+    assert values(run_text((None, vehicles)).facts) == lines(
+        RELATED_INFO,
+        "数量（辆）",
+        {"车辆数合计": "2", "副部（省）级及以上领导用车": "0", "主要负责人用车": "1", "其他用车": "1"},
+    )
+
+
+def test_this_years_totals_in_the_income_and_expenditure_sections_restate_the_summary_table() -> None:
+    text = (
+        INCOME_HEAD
+        + "本年收入合计100.00万元，其中：财政拨款收入100.00万元，占100.00%。\n"
+        + EXPENDITURE_HEAD
+        + "本年支出合计90.00万元，其中：基本支出60.00万元，占66.67%；项目支出30.00万元，占33.33%。\n"
+    )
+    own = {
+        (INCOME, "合计", "本年收入合计"): d("100.00"),
+        (INCOME, "合计", "财政拨款收入"): d("100.00"),
+        (EXPENDITURE, "合计", "本年支出合计"): d("90.00"),
+        (EXPENDITURE, "合计", "基本支出"): d("60.00"),
+        (EXPENDITURE, "合计", "项目支出"): d("30.00"),
+    }
+    # Without the report's tables (a narrative-only report) each figure keeps its section's key ...
+    assert values(run_text((None, text)).facts) == own
+    # ... with them, 本年收入合计 / 本年支出合计 are the 总表 lines of those names too.
+    with_tables = run_with_tables(text, ("收入总计", "100.00", "金额"))
+    assert values(with_tables.facts) == own | {
+        (TOTALS, "本年收入合计", "金额"): d("100.00"),
+        (TOTALS, "本年支出合计", "金额"): d("90.00"),
+    }
+    assert with_tables.notes == []
+    # Stated outright in 总体情况 with the same figure: no duplicate note; with another one: noted.
+    overall = OVERALL + "本年收入合计100.00万元，本年支出合计91.00万元。\n"
+    again = run_with_tables(overall + text, ("收入总计", "100.00", "金额"))
+    assert again.notes == [
+        "duplicate narrative figure 收入支出决算总表/本年支出合计/金额: kept 91.00, also stated 90.00"
+    ]
