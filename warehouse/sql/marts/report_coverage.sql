@@ -29,7 +29,7 @@ repairs AS (
         unit_id,
         year,
         count(*) FILTER (WHERE repair_status = 'repaired') AS repaired_codes,
-        count(*) FILTER (WHERE repair_status <> 'repaired') AS unresolved_codes
+        count(*) FILTER (WHERE repair_status = 'unresolved') AS unresolved_codes
     FROM stg_code_repairs
     GROUP BY unit_id, year
 ),
