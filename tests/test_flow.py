@@ -192,7 +192,7 @@ def test_a_document_over_its_time_limit_fails_alone(
     # a document that takes far longer to read than its limit.
     row = next(line for line in text.splitlines() if line.startswith("2080109\t"))
     code, name, rest = row.split("\t", 2)
-    padding = "\n".join(f"{code}\t{name}{index}\t{rest}" for index in range(30000))
+    padding = "\n".join(f"{code}\t{name}{index}\t{rest}" for index in range(150000))
     (corpus.site / huge.path).write_text(text.replace(row, padding, 1), encoding="utf-8")
     with GovernmentWeb(corpus.site, max_lifetime=120) as web:
         registry = corpus.write_registry(web.base_url)
