@@ -1009,22 +1009,26 @@ class OperatingCost(Rule):
     type = "operating-cost-vs-public-use"
     title = "机关运行经费 与 公用经费"
     description = (
-        "相关信息统计表 机关运行经费 = 基本支出表 公用经费合计 for 行政 and 参公 units (an error); for other units "
-        "a difference is a warning."
+        "相关信息统计表 机关运行经费 = 基本支出表 公用经费合计 for 行政 and 参公 units. 机关运行经费 above 公用经费合计 "
+        "is an error for them (it is a part of it); below it is a warning, as for other units: a 部门 report's "
+        "公用经费 also covers its 事业单位, whose 公用经费 is no 机关运行经费."
     )
     template = TotalsAgainstDetail.template
 
     def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
+        operating = report.side(
+            c.OPERATING_COST, _terms(c.RELATED_INFO, OPERATING_COST_LINES, STATISTIC, OPERATING_COST_LINES)
+        )
+        public_use = report.side(c.PUBLIC_USE_TOTAL, [Term(c.BASIC, c.PUBLIC_USE_TOTAL, DECISION)])
+        above = operating.value is not None and public_use.value is not None and operating.value > public_use.value
         yield self.check(
             report,
             "机关运行经费 = 公用经费合计",
             Term(c.RELATED_INFO, c.OPERATING_COST, STATISTIC),
-            report.side(
-                c.OPERATING_COST, _terms(c.RELATED_INFO, OPERATING_COST_LINES, STATISTIC, OPERATING_COST_LINES)
-            ),
-            report.side(c.PUBLIC_USE_TOTAL, [Term(c.BASIC, c.PUBLIC_USE_TOTAL, DECISION)]),
+            operating,
+            public_use,
             line_item=c.OPERATING_COST,
-            severity_if_broken=ERROR if report.is_administrative else WARNING,
+            severity_if_broken=ERROR if report.is_administrative and above else WARNING,
         )
 
 
