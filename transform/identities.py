@@ -25,10 +25,10 @@ Tables not read reliably
 
 Absent figures
     In a published table read reliably an absent cell is blank, and the contract reads blank as
-    zero. In the narrative an absent figure is simply not stated. A side is the sum of the figures present;
-    a side with no figure present is zero when all its tables are published tables, and *missing*
-    otherwise — the check is then ``not_checkable`` and says why (table not published, line not
-    stated), never silently passed.
+    zero. In the narrative an absent figure is simply not stated. A side is the sum of the figures
+    present; a side with no figure present is zero when all its tables are published tables, and
+    *missing* otherwise — the check is then ``not_checkable`` and says why (table not published,
+    line not stated, table not read reliably), never silently passed.
 
 Severities (:data:`SEVERITIES`)
     ``passed`` (exact), ``rounding`` (a difference within 0.01 万元 per addend: a warning),
