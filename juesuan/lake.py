@@ -226,7 +226,7 @@ def _parsed_table_row(document_sha256: str, table: TableReport) -> dict[str, Any
         "reconciled": table.reconciled,
         "reliable": bool(table.reliable),
         "unreliable_reason": table.unreliable_reason,
-        "pages": list(table.pages) if table.pages else ([table.page] if table.page is not None else []),
+        "pages": _pages(table.pages or None, table.page),
     }
 
 
@@ -244,7 +244,7 @@ def _with_parsed_table_defaults(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pages(pages: Any, page: Any) -> list[int]:
-    """The stored page list; for a file without one, the table's first page (or none)."""
+    """Every page of a table: ``pages`` when given, else its first ``page`` (or none: a text export)."""
     if pages is not None and not (isinstance(pages, float) and pd.isna(pages)):
         return [int(p) for p in pages]
     return [] if page is None or pd.isna(page) else [int(page)]

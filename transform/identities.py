@@ -521,9 +521,10 @@ class Rule:
         *,
         unreliable: bool = False,
         line_item: str = c.TOTAL_ROW,
+        label: str | None = None,
     ) -> IdentityCheck:
         """A not-checkable instance standing for every instance of the rule on ``table_name``."""
-        empty = Side(note, table_name, (), None, reason, unreliable=unreliable)
+        empty = Side(label or note, table_name, (), None, reason, unreliable=unreliable)
         return IdentityCheck(
             rule=self,
             note=note,
@@ -1160,24 +1161,18 @@ class NarrativeRestatement(Rule):
         for table, count in sorted(unreadable.items()):
             reason = f"{report.unreliable_reason(table)} ({count} narrative figure(s) not comparable)"
             yield self.whole_table(
-                report, table, "narrative = table", reason, unreliable=True, line_item="(all narrative figures)"
+                report,
+                table,
+                "narrative = table",
+                reason,
+                unreliable=True,
+                line_item="(all narrative figures)",
+                label="table",
             )
         for table, count in sorted(unpublished.items()):
             reason = f"{table} not published as a table ({count} narrative figure(s) not comparable)"
-            empty = Side("table", table, (), None, reason)
-            yield IdentityCheck(
-                rule=self,
-                note="narrative = table",
-                unit_id=report.unit_id,
-                report_document=report.document_sha256,
-                year=report.year,
-                table_name=table,
-                subject_code=None,
-                line_item="(all narrative figures)",
-                column_name="",
-                left=empty,
-                right=empty,
-                missing_reason=reason,
+            yield self.whole_table(
+                report, table, "narrative = table", reason, line_item="(all narrative figures)", label="table"
             )
 
 
