@@ -4,7 +4,9 @@
 
     summary = validate_lake(settings, registry, run_id)
 
-1. the lake's facts are read and every rule yields its checks (``juesuan.transform.identities``);
+1. the lake's facts and parsing reports (``parsed_tables``) are read, and every rule yields its checks
+   (``juesuan.transform.identities``) — those that need a table juesuan did not read reliably are
+   ``not_checkable`` with the table, its pages and why (``juesuan.transform.reliability``);
 2. the residual frame (one row per check, exact integer residuals) is validated by the stored
    checkpoint ``identities`` — three suites, one per family — whose ``UpdateDataDocsAction``
    rebuilds the Data Docs site;
@@ -63,6 +65,7 @@ from juesuan.transform.identities import (
     reports_from_facts,
     residual_frame,
 )
+from juesuan.transform.reliability import UnreliableTable, unreliable_by_report, unreliable_tables
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,8 @@ class ValidationSummary:
     data_docs_index: Path | None = None
     data_docs_url: str | None = None
     findings_files: list[str] = field(default_factory=list)  # fsspec paths (plain paths for a local lake)
+    #: Tables of the validated reports juesuan did not read reliably (their checks are not_checkable).
+    unreliable_tables: list[UnreliableTable] = field(default_factory=list)
 
     def counts(self) -> list[ReportCounts]:
         per: dict[tuple[str, int], Counter[str]] = {report: Counter() for report in self.reports}
@@ -242,11 +247,13 @@ def validate_lake(
     validated_at = datetime.now(UTC)
     lake = lake or lake_of(settings)
     facts = lake.read_facts()
+    doubtful = unreliable_tables(lake.read_parsed_tables())
     kinds = {unit.id: unit.kind for unit in registry.units} if registry is not None else {}
-    reports = reports_from_facts(facts, kinds)
+    reports = reports_from_facts(facts, kinds, unreliable_by_report(doubtful))
     checks = compute_checks(reports)
     findings, ran, index = validate_checks(checks, settings, run_id, validated_at)
     report_keys = [(report.unit_id, report.year) for report in reports]
+    validated = set(report_keys)
     files = write_findings(lake, report_keys, findings)
     summary = ValidationSummary(
         run_id=run_id,
@@ -257,13 +264,15 @@ def validate_lake(
         data_docs_index=index,
         data_docs_url=settings.data_docs_url,
         findings_files=files,
+        unreliable_tables=[table for table in doubtful if (table.unit_id, table.year) in validated],
     )
     totals = Counter(f.severity for f in findings)
     log.info(
-        "validated %d report(s), %d checks: %s; Data Docs %s",
+        "validated %d report(s), %d checks: %s; %d table(s) not read reliably; Data Docs %s",
         len(report_keys),
         len(findings),
         ", ".join(f"{totals[s]} {s}" for s in SEVERITIES if totals[s]),
+        len(summary.unreliable_tables),
         index,
     )
     return summary

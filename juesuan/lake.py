@@ -13,6 +13,13 @@ Layout (``{lake}`` defaults to ``data/lake``; it may be any fsspec URL, e.g. ``s
 
 Partition columns (``year``, ``unit_id``) live in the path only (hive style).
 
+``parsed_tables`` says, per table found, how far its figures can be trusted (``TableReport`` in
+``extract/base.py``): ``reading`` (the reading of the grid that was kept), ``reconciled`` (``exact``,
+``rounding``, ``unreconciled`` or ``unchecked``), ``reliable`` and ``unreliable_reason``, and ``pages``
+(a list of every 1-based page the table is printed on; empty for text exports). The identity suites
+read a table that was not read reliably as unknown, never as blanks = 0 (docs/validation.md). Files
+written before these columns existed are read as reliable (:meth:`Lake.read_parsed_tables`).
+
 ``prior_year_facts`` sits in the partition of the report that states the figures, although they are
 facts of the year before: a report's partitions are replaced together, and a restatement is
 evidence of that report (``document_sha256`` is its hash). Its files carry the figures' own year
@@ -49,7 +56,7 @@ import pyarrow.parquet as pq
 
 from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table, validate_facts
 from juesuan.errors import ContractViolation
-from juesuan.extract.base import CodeRepair, TableReport
+from juesuan.extract.base import RECONCILED_STATES, CodeRepair, TableReport
 from juesuan.registry import Registry
 from juesuan.settings import Settings
 
@@ -91,8 +98,22 @@ PARSED_TABLE_SCHEMA = pa.schema(
         ("rows", pa.int32()),
         ("facts", pa.int32()),
         ("notes", pa.string()),
+        # How far the table's figures can be trusted (extract/base.py TableReport; docs/validation.md):
+        ("reading", pa.string()),  # which reading of the grid was kept ("" when none was recorded)
+        ("reconciled", pa.string()),  # one of RECONCILED_STATES
+        ("reliable", pa.bool_()),  # False: the identity suites read the table's checks as not_checkable
+        ("unreliable_reason", pa.string()),  # why not reliable ("" when reliable)
+        ("pages", pa.list_(pa.int32())),  # every page the table is printed on, in order ([] for text exports)
     ]
 )
+#: What a ``parsed_tables`` file written before a column existed is read as (:meth:`Lake.read_parsed_tables`).
+#: ``pages`` missing is ``[page]`` (or ``[]``); a missing ``reliable`` is true: older readers recorded no doubt.
+PARSED_TABLE_DEFAULTS: dict[str, Any] = {
+    "reading": "",
+    "reconciled": "unchecked",
+    "reliable": True,
+    "unreliable_reason": "",
+}
 DOCUMENT_SCHEMA = pa.schema(
     [
         ("sha256", pa.string()),
@@ -183,6 +204,50 @@ def _prior_year_table(unit_id: str, year: int, document_sha256: str, facts: Sequ
     table = facts_to_table(list(facts)).drop_columns(list(PARTITION_COLUMNS))
     fact_year = pa.array([year - 1] * table.num_rows, type=pa.int16())
     return table.add_column(0, "fact_year", fact_year).cast(PRIOR_YEAR_FACT_FILE_SCHEMA)
+
+
+def _parsed_table_row(document_sha256: str, table: TableReport) -> dict[str, Any]:
+    """One ``parsed_tables`` row; a reconciliation state outside :data:`RECONCILED_STATES` breaks the contract."""
+    if table.reconciled not in RECONCILED_STATES:
+        name = table.table_name or table.title
+        raise ContractViolation(f"table {name!r}: reconciled {table.reconciled!r} is not one of {RECONCILED_STATES}")
+    return {
+        "document_sha256": document_sha256,
+        "title": table.title,
+        "table_name": table.table_name,
+        "status": table.status,
+        "extractor": table.extractor,
+        "page": table.page,
+        "line": table.line,
+        "rows": table.rows,
+        "facts": table.facts,
+        "notes": "; ".join(table.notes),
+        "reading": table.reading,
+        "reconciled": table.reconciled,
+        "reliable": bool(table.reliable),
+        "unreliable_reason": table.unreliable_reason,
+        "pages": _pages(table.pages or None, table.page),
+    }
+
+
+def _with_parsed_table_defaults(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ``parsed_tables`` file's rows with the columns an older file lacks filled in (see the defaults)."""
+    for name, default in PARSED_TABLE_DEFAULTS.items():
+        if name not in frame.columns:
+            frame[name] = default
+        else:
+            frame[name] = frame[name].where(frame[name].notna(), default)
+    listed = frame["pages"] if "pages" in frame.columns else [None] * len(frame)
+    frame["pages"] = [_pages(pages, page) for pages, page in zip(listed, frame["page"], strict=True)]
+    frame["reliable"] = frame["reliable"].astype(bool)
+    return frame
+
+
+def _pages(pages: Any, page: Any) -> list[int]:
+    """Every page of a table: ``pages`` when given, else its first ``page`` (or none: a text export)."""
+    if pages is not None and not (isinstance(pages, float) and pd.isna(pages)):
+        return [int(p) for p in pages]
+    return [] if page is None or pd.isna(page) else [int(page)]
 
 
 def _document_sort_key(row: Mapping[str, Any]) -> tuple[str, int, str]:
@@ -326,21 +391,7 @@ class Lake:
             pa.Table.from_pylist(repair_rows, schema=CODE_REPAIR_SCHEMA),
             self.partition_relative(CODE_REPAIRS, unit_id, year),
         )
-        table_rows = [
-            {
-                "document_sha256": document_sha256,
-                "title": t.title,
-                "table_name": t.table_name,
-                "status": t.status,
-                "extractor": t.extractor,
-                "page": t.page,
-                "line": t.line,
-                "rows": t.rows,
-                "facts": t.facts,
-                "notes": "; ".join(t.notes),
-            }
-            for t in tables
-        ]
+        table_rows = [_parsed_table_row(document_sha256, t) for t in tables]
         self.put_table(
             pa.Table.from_pylist(table_rows, schema=PARSED_TABLE_SCHEMA),
             self.partition_relative(PARSED_TABLES, unit_id, year),
@@ -385,6 +436,34 @@ class Lake:
         frame["year"] = frame["fact_year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)
         return frame[columns]
+
+    def read_parsed_tables(self) -> pd.DataFrame:
+        """Every table's parsing report: ``unit_id``, ``year`` and the :data:`PARSED_TABLE_SCHEMA` columns.
+
+        Files written before ``reading``, ``reconciled``, ``reliable``, ``unreliable_reason`` and ``pages``
+        existed are read with :data:`PARSED_TABLE_DEFAULTS` (``reliable`` true) and ``pages`` = ``[page]``.
+        An empty frame with the columns when the lake has none.
+        """
+        columns = ["unit_id", "year", *PARSED_TABLE_SCHEMA.names]
+        frames = []
+        for relative in self.files(f"{PARSED_TABLES}/year=*/unit_id=*/{PARSED_TABLES}.parquet"):
+            table = self.read_table(relative)
+            if table is None:
+                raise FileNotFoundError(f"{self.path(relative)} was listed but is gone: is a writer running?")
+            _, year, unit_id, _ = relative.split("/")
+            frame = _with_parsed_table_defaults(table.to_pandas())
+            frame.insert(0, "year", int(year.removeprefix("year=")))
+            frame.insert(0, "unit_id", unit_id.removeprefix("unit_id="))
+            frames.append(frame[columns])
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            empty = PARSED_TABLE_SCHEMA.empty_table().to_pandas()
+            empty.insert(0, "year", pd.Series(dtype="int16"))
+            empty.insert(0, "unit_id", pd.Series(dtype="object"))
+            return empty[columns]
+        frame = pd.concat(frames, ignore_index=True)
+        frame["year"] = frame["year"].astype("int16")
+        return frame
 
     def partition_keys(self, dataset: str) -> set[tuple[str, int]]:
         """The ``(unit_id, year)`` of every partition file of ``dataset`` in the lake."""

@@ -4,7 +4,9 @@ Who gets what
     Stewards come from the registry (``stewards = [...]`` per unit). Each steward gets one message
     covering the units they look after that were validated in the run: **errors first**, then
     warnings, then rounding findings — each with both sides' numbers, the tables, the line, the
-    column, the pages and the document — then, per report, how many checks could not be made.
+    column, the pages and the document — then the tables juesuan could not read reliably (“juesuan
+    未能可靠读取的表格”: the table, its pages and why, said to be no error of the unit; their checks are
+    ``not_checkable``, never errors) — then, per report, how many checks could not be made.
     A steward whose units hold everything still gets a short all-clear, so silence never means
     "the run did not happen".
 
@@ -46,6 +48,7 @@ from juesuan.expectations.runner import ReportCounts, ValidationSummary
 from juesuan.registry import Registry, Unit
 from juesuan.settings import Settings
 from juesuan.transform.identities import ERROR, NOT_CHECKABLE, ROUNDING, WARNING, format_amount
+from juesuan.transform.reliability import UnreliableTable
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,15 @@ SECTIONS = ((ERROR, "Errors"), (WARNING, "Warnings"), (ROUNDING, "Rounding"))
 SMTP = "smtp"
 PREFECT_BLOCK = "prefect-block"
 OUTBOX = "outbox"
+#: The section on tables juesuan could not read reliably (for the stewards, in Chinese).
+UNRELIABLE_TITLE = "juesuan 未能可靠读取的表格"
+UNRELIABLE_EXPLANATION = (
+    "以下表格的问题不是贵单位的错误：juesuan 未能可靠读取这些表格"
+    "（例如表格是图片、版式未能识别，或读出的数字自身不能勾稽），"
+    "因此凡涉及这些表格的勾稽关系均未核对（记为 not checkable），不计入贵单位的错误。"
+    "请核对公开文件中这些表格是否完整、清晰；如有更清晰的文件（可复制文字的 PDF、Word 或 Excel 版本），"
+    "请回复本邮件发送给我们，以便重新读取和核对。"
+)
 
 
 class StewardMailError(JuesuanError):
@@ -71,6 +83,7 @@ class StewardMessage:
     html: str
     findings: tuple[Finding, ...]
     attachment: Path | None
+    unreliable_tables: tuple[UnreliableTable, ...] = ()  # not the unit's errors: listed apart
 
     def to_email(self, sender: str) -> EmailMessage:
         message = EmailMessage()
@@ -152,14 +165,16 @@ def build_steward_messages(summary: ValidationSummary, registry: Registry, setti
         names = {unit.id: unit.name for unit in units}
         findings = tuple(f for f in summary.problems(ROUNDING) if f.unit_id in unit_ids)
         counts = [c for c in summary.counts() if c.unit_id in unit_ids]
+        unread = tuple(t for t in summary.unreliable_tables if t.unit_id in unit_ids)
         messages.append(
             StewardMessage(
                 recipient=steward,
-                subject=_subject(summary, findings, counts),
-                text=_text(summary, findings, counts, names, link),
-                html=_html(summary, findings, counts, names, link),
+                subject=_subject(summary, findings, counts, unread),
+                text=_text(summary, findings, counts, names, link, unread),
+                html=_html(summary, findings, counts, names, link, unread),
                 findings=findings,
                 attachment=summary.data_docs_index,
+                unreliable_tables=unread,
             )
         )
     return messages
@@ -173,13 +188,53 @@ def data_docs_link(summary: ValidationSummary, settings: Settings) -> str | None
     return None
 
 
-def _subject(summary: ValidationSummary, findings: tuple[Finding, ...], counts: list[ReportCounts]) -> str:
+def _subject(
+    summary: ValidationSummary,
+    findings: tuple[Finding, ...],
+    counts: list[ReportCounts],
+    unread: tuple[UnreliableTable, ...] = (),
+) -> str:
     tally = {severity: sum(1 for f in findings if f.severity == severity) for severity, _ in SECTIONS}
     parts = [f"{tally[ERROR]} error(s)"]
     if tally[WARNING]:
         parts.append(f"{tally[WARNING]} warning(s)")
     parts.append(f"{tally[ROUNDING]} rounding")
-    return f"[juesuan] 勾稽关系 {summary.validated_at:%Y-%m-%d}: {', '.join(parts)} in {len(counts)} report(s)"
+    subject = f"[juesuan] 勾稽关系 {summary.validated_at:%Y-%m-%d}: {', '.join(parts)} in {len(counts)} report(s)"
+    return subject + (f"; {len(unread)} 个表格未能可靠读取" if unread else "")
+
+
+def _where_printed(table: UnreliableTable) -> str:
+    """Where a table is printed, for the stewards: 第7、8页; 文本第1561行; 页码不详."""
+    if table.pages:
+        return "第" + "、".join(str(p) for p in table.pages) + "页"
+    if table.lines:
+        return "文本第" + "、".join(str(n) for n in table.lines) + "行"
+    return "页码不详"
+
+
+def _checks_left(summary: ValidationSummary, table: UnreliableTable) -> int:
+    """How many checks of the report could not be made because of ``table`` (its reason is theirs)."""
+    reason = table.describe()
+    return sum(
+        1
+        for f in summary.findings
+        if (f.unit_id, f.year) == (table.unit_id, table.year) and f.severity == NOT_CHECKABLE and reason in f.message
+    )
+
+
+def _unread_line(summary: ValidationSummary, table: UnreliableTable) -> str:
+    """``收入决算表，第7、8页：why（7 项勾稽核对因此未做）``."""
+    left = _checks_left(summary, table)
+    return f"{table.table_name}，{_where_printed(table)}：{table.reason}" + (
+        f"（{left} 项勾稽核对因此未做）" if left else ""
+    )
+
+
+def _unread_by_report(unread: tuple[UnreliableTable, ...]) -> dict[tuple[str, int], list[UnreliableTable]]:
+    by_report: dict[tuple[str, int], list[UnreliableTable]] = {}
+    for table in unread:
+        by_report.setdefault((table.unit_id, table.year), []).append(table)
+    return dict(sorted(by_report.items()))
 
 
 def _where(finding: Finding) -> str:
@@ -194,6 +249,7 @@ def _text(
     counts: list[ReportCounts],
     names: dict[str, str],
     link: str | None,
+    unread: tuple[UnreliableTable, ...] = (),
 ) -> str:
     lines = [f"Accounting identities (勾稽关系), validation run {summary.run_id}", ""]
     for severity, title in SECTIONS:
@@ -214,6 +270,13 @@ def _text(
         lines.append("")
     if not findings:
         lines += ["Every identity that could be checked holds exactly.", ""]
+    if unread:
+        title = f"{UNRELIABLE_TITLE} ({len(unread)})"
+        lines += [title, "=" * (len(title) + sum(1 for ch in title if ord(ch) > 0x2E7F)), UNRELIABLE_EXPLANATION]
+        for (unit_id, year), tables in _unread_by_report(unread).items():
+            lines.append(f"- {names.get(unit_id, unit_id)} ({unit_id}) {year}")
+            lines += [f"  {_unread_line(summary, t)}" for t in tables]
+        lines.append("")
     lines += ["Per report: checks / passed / rounding / warnings / errors / not checkable"]
     for c in counts:
         lines.append(
@@ -230,6 +293,7 @@ def _html(
     counts: list[ReportCounts],
     names: dict[str, str],
     link: str | None,
+    unread: tuple[UnreliableTable, ...] = (),
 ) -> str:
     e = html.escape
     parts = [
@@ -263,6 +327,23 @@ def _html(
         parts.append("</table>")
     if not findings:
         parts.append("<p>Every identity that could be checked holds exactly.</p>")
+    if unread:
+        parts.append(f'<h3 class="unreliable">{e(UNRELIABLE_TITLE)} ({len(unread)})</h3>')
+        parts.append(f"<p>{e(UNRELIABLE_EXPLANATION)}</p>")
+        parts.append('<table border="1" cellpadding="4" cellspacing="0">')
+        unread_headers = ("单位", "年度", "表格", "页码", "原因", "因此未做的核对")
+        parts.append("<tr>" + "".join(f"<th>{h}</th>" for h in unread_headers) + "</tr>")
+        for table in unread:
+            described = (
+                f"{names.get(table.unit_id, table.unit_id)} ({table.unit_id})",
+                str(table.year),
+                table.table_name,
+                _where_printed(table),
+                table.reason,
+                str(_checks_left(summary, table)),
+            )
+            parts.append("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in described) + "</tr>")
+        parts.append("</table>")
     parts.append("<h3>Per report</h3>")
     parts.append('<table border="1" cellpadding="4" cellspacing="0">')
     titles = ("unit", "year", "checks", "passed", "rounding", "warnings", "errors", f"{NOT_CHECKABLE}")

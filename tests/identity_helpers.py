@@ -7,7 +7,7 @@ for the 三公 grid, by the column numbers the table prints under its header), n
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +26,14 @@ Row = tuple[str, str | None, str, str, str, str]
 T, N = "table", "narrative"
 
 
-def report(rows: Iterable[Row], unit_id: str = "test-unit", year: int = 2023, kind: str = "事业单位") -> ReportFacts:
+def report(
+    rows: Iterable[Row],
+    unit_id: str = "test-unit",
+    year: int = 2023,
+    kind: str = "事业单位",
+    unreliable: Mapping[str, str] | None = None,
+) -> ReportFacts:
+    """A hand-made report; ``unreliable`` names its tables not read reliably (``{table_name: reason}``)."""
     sha = hashlib.sha256(f"{unit_id}/{year}".encode()).hexdigest()
     facts = [
         FactRef(
@@ -41,7 +48,7 @@ def report(rows: Iterable[Row], unit_id: str = "test-unit", year: int = 2023, ki
         )
         for index, (table, code, line, column, value, source) in enumerate(rows)
     ]
-    return ReportFacts(unit_id, year, facts, kind)
+    return ReportFacts(unit_id, year, facts, kind, unreliable)
 
 
 def registry() -> Registry:

@@ -286,3 +286,73 @@ def build_sample_warehouse(root: Path) -> Path:
     build_sample_lake(root / "lake")
     build_warehouse(root / "lake", root / "juesuan.duckdb")
     return root / "juesuan.duckdb"
+
+
+# --- a report with a table juesuan did not read reliably ----------------------------------------------------------
+#: The reader's reason for the 收入决算表 of :func:`write_report_with_unread_income`.
+UNREAD_INCOME_REASON = "2 cells with text became no figure"
+#: Its pages.
+UNREAD_INCOME_PAGES = [7, 8]
+#: A report whose 收入决算表 (pages 7–8) was misread: 合计 本年收入合计 read as 90 (printed 100) and 财政拨款收入
+#: lost. Read as blanks = 0 these would make errors of R03, R07, R10 and R13; one genuine inconsistency remains:
+#: the narrative's 基本支出 75 against the 支出决算表's 70 (R13).
+UNREAD_INCOME_ROWS: list[Row] = [
+    (TOTALS, None, "一般公共预算财政拨款收入", "金额", "100", T),
+    (TOTALS, None, "本年收入合计", "金额", "100", T),
+    (TOTALS, None, "收入总计", "金额", "100", T),
+    (TOTALS, "208", "社会保障和就业支出", "金额", "100", T),
+    (TOTALS, None, "本年支出合计", "金额", "100", T),
+    (TOTALS, None, "支出总计", "金额", "100", T),
+    (INCOME, None, "合计", "本年收入合计", "90", T),
+    (EXPENDITURE, None, "合计", "本年支出合计", "100", T),
+    (EXPENDITURE, None, "合计", "基本支出", "70", T),
+    (EXPENDITURE, None, "合计", "项目支出", "30", T),
+    (EXPENDITURE, "208", "社会保障和就业支出", "本年支出合计", "100", T),
+    (EXPENDITURE, "208", "社会保障和就业支出", "基本支出", "70", T),
+    (EXPENDITURE, "208", "社会保障和就业支出", "项目支出", "30", T),
+    (FISCAL_TOTALS, None, "一般公共预算财政拨款", "金额", "100", T),
+    (FISCAL_TOTALS, None, "本年收入合计", "金额", "100", T),
+    (FISCAL_TOTALS, None, "收入总计", "金额", "100", T),
+    (FISCAL_TOTALS, "208", "社会保障和就业支出", "合计", "100", T),
+    (FISCAL_TOTALS, "208", "社会保障和就业支出", "一般公共预算财政拨款", "100", T),
+    (FISCAL_TOTALS, None, "本年支出合计", "合计", "100", T),
+    (FISCAL_TOTALS, None, "本年支出合计", "一般公共预算财政拨款", "100", T),
+    (FISCAL_TOTALS, None, "支出总计", "合计", "100", T),
+    (FISCAL_TOTALS, None, "支出总计", "一般公共预算财政拨款", "100", T),
+    (INCOME, None, "合计", "本年收入合计", "100", N),
+    (EXPENDITURE, None, "合计", "基本支出", "75", N),
+]
+
+
+def write_report_with_unread_income(lake: Lake, unit_id: str = "datong-sic", year: int = 2023) -> None:
+    """Write :data:`UNREAD_INCOME_ROWS` as one report whose parsing report marks 收入决算表 unreliable."""
+    tables = [
+        TableReport(
+            title="收入支出决算总表", table_name=TOTALS, status="ok", extractor="pdfium-grid", page=5, pages=[5, 6]
+        ),
+        TableReport(
+            title="收入决算表",
+            table_name=INCOME,
+            status="ok",
+            extractor="pdfium-grid",
+            page=UNREAD_INCOME_PAGES[0],
+            facts=1,
+            reading="pdfium-grid (glyph rows)",
+            reconciled="unreconciled",
+            reliable=False,
+            unreliable_reason=UNREAD_INCOME_REASON,
+            pages=list(UNREAD_INCOME_PAGES),
+        ),
+        TableReport(
+            title="支出决算表",
+            table_name=EXPENDITURE,
+            status="ok",
+            extractor="pdfium-grid",
+            page=9,
+            facts=6,
+            reading="pdfium-grid",
+            reconciled="exact",
+            pages=[9],
+        ),
+    ]
+    lake.write_report(unit_id, year, sha(unit_id, year), make_facts(unit_id, year, UNREAD_INCOME_ROWS), [], tables)

@@ -16,6 +16,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 from identity_helpers import replace_in_sentence
+from lake_fixtures import UNREAD_INCOME_PAGES, UNREAD_INCOME_REASON, write_report_with_unread_income
+from registry_fixtures import ReportEntry, UnitEntry, registry_toml
 from typer.testing import CliRunner
 
 from juesuan import contract as c
@@ -24,9 +26,10 @@ from juesuan.expectations.findings import DATASET, read_findings
 from juesuan.expectations.runner import ExpectationCountError, validate_checks, validate_lake
 from juesuan.expectations.suites import CONTEXT_ROOT, build_suite, expected_counts, suite_name
 from juesuan.flows.pipeline import run_registry
+from juesuan.lake import Lake
 from juesuan.registry import load_registry
 from juesuan.settings import Settings
-from juesuan.transform.identities import ERROR, FAMILIES, PASSED, RULES_BY_ID
+from juesuan.transform.identities import ERROR, FAMILIES, NOT_CHECKABLE, PASSED, RULES_BY_ID
 from juesuan.warehouse.build import build_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -242,6 +245,54 @@ def test_cli_validate_prints_the_summary_and_sets_the_exit_status(workspace: Set
     assert "invalid --fail-on: 'everything' (allowed: error, warning, rounding)" in bad.output
     with duckdb.connect(str(workspace.warehouse), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM identity_summary").fetchone() == (len(UNITS),)
+
+
+def test_validate_lake_reads_which_tables_were_not_read_reliably(tmp_path: Path) -> None:
+    """The lake's parsed_tables reach the checks: the misread 收入决算表 gives no error, the genuine one stays;
+    ``juesuan validate`` goes the same way and lists the table."""
+    (tmp_path / "units.toml").write_text(
+        registry_toml(UnitEntry("datong-sic", [ReportEntry(2023, "reports/datong_2023.pdf")], stewards=[])),
+        encoding="utf-8",
+    )
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")}).with_overrides(
+        registry=tmp_path / "units.toml"
+    )
+    write_report_with_unread_income(Lake(settings.lake))
+    summary = validate_lake(settings, load_registry(settings.registry), "unread")
+
+    (unread,) = summary.unreliable_tables
+    assert (unread.unit_id, unread.year, unread.table_name, unread.pages, unread.reason) == (
+        "datong-sic",
+        2023,
+        c.INCOME,
+        tuple(UNREAD_INCOME_PAGES),
+        UNREAD_INCOME_REASON,
+    )
+    reason = f"{c.INCOME} (pages 7, 8) not read reliably by juesuan: {UNREAD_INCOME_REASON}"
+    on_income = [f for f in summary.findings if c.INCOME in (f.table_name, f.other_table_name)]
+    assert {f.rule_id for f in on_income} == {"R02", "R03", "R07", "R10", "R13"}
+    assert all(f.severity == NOT_CHECKABLE and reason in f.message for f in on_income)
+    errors = [(f.rule_id, f.table_name, f.line_item, f.column_name) for f in summary.findings if f.severity == ERROR]
+    assert errors == [("R13", c.EXPENDITURE, "合计", "基本支出")]  # the one genuine inconsistency
+    stored = read_findings(settings.lake)
+    assert sorted(stored[stored["severity"] == ERROR]["check_id"]) == [
+        "datong-sic/2023/R13/支出决算表/合计/基本支出/narrative = table"
+    ]
+
+    env = {"JUESUAN_DATA_DIR": str(settings.data_dir), "JUESUAN_REGISTRY": str(settings.registry)}
+    result = CliRunner().invoke(app, ["validate", "--run-id", "cli-unread"], env=env)
+    assert result.exit_code == 3, result.output  # the genuine error
+    printed = " ".join(result.output.split())
+    assert "1 table(s) juesuan could not read reliably" in printed
+    assert f"datong-sic 2023: {reason}" in printed
+    with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
+        assert connection.execute(
+            "SELECT rule_id, table_name FROM identity_findings WHERE severity = 'error'"
+        ).fetchall() == [("R13", c.EXPENDITURE)]
+        assert connection.execute(
+            "SELECT count(*) FROM identity_findings "
+            "WHERE severity = 'not_checkable' AND message LIKE '%not read reliably%'"
+        ).fetchone() == (len(on_income),)
 
 
 def test_validate_lake_on_an_empty_lake_validates_nothing(tmp_path: Path) -> None:

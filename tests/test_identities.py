@@ -24,6 +24,7 @@ from identity_helpers import (
 
 from juesuan import contract as c
 from juesuan.expectations.runner import validate_checks
+from juesuan.extract.base import TableReport
 from juesuan.settings import Settings
 from juesuan.transform.identities import (
     ERROR,
@@ -33,6 +34,7 @@ from juesuan.transform.identities import (
     ROUNDING,
     RULES,
     RULES_BY_ID,
+    UNRELIABLE,
     WARNING,
     IdentityCheck,
     ReportFacts,
@@ -41,6 +43,13 @@ from juesuan.transform.identities import (
     reports_from_facts,
     residual_frame,
     to_micro,
+)
+from juesuan.transform.reliability import (
+    FAILED_REASON,
+    UNRECOGNISED_REASON,
+    UNRECONCILED_REASON,
+    unreliable_by_report,
+    unreliable_tables_of,
 )
 
 # --- one passing and one failing report per rule ----------------------------------------------------------
@@ -605,3 +614,168 @@ def test_compute_checks_rejects_duplicate_instances() -> None:
     twice = report(ROW_OK)
     with pytest.raises(ValueError, match="same id"):
         compute_checks([twice, twice], [RULES_BY_ID["R03"]])
+
+
+# --- tables juesuan did not read reliably --------------------------------------------------------------------------
+INCOME_REASON = "2 cells with text became no figure"
+#: A report touching every rule; read as blanks = 0 its misread 收入决算表 (合计 本年收入合计 90, printed 100;
+#: 财政拨款收入 lost) makes errors of R03, R07, R10 and R13. The rest holds, but for one genuine error: the
+#: narrative's 支出决算表 基本支出 75 against the table's 70 (R13).
+MISREAD_INCOME = [
+    *TOTALS_OK,
+    *ROW_OK,
+    (c.EXPENDITURE, "208", "社会保障和就业支出", "本年支出合计", "100", T),
+    (c.EXPENDITURE, "208", "社会保障和就业支出", "基本支出", "70", T),
+    (c.EXPENDITURE, "208", "社会保障和就业支出", "项目支出", "30", T),
+    *FISCAL_OK,
+    (c.GENERAL_BUDGET, None, "合计", "小计", "100", T),
+    (c.GENERAL_BUDGET, None, "合计", "基本支出", "60", T),
+    (c.GENERAL_BUDGET, None, "合计", "项目支出", "40", T),
+    (c.GENERAL_BUDGET, "208", "社会保障和就业支出", "小计", "100", T),
+    (c.GENERAL_BUDGET, "208", "社会保障和就业支出", "基本支出", "60", T),
+    (c.GENERAL_BUDGET, "208", "社会保障和就业支出", "项目支出", "40", T),
+    *[row for row in BASIC_OK if row[1] != "30201"],
+    (c.BASIC, "30201", "办公费", "决算数", "7", T),
+    (c.BASIC, "30231", "公务用车运行维护费", "决算数", "3", T),
+    *THREE_OK,
+    (c.INCOME, None, "合计", "本年收入合计", "90", T),
+    (c.INCOME, "208", "社会保障和就业支出", "本年收入合计", "90", T),
+    (c.INCOME, None, "合计", "本年收入合计", "100", N),
+    (c.INCOME, None, "合计", "财政拨款收入", "100", N),
+    (c.EXPENDITURE, None, "合计", "基本支出", "75", N),
+]
+
+
+def income_unread(table: TableReport | None = None) -> dict[str, str]:
+    """``{table_name: reason}`` of a report whose 收入决算表 (pages 7–8) the reader did not trust."""
+    table = table or TableReport(
+        title="收入决算表",
+        table_name=c.INCOME,
+        status="ok",
+        extractor="pdfium-grid",
+        page=7,
+        reconciled="unreconciled",
+        reliable=False,
+        unreliable_reason=INCOME_REASON,
+        pages=[7, 8],
+    )
+    tables = unreliable_tables_of("test-unit", 2023, [table])
+    return unreliable_by_report(tables)[("test-unit", 2023)]
+
+
+def touches(check: IdentityCheck, table: str) -> bool:
+    return table in (check.table_name, check.right_table) or any(
+        f.table_name == table for side in (check.left, check.right) for f in side.facts
+    )
+
+
+def test_an_unreliable_income_table_makes_its_checks_not_checkable_and_leaves_the_others() -> None:
+    read_as_blanks = compute_checks([report(MISREAD_INCOME)])
+    unreliable = compute_checks([report(MISREAD_INCOME, unreliable=income_unread())])
+    # Read as blanks = 0, the misread table is errors of the unit in four rules: what stewards must never see.
+    false_errors = {ch.rule_id for ch in read_as_blanks if ch.expected_severity() == ERROR and touches(ch, c.INCOME)}
+    assert sorted(false_errors) == ["R03", "R07", "R10", "R13"]
+
+    on_income = [ch for ch in unreliable if touches(ch, c.INCOME)]
+    assert {ch.rule_id for ch in on_income} == {"R02", "R03", "R07", "R10", "R13"}
+    for check in on_income:
+        assert check.expected_severity() == NOT_CHECKABLE, check.message()
+        reason = check.not_checkable_reason or ""
+        assert reason.startswith(f"{c.INCOME} (pages 7, 8) not read reliably by juesuan: {INCOME_REASON}"), reason
+        assert reason in check.message()
+    # One instance per table for the rules that walk its rows (never silently nothing).
+    assert [ch.check_id for ch in on_income if ch.rule_id in ("R02", "R03", "R13")] == [
+        f"test-unit/2023/R02/{c.INCOME}/合计//类 = Σ 款 = Σ 项",
+        f"test-unit/2023/R03/{c.INCOME}/合计//本年收入合计 = Σ 收入来源列",
+        f"test-unit/2023/R13/{c.INCOME}/(all narrative figures)//narrative = table",
+    ]
+    assert "(2 narrative figure(s) not comparable)" in (on_income[-1].not_checkable_reason or "")
+
+    # Checks of the other tables are exactly as before: the genuine R13 error among them.
+    before = {ch.check_id: verdicts([ch])[ch.check_id] for ch in read_as_blanks if not touches(ch, c.INCOME)}
+    after = {ch.check_id: verdicts([ch])[ch.check_id] for ch in unreliable if not touches(ch, c.INCOME)}
+    assert after == before
+    assert [ch.check_id for ch in unreliable if ch.expected_severity() == ERROR] == [
+        f"test-unit/2023/R13/{c.EXPENDITURE}/合计/基本支出/narrative = table"
+    ]
+
+
+def test_a_blank_cell_in_a_reliable_table_still_counts_as_zero() -> None:
+    blank_project = [row for row in ROW_OK if row[3] != "项目支出"]
+    for unreliable in ({}, income_unread()):  # another table's doubt changes nothing here
+        (check,) = anchored(
+            list(RULES_BY_ID["R03"].checks(report(blank_project, unreliable=unreliable))),
+            (c.EXPENDITURE, "合计", "本年支出合计"),
+        )
+        assert check.expected_severity() == ERROR
+        assert (check.left.value, check.right.value) == (Decimal(100), Decimal(70))  # 70 + blank (0)
+
+
+def test_the_narrative_does_not_stand_in_for_a_table_published_but_not_read() -> None:
+    """大竹's 三公 table was published as an image: its title was recognised, not its layout."""
+    rows = [
+        (c.THREE_PUBLIC, None, "合计", "决算数", "0.18", N),
+        (c.THREE_PUBLIC, None, "公务接待费", "决算数", "0.10", N),  # 0.18 ≠ 0.10 when the narrative stands in
+    ]
+    assert any(ch.expected_severity() == ERROR for ch in RULES_BY_ID["R06"].checks(report(rows)))
+    title = "十三、财政拨款“三公”经费支出决算表"
+    image = TableReport(title, c.THREE_PUBLIC, status="unrecognised", extractor="text-table", line=1561)
+    (unread,) = unreliable_tables_of("test-unit", 2023, [image])
+    assert unread.describe() == f"{c.THREE_PUBLIC} (line 1561) not read reliably by juesuan: {UNRECOGNISED_REASON}"
+    doubted = report(rows, unreliable={c.THREE_PUBLIC: unread.describe()})
+    assert doubted.source(c.THREE_PUBLIC) == UNRELIABLE
+    checks = compute_checks([doubted], [RULES_BY_ID["R06"], RULES_BY_ID["R13"]])
+    assert checks and {ch.expected_severity() for ch in checks} == {NOT_CHECKABLE}
+    assert {ch.not_checkable_reason for ch in checks if ch.rule_id == "R06"} == {unread.describe()}
+
+
+def test_every_rule_reads_unreliable_tables_as_not_checkable() -> None:
+    everything = [*MISREAD_INCOME, *ACROSS_12_OK, *NARRATIVE_OK, (c.PROJECT, "302", "商品和服务支出", "决算数", "5", T)]
+    doubt = {table: f"{table} (page 1) not read reliably by juesuan: test" for table in c.TABLE_NAMES}
+    checks = compute_checks([report(everything, kind="参公事业单位", unreliable=doubt)])  # ids stay unique
+    assert {ch.expected_severity() for ch in checks} == {NOT_CHECKABLE}
+    assert {ch.rule_id for ch in checks} == {rule.rule_id for rule in RULES}
+    assert all("not read reliably by juesuan: test" in (ch.not_checkable_reason or "") for ch in checks)
+    whole = {(ch.rule_id, ch.table_name) for ch in checks if ch.column_name == ""}  # one instance for a whole table
+    assert {("R02", table) for table in c.CODED_TABLES} <= whole
+    assert {("R05", c.BASIC), ("R05", c.PROJECT), ("R04", c.FISCAL_TOTALS)} <= whole
+    assert {ch.line_item for ch in checks if ch.rule_id in ("R07", "R08")} >= {"(class lines)"}
+
+
+def test_unreliable_checks_through_the_gx_suites(tmp_path: Path) -> None:
+    """GX classifies the doubted checks as the Decimal arithmetic does (the runner's guard would stop otherwise)."""
+    checks = compute_checks([report(MISREAD_INCOME, unreliable=income_unread())])
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path)})
+    findings, _ran, _index = validate_checks(checks, settings, "unreliable")
+    gx = {f.check_id: f.severity for f in findings}
+    assert gx == {ch.check_id: ch.expected_severity() for ch in checks}
+    assert {gx[ch.check_id] for ch in checks if touches(ch, c.INCOME)} == {NOT_CHECKABLE}
+    assert [f.check_id for f in findings if f.severity == ERROR] == [
+        f"test-unit/2023/R13/{c.EXPENDITURE}/合计/基本支出/narrative = table"
+    ]
+    (r10,) = [f for f in findings if f.rule_id == "R10"]
+    assert f"{c.INCOME} (pages 7, 8) not read reliably by juesuan" in r10.left_expression
+    assert r10.message.endswith(
+        f"not checkable — {c.INCOME} (pages 7, 8) not read reliably by juesuan: {INCOME_REASON}"
+    )
+
+
+def test_which_parsed_tables_are_unreliable() -> None:
+    def table(**changes: object) -> TableReport:
+        fields: dict = {"title": "收入决算表", "table_name": c.INCOME, "status": "ok", "extractor": "pdfium-grid"}
+        return TableReport(**{**fields, **changes})
+
+    assert unreliable_tables_of("u", 2023, [table(), table(status="empty")]) == []  # read and trusted; empty
+    assert unreliable_tables_of("u", 2023, [table(table_name=None, status="unrecognised")]) == []  # no canonical table
+    (failed,) = unreliable_tables_of("u", 2023, [table(status="error", page=3)])
+    assert (failed.reason, failed.pages, failed.where) == (FAILED_REASON, (3,), "page 3")
+    (unreconciled,) = unreliable_tables_of("u", 2023, [table(reliable=False, reconciled="unreconciled")])
+    assert unreconciled.reason == UNRECONCILED_REASON and unreconciled.where == ""
+    # A table found twice (a continuation read apart) is unreliable when any reading is, pages and reasons merged.
+    (merged,) = unreliable_tables_of(
+        "u",
+        2023,
+        [table(pages=[7], page=7), table(pages=[8, 9], reliable=False, unreliable_reason="header not found")],
+    )
+    assert merged.pages == (8, 9) and merged.reason == "header not found"  # the pages of the part not read reliably
+    assert merged.describe() == f"{c.INCOME} (pages 8, 9) not read reliably by juesuan: header not found"

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from identity_helpers import replace_in_sentence
+from lake_fixtures import FIGURES, UNREAD_INCOME_REASON, sample_registry, write_report, write_report_with_unread_income
 from registry_fixtures import ReportEntry, UnitEntry, registry_toml
 from test_flow_support import prefect_api  # noqa: F401  (the session's Prefect test server)
 from typer.testing import CliRunner
@@ -24,12 +26,15 @@ from juesuan.cli import app
 from juesuan.errors import UsageError
 from juesuan.expectations.runner import ValidationSummary, validate_lake
 from juesuan.flows.pipeline import run_registry
+from juesuan.lake import Lake
 from juesuan.registry import Registry, load_registry
 from juesuan.settings import Settings
 from juesuan.stewards_mail import (
     OUTBOX,
     PREFECT_BLOCK,
     SMTP,
+    UNRELIABLE_EXPLANATION,
+    UNRELIABLE_TITLE,
     StewardMailError,
     build_steward_messages,
     send_steward_mail,
@@ -182,6 +187,44 @@ def test_an_unreachable_server_fails_the_run(validated: Validated) -> None:
     settings = replace(validated.settings, smtp_host="127.0.0.1", smtp_port=str(free_port()))
     with pytest.raises(StewardMailError, match=r"cannot reach the SMTP server 127\.0\.0\.1:"):
         send_steward_mail(validated.summary, validated.registry, settings)
+
+
+def test_tables_not_read_reliably_are_listed_apart_never_as_errors_of_the_unit(tmp_path: Path) -> None:
+    """A hand-made lake: 大同's 收入决算表 (pages 7–8) was misread, 晋城 was read well."""
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")})
+    lake = Lake(settings.lake)
+    registry = sample_registry(tmp_path)
+    write_report_with_unread_income(lake, "datong-sic", 2023)
+    write_report(lake, "jincheng-hrss", 2023, FIGURES[("jincheng-hrss", 2023)])
+    summary = validate_lake(settings, registry, "unread-mail")
+    messages = {m.recipient: m for m in build_steward_messages(summary, registry, settings)}
+
+    datong = messages["datong-sic@example.org"]
+    (unread,) = datong.unreliable_tables
+    assert (unread.table_name, unread.pages) == ("收入决算表", (7, 8))
+    assert "1 error(s)" in datong.subject and "1 个表格未能可靠读取" in datong.subject
+    # The one error is the genuine one; nothing of the misread table is counted against the unit.
+    assert [(f.severity, f.table_name) for f in datong.findings if f.severity == "error"] == [("error", "支出决算表")]
+    text = datong.text
+    section = text[text.index(UNRELIABLE_TITLE) :]
+    assert text.index("Errors (1)") < text.index(f"{UNRELIABLE_TITLE} (1)") < text.index("Per report")
+    assert UNRELIABLE_EXPLANATION in section
+    assert "不是贵单位的错误" in section and "不计入贵单位的错误" in section and "更清晰的文件" in section
+    left = sum(1 for f in summary.findings if f.severity == "not_checkable" and unread.describe() in f.message)
+    assert left == 5  # R02, R03 and R13 (one instance each for the table), R07 and R10
+    listed = f"收入决算表，第7、8页：{UNREAD_INCOME_REASON}（5 项勾稽核对因此未做）"
+    assert f"- 大同市社会保险中心 (datong-sic) 2023\n  {listed}" in section
+    for part in (UNRELIABLE_TITLE, "收入决算表", "第7、8页", UNREAD_INCOME_REASON):
+        assert part in datong.html
+
+    jincheng = messages["jincheng-hrss@example.org"]
+    assert jincheng.unreliable_tables == () and UNRELIABLE_TITLE not in jincheng.text
+    assert "未能可靠读取" not in jincheng.subject
+
+    (delivery,) = [d for d in send_steward_mail(summary, registry, settings) if d.recipient == datong.recipient]
+    assert delivery.path is not None
+    sent = email.message_from_bytes(delivery.path.read_bytes(), policy=policy.default)
+    assert isinstance(sent, EmailMessage) and UNRELIABLE_TITLE in plain(sent)
 
 
 def test_smtp_settings_are_checked() -> None:

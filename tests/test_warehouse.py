@@ -11,29 +11,47 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from lake_fixtures import (
     FIGURES,
     UNIT_IDS,
+    UNREAD_INCOME_PAGES,
+    UNREAD_INCOME_REASON,
     Row,
     build_sample_lake,
     build_sample_warehouse,
     make_facts,
     sha,
     write_report,
+    write_report_with_unread_income,
 )
 from rich.table import Table
 
-from juesuan.contract import BASIC, GENERAL_BUDGET, TABLE_NAMES, THREE_PUBLIC, TOTALS, Fact, facts_to_table
-from juesuan.errors import UsageError, WarehouseError
+from juesuan.contract import (
+    BASIC,
+    EXPENDITURE,
+    GENERAL_BUDGET,
+    INCOME,
+    TABLE_NAMES,
+    THREE_PUBLIC,
+    TOTALS,
+    Fact,
+    facts_to_table,
+)
+from juesuan.errors import ContractViolation, UsageError, WarehouseError
+from juesuan.extract.base import TableReport
 from juesuan.lake import (
     FACT_FILE_SCHEMA,
     FACTS,
+    PARSED_TABLE_SCHEMA,
+    PARSED_TABLES,
     PRIOR_YEAR_FACT_FILE_SCHEMA,
     PRIOR_YEAR_FACTS,
     Lake,
     write_table_atomic,
 )
+from juesuan.transform.reliability import unreliable_tables
 from juesuan.warehouse.build import LAYERS, MODELS, build_warehouse
 from juesuan.warehouse.query import (
     compare_subject,
@@ -581,6 +599,140 @@ def test_lake_reads_restated_figures_back(tmp_path: Path) -> None:
     }
     assert sorted(frame["value"]) == sorted(D(v) for *_, v in DATONG_RESTATED)
     assert lake.read_facts()["year"].unique().tolist() == [2023]
+
+
+# --- how far each table's figures can be trusted (parsed_tables) ----------------------------------------------------
+#: A ``parsed_tables`` file as lakes were written before the reader recorded its trust.
+OLD_PARSED_TABLE_SCHEMA = pa.schema(
+    [
+        ("document_sha256", pa.string()),
+        ("title", pa.string()),
+        ("table_name", pa.string()),
+        ("status", pa.string()),
+        ("extractor", pa.string()),
+        ("page", pa.int32()),
+        ("line", pa.int32()),
+        ("rows", pa.int32()),
+        ("facts", pa.int32()),
+        ("notes", pa.string()),
+    ]
+)
+
+
+def _old_parsed_tables(lake: Lake, unit_id: str, year: int) -> None:
+    """Overwrite one report's ``parsed_tables`` partition with a file of the old schema (no trust columns)."""
+    old_rows = [
+        (INCOME, "收入决算表", "ok", 4, 12),
+        (None, "部门整体绩效自评表", "unrecognised", 20, 0),
+    ]
+    table = pa.Table.from_pylist(
+        [
+            {
+                "document_sha256": sha(unit_id, year),
+                "title": title,
+                "table_name": table_name,
+                "status": status,
+                "extractor": "camelot-lattice",
+                "page": page,
+                "line": None,
+                "rows": 9,
+                "facts": facts,
+                "notes": "",
+            }
+            for table_name, title, status, page, facts in old_rows
+        ],
+        schema=OLD_PARSED_TABLE_SCHEMA,
+    )
+    write_table_atomic(table, lake.partition(PARSED_TABLES, unit_id, year))
+
+
+def test_lake_round_trips_the_trust_of_each_table(tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake")
+    assert lake.read_parsed_tables().empty and "reliable" in lake.read_parsed_tables().columns
+    write_report_with_unread_income(lake)
+    stored = pq.read_table(lake.partition(PARSED_TABLES, "datong-sic", 2023))
+    assert stored.schema.equals(PARSED_TABLE_SCHEMA)
+    frame = lake.read_parsed_tables().set_index("table_name")
+    income = frame.loc[INCOME]
+    assert (income.reading, income.reconciled, bool(income.reliable), income.unreliable_reason, income.pages) == (
+        "pdfium-grid (glyph rows)",
+        "unreconciled",
+        False,
+        UNREAD_INCOME_REASON,
+        UNREAD_INCOME_PAGES,
+    )
+    assert (frame.loc[EXPENDITURE].reconciled, bool(frame.loc[EXPENDITURE].reliable)) == ("exact", True)
+    assert frame.loc[TOTALS].pages == [5, 6]
+    assert (frame.loc[TOTALS].reading, frame.loc[TOTALS].reconciled) == ("", "unchecked")  # TableReport defaults
+    (unread,) = unreliable_tables(lake.read_parsed_tables())
+    assert (unread.unit_id, unread.year, unread.table_name, unread.pages) == ("datong-sic", 2023, INCOME, (7, 8))
+
+
+def test_lake_refuses_an_unknown_reconciliation_state(tmp_path: Path) -> None:
+    table = TableReport(title="收入决算表", table_name=INCOME, status="ok", extractor="x", reconciled="balanced")
+    with pytest.raises(ContractViolation, match="reconciled 'balanced' is not one of"):
+        Lake(tmp_path / "lake").write_report("datong-sic", 2023, sha("datong-sic", 2023), [], [], [table])
+
+
+def test_lake_reads_parsed_tables_written_before_the_trust_columns(tmp_path: Path) -> None:
+    lake = build_sample_lake(tmp_path / "lake")
+    write_report_with_unread_income(lake, "jincheng-hrss", 2023)
+    _old_parsed_tables(lake, "chaoyang-sic", 2024)
+    frame = lake.read_parsed_tables()
+    old = frame[frame.unit_id == "chaoyang-sic"].set_index("title")
+    assert list(old.loc["收入决算表", ["reading", "reconciled", "reliable", "unreliable_reason"]]) == [
+        "",
+        "unchecked",
+        True,
+        "",
+    ]
+    assert old.loc["收入决算表"].pages == [4] and old.loc["部门整体绩效自评表"].pages == [20]
+    assert frame["reliable"].dtype == bool
+    # Only the new report's doubt counts; the old file holds none.
+    assert [(t.unit_id, t.table_name) for t in unreliable_tables(frame)] == [("jincheng-hrss", INCOME)]
+
+
+def test_warehouse_exposes_the_trust_of_each_table(tmp_path: Path) -> None:
+    lake = build_sample_lake(tmp_path / "lake")
+    write_report_with_unread_income(lake, "jincheng-hrss", 2023)
+    _old_parsed_tables(lake, "chaoyang-sic", 2024)
+    warehouse = tmp_path / "wh.duckdb"
+    build_warehouse(tmp_path / "lake", warehouse)
+    columns = dict(rows(warehouse, "SELECT column_name, column_type FROM (DESCRIBE parsed_tables)"))
+    assert {name: columns[name] for name in ("reading", "reconciled", "reliable", "unreliable_reason", "pages")} == {
+        "reading": "VARCHAR",
+        "reconciled": "VARCHAR",
+        "reliable": "BOOLEAN",
+        "unreliable_reason": "VARCHAR",
+        "pages": "INTEGER[]",
+    }
+    got = {
+        (unit, table): rest
+        for unit, table, *rest in rows(
+            warehouse,
+            """
+            SELECT unit_id, coalesce(table_name, title), reading, reconciled, reliable, unreliable_reason, pages,
+                   read_reliably
+            FROM parsed_tables WHERE unit_id IN ('jincheng-hrss', 'chaoyang-sic')
+            """,
+        )
+    }
+    assert got[("jincheng-hrss", INCOME)] == [
+        "pdfium-grid (glyph rows)",
+        "unreconciled",
+        False,
+        UNREAD_INCOME_REASON,
+        UNREAD_INCOME_PAGES,
+        False,
+    ]
+    assert got[("jincheng-hrss", EXPENDITURE)] == ["pdfium-grid", "exact", True, "", [9], True]
+    # A file of the old schema reads as reliable, printed on its one page; an unnamed table is judged by nobody.
+    assert got[("chaoyang-sic", INCOME)] == ["", "unchecked", True, "", [4], True]
+    assert got[("chaoyang-sic", "部门整体绩效自评表")][-1] is None
+    coverage = dict(
+        rows(warehouse, "SELECT unit_id, tables_not_read_reliably FROM report_coverage WHERE year IS NOT NULL")
+    )
+    assert coverage["jincheng-hrss"] == 1 and coverage["chaoyang-sic"] == 0
 
 
 # --- query side -------------------------------------------------------------------------------------------

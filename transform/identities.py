@@ -14,12 +14,21 @@ Which figures stand for a table
     (大竹 and 乌海 published their tables as images, so their identities are checked on the prose).
     A table with neither is *not published*.
 
+Tables not read reliably
+    A table the report published but juesuan did not read reliably (``parsed_tables``: the reader
+    distrusts its figures, or recognised its title but not its layout; ``transform/reliability.py``)
+    stands for nothing: its absent figures are unknown rather than blank, its present ones may be
+    misread, and the narrative does not stand in for it either (it was published, just not read).
+    Every side that looks a figure up in it is missing, whatever the figure, and every rule that
+    walks its rows yields one ``not_checkable`` instance for it instead of walking them — with the
+    table, its pages and why as the reason. Reading misses never become ``error`` findings.
+
 Absent figures
-    In a published table an absent cell is blank, and the contract reads blank as zero. In the
-    narrative an absent figure is simply not stated. A side is the sum of the figures present;
-    a side with no figure present is zero when all its tables are published tables, and *missing*
-    otherwise — the check is then ``not_checkable`` and says why (table not published, line not
-    stated), never silently passed.
+    In a published table read reliably an absent cell is blank, and the contract reads blank as
+    zero. In the narrative an absent figure is simply not stated. A side is the sum of the figures
+    present; a side with no figure present is zero when all its tables are published tables, and
+    *missing* otherwise — the check is then ``not_checkable`` and says why (table not published,
+    line not stated, table not read reliably), never silently passed.
 
 Severities (:data:`SEVERITIES`)
     ``passed`` (exact), ``rounding`` (a difference within 0.01 万元 per addend: a warning),
@@ -62,6 +71,8 @@ FAMILIES: tuple[str, ...] = (WITHIN_TABLE, ACROSS_TABLES, TABLE_VS_NARRATIVE)
 
 TABLE = "table"
 NARRATIVE = "narrative"
+#: :meth:`ReportFacts.source` of a table published but not read reliably: nothing stands for it.
+UNRELIABLE = "unreliable"
 
 #: Rounding allowance per addend, in 万元 (contract section 5: 尾数误差).
 ROUNDING_PER_ADDEND = Decimal("0.01")
@@ -166,12 +177,24 @@ class Term:
 
 
 class ReportFacts:
-    """The facts of one report (unit and year), indexed for the rules (:data:`UNCHECKED_COLUMNS` left out)."""
+    """The facts of one report (unit and year), indexed for the rules (:data:`UNCHECKED_COLUMNS` left out).
 
-    def __init__(self, unit_id: str, year: int, facts: Iterable[FactRef], unit_kind: str | None = None) -> None:
+    ``unreliable`` names the report's tables juesuan did not read reliably, each with the reason a
+    steward reads (the table, its pages and why: :meth:`~juesuan.transform.reliability.UnreliableTable.describe`).
+    """
+
+    def __init__(
+        self,
+        unit_id: str,
+        year: int,
+        facts: Iterable[FactRef],
+        unit_kind: str | None = None,
+        unreliable: Mapping[str, str] | None = None,
+    ) -> None:
         self.unit_id = unit_id
         self.year = year
         self.unit_kind = unit_kind
+        self.unreliable: dict[str, str] = dict(unreliable or {})
         self._index: dict[tuple[str, str], dict[tuple[str, str], FactRef]] = {}
         for fact in facts:
             if fact.column_name in UNCHECKED_COLUMNS:
@@ -189,8 +212,15 @@ class ReportFacts:
     def is_administrative(self) -> bool:
         return any(marker in (self.unit_kind or "") for marker in ADMINISTRATIVE_MARKERS)
 
+    def unreliable_reason(self, table_name: str) -> str | None:
+        """Why ``table_name`` was not read reliably (table, pages, why); ``None`` when it was, or was not found."""
+        return self.unreliable.get(table_name)
+
     def source(self, table_name: str) -> str | None:
-        """``table`` when the report published the table, ``narrative`` when only prose states it."""
+        """``table`` when the report published the table, ``narrative`` when only prose states it,
+        ``unreliable`` when it was published but not read reliably (nothing stands for it)."""
+        if table_name in self.unreliable:
+            return UNRELIABLE
         if self._index.get((TABLE, table_name)):
             return TABLE
         if self._index.get((NARRATIVE, table_name)):
@@ -227,6 +257,11 @@ class ReportFacts:
         """Σ of the figures present among ``terms`` (see the module docstring for absent ones)."""
         terms = list(terms)
         main = terms[0].table_name if terms else ""
+        for term in terms:
+            # Optional or not, present or not: a figure of a table not read reliably is unknown.
+            reason = self.unreliable_reason(term.table_name)
+            if reason is not None:
+                return Side(label, term.table_name, (), None, reason, unreliable=True)
         found: list[FactRef] = []
         blank_in_a_table = False
         for term in terms:
@@ -267,6 +302,7 @@ class Side:
     facts: tuple[FactRef, ...]
     value: Decimal | None
     missing: str | None = None
+    unreliable: bool = False  # missing because a table was not read reliably (juesuan's problem)
 
     @property
     def pages(self) -> list[int]:
@@ -353,11 +389,9 @@ class IdentityCheck:
     def not_checkable_reason(self) -> str | None:
         if self.missing_reason:
             return self.missing_reason
-        if self.left.value is None:
-            return self.left.missing
-        if self.right.value is None:
-            return self.right.missing
-        return None
+        # A table juesuan did not read reliably is named first: the steward must not look for a gap in the report.
+        missing = sorted((s for s in (self.left, self.right) if s.value is None), key=lambda s: not s.unreliable)
+        return missing[0].missing if missing else None
 
     @property
     def difference(self) -> Decimal | None:
@@ -400,7 +434,12 @@ class IdentityCheck:
         return self.severity_if_broken
 
     def message(self) -> str:
-        """The rule's template filled in for this instance."""
+        """The rule's template filled in for this instance; for a check that cannot be made, why."""
+        reason = self.not_checkable_reason
+        if reason is not None:
+            line = f"{self.subject_code} {self.line_item}" if self.subject_code else self.line_item
+            where = " ".join(part for part in (self.table_name, line, self.column_name) if part)
+            return f"{where} ({self.note}): not checkable — {reason}"
         return self.rule.template.format(
             table=self.table_name,
             right_table=self.right_table,
@@ -467,8 +506,25 @@ class Rule:
 
     def unpublished(self, report: ReportFacts, table_name: str, note: str) -> IdentityCheck:
         """The one not-checkable instance a data-driven rule reports for a table nobody published."""
-        reason = f"{table_name} not published"
-        empty = Side(note, table_name, (), None, reason)
+        return self.whole_table(report, table_name, note, f"{table_name} not published")
+
+    def unreadable(self, report: ReportFacts, table_name: str, note: str) -> IdentityCheck:
+        """The one not-checkable instance a data-driven rule reports for a table not read reliably."""
+        return self.whole_table(report, table_name, note, report.unreliable_reason(table_name) or "", unreliable=True)
+
+    def whole_table(
+        self,
+        report: ReportFacts,
+        table_name: str,
+        note: str,
+        reason: str,
+        *,
+        unreliable: bool = False,
+        line_item: str = c.TOTAL_ROW,
+        label: str | None = None,
+    ) -> IdentityCheck:
+        """A not-checkable instance standing for every instance of the rule on ``table_name``."""
+        empty = Side(label or note, table_name, (), None, reason, unreliable=unreliable)
         return IdentityCheck(
             rule=self,
             note=note,
@@ -477,7 +533,7 @@ class Rule:
             year=report.year,
             table_name=table_name,
             subject_code=None,
-            line_item=c.TOTAL_ROW,
+            line_item=line_item,
             column_name="",
             left=empty,
             right=empty,
@@ -588,6 +644,9 @@ class CodedHierarchy(Rule):
 
     def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
         for table in c.CODED_TABLES:
+            if report.source(table) == UNRELIABLE:
+                yield self.unreadable(report, table, "类 = Σ 款 = Σ 项")
+                continue
             if report.source(table) is None:
                 if table in self.required:
                     yield self.unpublished(report, table, "类 = Σ 款 = Σ 项")
@@ -630,6 +689,9 @@ class RowSums(Rule):
     def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
         for table, (total_column, parts, parts_label) in ROW_SUMS.items():
             source = report.source(table)
+            if source == UNRELIABLE:
+                yield self.unreadable(report, table, f"{total_column} = {parts_label}")
+                continue
             if source is None:
                 if table in CodedHierarchy.required:
                     yield self.unpublished(report, table, f"{total_column} = {parts_label}")
@@ -678,6 +740,9 @@ class FiscalTotalsBalance(Rule):
 
     def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
         table = c.FISCAL_TOTALS
+        if report.source(table) == UNRELIABLE:
+            yield self.unreadable(report, table, "收支平衡")
+            return
         if report.source(table) is None:
             yield self.unpublished(report, table, "收支平衡")
             return
@@ -760,7 +825,9 @@ class BasicExpenditure(Rule):
 
     def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
         table = c.BASIC
-        if report.source(table) is None:
+        if report.source(table) == UNRELIABLE:
+            yield self.unreadable(report, table, "人员经费 + 公用经费")
+        elif report.source(table) is None:
             yield self.unpublished(report, table, "人员经费 + 公用经费")
         else:
             coded = report.coded(table, DECISION)
@@ -774,6 +841,9 @@ class BasicExpenditure(Rule):
                     report.fact_side(f"Σ {'+'.join(classes)}", (coded[code] for code in present)),
                 )
         for economic in (c.BASIC, c.PROJECT):
+            if report.source(economic) == UNRELIABLE:
+                yield self.unreadable(report, economic, "类 = Σ 款")
+                continue
             if report.source(economic) is None:
                 continue
             for column in report.columns(economic):
@@ -876,28 +946,21 @@ def _class_by_class(
 ) -> Iterator[IdentityCheck]:
     """One check per 类 printed on either side (a class missing on one side counts as blank there)."""
     (left_table, left_column), (right_table, right_column) = left, right
+    for table in (left_table, right_table):
+        if report.source(table) == UNRELIABLE:
+            # The class lines of a table not read reliably are unknown: one instance says so.
+            yield _class_lines_not_checkable(
+                rule, report, note, left_table, left_column, report.unreliable_reason(table) or "", table
+            )
+            return
     left_codes = {code for code in report.coded(left_table, left_column) if len(code) == 3}
     right_codes = {code for code in report.coded(right_table, right_column) if len(code) == 3}
     for table, codes in ((left_table, left_codes), (right_table, right_codes)):
         if not codes and report.source(table) != TABLE:
             # Nothing class by class on one side (a narrative without class lines, or no table at all).
             reason = f"{table} not published" if report.source(table) is None else f"{table}: no class lines stated"
-            empty = Side(note, table, (), None, reason)
             if left_codes | right_codes:
-                yield IdentityCheck(
-                    rule=rule,
-                    note=note,
-                    unit_id=report.unit_id,
-                    report_document=report.document_sha256,
-                    year=report.year,
-                    table_name=left_table,
-                    subject_code=None,
-                    line_item="(class lines)",
-                    column_name=left_column,
-                    left=empty,
-                    right=empty,
-                    missing_reason=reason,
-                )
+                yield _class_lines_not_checkable(rule, report, note, left_table, left_column, reason, table)
             return
     for code in sorted(left_codes | right_codes):
         left_fact = report.get(Term(left_table, code, left_column)) or report.get(Term(right_table, code, right_column))
@@ -910,6 +973,33 @@ def _class_by_class(
             line_item=left_fact.line_item if left_fact else code,
             subject_code=code,
         )
+
+
+def _class_lines_not_checkable(
+    rule: Rule,
+    report: ReportFacts,
+    note: str,
+    left_table: str,
+    left_column: str,
+    reason: str,
+    table: str,
+) -> IdentityCheck:
+    """The one instance of a class-by-class comparison that cannot be made (``table`` is the side that fails)."""
+    empty = Side(note, table, (), None, reason, unreliable=report.source(table) == UNRELIABLE)
+    return IdentityCheck(
+        rule=rule,
+        note=note,
+        unit_id=report.unit_id,
+        report_document=report.document_sha256,
+        year=report.year,
+        table_name=left_table,
+        subject_code=None,
+        line_item="(class lines)",
+        column_name=left_column,
+        left=empty,
+        right=empty,
+        missing_reason=reason,
+    )
 
 
 class FiscalTotalsAgainstGeneralBudget(Rule):
@@ -1046,8 +1136,12 @@ class NarrativeRestatement(Rule):
 
     def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
         unpublished: dict[str, int] = {}
+        unreadable: dict[str, int] = {}
         for fact in report.narrative():
             if (fact.table_name, fact.key) in NARRATIVE_ONLY_LINES:
+                continue
+            if report.source(fact.table_name) == UNRELIABLE:
+                unreadable[fact.table_name] = unreadable.get(fact.table_name, 0) + 1
                 continue
             if report.source(fact.table_name) != TABLE:
                 unpublished[fact.table_name] = unpublished.get(fact.table_name, 0) + 1
@@ -1068,22 +1162,21 @@ class NarrativeRestatement(Rule):
                 right=right,
                 published_precision=fact.column_name not in COUNT_COLUMNS,
             )
+        for table, count in sorted(unreadable.items()):
+            reason = f"{report.unreliable_reason(table)} ({count} narrative figure(s) not comparable)"
+            yield self.whole_table(
+                report,
+                table,
+                "narrative = table",
+                reason,
+                unreliable=True,
+                line_item="(all narrative figures)",
+                label="table",
+            )
         for table, count in sorted(unpublished.items()):
             reason = f"{table} not published as a table ({count} narrative figure(s) not comparable)"
-            empty = Side("table", table, (), None, reason)
-            yield IdentityCheck(
-                rule=self,
-                note="narrative = table",
-                unit_id=report.unit_id,
-                report_document=report.document_sha256,
-                year=report.year,
-                table_name=table,
-                subject_code=None,
-                line_item="(all narrative figures)",
-                column_name="",
-                left=empty,
-                right=empty,
-                missing_reason=reason,
+            yield self.whole_table(
+                report, table, "narrative = table", reason, line_item="(all narrative figures)", label="table"
             )
 
 
@@ -1110,9 +1203,18 @@ def rules_of(family: str) -> tuple[Rule, ...]:
 
 
 # --- from facts to checks to the residual frame ------------------------------------------------------------
-def reports_from_facts(facts: pd.DataFrame, unit_kinds: Mapping[str, str] | None = None) -> list[ReportFacts]:
-    """Group a facts frame (contract columns, ``value`` as Decimal) into one :class:`ReportFacts` per report."""
+def reports_from_facts(
+    facts: pd.DataFrame,
+    unit_kinds: Mapping[str, str] | None = None,
+    unreliable: Mapping[tuple[str, int], Mapping[str, str]] | None = None,
+) -> list[ReportFacts]:
+    """Group a facts frame (contract columns, ``value`` as Decimal) into one :class:`ReportFacts` per report.
+
+    ``unreliable`` maps ``(unit_id, year)`` to the report's tables not read reliably, each with its reason
+    (``juesuan.transform.reliability.unreliable_by_report``); a report not in it has none.
+    """
     kinds = unit_kinds or {}
+    doubtful = unreliable or {}
     reports: list[ReportFacts] = []
     if facts.empty:
         return reports
@@ -1130,7 +1232,9 @@ def reports_from_facts(facts: pd.DataFrame, unit_kinds: Mapping[str, str] | None
             )
             for row in group.itertuples(index=False)
         ]
-        reports.append(ReportFacts(str(unit_id), int(year), refs, kinds.get(str(unit_id))))
+        reports.append(
+            ReportFacts(str(unit_id), int(year), refs, kinds.get(str(unit_id)), doubtful.get((str(unit_id), int(year))))
+        )
     return reports
 
 

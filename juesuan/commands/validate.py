@@ -2,7 +2,8 @@
 
 Runs the identity checkpoint over the lake (:func:`juesuan.expectations.runner.validate_lake`),
 writes the findings, rebuilds the warehouse so ``identity_findings`` and ``identity_summary`` are
-current, prints a summary per report and the findings worst first, and with ``--email`` sends the
+current, prints a summary per report, the tables juesuan could not read reliably (their checks are
+``not_checkable``) and the findings worst first, and with ``--email`` sends the
 stewards' messages. Exit status: 0 when nothing reaches ``--fail-on``, 3 when something does,
 1 when the run itself failed (bad settings, missing lake, undeliverable mail …).
 """
@@ -76,6 +77,15 @@ def validate(
             _styled(c.not_checkable, "not_checkable"),
         )
     console.print(table)
+    if summary.unreliable_tables:
+        console.print(
+            escape(
+                f"{len(summary.unreliable_tables)} table(s) juesuan could not read reliably: the checks that need "
+                "them are not_checkable, never errors of the unit"
+            )
+        )
+        for unread in summary.unreliable_tables:
+            console.print(escape(f"  {unread.unit_id} {unread.year}: {unread.describe()}"), style="dim")
 
     problems = summary.problems("rounding")
     if problems:

@@ -133,7 +133,7 @@ RUN_REPORT = """<!DOCTYPE html>
     </tbody>
   </table>
   {% if identities.not_checkable %}
-  <details><summary>{{ identities.not_checkable | length }} checks not checkable (a side not published or not stated)</summary>
+  <details><summary>{{ identities.not_checkable | length }} checks not checkable (a side not published, not stated, or in a table juesuan could not read reliably)</summary>
   <table><tbody>
   {% for f in identities.not_checkable %}<tr><td><code>{{ f.unit_id }}</code> {{ f.year }}</td><td>{{ f.rule_id }} {{ f.check_name }}</td><td>{{ f.tables }}</td><td>{{ f.line }} · {{ f.column_name }}</td><td>{{ f.message }}</td></tr>{% endfor %}
   </tbody></table></details>

@@ -73,7 +73,7 @@ COMMENT ON COLUMN data_quality.passed IS 'Checks that hold exactly.';
 COMMENT ON COLUMN data_quality.rounding IS 'Checks off by no more than 0.01 万元 per addend.';
 COMMENT ON COLUMN data_quality.warnings IS 'Soft-rule checks broken (rules 11 and 12).';
 COMMENT ON COLUMN data_quality.errors IS 'Checks off by more than the rounding allowance.';
-COMMENT ON COLUMN data_quality.not_checkable IS 'Checks with a side missing (table not published, figure not stated).';
+COMMENT ON COLUMN data_quality.not_checkable IS 'Checks with a side missing (table not published, figure not stated, or table juesuan did not read reliably).';
 COMMENT ON COLUMN data_quality.checked_share IS 'checked / checks (fraction 0–1): how much of the report the identities could test; narrative-only reports score low.';
 COMMENT ON COLUMN data_quality.quality IS 'One word: exact (every check passed), rounding (differences within 0.01 万元 per addend only), warnings, errors, not checkable (no check had both sides), not validated (no validation run covers it), no facts.';
 COMMENT ON COLUMN data_quality.reconciles IS 'True when no identity check is an error (rounding and soft warnings allowed), false when one is; NULL when not validated or nothing was checkable.';

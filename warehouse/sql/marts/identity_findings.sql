@@ -54,7 +54,7 @@ COMMENT ON COLUMN identity_findings.year IS 'Fiscal year.';
 COMMENT ON COLUMN identity_findings.rule_id IS 'Rule of contract section 5: R01 … R13 (docs/validation.md).';
 COMMENT ON COLUMN identity_findings.rule_name IS 'Name of the rule.';
 COMMENT ON COLUMN identity_findings.check_name IS 'Form of the rule checked, e.g. 类 = Σ 款.';
-COMMENT ON COLUMN identity_findings.severity IS 'error (off by more than 0.01 万元 per addend), warning (soft rules 11 and 12), rounding (off by no more than that), not_checkable (a side missing: table not published or figure not stated).';
+COMMENT ON COLUMN identity_findings.severity IS 'error (off by more than 0.01 万元 per addend), warning (soft rules 11 and 12), rounding (off by no more than that), not_checkable (a side missing: table not published, figure not stated, or table juesuan did not read reliably — never an error of the unit).';
 COMMENT ON COLUMN identity_findings.table_name IS 'Canonical table of the left side (where to look first).';
 COMMENT ON COLUMN identity_findings.other_table_name IS 'Canonical table of the right side.';
 COMMENT ON COLUMN identity_findings.subject_code IS '科目代码 of the line, NULL for a pure line item.';

@@ -58,7 +58,7 @@ COMMENT ON COLUMN identity_summary.passed IS 'Number of checks that hold exactly
 COMMENT ON COLUMN identity_summary.rounding IS 'Number of checks off by no more than 0.01 万元 per addend (rounding, a warning).';
 COMMENT ON COLUMN identity_summary.warnings IS 'Number of soft-rule checks broken (rules 11 and 12, see docs/validation.md).';
 COMMENT ON COLUMN identity_summary.errors IS 'Number of checks off by more than the rounding allowance.';
-COMMENT ON COLUMN identity_summary.not_checkable IS 'Number of checks with a side missing (table not published, figure not stated): reported, not passed.';
+COMMENT ON COLUMN identity_summary.not_checkable IS 'Number of checks with a side missing (table not published, figure not stated, or table juesuan did not read reliably): reported, not passed.';
 COMMENT ON COLUMN identity_summary.status IS 'Worst severity of the report: error, warning, rounding or passed.';
 COMMENT ON COLUMN identity_summary.run_id IS 'Id of the validation run.';
 COMMENT ON COLUMN identity_summary.validated_at IS 'When the run started (UTC).';

@@ -16,11 +16,17 @@ SELECT
     line,
     row_count AS rows,
     fact_count AS facts,
-    notes
+    notes,
+    reading,
+    reconciled,
+    reliable,
+    unreliable_reason,
+    pages,
+    read_reliably
 FROM staged
 ORDER BY unit_id, year, page NULLS LAST, line NULLS LAST, title;
 
-COMMENT ON VIEW parsed_tables IS 'What each table found in a report was taken for, and how many facts it yielded.';
+COMMENT ON VIEW parsed_tables IS 'What each table found in a report was taken for, how many facts it yielded, and whether its figures can be trusted (a table not read reliably makes the identities that need it not_checkable).';
 COMMENT ON COLUMN parsed_tables.unit_id IS 'Unit id.';
 COMMENT ON COLUMN parsed_tables.year IS 'Fiscal year.';
 COMMENT ON COLUMN parsed_tables.document_sha256 IS 'SHA-256 of the document; NULL when the report produced no facts.';
@@ -33,3 +39,9 @@ COMMENT ON COLUMN parsed_tables.line IS '1-based line in a text export, where kn
 COMMENT ON COLUMN parsed_tables.rows IS 'Number of grid rows read.';
 COMMENT ON COLUMN parsed_tables.facts IS 'Number of facts the table yielded.';
 COMMENT ON COLUMN parsed_tables.notes IS 'Parser notes, separated by semicolons.';
+COMMENT ON COLUMN parsed_tables.reading IS 'Which reading of the grid was kept (a reader and, when several were tried, the winning one); empty when not recorded.';
+COMMENT ON COLUMN parsed_tables.reconciled IS 'How the table''s own identities came out on the kept reading: exact, rounding (within 0.01 万元 per addend), unreconciled (off by more) or unchecked (nothing to test, or not recorded).';
+COMMENT ON COLUMN parsed_tables.reliable IS 'false when the reader does not trust the figures to stand for the table (true in lake files written before it was recorded).';
+COMMENT ON COLUMN parsed_tables.unreliable_reason IS 'Why the reader does not trust the table; empty when reliable.';
+COMMENT ON COLUMN parsed_tables.pages IS 'Every 1-based page the table is printed on, in order (a continued table has several); empty for text exports.';
+COMMENT ON COLUMN parsed_tables.read_reliably IS 'Whether the identity suites trust the canonical table: false when reliable is false, or its title was recognised but not its layout (unrecognised), or reading it failed (error) — every check that needs it is then not_checkable, never an error; NULL when the table was not taken for a canonical one.';

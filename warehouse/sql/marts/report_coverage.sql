@@ -38,7 +38,8 @@ parsed AS (
     SELECT
         unit_id,
         year,
-        count(*) FILTER (WHERE parse_status <> 'ok') AS tables_not_parsed
+        count(*) FILTER (WHERE parse_status <> 'ok') AS tables_not_parsed,
+        count(DISTINCT table_name) FILTER (WHERE NOT read_reliably) AS tables_not_read_reliably
     FROM stg_parsed_tables
     GROUP BY unit_id, year
 ),
@@ -69,6 +70,7 @@ SELECT
     coalesce(fact_counts.narrative_facts, 0) AS narrative_facts,
     coalesce(fact_counts.tables_with_facts, 0) AS tables_with_facts,
     coalesce(parsed.tables_not_parsed, 0) AS tables_not_parsed,
+    coalesce(parsed.tables_not_read_reliably, 0) AS tables_not_read_reliably,
     coalesce(repairs.repaired_codes, 0) AS repaired_codes,
     coalesce(repairs.unresolved_codes, 0) AS unresolved_codes
 FROM spine
@@ -91,5 +93,6 @@ COMMENT ON COLUMN report_coverage.table_facts IS 'Number of facts read from tabl
 COMMENT ON COLUMN report_coverage.narrative_facts IS 'Number of facts read from the narrative.';
 COMMENT ON COLUMN report_coverage.tables_with_facts IS 'Number of canonical tables with at least one table fact (of 11).';
 COMMENT ON COLUMN report_coverage.tables_not_parsed IS 'Number of tables found whose parsing status is not ok (empty, unrecognised, error).';
+COMMENT ON COLUMN report_coverage.tables_not_read_reliably IS 'Number of canonical tables juesuan did not read reliably (parsed_tables.read_reliably false): the identities that need them are not_checkable.';
 COMMENT ON COLUMN report_coverage.repaired_codes IS 'Number of subject codes repaired from their names.';
 COMMENT ON COLUMN report_coverage.unresolved_codes IS 'Number of subject codes left unresolved (flagged, not guessed).';

@@ -40,7 +40,7 @@ COMMENT ON COLUMN raw_identity_findings.rule_id IS 'Rule of contract section 5: 
 COMMENT ON COLUMN raw_identity_findings.rule_name IS 'Name of the rule, e.g. 功能分类层级汇总.';
 COMMENT ON COLUMN raw_identity_findings.family IS 'Suite: within_table, across_tables or table_vs_narrative.';
 COMMENT ON COLUMN raw_identity_findings.check_name IS 'Form of the rule checked, e.g. 类 = Σ 款.';
-COMMENT ON COLUMN raw_identity_findings.severity IS 'passed, rounding (within 0.01 万元 per addend), warning (soft rules 11/12), error, or not_checkable (a side missing).';
+COMMENT ON COLUMN raw_identity_findings.severity IS 'passed, rounding (within 0.01 万元 per addend), warning (soft rules 11/12), error, or not_checkable (a side missing: not published, not stated, or not read reliably).';
 COMMENT ON COLUMN raw_identity_findings.table_name IS 'Canonical table of the left side (where the finding points).';
 COMMENT ON COLUMN raw_identity_findings.other_table_name IS 'Canonical table of the right side (the same table for within-table rules).';
 COMMENT ON COLUMN raw_identity_findings.subject_code IS '科目代码 of the line, NULL for a pure line item.';

@@ -11,7 +11,12 @@ CREATE TABLE raw_parsed_tables (
     line INTEGER,
     rows INTEGER,
     facts INTEGER,
-    notes VARCHAR
+    notes VARCHAR,
+    reading VARCHAR,
+    reconciled VARCHAR,
+    reliable BOOLEAN,
+    unreliable_reason VARCHAR,
+    pages INTEGER[]
 );
 
 COMMENT ON TABLE raw_parsed_tables IS 'Raw layer: the parsing report of every table found in a report. Use the view parsed_tables instead.';
@@ -27,3 +32,8 @@ COMMENT ON COLUMN raw_parsed_tables.line IS '1-based line of the table in a text
 COMMENT ON COLUMN raw_parsed_tables.rows IS 'Number of grid rows read.';
 COMMENT ON COLUMN raw_parsed_tables.facts IS 'Number of facts the table yielded.';
 COMMENT ON COLUMN raw_parsed_tables.notes IS 'Parser notes, separated by semicolons.';
+COMMENT ON COLUMN raw_parsed_tables.reading IS 'Which reading of the grid was kept (a reader and, when several were tried, the winning one); NULL in lake files written before it was recorded.';
+COMMENT ON COLUMN raw_parsed_tables.reconciled IS 'How the table''s own identities came out on the kept reading: exact, rounding (within 0.01 万元 per addend), unreconciled (off by more) or unchecked (nothing to test); NULL in lake files written before it was recorded.';
+COMMENT ON COLUMN raw_parsed_tables.reliable IS 'false when the reader does not trust the figures to stand for the table; NULL in lake files written before it was recorded (read as true).';
+COMMENT ON COLUMN raw_parsed_tables.unreliable_reason IS 'Why the table was not read reliably; empty when reliable; NULL in older lake files.';
+COMMENT ON COLUMN raw_parsed_tables.pages IS 'Every 1-based page the table is printed on, in order (empty for text exports); NULL in older lake files.';
