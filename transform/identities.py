@@ -1100,8 +1100,8 @@ class OperatingCost(Rule):
     title = "机关运行经费 与 公用经费"
     description = (
         "相关信息统计表 机关运行经费 = 基本支出表 公用经费合计 for 行政 and 参公 units. 机关运行经费 above "
-        "公用经费合计 is an error for them (it is a part of it); below it is a warning, as for other units: a 部门 report's "
-        "公用经费 also covers its 事业单位, whose 公用经费 is no 机关运行经费."
+        "公用经费合计 is an error for them (it is a part of it); below it is a warning, as for other units: "
+        "a 部门 report's 公用经费 also covers its 事业单位, whose 公用经费 is no 机关运行经费."
     )
     template = TotalsAgainstDetail.template
 
