@@ -41,7 +41,7 @@ _INTEGER = re.compile(r"^[-−]?\d+$")
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _CODE_PART = re.compile(r"^\d{2,3}$")
 #: A name cell that starts with its code: ``2010601 行政运行``, ``[2010601]行政运行``, ``2010601-行政运行``.
-_CODE_AND_NAME = re.compile(r"^[\[【]?(\d{3}(?:\d{2}){0,2})[\]】]?[\s\-—:：、]*([^\d\s].*)$")
+_CODE_AND_NAME = re.compile(r"^[\[【]?(\d{3}(?:\d{2}){0,2})[\]】]?[\s\-—:：、]*([\u4e00-\u9fff（(].*)$")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
 _SERIAL_HEADERS = {"行次", "栏次", "序号", "行号"}
 _CODE_HEADER = re.compile(r"编码|代码|科目编号|^类$|^款$|^项$|^类款项$")

@@ -26,7 +26,7 @@ from decimal import Decimal
 from juesuan import contract as c
 from juesuan.contract import Fact
 from juesuan.extract.base import CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
-from juesuan.extract.layout import Block, Column, Layout, analyse
+from juesuan.extract.layout import HEADER_VOCABULARY, Block, Column, Layout, analyse
 from juesuan.extract.selfcheck import reconcile
 from juesuan.extract.text import clean_cell, is_empty_cell, looks_like_amount, parse_amount
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
@@ -534,11 +534,16 @@ def three_public_item(label: str) -> str | None:
     return None
 
 
+_BUDGET_MEASURE = re.compile(r"^(?:\d{4}年度?)?(?:年初|全年|调整后?)?预算(?:数|金额|安排数?)?$")
+_ACTUAL_MEASURE = re.compile(r"^(?:\d{4}年度?)?(?:决算|实际支出|实际)(?:数|金额)?$")
+
+
 def _measure(text: str) -> str | None:
+    """预算数 or 决算数 for a header or row label that names one (not a fund such as 一般公共预算…)."""
     key = clean_cell(text)
-    if "预算" in key:
+    if _BUDGET_MEASURE.match(key):
         return "预算数"
-    if "决算" in key or "实际" in key:
+    if _ACTUAL_MEASURE.match(key):
         return "决算数"
     return None
 
@@ -691,6 +696,23 @@ def identify_by_content(layout: Layout) -> str | None:
     return None
 
 
+_GENERIC_HEADERS = frozenset({"项目", "合计", "小计", "总计", "金额", "收入", "支出"})
+_HEADER_KEYS = frozenset(clean_cell(word) for word in HEADER_VOCABULARY)
+
+
+def _known_header(word: str) -> bool:
+    return word in _HEADER_KEYS or three_public_item(word) not in (None, "合计") or _measure(word) is not None
+
+
+def _resembles_a_table(layout: Layout) -> bool:
+    """Whether a grid has anything of a standard table: a column header of one, or subject codes.
+    Chart data or a caption's neighbour under a repeated title has neither."""
+    words = {clean_cell(part) for column in layout.columns for part in column.path}
+    if any(_known_header(word) for word in words - _GENERIC_HEADERS):
+        return True
+    return any(key.code for block in layout.blocks for key in layout.keys(block))
+
+
 def _unreliable(report: TableReport, reason: str) -> None:
     report.reliable = False
     report.unreliable_reason = reason if not report.unreliable_reason else f"{report.unreliable_reason}; {reason}"
@@ -733,8 +755,11 @@ def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue) -> 
     if not emitter.layout_found:
         # A title alone is not a table: a stray heading over some other grid must not pass as empty.
         report.status = "unrecognised"
-        report.notes.insert(0, f"title names {table_name} but the grid has another layout")
-        _unreliable(report, f"the grid under the title {table_name} has a layout juesuan does not read")
+        if _resembles_a_table(emitter.layout):
+            report.notes.insert(0, f"title names {table_name} but the grid has another layout")
+            _unreliable(report, f"the grid under the title {table_name} has a layout juesuan does not read")
+        else:
+            report.notes.insert(0, f"the grid under the title {table_name} is no such table (no header or code of one)")
         return StrategyResult(tables=[report])
     if emitter.lost:
         shown = "; ".join(emitter.lost[:3]) + (f" … ({len(emitter.lost)} in all)" if len(emitter.lost) > 3 else "")

@@ -310,7 +310,7 @@ UNREAD_INCOME_ROWS: list[Row] = [
     (EXPENDITURE, "208", "社会保障和就业支出", "本年支出合计", "100", T),
     (EXPENDITURE, "208", "社会保障和就业支出", "基本支出", "70", T),
     (EXPENDITURE, "208", "社会保障和就业支出", "项目支出", "30", T),
-    (FISCAL_TOTALS, None, "一般公共预算财政拨款", "金额", "100", T),
+    (FISCAL_TOTALS, None, "一般公共预算财政拨款收入", "金额", "100", T),
     (FISCAL_TOTALS, None, "本年收入合计", "金额", "100", T),
     (FISCAL_TOTALS, None, "收入总计", "金额", "100", T),
     (FISCAL_TOTALS, "208", "社会保障和就业支出", "合计", "100", T),

@@ -6,6 +6,7 @@ and, for the fixtures and mutations, from the GX suites too (the runner insists 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -712,14 +713,16 @@ def test_a_blank_cell_in_a_reliable_table_still_counts_as_zero() -> None:
 
 
 def test_the_narrative_does_not_stand_in_for_a_table_published_but_not_read() -> None:
-    """大竹's 三公 table was published as an image: its title was recognised, not its layout."""
+    """A 三公 grid the reader could not read stays unread; a title over chart data is no table."""
     rows = [
         (c.THREE_PUBLIC, None, "合计", "决算数", "0.18", N),
         (c.THREE_PUBLIC, None, "公务接待费", "决算数", "0.10", N),  # 0.18 ≠ 0.10 when the narrative stands in
     ]
     assert any(ch.expected_severity() == ERROR for ch in RULES_BY_ID["R06"].checks(report(rows)))
     title = "十三、财政拨款“三公”经费支出决算表"
-    image = TableReport(title, c.THREE_PUBLIC, status="unrecognised", extractor="text-table", line=1561)
+    chart = TableReport(title, c.THREE_PUBLIC, status="unrecognised", extractor="text-table", line=1561)
+    assert unreliable_tables_of("test-unit", 2023, [chart]) == []  # the reader found no such table under it
+    image = replace(chart, reliable=False)
     (unread,) = unreliable_tables_of("test-unit", 2023, [image])
     assert unread.describe() == f"{c.THREE_PUBLIC} (line 1561) not read reliably by juesuan: {UNRECOGNISED_REASON}"
     doubted = report(rows, unreliable={c.THREE_PUBLIC: unread.describe()})

@@ -7,7 +7,8 @@ is **not read reliably** when
 
 * the reader says so (``reliable`` false: identities of its own that do not reconcile, cells with text
   that became no figure …);
-* its title was recognised but its layout was not (status ``unrecognised``): no figure of it was read;
+* its title was recognised over a grid that looks like the table but whose layout was not
+  (status ``unrecognised``, the reader marks it unreliable): no figure of it was read;
 * reading it failed (status ``error``).
 
 A table found more than once in a report (a continuation read apart, a second copy) is unreliable
@@ -67,8 +68,10 @@ class UnreliableTable:
 
 
 def is_unreliable(table_name: str | None, status: str, reliable: bool) -> bool:
-    """Whether a parsed table makes its canonical table unreliable (see the module docstring)."""
-    return table_name is not None and (not reliable or status in (UNRECOGNISED, FAILED))
+    """Whether a parsed table makes its canonical table unreliable (see the module docstring). An
+    ``unrecognised`` grid is unreliable when the reader says so: it is when the grid looks like the
+    table (its headers, its codes), not when the title only stood over chart data or a caption."""
+    return table_name is not None and (not reliable or status == FAILED)
 
 
 def reason_of(status: str, reason: str, reconciled: str) -> str:
