@@ -260,7 +260,8 @@ def classify(pages: list[PageInfo]) -> None:
                 page.kind = "continuation"
             else:
                 page.kind = "text"
-        previous = page.kind
+        if page.kind != "blank":  # an empty page inside a long table does not end it
+            previous = page.kind
 
 
 def triage(source: Pages) -> Triage:

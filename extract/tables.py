@@ -22,11 +22,12 @@ from dataclasses import dataclass, field, replace
 
 from juesuan.extract.base import DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import body_start
-from juesuan.extract.mapping import canonical_table_name, map_table
+from juesuan.extract.mapping import canonical_table_name, looks_like_title, map_table
 from juesuan.extract.selfcheck import PREFERENCE, UNRECONCILED
 from juesuan.extract.text import clean_cell
 from juesuan.transform.catalogue import Catalogue
 
+_CONTINUED = re.compile(r"续表|\(续\)")
 _AMOUNT_UNIT = re.compile(r"(?<!编制)单位[:：]\s*(万元|亿元|元)")
 _TRAILER = re.compile(r"^(?:注|说明|备注)[:：]|本表|无数据")
 
@@ -122,10 +123,63 @@ def _title_above(lines: list[TextLine], top: float | None, floor: float | None) 
     return min(candidates, key=lambda line: line.bottom) if candidates else None
 
 
+def _running(lines: dict[int, list[TextLine]]) -> set[str]:
+    """Lines printed on two or more of the table pages: running headers, not titles."""
+    seen: dict[str, int] = {}
+    for page_lines in lines.values():
+        for text in {clean_cell(line.text) for line in page_lines}:
+            seen[text] = seen.get(text, 0) + 1
+    return {text for text, count in seen.items() if count >= 2}
+
+
+def _other_title_above(
+    lines: list[TextLine], top: float | None, floor: float | None, running: set[str]
+) -> TextLine | None:
+    """The nearest title-like line above a grid that names no standard table (a table of another
+    kind: a 预算 or 绩效 table, or a wording juesuan does not know). Such a grid starts a table."""
+    candidates = [
+        line
+        for line in lines
+        if looks_like_title(line.text)
+        and clean_cell(line.text) not in running
+        and (top is None or line.bottom >= top - 2)
+        and (floor is None or line.top <= floor + 2)
+    ]
+    return min(candidates, key=lambda line: line.bottom) if candidates else None
+
+
+def _follows(previous: int | None, page: int, lines: dict[int, list[TextLine]], with_grids: set[int]) -> bool:
+    """``page`` comes right after ``previous``, or after pages in between that hold no grid and no
+    standard title (an empty ruled page inside a long table)."""
+    if previous is None or page <= previous:
+        return False
+    between = range(previous + 1, page)
+    return all(
+        p not in with_grids and not any(as_title(line.text) for line in lines.get(p, [])) for p in between
+    ) and page - previous <= 3
+
+
+def _carries_on(first: RawTable, rows: list[list[str]]) -> bool:
+    """A grid's rows carry a table on: body rows only, or a header that repeats the table's own."""
+    start = body_start(rows)
+    if start == 0:
+        return True
+    header = {clean_cell(cell) for row in first.rows[: body_start(first.rows)] for cell in row} - {""}
+    repeated = {clean_cell(cell) for row in rows[:start] for cell in row} - {""}
+    return bool(repeated) and repeated <= header | {"栏次", "行次"}
+
+
 def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[list[RawTable]]:
-    """Group page grids into logical tables (parts in page order), each part titled and unit-scaled."""
+    """Group page grids into logical tables (parts in page order), each part titled and unit-scaled.
+
+    A grid is a table of its own when a title stands above it (a standard one, or any title-like
+    line); without one, at the top of the page after a table, it continues that table when its rows
+    carry it on (body rows, or the table's header repeated). A standard title marked 续表 over a
+    grid right after the same table continues it too."""
     groups: list[_Group] = []
     ordered = sorted(tables, key=lambda t: (t.page or 0, -(t.top or 0.0)))
+    with_grids = {t.page for t in ordered if t.page is not None}
+    running = _running(lines)
     previous_on_page: dict[int, PageTable] = {}
     for table in ordered:
         rows, kept = _cleaned(table.rows)
@@ -135,12 +189,25 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
         above = previous_on_page.get(page)
         floor = above.bottom if above is not None else None
         title_line = _title_above(page_lines, table.top, floor)
+        other_title = None if title_line else _other_title_above(page_lines, table.top, floor, running)
+        last = groups[-1] if groups else None
+        after_last = bool(
+            last is not None and above is None and _follows(last.parts[-1].page, page, lines, with_grids)
+        )
         continues = bool(
-            title_line is None
-            and above is None
-            and groups
-            and groups[-1].parts[-1].page is not None
-            and page - (groups[-1].parts[-1].page or 0) == 1
+            after_last
+            and last is not None
+            and rows
+            and _carries_on(last.parts[0], rows)
+            and (
+                (title_line is None and other_title is None)
+                or (
+                    title_line is not None
+                    and _CONTINUED.search(clean_cell(title_line.text))
+                    and as_title(title_line.text) is not None
+                    and canonical_table_name(as_title(title_line.text)) == canonical_table_name(last.title)
+                )
+            )
         )
         if not rows or (len(rows) < 2 and not continues):
             continue  # a stray box, not a table (a continuation may hold a single row)
@@ -163,7 +230,7 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
             title = group.title
             unit = unit or group.parts[0].amount_unit
         else:
-            title = as_title(title_line.text) if title_line else None
+            title = as_title(title_line.text) if title_line else (other_title.text if other_title else None)
             group = _Group(title, [])
             groups.append(group)
         group.parts.append(
