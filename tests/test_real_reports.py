@@ -27,10 +27,13 @@ from conftest import real_path
 from juesuan import contract as c
 from juesuan.extract.api import Extraction, extract_document
 from juesuan.extract.base import DocumentContext, RawTable
+from juesuan.extract.layout import analyse
 from juesuan.extract.pdf import read_pdf
 from juesuan.extract.pdf_rules import read_ruled_pages
 from juesuan.extract.pdf_triage import lines_of
+from juesuan.extract.tables import _stitch as stitched
 from juesuan.extract.tables import assemble, map_groups
+from juesuan.extract.text import looks_like_amount, parse_amount
 from juesuan.transform.catalogue import Catalogue
 from juesuan.transform.identities import ERROR, ROUNDING, compute_checks, reports_from_facts
 
@@ -228,3 +231,46 @@ def test_split_economic_codes_in_yuan_from_a_real_budget_reconcile() -> None:
     facts = {(f.subject_key, f.column_name): f.value for f in result.facts}
     assert facts[("30101", "决算数")] == Decimal("264.2448")  # 2,642,448.00 元
     assert report.reliable and report.reconciled in ("exact", "rounding"), report.notes
+
+
+def _hierarchy_checks(rows: list[list[str]]) -> tuple[int, list[tuple[str, str]]]:
+    """类 = Σ 款 and 款 = Σ 项 in every figure column of every coded block of a grid."""
+    layout = analyse(rows)
+    checks, broken = 0, []
+    for block in layout.blocks:
+        keys = [key for key in layout.keys(block) if key.code and len(key.code) in (3, 5, 7)]
+        for col in block.value_columns:
+            values = {}
+            for key in keys:
+                cell = layout.body[key.row][col]
+                value = parse_amount(cell) if looks_like_amount(cell) else None
+                if value is not None:
+                    values[key.code] = value
+            for code, value in values.items():
+                children = [v for child, v in values.items() if len(child) == len(code) + 2 and child.startswith(code)]
+                if children:
+                    checks += 1
+                    if abs(sum(children, Decimal(0)) - value) > Decimal("0.01") * len(children) * 10000:
+                        broken.append((code, "/".join(layout.columns[col].path)))
+    return checks, broken
+
+
+def test_every_coded_grid_of_the_real_budget_disclosures_adds_up() -> None:
+    """25 budget disclosures from five producers (Word, WPS, Excel, Distiller, PDFMaker), layouts the
+    决算 reports here do not have: every ruled grid is read, stitched over its pages, and every
+    类 = Σ 款 = Σ 项 holds in every figure column (to the rounding of 元 or 万元)."""
+    folder = real_path("budget")
+    checks, broken = 0, []
+    for path in sorted(folder.glob("*.pdf")):
+        reading = read_pdf(str(path), path.read_bytes())
+        try:
+            pages = [page.number for page in reading.triage.pages if page.kind != "blank"]
+            found, _ = read_ruled_pages(reading.loaded_pages, pages, reading.chars)
+            groups = assemble(found, {n: lines_of(reading.chars(n)) for n in pages})
+        finally:
+            reading.close()
+        for group in groups:
+            count, wrong = _hierarchy_checks(stitched(group)[0])
+            checks += count
+            broken += [(path.name, *item) for item in wrong]
+    assert checks >= 1200 and broken == []
