@@ -154,9 +154,10 @@ def _follows(previous: int | None, page: int, lines: dict[int, list[TextLine]], 
     if previous is None or page <= previous:
         return False
     between = range(previous + 1, page)
-    return all(
-        p not in with_grids and not any(as_title(line.text) for line in lines.get(p, [])) for p in between
-    ) and page - previous <= 3
+    return (
+        all(p not in with_grids and not any(as_title(line.text) for line in lines.get(p, [])) for p in between)
+        and page - previous <= 3
+    )
 
 
 def _carries_on(first: RawTable, rows: list[list[str]]) -> bool:
@@ -191,9 +192,7 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
         title_line = _title_above(page_lines, table.top, floor)
         other_title = None if title_line else _other_title_above(page_lines, table.top, floor, running)
         last = groups[-1] if groups else None
-        after_last = bool(
-            last is not None and above is None and _follows(last.parts[-1].page, page, lines, with_grids)
-        )
+        after_last = bool(last is not None and above is None and _follows(last.parts[-1].page, page, lines, with_grids))
         continues = bool(
             after_last
             and last is not None
