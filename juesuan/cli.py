@@ -108,24 +108,31 @@ def extract(
     write_table_atomic(contract.facts_to_table(extraction.facts), output)
 
     table = Table(title=f"{file.name} → {extraction.unit_id} {extraction.year}  (sha256 {extraction.sha256[:12]}…)")
-    table.add_column("table", overflow="fold")
-    for column in ("status", "rows", "facts", "source", "page"):
-        table.add_column(column, justify="right" if column in ("rows", "facts") else "left")
+    table.add_column("table", overflow="fold", min_width=20)
+    table.add_column("status", no_wrap=True)
+    table.add_column("facts", justify="right")
+    table.add_column("checks", no_wrap=True)
+    table.add_column("reading", overflow="fold", max_width=16)
+    table.add_column("page", overflow="fold", max_width=10)
     for report in extraction.tables:
-        where = str(report.page) if report.page else (f"line {report.line}" if report.line else "")
+        pages = ",".join(map(str, report.pages)) or (str(report.page) if report.page else "")
         table.add_row(
             report.table_name or f"[dim]{report.title or '(untitled grid)'}[/]",
-            report.status,
-            str(report.rows),
+            report.status if report.reliable else f"[red]{report.status}, unreliable[/]",
             str(report.facts),
-            report.extractor,
-            where,
+            report.reconciled,
+            report.reading or report.extractor,
+            pages or (f"line {report.line}" if report.line else ""),
         )
     narrative = [f for f in extraction.facts if f.source_kind == "narrative"]
     table.add_row(
-        "情况说明 (narrative)", "ok" if narrative else "empty", "", str(len(narrative)), "narrative-regex", ""
+        "情况说明 (narrative)", "ok" if narrative else "empty", str(len(narrative)), "", "narrative-regex", ""
     )
     console.print(table)
+    for report in extraction.tables:
+        if not report.reliable:
+            pages = f" (pages {','.join(map(str, report.pages))})" if report.pages else ""
+            console.print(f"[red]not read reliably[/]: {report.table_name}{pages}: {report.unreliable_reason}")
     for repair in extraction.repairs:
         console.print(
             f"[yellow]code {repair.status}[/]: {repair.table_name} {repair.raw_code} {repair.raw_name} → {repair.code}"
