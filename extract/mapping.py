@@ -774,18 +774,18 @@ def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue) -> 
 
 
 def check_reading(report: TableReport, facts: list[Fact]) -> None:
-    """The table's own identities on what was read: ``reconciled``, and unreliable when a broken
-    identity leans on a blank cell (a lost figure looks like a blank)."""
+    """The table's own identities on what was read: ``reconciled``, and unreliable when the broken
+    identities point at the reading (a blank where its column has figures, or many breaks at once)."""
     assert report.table_name is not None
     reconciliation = reconcile(report.table_name, facts)
     report.reconciled = reconciliation.state
     for message in reconciliation.broken[:3]:
         report.notes.append(f"does not reconcile: {message}")
-    if reconciliation.on_blanks:
-        more = len(reconciliation.on_blanks) - 1
+    if reconciliation.suspect:
+        more = len(reconciliation.suspect) - 1
         _unreliable(
             report,
-            "its own identities break where a cell is blank, so a figure may not have been read: "
-            + reconciliation.on_blanks[0]
+            "its own identities break in a way that points at the reading, not the report: "
+            + reconciliation.suspect[0]
             + (f" (and {more} more)" if more else ""),
         )

@@ -6,11 +6,18 @@ a grid read wrong rarely still adds up. :func:`reconcile` runs them on one table
 
 * ``exact`` — every identity holds; ``rounding`` — some differ within the published rounding
   (0.01 万元 per addend); ``unreconciled`` — some differ by more; ``unchecked`` — nothing to test;
-* whether a broken identity leans on a **blank** cell. A figure the reader lost looks exactly like
-  a blank, and a blank counts as zero in the suites; such a table is not read reliably, and its
-  checks become ``not_checkable`` rather than the unit's ``error``. An identity broken between
-  figures that are all printed is left to the suites: that is what a published inconsistency looks
-  like.
+* whether the broken identities look like a **reading** problem rather than a published one:
+
+  - one leans on a *suspicious blank*: a blank cell in a column that has figures elsewhere in the
+    table (a row sum short of its 基本支出, a 款 whose 项 is blank in that column while the 项 row
+    has figures in others). A figure the reader lost looks exactly like such a blank, and a blank
+    counts as zero in the suites;
+  - or they are *systematic*: many identities of the table broken at once (a column shifted or
+    lost), where a published inconsistency touches a cell or two.
+
+  Such a table is not read reliably, and its checks become ``not_checkable`` rather than the unit's
+  ``error``. An identity broken between printed figures, alone, is left to the suites: that is what
+  a published inconsistency looks like.
 """
 
 from __future__ import annotations
@@ -20,10 +27,8 @@ from dataclasses import dataclass, field
 from juesuan.contract import Fact
 from juesuan.transform.identities import (
     ERROR,
-    NARRATIVE,
     NOT_CHECKABLE,
     PASSED,
-    ROUNDING,
     TABLE,
     WITHIN_TABLE,
     FactRef,
@@ -38,6 +43,10 @@ UNRECONCILED = "unreconciled"
 UNCHECKED = "unchecked"
 #: Order of preference between readings of one table (best first).
 PREFERENCE = (EXACT, WITHIN_ROUNDING, UNCHECKED, UNRECONCILED)
+#: This many identities of one table broken at once (and this share of those tested) is a reading
+#: problem, not a publication's.
+SYSTEMATIC_BREAKS = 3
+SYSTEMATIC_SHARE = 0.3
 
 
 @dataclass
@@ -45,16 +54,14 @@ class Reconciliation:
     state: str
     checks: int = 0
     broken: list[str] = field(default_factory=list)  # messages of the identities broken beyond rounding
-    on_blanks: list[str] = field(default_factory=list)  # of those, the ones that lean on a blank cell
+    suspect: list[str] = field(default_factory=list)  # why the breaks look like a reading problem
 
     @property
     def rank(self) -> int:
         return PREFERENCE.index(self.state)
 
 
-def _checks(table_name: str, facts: list[Fact], source_kind: str) -> dict[str, IdentityCheck]:
-    if not facts:
-        return {}
+def _checks(table_name: str, facts: list[Fact]) -> list[IdentityCheck]:
     first = facts[0]
     refs = [
         FactRef(
@@ -63,41 +70,82 @@ def _checks(table_name: str, facts: list[Fact], source_kind: str) -> dict[str, I
             line_item=f.line_item,
             column_name=f.column_name,
             value=f.value,
-            source_kind=source_kind,
+            source_kind=TABLE,
             page=f.page,
             document_sha256=f.document_sha256,
         )
         for f in facts
     ]
     report = ReportFacts(first.unit_id, first.year, refs)
-    found: dict[str, IdentityCheck] = {}
-    for rule in rules_of(WITHIN_TABLE):
-        for check in rule.checks(report):
-            if check.table_name == table_name and check.right_table == table_name:
-                found[check.check_id] = check
-    return found
+    return [
+        check
+        for rule in rules_of(WITHIN_TABLE)
+        for check in rule.checks(report)
+        if check.table_name == table_name and check.right_table == table_name
+    ]
+
+
+@dataclass
+class _Confirmed:
+    """Blank cells that identities which hold vouch for: a row sum that adds up with the cell blank,
+    or a 上级 = Σ 下级 in the cell's column that adds up without it."""
+
+    cells: set[tuple[str, str]]
+    sums: set[tuple[str | None, str]]
+
+    @classmethod
+    def by(cls, holding: list[IdentityCheck]) -> _Confirmed:
+        cells = {(t.key, t.column_name) for check in holding for side in (check.left, check.right) for t in side.blanks}
+        sums = {(check.subject_code, check.column_name) for check in holding if check.rule_id == "R02"}
+        return cls(cells, sums)
+
+    def blank(self, key: str, column: str) -> bool:
+        if (key, column) in self.cells:
+            return True
+        if not key.isdigit():
+            return False
+        ancestors = [None, *(key[:n] for n in (3, 5) if n < len(key))]
+        return any((ancestor, column) in self.sums for ancestor in ancestors)
+
+
+def _suspicious_blank(check: IdentityCheck, facts: list[Fact], confirmed: _Confirmed) -> str | None:
+    """A blank cell the broken identity counts as zero although its column holds figures in other
+    rows of the table (and nothing that holds vouches for it); for 上级 = Σ 下级, a lower row blank
+    in the column but with figures in other columns."""
+    columns = {f.column_name for f in facts}
+    for side in (check.left, check.right):
+        for term in side.blanks:
+            if term.column_name in columns and not confirmed.blank(term.key, term.column_name):
+                return f"{term.key} {term.column_name} is blank, as figures of its column are printed"
+    parent = check.subject_code
+    if check.rule_id == "R02" and check.column_name:
+        rows = {f.subject_code for f in facts if f.subject_code}
+        filled = {f.subject_code for f in facts if f.subject_code and f.column_name == check.column_name}
+        below = [code for code in rows if (parent is None and len(code) == 3) or (parent and code.startswith(parent))]
+        blank = sorted(
+            code
+            for code in below
+            if code != parent and code not in filled and not confirmed.blank(code, check.column_name)
+        )
+        if blank:
+            return f"{blank[0]} {check.column_name} is blank in a row with figures in other columns"
+    return None
 
 
 def reconcile(table_name: str, facts: list[Fact]) -> Reconciliation:
     """How the table's own identities come out on ``facts`` (the facts of that one table)."""
-    as_table = _checks(table_name, facts, TABLE)
-    severities = {check_id: check.expected_severity() for check_id, check in as_table.items()}
-    tested = {k: s for k, s in severities.items() if s != NOT_CHECKABLE}
+    if not facts:
+        return Reconciliation(UNCHECKED)
+    checks = [(check, check.expected_severity()) for check in _checks(table_name, facts)]
+    tested = [(check, severity) for check, severity in checks if severity != NOT_CHECKABLE]
     if not tested:
         return Reconciliation(UNCHECKED)
-    broken = [k for k, s in tested.items() if s == ERROR]
+    broken = [check for check, severity in tested if severity == ERROR]
     if not broken:
-        state = EXACT if all(s == PASSED for s in tested.values()) else WITHIN_ROUNDING
+        state = EXACT if all(severity == PASSED for _, severity in tested) else WITHIN_ROUNDING
         return Reconciliation(state, len(tested))
-    # The same identities with absent cells taken as unknown instead of zero: one that can no longer
-    # be formed leaned on a blank.
-    as_stated = _checks(table_name, facts, NARRATIVE)
-    on_blanks = [
-        k for k in broken if k not in as_stated or as_stated[k].expected_severity() in (NOT_CHECKABLE, PASSED, ROUNDING)
-    ]
-    return Reconciliation(
-        UNRECONCILED,
-        len(tested),
-        broken=[as_table[k].message() for k in broken],
-        on_blanks=[as_table[k].message() for k in on_blanks],
-    )
+    confirmed = _Confirmed.by([check for check, severity in tested if severity != ERROR])
+    suspect = [f"{check.message()} ({why})" for check in broken if (why := _suspicious_blank(check, facts, confirmed))]
+    if len(broken) >= SYSTEMATIC_BREAKS and len(broken) >= SYSTEMATIC_SHARE * len(tested):
+        suspect.insert(0, f"{len(broken)} of its {len(tested)} identities break at once")
+    return Reconciliation(UNRECONCILED, len(tested), broken=[check.message() for check in broken], suspect=suspect)

@@ -292,7 +292,7 @@ def test_an_identity_broken_on_a_blank_cell_makes_the_table_unreliable_but_not_o
     ]
     _, lost = read("一般公共预算财政拨款支出决算表", rows)
     assert lost.reconciled == "unreconciled" and not lost.reliable
-    assert "blank" in lost.unreliable_reason
+    assert "is blank" in lost.unreliable_reason
     rows[2][4] = "3.00"  # printed, and wrong: a published inconsistency, left to the suites
     _, printed = read("一般公共预算财政拨款支出决算表", rows)
     assert printed.reconciled == "unreconciled" and printed.reliable

@@ -180,7 +180,7 @@ def test_a_column_of_figures_blanked_out_of_the_text_layer_makes_its_table_unrel
     )
     report = next(t for t in result.tables if t.table_name == c.EXPENDITURE)
     assert not report.reliable and report.reconciled == "unreconciled"
-    assert "blank" in report.unreliable_reason and "支出决算表" in report.unreliable_reason
+    assert "is blank" in report.unreliable_reason and "支出决算表" in report.unreliable_reason
     others = [t for t in result.tables if t.table_name in (c.INCOME, c.GENERAL_BUDGET)]
     assert others and all(t.reliable for t in others)
 

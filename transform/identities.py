@@ -263,22 +263,22 @@ class ReportFacts:
             if reason is not None:
                 return Side(label, term.table_name, (), None, reason, unreliable=True)
         found: list[FactRef] = []
-        blank_in_a_table = False
+        blanks: list[Term] = []
         for term in terms:
             fact = self.get(term)
             source = self.source(term.table_name)
             if fact is not None:
                 found.append(fact)
             elif source == TABLE:
-                blank_in_a_table = True  # the contract reads a blank cell as zero
+                blanks.append(term)  # the contract reads a blank cell as zero
             elif not term.optional:
                 what = f"{term.table_name} not published" if source is None else f"{_term_label(term)} not stated"
                 return Side(label, main, (), None, what)
             # else: an optional figure left out (zero), or an optional table nobody published
         if found:
-            return Side(label, main, tuple(found), sum((f.value for f in found), ZERO))
-        if blank_in_a_table:
-            return Side(label, main, (), ZERO)
+            return Side(label, main, tuple(found), sum((f.value for f in found), ZERO), blanks=tuple(blanks))
+        if blanks:
+            return Side(label, main, (), ZERO, blanks=tuple(blanks))
         return Side(label, main, (), None, f"{label} not stated")
 
     def has_any(self, table_name: str, key: str, columns: Iterable[str]) -> bool:
@@ -303,6 +303,7 @@ class Side:
     value: Decimal | None
     missing: str | None = None
     unreliable: bool = False  # missing because a table was not read reliably (juesuan's problem)
+    blanks: tuple[Term, ...] = ()  # terms whose cell is blank in a published table, counted as zero
 
     @property
     def pages(self) -> list[int]:
