@@ -77,6 +77,7 @@ SHARED = ROOT.parent / "shared"
 DEFAULT_PATHS = (ROOT / "samples" / "reports", SHARED / "real" / "final", SHARED / "real" / "budget", SHARED / "corpus")
 TABLES_TRUTH, NARRATIVE_TRUTH = "truth_tables.csv", "truth_narrative.csv"
 WRONG_SHOWN = 12  # wrong values listed per document in RESULTS.md (all of them in the JSON)
+FAILURES_SHOWN = 6  # failed identity checks listed per document in RESULTS.md (all of them in the JSON)
 
 
 @dataclass
@@ -172,6 +173,7 @@ def read(
     """Extract one document: its unit recognised through ``registry``, or else named after the file."""
     document = Document(path)
     start = time.perf_counter()
+    unrecognised = None
     try:
         if registry is not None:
             try:
@@ -181,11 +183,13 @@ def read(
             except DocumentError as exc:
                 if type(exc) is not DocumentError:
                     raise  # quarantined for what it holds, not for its unit: reading it again changes nothing
-                document.notes.append(f"unit not recognised ({exc.reason}): read as {slug(path.stem)}")
+                unrecognised = exc.reason
         if document.extraction is None:
             document.extraction = extract_document(
                 path, unit_id=slug(path.stem), year=year, catalogue=catalogue, use_ocr=use_ocr
             )
+            if unrecognised is not None:
+                document.notes.append(f"unit not recognised ({unrecognised}): read as {slug(path.stem)}")
     except DocumentError as exc:
         document.error = f"{type(exc).__name__}: {exc.reason}"
     except Exception as exc:  # a reader bug on one document is reported (and logged), the others still run
@@ -251,10 +255,6 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
-def _ratio(value: float, defined: bool = True) -> str:
-    return f"{100 * value:.1f}%" if defined else "–"
-
-
 def _checks(consistency: Consistency | None) -> list[str]:
     if consistency is None or not consistency.total:
         return ["0", "–", "–", "–", "–"]
@@ -306,7 +306,7 @@ def _narrative_cells(result: Score | None) -> list[str]:
         str(result.expected),
         str(result.correct),
         _pct(result.correct, result.expected),
-        _ratio(keyed_precision(result), bool(scored)),
+        f"{100 * keyed_precision(result):.1f}%" if scored else "–",
         str(len(result.wrong)),
         str(len(result.extra)),
     ]
@@ -382,6 +382,14 @@ def _wrong_lines(document: Document, limit: int | None) -> list[str]:
     return lines
 
 
+def _failure_lines(document: Document, limit: int | None) -> list[str]:
+    failures = document.consistency.failures if document.consistency else ()
+    lines = [f"- `{document.label}`: {message}" for message in failures[:limit]]
+    if limit is not None and len(failures) > limit:
+        lines.append(f"- `{document.label}`: … and {len(failures) - limit} more (`--json` lists them all)")
+    return lines
+
+
 def render_markdown(documents: list[Document], loads: tuple[float, float], tolerance: Decimal) -> str:
     provisional = is_loaded(*loads)
     lines = [
@@ -421,6 +429,9 @@ def render_markdown(documents: list[Document], loads: tuple[float, float], toler
     unscored = unscored_rows(documents)
     if unscored:
         lines += ["Documents without truth (or quarantined):", "", *markdown_table(UNSCORED_HEADERS, unscored), ""]
+    failures = [line for d in documents for line in _failure_lines(d, FAILURES_SHOWN)]
+    if failures:
+        lines += [f"Failed identity checks (the first {FAILURES_SHOWN} of each document):", "", *failures, ""]
     notes = [f"- `{d.label}`: {note}" for d in documents for note in d.notes]
     if notes:
         lines += ["Notes:", "", *notes, ""]
@@ -452,6 +463,9 @@ def print_console(documents: list[Document], console: Console, show_errors: bool
                     for key in keys:
                         console.print(f"- {kind}: {' / '.join(key)}", markup=False, highlight=False)
     show("Documents without truth (or quarantined)", UNSCORED_HEADERS, unscored_rows(documents))
+    for document in documents:
+        for line in _failure_lines(document, None if show_errors else FAILURES_SHOWN):
+            console.print(line, markup=False, highlight=False)
     for document in documents:
         for note in document.notes:
             console.print(f"{document.label}: {note}", markup=False, highlight=False)
@@ -514,7 +528,9 @@ def main() -> None:
     parser.add_argument("--tolerance", type=Decimal, default=VALUE_TOLERANCE, help="a value this close is right")
     parser.add_argument("--no-ocr", action="store_true", help="do not OCR scanned pages (they are then refused)")
     parser.add_argument("--json", type=Path, help="also write every score and every key to this JSON file")
-    parser.add_argument("--show-errors", action="store_true", help="print every wrong, extra and missing key")
+    parser.add_argument(
+        "--show-errors", action="store_true", help="print every wrong, extra and missing key and failed check"
+    )
     parser.add_argument("--dry-run", action="store_true", help="print, do not write RESULTS.md")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
