@@ -63,8 +63,10 @@ def find_documents(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def slug(stem: str) -> str:
-    """A registry-style unit id from a file name (``putuo_ghzy_2024`` → ``putuo-ghzy-2024``)."""
-    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "document"
+    """A registry-style unit id from a file name (``putuo_ghzy_2024`` → ``putuo-ghzy-2024``); ``document``
+    for a name with fewer than two ASCII letters or digits (a unit id has two at least)."""
+    slugged = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return slugged if len(slugged) >= 2 else "document"
 
 
 def pdfium_text_seconds(path: Path) -> float:
