@@ -24,11 +24,7 @@ Run: ``.venv/bin/python benchmarks/extract_pdf.py`` (after ``juesuan samples``; 
 from __future__ import annotations
 
 import argparse
-import datetime
 import logging
-import os
-import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -39,7 +35,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import camelot
-import pypdfium2 as pdfium
+from benchlib import machine, pdfium_text_seconds, today, write_section
 
 from juesuan.extract.api import extract_document
 from juesuan.extract.base import DocumentContext
@@ -52,8 +48,6 @@ from juesuan.samples.score import SampleScore, Score, load_truth_csv, score, sco
 from juesuan.transform.catalogue import Catalogue
 
 log = logging.getLogger("benchmark")
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "## PDF extraction (`benchmarks/extract_pdf.py`)"
 PDF_VARIANTS = ("ruled", "unruled", "scanned", "office", "browser")
 
@@ -76,19 +70,6 @@ class Row:
     @property
     def narrative_only(self) -> bool:
         return self.sample.narrative_only
-
-
-def _pdfium_text_seconds(path: Path) -> float:
-    start = time.perf_counter()
-    document = pdfium.PdfDocument(path)
-    for index in range(len(document)):
-        page = document[index]
-        textpage = page.get_textpage()
-        textpage.get_text_range()
-        textpage.close()
-        page.close()
-    document.close()
-    return time.perf_counter() - start
 
 
 def _plain_camelot(path: Path, context: DocumentContext, catalogue: Catalogue) -> tuple[float, list]:
@@ -134,7 +115,7 @@ def measure(variants: tuple[str, ...], with_camelot: bool) -> list[Row]:
             sample = score_sample(extraction.facts, truth, extraction.prior_year_facts)
             row = Row(variant, unit.id, extraction.pages or 0, seconds, sample)
             if variant != "docx":
-                row.pdfium_s = _pdfium_text_seconds(path)
+                row.pdfium_s = pdfium_text_seconds(path)
                 if with_camelot:
                     context = DocumentContext(unit.id, year, extraction.sha256)
                     row.camelot_s, facts = _plain_camelot(path, context, catalogue)
@@ -185,12 +166,10 @@ def _pct(value: float) -> str:
 
 
 def render(rows: list[Row], memory: tuple[int, float, float] | None) -> str:
-    cpu = platform.processor() or platform.machine()
     lines = [
         SECTION,
         "",
-        f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} cores ({cpu}, {platform.system()}), "
-        f"Python {platform.python_version()}, camelot {version('camelot-py')}, pypdfium2 {version('pypdfium2')}.",
+        f"Measured {today()} on {machine()}, camelot {version('camelot-py')}, pypdfium2 {version('pypdfium2')}.",
         "Scores are cell-level over the table facts of each sample's `*.truth.csv` (P = precision, R = recall),",
         "over the samples that have tables (time and pages are over every sample of the variant);",
         "plain camelot's grids are titled and mapped by the same shared code, so both columns are scored alike.",
@@ -302,14 +281,6 @@ def restated_and_budget_table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def write_section(text: str, path: Path = RESULTS) -> None:
-    current = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(SECTION) + r".*?(?=\n## |\Z)", re.DOTALL)
-    if not pattern.search(current):
-        raise SystemExit(f"{path}: no section {SECTION!r}")
-    path.write_text(pattern.sub(lambda _: text.rstrip("\n") + "\n", current, count=1), encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", action="append", choices=PDF_VARIANTS, help="default: all")
@@ -323,7 +294,7 @@ def main() -> None:
     text = render(rows, memory)
     print(text)
     if not args.dry_run:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -80,10 +80,12 @@ def score(
     tables: set[str] | None = None,
     columns: Callable[[str], bool] | None = None,
     as_kind: str | None = None,
+    tolerance: Decimal | None = None,
 ) -> Score:
     """Compare ``facts`` with ``truth``, restricted to one source kind and (optionally) some tables and
     the columns ``columns`` accepts. ``as_kind`` scores every fact as that source kind (``restated``:
-    last year's figures, which are narrative facts of year − 1)."""
+    last year's figures, which are narrative facts of year − 1). A value is right when it equals the
+    truth's, or, with ``tolerance``, when it differs from it by less than that."""
 
     def wanted(key: Key) -> bool:
         return (
@@ -103,7 +105,7 @@ def score(
         fact = got.get(key)
         if fact is None:
             result.missing.append(key)
-        elif fact.value != row.value:
+        elif not _same(fact.value, row.value, tolerance):
             result.wrong.append((key, row.value, fact.value))
         else:
             result.correct += 1
@@ -111,6 +113,10 @@ def score(
                 result.page_errors.append((key, row.page, fact.page))
     result.extra = [key for key in got if key not in expected]
     return result
+
+
+def _same(value: Decimal, truth: Decimal, tolerance: Decimal | None) -> bool:
+    return value == truth if tolerance is None else abs(value - truth) < tolerance
 
 
 def is_narrative_only(truth: list[TruthRow]) -> bool:

@@ -1,0 +1,176 @@
+"""Fidelity of one reading: how much of a document's ground truth the extraction got right, table by
+table, and how self-consistent the reading is when there is no truth to compare with.
+
+Against a truth (:func:`score_document`), every table (the truth's and the ones read) gets a
+:class:`~juesuan.samples.score.Score` of its table facts: the truth cells found with the right key and
+value (recall over the truth, precision over the table facts read), the facts whose key the truth has
+but whose value differs from it by :data:`VALUE_TOLERANCE` or more (*wrong*), the facts whose key the
+truth lacks (*extra*) and the truth cells not read (*missing*). Where the truth has narrative rows, the
+narrative facts are scored the same way; a narrative truth lists the figures the prose states that an
+analyst keyed, not necessarily every one, so narrative facts beyond it are counted but not held against
+the reading (:func:`keyed_precision`).
+
+Without a truth (:func:`self_consistency`), the within-table accounting identities
+(:mod:`juesuan.transform.identities`, family ``within_table``) are computed on the facts read: a table
+read right adds up, exactly or within the published rounding.
+
+Truth formats: a sample's ``<file>.truth.csv`` (:func:`juesuan.samples.score.load_truth_csv`) and the
+per-unit truth of real reports, ``truth_tables.csv`` and ``truth_narrative.csv``
+(``unit,year,table,code,column,value[,note]``; ``unit`` is the unit's name as the report prints it,
+``code`` the subject code or line item), read by :func:`load_unit_truth`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from juesuan.contract import Fact, facts_to_frame
+from juesuan.samples.score import Score, TruthRow, score
+from juesuan.transform.identities import (
+    ERROR,
+    NOT_CHECKABLE,
+    PASSED,
+    ROUNDING,
+    WARNING,
+    WITHIN_TABLE,
+    compute_checks,
+    reports_from_facts,
+    rules_of,
+)
+
+TABLE = "table"
+NARRATIVE = "narrative"
+#: A value read this close to the truth's is the truth's value; half a unit of the last printed decimal.
+VALUE_TOLERANCE = Decimal("0.005")
+
+UnitYear = tuple[str, int]  # the unit's name, the fiscal year
+
+
+def load_unit_truth(path: Path, source_kind: str) -> dict[UnitYear, list[TruthRow]]:
+    return parse_unit_truth(path.read_text(encoding="utf-8"), source_kind)
+
+
+def parse_unit_truth(text: str, source_kind: str) -> dict[UnitYear, list[TruthRow]]:
+    """Truth rows (``unit,year,table,code,column,value``, extra columns ignored) by unit name and year,
+    keyed as :func:`juesuan.samples.score.fact_key` keys facts, with ``source_kind`` (``table`` or
+    ``narrative``); the truth knows no page."""
+    truth: dict[UnitYear, list[TruthRow]] = {}
+    for r in csv.DictReader(io.StringIO(text)):
+        key = (r["table"], r["code"], r["column"], source_kind)
+        truth.setdefault((r["unit"], int(r["year"])), []).append(TruthRow(key, Decimal(r["value"]), None))
+    return truth
+
+
+def combine(scores: Iterable[Score]) -> Score:
+    """Several scores (of disjoint keys) as one."""
+    total = Score(expected=0, extracted=0, correct=0)
+    for part in scores:
+        total.expected += part.expected
+        total.extracted += part.extracted
+        total.correct += part.correct
+        total.missing.extend(part.missing)
+        total.wrong.extend(part.wrong)
+        total.extra.extend(part.extra)
+        total.page_errors.extend(part.page_errors)
+    return total
+
+
+def keyed_precision(result: Score) -> float:
+    """Precision over the facts whose key the truth has (right / (right + wrong)): for a truth that
+    lists some of the figures only, where a figure beyond it is not known to be wrong."""
+    scored = result.correct + len(result.wrong)
+    return result.correct / scored if scored else 1.0
+
+
+@dataclass
+class DocumentFidelity:
+    """One document against its truth: table facts per table, and the narrative where the truth has one."""
+
+    tables: dict[str, Score]
+    narrative: Score | None = None
+
+    @property
+    def table_total(self) -> Score:
+        return combine(self.tables.values())
+
+
+def score_document(
+    facts: Iterable[Fact], truth: list[TruthRow], tolerance: Decimal = VALUE_TOLERANCE
+) -> DocumentFidelity:
+    """Score the facts of one document against its truth, per table (see the module docstring)."""
+    kept = list(facts)
+    table_facts = [f for f in kept if f.source_kind == TABLE]
+    names = {row.key[0] for row in truth if row.key[3] == TABLE} | {f.table_name for f in table_facts}
+    tables = {
+        name: score(table_facts, truth, source_kind=TABLE, tables={name}, tolerance=tolerance) for name in sorted(names)
+    }
+    narrative = None
+    if any(row.key[3] == NARRATIVE for row in truth):
+        narrative = score(kept, truth, source_kind=NARRATIVE, tolerance=tolerance)
+    return DocumentFidelity(tables, narrative)
+
+
+#: How each identity severity counts for self-consistency (``warning`` belongs to soft rules across tables).
+OUTCOME_OF = {PASSED: "exact", ROUNDING: "rounding", ERROR: "failed", WARNING: "failed", NOT_CHECKABLE: "not_checkable"}
+OUTCOMES = ("exact", "rounding", "failed", "not_checkable")
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """The within-table identity checks of one reading, by outcome, with the failed checks' messages."""
+
+    exact: int = 0
+    rounding: int = 0
+    failed: int = 0
+    not_checkable: int = 0
+    failures: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def total(self) -> int:
+        return self.exact + self.rounding + self.failed + self.not_checkable
+
+    def count(self, outcome: str) -> int:
+        """The checks with ``outcome``, one of :data:`OUTCOMES`."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"no outcome {outcome!r} (one of {', '.join(OUTCOMES)})")
+        number: int = getattr(self, outcome)
+        return number
+
+    def share(self, outcome: str) -> float:
+        """The share of the checks with ``outcome``, one of :data:`OUTCOMES`."""
+        return self.count(outcome) / self.total if self.total else 0.0
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int], failures: Iterable[str] = ()) -> Consistency:
+        """The checks counted by outcome (one of :data:`OUTCOMES`), with the failed ones' messages."""
+        exact, rounding, failed, not_checkable = (counts.get(outcome, 0) for outcome in OUTCOMES)
+        return cls(exact, rounding, failed, not_checkable, tuple(failures))
+
+    @classmethod
+    def of_all(cls, parts: Iterable[Consistency]) -> Consistency:
+        """Several readings' checks counted together."""
+        kept = list(parts)
+        counts = {outcome: sum(part.count(outcome) for part in kept) for outcome in OUTCOMES}
+        return cls.from_counts(counts, (f for part in kept for f in part.failures))
+
+
+def self_consistency(facts: Iterable[Fact]) -> Consistency:
+    """The within-table identities computed on ``facts`` (one report's), counted by outcome."""
+    kept = list(facts)
+    if not kept:
+        return Consistency()
+    checks = compute_checks(reports_from_facts(facts_to_frame(kept)), rules_of(WITHIN_TABLE))
+    outcomes: Counter[str] = Counter()
+    failures = []
+    for check in checks:
+        outcome = OUTCOME_OF[check.expected_severity()]
+        outcomes[outcome] += 1
+        if outcome == "failed":
+            failures.append(check.message())
+    return Consistency.from_counts(outcomes, failures)
