@@ -404,7 +404,7 @@ def _map_summary(em: _Emitter) -> None:
             code: str | None = None
             if label == "总计":
                 line_item = c.INCOME_GRAND_TOTAL if side == "收入" else c.EXPENDITURE_GRAND_TOTAL
-            elif parent and label in _FUNDS and clean_cell(key.label) == label:
+            elif parent and label in _FUNDS:  # numbered or not, under 年初/年末财政拨款结转和结余
                 line_item = f"{parent}（{label}）"
             elif fiscal and side == "收入" and label in _FUNDS:
                 line_item = f"{label}收入"  # the 总表's income lines: 一般公共预算财政拨款收入 …

@@ -123,6 +123,19 @@ def _title_above(lines: list[TextLine], top: float | None, floor: float | None) 
     return min(candidates, key=lambda line: line.bottom) if candidates else None
 
 
+def _unit_inside(rows: list[list[str]]) -> tuple[list[list[str]], str | None]:
+    """The amount unit printed in the grid's own first row (``单位：元`` in a ruled cell), taken out of it."""
+    for index, row in enumerate(rows[:2]):
+        for col, cell in enumerate(row):
+            if (match := _AMOUNT_UNIT.search(clean_cell(cell))) is not None:
+                cleaned = [list(r) for r in rows]
+                cleaned[index][col] = _AMOUNT_UNIT.sub("", clean_cell(cell)).strip("（）()")
+                if not any(cleaned[index]):
+                    del cleaned[index]
+                return cleaned, match.group(1)
+    return rows, None
+
+
 def _running(lines: dict[int, list[TextLine]]) -> set[str]:
     """Lines printed on two or more of the table pages: running headers, not titles."""
     seen: dict[str, int] = {}
@@ -219,6 +232,8 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
             and (floor is None or line.top <= floor + 2)
         ]
         unit = next((m.group(1) for line in region if (m := _AMOUNT_UNIT.search(line.text))), None)
+        if unit is None:
+            rows, unit = _unit_inside(rows)
         trailer = [
             line.text
             for line in page_lines

@@ -16,7 +16,7 @@ from juesuan.contract import validate_facts
 from juesuan.extract.base import DocumentContext, RawTable
 from juesuan.extract.layout import CODE, CODE_PART, LABEL, SERIAL, VALUE, analyse, body_start
 from juesuan.extract.mapping import canonical_table_name, identify_by_content, map_table
-from juesuan.extract.tables import map_parts
+from juesuan.extract.tables import PageTable, TextLine, assemble, map_parts
 from juesuan.transform.catalogue import Catalogue
 
 CONTEXT = DocumentContext("test-unit", 2024, "0" * 64)
@@ -355,3 +355,62 @@ def test_a_continuation_is_lined_up_by_column_position_not_by_column_count() -> 
     assert facts[("212", "项目支出")] == (d("3.00"), 2)
     assert ("212", "基本支出") not in facts
     assert result.tables[0].pages == [1, 2] and result.tables[0].reconciled == "exact"
+
+
+def test_fund_lines_under_the_fiscal_balances_are_parts_of_them_numbered_or_not() -> None:
+    facts, report = read(
+        "财政拨款收入支出决算总表",
+        [
+            ["收入", "", "支出", "", "", "", ""],
+            ["项目", "决算数", "项目", "合计", *FUND_COLUMNS],
+            ["一、一般公共预算财政拨款", "8.00", "一、一般公共服务支出", "10.00", "10.00", "", ""],
+            ["本年收入合计", "8.00", "本年支出合计", "10.00", "10.00", "", ""],
+            ["年初财政拨款结转和结余", "2.00", "年末财政拨款结转和结余", "", "", "", ""],
+            ["一、一般公共预算财政拨款", "2.00", "一、一般公共预算财政拨款", "", "", "", ""],
+            ["总计", "10.00", "总计", "10.00", "10.00", "", ""],
+        ],
+    )
+    assert facts[("一般公共预算财政拨款收入", "金额")] == d("8.00")
+    assert facts[("年初财政拨款结转和结余（一般公共预算财政拨款）", "金额")] == d("2.00")
+    assert report.reconciled == "exact" and report.notes == []
+
+
+def test_grids_on_pages_become_tables_by_their_titles_and_continuations_by_their_rows() -> None:
+    """Two tables on one page; a unit printed in the grid's own first row; a continuation on the
+    next page (body rows only); a grid under a title juesuan does not know is a table of its own."""
+    line = TextLine
+    lines = {
+        1: [line("收入决算表", 800, 790), line("支出决算表", 500, 490)],
+        2: [line("某某绩效自评表", 800, 790)],
+    }
+    tables = [
+        PageTable(
+            1,
+            [
+                ["", "", "单位：元"],
+                ["科目编码", "科目名称", "本年收入合计"],
+                ["208", "社会保障和就业支出", "10,000.00"],
+            ],
+            "camelot-lattice",
+            780,
+            600,
+        ),
+        PageTable(
+            1,
+            [["科目编码", "科目名称", "本年支出合计"], ["208", "社会保障和就业支出", "1.00"]],
+            "camelot-lattice",
+            480,
+            300,
+        ),
+        PageTable(2, [["项目名称", "甲"], ["年度目标", "乙"]], "camelot-lattice", 780, 600),
+    ]
+    groups = assemble(tables, lines)
+    assert [[(part.title, part.page) for part in group] for group in groups] == [
+        [("收入决算表", 1)],
+        [("支出决算表", 1)],
+        [("某某绩效自评表", 2)],
+    ]
+    assert groups[0][0].amount_unit == "元" and groups[0][0].rows[0] == ["科目编码", "科目名称", "本年收入合计"]
+    more = PageTable(2, [["21011", "行政事业单位医疗", "2.00"]], "camelot-lattice", 780, 700)
+    groups = assemble([*tables[:2], more], {1: lines[1], 2: []})
+    assert [[part.page for part in group] for group in groups] == [[1], [1, 2]]
