@@ -316,6 +316,8 @@ def _kind_from_header(column: Column) -> str | None:
         return CODE
     if _LABEL_HEADER.search(leaf):
         return LABEL
+    if clean_cell(leaf) in _VALUE_WORDS and clean_cell(leaf) not in _TOTAL_LABELS:
+        return VALUE
     # A name column whose header cell also holds a total word (功能科目名称 over 合计) names rows.
     if any(_LABEL_HEADER.search(part) or _CODE_HEADER.search(part) for part in column.path[:-1]):
         return LABEL if any(_LABEL_HEADER.search(part) for part in column.path) else CODE

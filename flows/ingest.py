@@ -80,6 +80,10 @@ class IngestEnv:
     policy: FetchPolicy = field(default_factory=FetchPolicy)
     retries: int = 3
     backoff: float = 2.0
+    #: Seconds one document may take. The flow's task timeout interrupts the work from outside, but
+    #: its exception can land in a garbage-collector callback, where Python ignores it; the document
+    #: then checks its own clock before writing anything.
+    time_limit: float | None = None
 
     def lake(self) -> Lake:
         return _lake(self.lake_url, json.dumps(self.storage_options, sort_keys=True))
@@ -208,11 +212,16 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
         outcome.document = document_row(outcome)
         log.warning("quarantined %s %s: %s", report.unit_id, report.year, exc)
         return _timed(outcome, started)
-    return _timed(_after_fetch(job, env, fetched, previous, outcome), started)
+    return _timed(_after_fetch(job, env, fetched, previous, outcome, started), started)
 
 
 def _after_fetch(
-    job: IngestJob, env: IngestEnv, fetched: Fetched, previous: PreviousDocument | None, outcome: ReportOutcome
+    job: IngestJob,
+    env: IngestEnv,
+    fetched: Fetched,
+    previous: PreviousDocument | None,
+    outcome: ReportOutcome,
+    started: float,
 ) -> ReportOutcome:
     report = job.report
     if fetched.not_modified:
@@ -252,6 +261,8 @@ def _after_fetch(
             expected_format=report.format,
             catalogue=Catalogue.load(),
         )
+        if env.time_limit is not None and time.perf_counter() - started > env.time_limit:
+            raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded while reading the document")
         env.lake().write_report(
             report.unit_id,
             report.year,

@@ -114,6 +114,7 @@ def ingest_env(settings: Settings) -> IngestEnv:
         ),
         retries=settings.fetch_retries,
         backoff=settings.fetch_backoff,
+        time_limit=settings.document_timeout or None,
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -274,5 +275,7 @@ def test_extract_command_reads_a_sample_pdf_with_pages(tmp_path: Path) -> None:
     output = tmp_path / "datong.parquet"
     result = CliRunner().invoke(app, ["extract", str(pdf), "-o", str(output), "--registry", str(REGISTRY)])
     assert result.exit_code == 0, result.output
-    assert "datong-sic 2023" in result.output and "camelot-lattice" in result.output
+    assert "datong-sic 2023" in result.output and "pdfium-rules" in result.output
+    facts = pq.read_table(output)
+    assert set(facts.column("extractor").to_pylist()) >= {"camelot-lattice", "narrative-regex"}
     assert output.exists()
