@@ -35,7 +35,15 @@ from juesuan.extract.tables import _stitch as stitched
 from juesuan.extract.tables import assemble, map_groups
 from juesuan.extract.text import looks_like_amount, parse_amount
 from juesuan.transform.catalogue import Catalogue
-from juesuan.transform.identities import ERROR, ROUNDING, compute_checks, reports_from_facts
+from juesuan.transform.identities import (
+    ERROR,
+    NOT_CHECKABLE,
+    ROUNDING,
+    IdentityCheck,
+    compute_checks,
+    reports_from_facts,
+)
+from juesuan.transform.reliability import unreliable_by_report, unreliable_tables_of
 
 REPORTS = {
     "putuo-ghzy": ("final/putuo_ghzy_2024.pdf", "上海市普陀区规划和自然资源局"),
@@ -83,12 +91,17 @@ def test_every_table_is_read_reliably_and_checks_out(unit_id: str) -> None:
     )
 
 
-def findings(result: Extraction, unit_id: str) -> Counter[tuple[str, str, str, str]]:
+def checks_of(result: Extraction, unit_id: str) -> list[IdentityCheck]:
+    """The identity suites' checks on an extraction, with its unreliable tables as the runner gives them."""
     facts = pd.DataFrame([asdict(f) for f in result.facts])
-    checks = compute_checks(reports_from_facts(facts, {unit_id: "行政单位"}))
+    unreliable = unreliable_by_report(unreliable_tables_of(unit_id, 2024, result.tables))
+    return compute_checks(reports_from_facts(facts, {unit_id: "行政单位"}, unreliable))
+
+
+def findings(result: Extraction, unit_id: str) -> Counter[tuple[str, str, str, str]]:
     return Counter(
         (ch.expected_severity(), ch.rule_id, ch.table_name, ch.subject_code or ch.line_item)
-        for ch in checks
+        for ch in checks_of(result, unit_id)
         if ch.expected_severity() in (ERROR, ROUNDING)
     )
 
@@ -183,6 +196,14 @@ def test_a_column_of_figures_blanked_out_of_the_text_layer_makes_its_table_unrel
     assert "is blank" in report.unreliable_reason and "支出决算表" in report.unreliable_reason
     others = [t for t in result.tables if t.table_name in (c.INCOME, c.GENERAL_BUDGET)]
     assert others and all(t.reliable for t in others)
+    # The suites: every check that needs the table is not checkable, with the reason; no error
+    # but the two the bureau published (its narrative against other tables).
+    checks = checks_of(result, "putuo-ghzy")
+    touching = [ch for ch in checks if c.EXPENDITURE in (ch.table_name, ch.right_table)]
+    assert touching and {ch.expected_severity() for ch in touching} == {NOT_CHECKABLE}
+    assert all("支出决算表 (pages 10, 11) not read reliably" in (ch.not_checkable_reason or "") for ch in touching)
+    errors = {(ch.rule_id, ch.table_name) for ch in checks if ch.expected_severity() == ERROR}
+    assert errors == {("R13", c.GENERAL_BUDGET), ("R13", c.BASIC)}
 
 
 def test_a_grid_with_its_rules_removed_is_read_right_or_said_to_be_unreliable(tmp_path: Path) -> None:
