@@ -18,6 +18,7 @@ Layouts handled:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ def title_key(title: str) -> str:
     return _YEAR_SUFFIX.sub("", key)
 
 
+@functools.lru_cache(maxsize=8192)
 def canonical_table_name(title: str | None) -> str | None:
     """The contract's ``table_name`` for a title, or ``None`` when it is not a standard table.
 
@@ -718,12 +720,13 @@ def _unreliable(report: TableReport, reason: str) -> None:
     report.unreliable_reason = reason if not report.unreliable_reason else f"{report.unreliable_reason}; {reason}"
 
 
-def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
+def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue, *, check: bool = True) -> StrategyResult:
     """Map one grid to facts; a grid that is no standard table yields a report row and no facts.
 
     The table is known by its title; a grid without one is known by its content
     (:func:`identify_by_content`). The report row says how far the reading can be trusted
-    (``reliable``, see :class:`~.base.TableReport`)."""
+    (``reliable``, see :class:`~.base.TableReport`); ``check=False`` skips the table's own identities
+    (a part of a continued table mapped only to learn on which page each fact is printed)."""
     table_name = canonical_table_name(raw.title)
     by_content = False
     if table_name is None and raw.title is None and raw.rows:
@@ -768,7 +771,7 @@ def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue) -> 
         report.status = "empty"
         if any("本表无数据" in clean_cell(line) or "本表为空" in clean_cell(line) for line in raw.trailer):
             report.notes.append("the report says the table has no data (本表无数据)")
-    else:
+    elif check:
         check_reading(report, emitter.facts)
     return StrategyResult(facts=emitter.facts, tables=[report], repairs=emitter.repairs)
 

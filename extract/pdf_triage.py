@@ -143,6 +143,7 @@ class PageCache:
     def __init__(self, document: pdfium.PdfDocument) -> None:
         self.document = document
         self._pages: dict[int, pdfium.PdfPage] = {}
+        self._textpages: dict[int, pdfium.PdfTextPage] = {}
 
     def __len__(self) -> int:
         return len(self.document)
@@ -153,7 +154,16 @@ class PageCache:
             self._pages[number] = self.document[number - 1]
         return self._pages[number]
 
+    def textpage(self, number: int) -> pdfium.PdfTextPage:
+        """Page ``number``'s text layer, loaded once (triage and the glyph readers both read it)."""
+        if number not in self._textpages:
+            self._textpages[number] = self[number].get_textpage()
+        return self._textpages[number]
+
     def close(self) -> None:
+        for textpage in self._textpages.values():
+            textpage.close()
+        self._textpages.clear()
         for page in self._pages.values():
             page.close()
         self._pages.clear()
@@ -175,6 +185,20 @@ def loaded(source: Pages, number: int) -> Iterator[pdfium.PdfPage]:
         page.close()
 
 
+@contextmanager
+def text_layer(source: Pages, number: int) -> Iterator[pdfium.PdfTextPage]:
+    """Page ``number``'s text layer: the cache's (kept loaded), or one loaded for the block."""
+    if isinstance(source, PageCache):
+        yield source.textpage(number)
+        return
+    with loaded(source, number) as page:
+        textpage = page.get_textpage()
+        try:
+            yield textpage
+        finally:
+            textpage.close()
+
+
 def _count_objects(page: pdfium.PdfPage) -> tuple[int, int]:
     paths = images = 0
     for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
@@ -187,13 +211,10 @@ def _count_objects(page: pdfium.PdfPage) -> tuple[int, int]:
 
 
 def read_page(source: Pages, index: int) -> PageInfo:
+    with text_layer(source, index + 1) as textpage:
+        text = textpage.get_text_range()
+        chars = textpage.count_chars()
     with loaded(source, index + 1) as page:
-        textpage = page.get_textpage()
-        try:
-            text = textpage.get_text_range()
-            chars = textpage.count_chars()
-        finally:
-            textpage.close()
         paths, images = _count_objects(page)
     return PageInfo(number=index + 1, text=text, chars=chars, paths=paths, images=images)
 
@@ -348,29 +369,26 @@ def page_chars(source: Pages, number: int) -> list[Char]:
     page's coordinates. Read through pdfium's C functions directly: a few milliseconds for a full page."""
     with loaded(source, number) as page:
         turn = display_transform(page)
-        textpage = page.get_textpage()
-        try:
-            raw = textpage.raw
-            left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-            x, y = ctypes.c_double(), ctypes.c_double()
-            chars = []
-            for index in range(pdfium_c.FPDFText_CountChars(raw)):
-                text = chr(pdfium_c.FPDFText_GetUnicode(raw, index))
-                if not text.strip() or not pdfium_c.FPDFText_GetCharBox(raw, index, left, right, bottom, top):
-                    continue
-                pdfium_c.FPDFText_GetCharOrigin(raw, index, x, y)
-                char = Char(
-                    text,
-                    (left.value + right.value) / 2,
-                    (bottom.value + top.value) / 2,
-                    y.value,
-                    top.value - bottom.value,
-                    left.value,
-                    right.value,
-                )
-                chars.append(char if turn is None else _turned(char, turn, (x.value, y.value)))
-        finally:
-            textpage.close()
+    with text_layer(source, number) as textpage:
+        raw = textpage.raw
+        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+        x, y = ctypes.c_double(), ctypes.c_double()
+        chars = []
+        for index in range(pdfium_c.FPDFText_CountChars(raw)):
+            text = chr(pdfium_c.FPDFText_GetUnicode(raw, index))
+            if not text.strip() or not pdfium_c.FPDFText_GetCharBox(raw, index, left, right, bottom, top):
+                continue
+            pdfium_c.FPDFText_GetCharOrigin(raw, index, x, y)
+            char = Char(
+                text,
+                (left.value + right.value) / 2,
+                (bottom.value + top.value) / 2,
+                y.value,
+                top.value - bottom.value,
+                left.value,
+                right.value,
+            )
+            chars.append(char if turn is None else _turned(char, turn, (x.value, y.value)))
     return chars
 
 

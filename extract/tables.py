@@ -28,6 +28,7 @@ from juesuan.extract.text import clean_cell
 from juesuan.transform.catalogue import Catalogue
 
 _CONTINUED = re.compile(r"续表|\(续\)")
+_WRAPPED = re.compile(r"\s*\n\s*")
 _AMOUNT_UNIT = re.compile(r"(?<!编制)单位[:：]\s*(万元|亿元|元)")
 _TRAILER = re.compile(r"^(?:注|说明|备注)[:：]|本表|无数据")
 
@@ -78,7 +79,7 @@ def clean_rows(rows: list[list[str]]) -> list[list[str]]:
 
 def _cleaned(rows: list[list[str]]) -> tuple[list[list[str]], list[int]]:
     """:func:`clean_rows` and the indices of the columns it kept."""
-    grid = [[re.sub(r"\s*\n\s*", "", str(cell)).strip() for cell in row] for row in rows]
+    grid = [[_WRAPPED.sub("", cell).strip() if "\n" in cell else cell.strip() for cell in row] for row in rows]
     grid = [row for row in grid if any(row)]
     if not grid:
         return [], []
@@ -387,7 +388,7 @@ def map_parts(parts: list[RawTable], context: DocumentContext, catalogue: Catalo
         return mapped
     page_of: dict[tuple[str, int, str, str, str, str], int | None] = {}
     for part, end in zip(parts, ends, strict=True):
-        for fact in map_table(_combined(parts, rows[:end]), context, catalogue).facts:
+        for fact in map_table(_combined(parts, rows[:end]), context, catalogue, check=False).facts:
             page_of.setdefault(fact.key, part.page)
     mapped.facts = [replace(f, page=page_of.get(f.key, f.page)) for f in mapped.facts]
     pages = ", ".join(str(p.page) for p in parts)

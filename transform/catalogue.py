@@ -116,9 +116,14 @@ class Catalogue:
         self._subjects = subjects
         self._by_code: dict[tuple[str, str], list[Subject]] = {}
         self._keyed: dict[str, list[tuple[Subject, set[str]]]] = {c: [] for c in CLASSIFICATIONS}
+        #: Exact name keys → subjects: the names a table or the narrative prints whole.
+        self._by_key: dict[tuple[str, str], list[Subject]] = {}
         for subject in subjects:
             self._by_code.setdefault((subject.classification, subject.code), []).append(subject)
-            self._keyed.setdefault(subject.classification, []).append((subject, subject.name_keys()))
+            keys = subject.name_keys()
+            self._keyed.setdefault(subject.classification, []).append((subject, keys))
+            for key in keys:
+                self._by_key.setdefault((subject.classification, key), []).append(subject)
         for editions in self._by_code.values():
             # The current edition first: ``get`` without a year answers with it.
             editions.sort(key=_edition_order, reverse=True)
@@ -184,6 +189,14 @@ class Catalogue:
         key = name_key(name)
         if not key:
             return []
+        if not prefix:
+            return [
+                subject
+                for subject in self._by_key.get((classification, key), [])
+                if subject.valid_in(year)
+                and (level is None or subject.level == level)
+                and (parent_code is None or subject.parent_code == parent_code)
+            ]
         found = []
         for subject, keys in self._keyed.get(classification, []):
             if not subject.valid_in(year):

@@ -559,11 +559,8 @@ def frontier(codes: Iterable[str], parent: str | None) -> list[str]:
     """
     below = sorted(code for code in codes if parent is None or (code.startswith(parent) and len(code) > len(parent)))
     chosen = set(below)
-    return [
-        code
-        for code in below
-        if not any(other != code and code.startswith(other) and len(other) < len(code) for other in chosen)
-    ]
+    # An ancestor of a code is one of its 3- or 5-digit prefixes (codes are 3, 5 or 7 digits).
+    return [code for code in below if not any(code[:n] in chosen for n in (3, 5) if n < len(code))]
 
 
 class TotalsBalance(Rule):
