@@ -122,14 +122,17 @@ FACT_SCHEMA = pa.schema(
     ]
 )
 
-_UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_SUBJECT_CODE = re.compile(r"^\d{3}(\d{2})?(\d{2})?$")
+# Checked with ``fullmatch``: ``$`` in a Python pattern also accepts a final newline, and an id such as
+# "datong-sic\n" would become a lake folder no reader can parse (issue 13.1).
+_UNIT_ID = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_SUBJECT_CODE = re.compile(r"\d{3}(\d{2})?(\d{2})?")
 _SCALE = Decimal("0.000001")
 
 
 def is_valid_unit_id(unit_id: str) -> bool:
-    return bool(_UNIT_ID.match(unit_id))
+    """Lower-case ASCII letters, digits and inner '-' — the whole string, no trailing newline."""
+    return isinstance(unit_id, str) and _UNIT_ID.fullmatch(unit_id) is not None
 
 
 def quantize(value: Decimal) -> Decimal:
@@ -199,7 +202,7 @@ def validate_facts(facts: list[Fact]) -> None:
             problems.append(f"{where}: year {fact.year!r} out of range")
         if fact.table_name not in TABLE_NAMES:
             problems.append(f"{where}: table_name {fact.table_name!r} is not canonical")
-        if fact.subject_code is not None and not _SUBJECT_CODE.match(fact.subject_code):
+        if fact.subject_code is not None and not _SUBJECT_CODE.fullmatch(fact.subject_code):
             problems.append(f"{where}: subject_code {fact.subject_code!r} is not 3, 5 or 7 digits")
         if not fact.line_item or not fact.column_name:
             problems.append(f"{where}: empty line_item or column_name")
@@ -211,7 +214,7 @@ def validate_facts(facts: list[Fact]) -> None:
             problems.append(f"{where}: source_kind {fact.source_kind!r} not in {SOURCE_KINDS}")
         if fact.extractor not in EXTRACTORS:
             problems.append(f"{where}: extractor {fact.extractor!r} not in {EXTRACTORS}")
-        if not _SHA256.match(fact.document_sha256):
+        if not _SHA256.fullmatch(fact.document_sha256):
             problems.append(f"{where}: document_sha256 is not a sha256 hex digest")
         if fact.page is not None and fact.page < 1:
             problems.append(f"{where}: page {fact.page} is not 1-based")

@@ -41,6 +41,7 @@ missing), and is dropped again once the report arrives.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -52,13 +53,16 @@ from typing import Any
 import fsspec
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table, validate_facts
+from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table, is_valid_unit_id, validate_facts
 from juesuan.errors import ContractViolation
 from juesuan.extract.base import RECONCILED_STATES, CodeRepair, TableReport
 from juesuan.registry import Registry
 from juesuan.settings import Settings
+
+log = logging.getLogger(__name__)
 
 FACTS = "facts"
 CODE_REPAIRS = "code_repairs"
@@ -269,6 +273,41 @@ def merge_document_rows(existing: Iterable[dict[str, Any]], updates: Iterable[di
     return sorted(rows.values(), key=_document_sort_key)
 
 
+def partition_problem(relative: str) -> str | None:
+    """Why a lake path is no valid hive partition (``None`` when it is one, or holds no partition keys).
+
+    Every ``year=…`` folder must be a four-digit year and every ``unit_id=…`` folder a valid unit id:
+    a folder such as ``unit_id=datong-sic⏎`` (an id with a trailing newline, issue 13.1) would make
+    every hive reader of the lake fail, so readers skip it and say so.
+    """
+    for part in relative.split("/"):
+        key, equals, value = part.partition("=")
+        if not equals:
+            continue
+        if key == "year" and not (len(value) == 4 and value.isascii() and value.isdigit()):
+            return f"year {value!r} is not a four-digit year"
+        if key == "unit_id" and not is_valid_unit_id(value):
+            return f"unit_id {value!r} is not a valid unit id (lower-case ASCII letters, digits and '-')"
+    return None
+
+
+_REPORTED_INVALID: set[str] = set()
+
+
+def skip_invalid_partitions(paths: Iterable[str], where: str) -> list[str]:
+    """``paths`` without those in no valid partition; each skipped one is logged (once per process)."""
+    kept = []
+    for path in paths:
+        problem = partition_problem(path)
+        if problem is None:
+            kept.append(path)
+            continue
+        if path not in _REPORTED_INVALID:
+            _REPORTED_INVALID.add(path)
+            log.warning("%s: skipping %r: not a valid partition (%s); remove that folder", where, path, problem)
+    return kept
+
+
 class Lake:
     """The lake at a local folder or an fsspec URL (``s3://bucket/lake``, ``memory://lake`` …).
 
@@ -308,7 +347,11 @@ class Lake:
 
     @staticmethod
     def partition_relative(dataset: str, unit_id: str, year: int) -> str:
-        return f"{dataset}/year={year}/unit_id={unit_id}/{dataset}.parquet"
+        relative = f"{dataset}/year={year}/unit_id={unit_id}/{dataset}.parquet"
+        problem = partition_problem(relative)
+        if problem is not None:
+            raise ContractViolation(f"no partition of {dataset} for {unit_id!r} {year!r}: {problem}")
+        return relative
 
     # --- file access -------------------------------------------------------------------------------------
     def exists(self, relative: str) -> bool:
@@ -346,7 +389,11 @@ class Lake:
         return [str(p) for p in stale]
 
     def files(self, pattern: str) -> list[str]:
-        """The files matching ``pattern`` (a glob relative to the lake), relative to the lake, sorted."""
+        """The files matching ``pattern`` (a glob relative to the lake), relative to the lake, sorted.
+
+        Files in a folder that is no valid partition (``unit_id=`` not a unit id, ``year=`` not a
+        year) are left out and logged: one bad folder must not stop every reader of the lake.
+        """
         self.fs.invalidate_cache()  # listings are cached per filesystem; writers may be other processes
         base = fsspec.core.strip_protocol(self.url).rstrip("/") + "/"
         found = []
@@ -355,7 +402,17 @@ class Lake:
             if not text.startswith(base):
                 raise ValueError(f"{self.fs.protocol} listed {text}, which is outside the lake {self.url}")
             found.append(text.removeprefix(base))
-        return sorted(found)
+        return skip_invalid_partitions(sorted(found), f"lake {self.url}")
+
+    def _partitioned_dataset(self, dataset: str) -> pa.Table | None:
+        """Every valid partition file of ``dataset`` as one table with ``year`` and ``unit_id`` (``None``: none)."""
+        files = self.files(f"{dataset}/year=*/unit_id=*/{dataset}.parquet")
+        if not files:
+            return None
+        base = fsspec.core.strip_protocol(self.path(dataset))  # pyarrow wants paths without s3://
+        paths = [fsspec.core.strip_protocol(self.path(relative)) for relative in files]
+        found = pads.dataset(paths, format="parquet", filesystem=self.fs, partitioning="hive", partition_base_dir=base)
+        return found.to_table()
 
     def remove(self, relative: str) -> None:
         """Delete one file of the lake (missing: ``FileNotFoundError``)."""
@@ -408,13 +465,10 @@ class Lake:
 
     def read_facts(self) -> pd.DataFrame:
         """All facts with their partition columns (empty frame with the contract columns if none)."""
-        self.fs.invalidate_cache()  # listings are cached per filesystem; writers may be other processes
-        files = sorted(self.fs.glob(self.path(f"{FACTS}/year=*/unit_id=*/{FACTS}.parquet")))
-        if not files:
+        table = self._partitioned_dataset(FACTS)
+        if table is None:
             return FACT_SCHEMA.empty_table().to_pandas()
-        folder = fsspec.core.strip_protocol(self.path(FACTS))  # pyarrow wants the path without s3://
-        dataset = pq.ParquetDataset(folder, partitioning="hive", filesystem=self.fs)
-        frame = dataset.read().to_pandas()
+        frame = table.to_pandas()
         frame["year"] = frame["year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)
         return frame[[f.name for f in FACT_SCHEMA]]
@@ -423,15 +477,12 @@ class Lake:
         """Every restated figure: the contract columns (``year`` is the figures' year, the stating
         report's year − 1) plus ``restated_from_year``, the year of the report that states them."""
         columns = [*(f.name for f in FACT_SCHEMA), "restated_from_year"]
-        self.fs.invalidate_cache()  # listings are cached per filesystem; writers may be other processes
-        files = sorted(self.fs.glob(self.path(f"{PRIOR_YEAR_FACTS}/year=*/unit_id=*/{PRIOR_YEAR_FACTS}.parquet")))
-        if not files:
+        table = self._partitioned_dataset(PRIOR_YEAR_FACTS)
+        if table is None:
             empty = FACT_SCHEMA.empty_table().to_pandas()
             empty["restated_from_year"] = pd.Series(dtype="int16")
             return empty[columns]
-        folder = fsspec.core.strip_protocol(self.path(PRIOR_YEAR_FACTS))  # pyarrow wants the path without s3://
-        dataset = pq.ParquetDataset(folder, partitioning="hive", filesystem=self.fs)
-        frame = dataset.read().to_pandas()
+        frame = table.to_pandas()
         frame["restated_from_year"] = frame["year"].astype("int16")
         frame["year"] = frame["fact_year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)
@@ -467,10 +518,9 @@ class Lake:
 
     def partition_keys(self, dataset: str) -> set[tuple[str, int]]:
         """The ``(unit_id, year)`` of every partition file of ``dataset`` in the lake."""
-        self.fs.invalidate_cache()
         keys: set[tuple[str, int]] = set()
-        for path in self.fs.glob(self.path(f"{dataset}/year=*/unit_id=*/{dataset}.parquet")):
-            parts = str(path).split("/")
+        for path in self.files(f"{dataset}/year=*/unit_id=*/{dataset}.parquet"):
+            parts = path.split("/")
             year, unit_id = parts[-3].removeprefix("year="), parts[-2].removeprefix("unit_id=")
             keys.add((unit_id, int(year)))
         return keys

@@ -37,7 +37,7 @@ FORMATS = ("pdf", "docx", "txt", "md")
 _UNIT_KEYS = {"id", "name", "province", "city", "county", "level", "kind", "stewards", "report"}
 _REQUIRED_UNIT_KEYS = ("id", "name", "province", "city", "level")
 _REPORT_KEYS = {"year", "url", "format"}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # fullmatch: "$" would accept a final newline
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _parse_unit(path: Path, index: int, raw: object) -> Unit:
     if extra:
         log.warning("%s: ignoring unknown key(s) %s", where, ", ".join(extra))
     stewards = raw.get("stewards", [])
-    if not isinstance(stewards, list) or not all(isinstance(s, str) and _EMAIL.match(s) for s in stewards):
+    if not isinstance(stewards, list) or not all(isinstance(s, str) and _EMAIL.fullmatch(s) for s in stewards):
         raise RegistryError(f"{where}: stewards must be a list of e-mail addresses")
     raw_reports = raw.get("report", [])
     if not isinstance(raw_reports, list):

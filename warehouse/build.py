@@ -39,7 +39,7 @@ import duckdb
 import fsspec
 
 from juesuan.errors import WarehouseError
-from juesuan.lake import CODE_REPAIRS, FACTS, PARSED_TABLES, PRIOR_YEAR_FACTS
+from juesuan.lake import CODE_REPAIRS, FACTS, PARSED_TABLES, PRIOR_YEAR_FACTS, skip_invalid_partitions
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +229,9 @@ class LakeFiles:
         # fsspec keeps directory listings per filesystem instance; other processes may have written since.
         self.fs.invalidate_cache()
         found = sorted(self.fs.glob(f"{self.url}/{pattern}"))
+        # A folder that is no valid partition (unit_id=datong-sic⏎) is reported and skipped: with it
+        # DuckDB's hive reader would fail every build until someone deleted it.
+        found = skip_invalid_partitions([str(path) for path in found], f"lake {self.url}")
         if self.is_local:
             return [str(path) for path in found]
         # fsspec lists remote paths without their protocol; DuckDB needs it to pick the filesystem.
