@@ -752,7 +752,7 @@ def test_missing_warehouse(tmp_path: Path) -> None:
 def test_run_query_returns_exact_decimals(built: Path) -> None:
     frame = run_query(built, "SELECT unit_id, sum(value) AS total FROM facts WHERE unit_id = 'dazhu-sic' GROUP BY 1")
     assert isinstance(frame["total"].iloc[0], Decimal)
-    assert run_query(built, "SET threads = 1").empty
+    assert run_query(built, "SET VARIABLE unit = 1").empty  # settings are locked (tests/test_hardening_query.py)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,13 @@ Connections attach the warehouse file read-only into a fresh in-memory DuckDB in
 calling ``duckdb.connect(path)``: DuckDB caches one instance per path inside a process, so a plain
 connect after a rebuild would keep serving the replaced file. Amounts come back as exact
 ``decimal.Decimal`` values (DECIMAL columns never pass through float).
+
+An analyst connection reads the warehouse and nothing else (issue 13.6, docs/security.md): once the
+file is attached, external access is switched off (no ``read_text``/``read_csv``/``glob``/``COPY``/
+``ATTACH``, no other file, no URL, no Python variable as a table), extensions are neither installed
+nor loaded, nothing spills to disk, and the configuration is locked, so ``SET log_query_path``,
+``profiling_output`` or ``enable_logging`` cannot write a file either. The warehouse build reads the
+lake through its own connection (``warehouse/build.py``), never through this one.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ READ_STATEMENTS = frozenset(
         duckdb.StatementType.EXPLAIN,
         duckdb.StatementType.PRAGMA,
         duckdb.StatementType.CALL,
-        duckdb.StatementType.SET,
+        duckdb.StatementType.SET,  # SET VARIABLE; every setting itself is locked (LOCKDOWN)
         duckdb.StatementType.VARIABLE_SET,
         duckdb.StatementType.RELATION,
     }
@@ -56,6 +63,21 @@ _INTEGER_DTYPES: dict[pa.DataType, Any] = {
 _CENT = Decimal("0.01")
 
 
+#: Set when the analyst connection is created: no extension is installed or loaded behind the query's back.
+ANALYST_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "temp_directory": "",  # nothing spills to disk
+}
+#: Run once the warehouse is attached; the last one makes every setting final for the connection.
+LOCKDOWN: tuple[str, ...] = (
+    "SET enable_external_access = false",  # no file but the attached warehouse, no URL, no Python object
+    "SET lock_configuration = true",  # no SET/PRAGMA/CALL may change a setting (log_query_path …) again
+)
+
+
 def _missing(path: Path) -> WarehouseError:
     return WarehouseError(
         f"warehouse {path} not found: build it with `juesuan run` "
@@ -68,12 +90,14 @@ def connect_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if not path.is_file():
         raise _missing(path)
-    connection = duckdb.connect(":memory:")
+    connection = duckdb.connect(":memory:", config=ANALYST_CONFIG)
     try:
         connection.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {ALIAS} (READ_ONLY)")
         connection.execute(f"USE {ALIAS}")
         # Without the in-memory default catalogue, nothing but TEMP objects can be created.
         connection.execute("DETACH memory")
+        for statement in LOCKDOWN:
+            connection.execute(statement)
     except duckdb.Error as exc:
         connection.close()
         raise WarehouseError(
