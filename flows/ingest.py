@@ -212,7 +212,17 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
         outcome.document = document_row(outcome)
         log.warning("quarantined %s %s: %s", report.unit_id, report.year, exc)
         return _timed(outcome, started)
-    return _timed(_after_fetch(job, env, fetched, previous, outcome, started), started)
+    try:
+        return _timed(_after_fetch(job, env, fetched, previous, outcome, started), started)
+    except OSError as exc:
+        # A full disk, an unwritable raw store or lake: this document fails with the reason, the run goes on.
+        # No hash in the row: the next night fetches and extracts the bytes again instead of calling them known.
+        outcome.status = outcome.action = "failed"
+        outcome.sha256 = None
+        outcome.error = f"could not store the document: {type(exc).__name__}: {exc}"
+        outcome.document = document_row(outcome)
+        log.error("failed %s %s: %s", report.unit_id, report.year, outcome.error)
+        return _timed(outcome, started)
 
 
 def _after_fetch(

@@ -32,7 +32,6 @@ there (see ``docs/nightly.md``).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -53,6 +52,7 @@ from juesuan.errors import JuesuanError
 from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, backoff_delays, fetcher_for
 from juesuan.flows.ingest import IngestEnv, IngestJob, ReportOutcome, document_row, ingest_report
 from juesuan.flows.pipeline import RunPlan, RunSummary, StepResult, load_warehouse, plan_run
+from juesuan.flows.prefect_server import temporary_api
 from juesuan.registry import Registry, Report
 from juesuan.settings import Settings
 
@@ -158,12 +158,28 @@ def ingest_document(job: IngestJob, env: IngestEnv) -> ReportOutcome:
 
 @task(name="step", cache_policy=NO_CACHE)
 def run_step(step: Step, context: StepContext) -> StepResult:
+    """One step; whatever it raises fails that step only, with the reason, and the run goes on.
+
+    A named juesuan error or an OS error (a full disk, a folder that cannot be written) is logged in
+    one line; anything else is a bug and is logged with its traceback. Either way the night's
+    summary and run report still say what the run did (issue 13.5).
+    """
     try:
         result = step.run(context)
-    except JuesuanError as exc:
+    except (JuesuanError, OSError) as exc:
         get_run_logger().error("step %s failed: %s", step.name, exc)
-        return StepResult(name=step.name, status="failed", detail=str(exc))
+        return StepResult(name=step.name, status="failed", detail=_describe(exc))
+    except Exception as exc:  # noqa: BLE001 — a step is isolated like a document: logged with its traceback, failed
+        get_run_logger().exception("step %s failed on an unexpected error", step.name)
+        return StepResult(name=step.name, status="failed", detail=_describe(exc))
     return result or StepResult(name=step.name, status="ok")
+
+
+def _describe(error: BaseException) -> str:
+    """An error in one line: juesuan's own message, or the type and message of anything else."""
+    if isinstance(error, JuesuanError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 # --- the flow -------------------------------------------------------------------------------------------
@@ -230,13 +246,16 @@ def run_flow(
     """Run :func:`nightly_ingest` now with ``settings``' paths and its task runner (what the CLI does)."""
     runner = task_runner_for(settings, dask_address)
     configured = nightly_ingest.with_options(task_runner=runner)
-    return configured(
-        registry=str(settings.registry),
-        lake=settings.lake_url or str(settings.lake),
-        warehouse=str(settings.warehouse),
-        force=force,
-        default_steps=default_steps,
-    )
+    # The lock first: a second run stops at once, in one line, before Prefect starts (the flow takes
+    # it again, re-entrantly). Then Prefect's temporary server, started so that it dies with us.
+    with run_lock(settings), temporary_api():
+        return configured(
+            registry=str(settings.registry),
+            lake=settings.lake_url or str(settings.lake),
+            warehouse=str(settings.warehouse),
+            force=force,
+            default_steps=default_steps,
+        )
 
 
 def run_nightly(settings: Settings, *, force: bool = False, hooks: NightlyHooks | None = None) -> RunSummary:
@@ -251,11 +270,21 @@ def run_nightly(settings: Settings, *, force: bool = False, hooks: NightlyHooks 
         summary.outcomes = _ingest_all(plan)
         context = StepContext(settings=settings, registry=plan.registry, plan=plan, summary=summary)
         summary.steps.extend(run_step.with_options(name=f"validate: {s.name}")(s, context) for s in hooks.validate)
-        load_warehouse(plan, summary)
+        _load_warehouse(plan, summary)
         summary.steps.extend(run_step.with_options(name=f"post-load: {s.name}")(s, context) for s in hooks.post_load)
     summary.seconds = time.perf_counter() - started
     publish_artifacts(summary, settings)
     return summary
+
+
+def _load_warehouse(plan: RunPlan, summary: RunSummary) -> None:
+    """The ledger and the warehouse; a failure (a full disk …) is the step ``warehouse``, the run goes on."""
+    try:
+        load_warehouse(plan, summary)
+    except (JuesuanError, OSError) as exc:
+        log.error("the warehouse was not rebuilt: %s", exc)
+        summary.warehouse = None
+        summary.steps.append(StepResult(name="warehouse", status="failed", detail=_describe(exc)))
 
 
 def _ingest_all(plan: RunPlan) -> list[ReportOutcome]:
@@ -269,7 +298,12 @@ def _ingest_all(plan: RunPlan) -> list[ReportOutcome]:
         outcomes[outcome.key] = outcome
         plan.ledger.add(outcome)
         if plan.ledger.pending >= LEDGER_BATCH:
-            plan.ledger.flush()
+            try:
+                plan.ledger.flush()
+            except OSError as exc:  # the rows stay pending: the end of the run writes them, or says it could not
+                log.warning(
+                    "documents ledger not written yet (%s); %d row(s) kept for the end", exc, plan.ledger.pending
+                )
         for listener in list(PROGRESS_LISTENERS):
             listener(outcome)
     return [outcomes[(job.report.unit_id, job.report.year)] for job in plan.jobs]
@@ -302,19 +336,16 @@ def job_time_limit(future: PrefectFuture[ReportOutcome]) -> str:
 
 
 @contextmanager
-def run_lock(settings: Settings) -> Iterator[None]:
-    """One run at a time per data folder: the lock dies with its process (kill -9 included)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.data_dir / ".nightly.lock"
-    with path.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise JuesuanError(f"another run holds {path}; wait for it to finish") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def run_lock(settings: Settings) -> Iterator[float]:
+    """One writer at a time for the data folder, the lake and the warehouse (:mod:`juesuan.runlock`).
+
+    Taken without waiting (:class:`~juesuan.runlock.LockBusy` at once); released by the kernel if the
+    process dies (kill -9 included). Temporary warehouse files older than the lock are removed.
+    """
+    from juesuan.runlock import run_lock as hold_run_lock
+
+    with hold_run_lock(settings) as since:
+        yield since
 
 
 # --- summary artifacts ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -30,6 +31,9 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 FORMATS = ("table", "csv", "json", "markdown")
+#: ``juesuan run``: 0 all documents good (or unchanged / withdrawn), 1 the run or one of its steps
+#: failed, 3 every step ran but some documents failed or were quarantined.
+DOCUMENTS_EXIT_CODE = 3
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,7 +47,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except JuesuanError as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+            # soft_wrap: one line whatever the terminal's width (logs and mail keep it whole).
+            err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=1) from exc
 
     return wrapper
@@ -199,8 +204,8 @@ def run(
     table = Table(title=f"juesuan run — {settings.registry}")
     table.add_column("unit", no_wrap=True)
     for column in ("year", "result", "status", "facts", "tables", "code repairs"):
-        table.add_column(column)
-    table.add_column("reason", overflow="fold")
+        table.add_column(column, no_wrap=True)
+    table.add_column("reason", overflow="fold", min_width=40)
     styles = {"loaded": "green", "quarantined": "red", "withdrawn": "yellow", "failed": "red"}
     for o in summary.outcomes:
         style = styles.get(o.status, "white")
@@ -214,10 +219,14 @@ def run(
             str(o.repairs),
             o.error or "",
         )
-    console.print(table)
+    # Without a terminal (a log, cron mail) rich would squeeze the reasons to a few characters a line.
+    wide = console if console.is_terminal else Console(width=max(console.width, 200))
+    wide.print(table)
     where = settings.lake_url or settings.lake
     if summary.warehouse is not None:
         console.print(f"warehouse: {summary.warehouse.path}  ({summary.warehouse.facts} facts)  lake: {where}")
+    elif any(step.name == "warehouse" for step in summary.steps):
+        console.print(f"warehouse: {settings.warehouse} not rebuilt (see the warehouse step below)  lake: {where}")
     else:
         console.print(f"warehouse: {settings.warehouse} unchanged (nothing new tonight)  lake: {where}")
     counts = ", ".join(f"{n} {action}" for action, n in summary.counts().items() if n)
@@ -230,6 +239,12 @@ def run(
     failed_steps = [step.name for step in summary.steps if step.status != "ok"]
     if failed_steps:
         raise JuesuanError(f"the run's step(s) failed: {', '.join(failed_steps)}")
+    troubled = [o for o in summary.outcomes if o.status in ("failed", "quarantined")]
+    if troubled:
+        err_console.print(
+            f"{len(troubled)} document(s) failed or quarantined: exit status {DOCUMENTS_EXIT_CODE}", highlight=False
+        )
+        raise typer.Exit(code=DOCUMENTS_EXIT_CODE)
 
 
 @app.command()

@@ -42,6 +42,14 @@ class WarehouseError(JuesuanError):
     """The warehouse is missing, or a query against it failed."""
 
 
+class SettingsError(JuesuanError):
+    """Settings (``JUESUAN_*``) that cannot work, found at start; the message names every one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("invalid setting(s): " + "; ".join(self.problems))
+
+
 class UsageError(JuesuanError):
     """A caller passed a bad value; the message names it and lists the allowed ones."""
 

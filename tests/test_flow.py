@@ -265,9 +265,12 @@ def test_analysts_reading_the_old_warehouse_are_never_blocked(night) -> None:
 
 
 def test_one_run_at_a_time(night) -> None:
+    """Re-entrant in one process (``juesuan run`` takes it before its flow does); another process is
+    refused at once (tests/test_hardening_run.py)."""
     _, _, settings = night
-    with run_lock(settings), pytest.raises(JuesuanError, match="another run holds"), run_lock(settings):
-        pass
+    with run_lock(settings), run_lock(settings):
+        for lock in (settings.data_dir / ".nightly.lock", settings.lake.parent / f".{settings.lake.name}.lock"):
+            assert lock.read_text().startswith(f"pid {os.getpid()} ")
 
 
 RUN_SCRIPT = """

@@ -237,7 +237,9 @@ def test_smtp_settings_are_checked() -> None:
         smtp_config(replace(base, smtp_host="mail", smtp_tls="tls1.3"))
     with pytest.raises(UsageError, match="JUESUAN_SMTP_PORT"):
         smtp_config(replace(base, smtp_host="mail", smtp_port="smtp"))
-    settings = Settings.from_env({"JUESUAN_SMTP_HOST": "mail", "JUESUAN_SMTP_PASSWORD": "secret"})
+    settings = Settings.from_env(
+        {"JUESUAN_SMTP_HOST": "mail", "JUESUAN_SMTP_PASSWORD": "secret", "JUESUAN_SMTP_TLS": "1"}
+    )
     assert settings.smtp_host == "mail" and "secret" not in repr(settings)
 
 

@@ -206,6 +206,39 @@ def build_warehouse(
     return summary
 
 
+def stale_build_files(warehouse: Path) -> list[Path]:
+    """The temporary files of builds of ``warehouse`` (``.<name>.<uuid>.tmp`` and its ``.wal``)."""
+    warehouse = Path(warehouse)
+    if not warehouse.parent.is_dir():
+        return []
+    found = [*warehouse.parent.glob(f".{warehouse.name}.*.tmp"), *warehouse.parent.glob(f".{warehouse.name}.*.tmp.wal")]
+    return sorted(path for path in found if path.is_file())
+
+
+def remove_stale_builds(warehouse: Path, before: float) -> list[Path]:
+    """Delete temporary build files of ``warehouse`` last modified before ``before`` (a ``time.time()``).
+
+    A build killed mid-way (kill -9) leaves its temporary file; the next run, holding the warehouse
+    lock since ``before``, removes what is older than its lock (issue 13.4). A build that started
+    after the lock was taken is never touched.
+    """
+    removed = []
+    for path in stale_build_files(warehouse):
+        try:
+            if path.stat().st_mtime < before:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue
+    if removed:
+        log.warning(
+            "removed %d temporary warehouse file(s) an interrupted build left: %s",
+            len(removed),
+            ", ".join(p.name for p in removed),
+        )
+    return removed
+
+
 class LakeFiles:
     """Lists the lake's files through fsspec, local or remote, and lets DuckDB read them."""
 

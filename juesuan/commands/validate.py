@@ -10,7 +10,8 @@ stewards' messages. Exit status: 0 when nothing reaches ``--fail-on``, 3 when so
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -18,7 +19,11 @@ from rich.table import Table
 
 from juesuan.cli import LakeOption, RegistryOption, WarehouseOption, _settings, console, reports_errors
 from juesuan.errors import UsageError
+from juesuan.settings import Settings
 from juesuan.transform.identities import format_amount
+
+if TYPE_CHECKING:
+    from juesuan.expectations.runner import ValidationSummary
 
 FAIL_ON = ("error", "warning", "rounding")
 #: Exit status when findings reach ``--fail-on`` (1 is taken by "the run failed").
@@ -51,6 +56,7 @@ def validate(
     from juesuan.expectations.runner import new_run_id, validate_lake
     from juesuan.lake import lake_of
     from juesuan.registry import load_registry
+    from juesuan.runlock import run_lock
     from juesuan.stewards_mail import send_steward_mail
     from juesuan.warehouse.build import build_warehouse
 
@@ -59,8 +65,20 @@ def validate(
     settings = _settings(registry=registry, lake=lake, warehouse=warehouse)
     loaded = load_registry(settings.registry)
     the_lake = lake_of(settings)  # JUESUAN_LAKE_URL (s3://…) when set, else the local lake
-    summary = validate_lake(settings, loaded, run_id or new_run_id(), lake=the_lake)
-    built = build_warehouse(the_lake.url, settings.warehouse, storage_options=the_lake.storage_options)
+    # The same lock as `juesuan run`: the findings, the warehouse and the mail have one writer at a time.
+    with run_lock(settings):
+        summary = validate_lake(settings, loaded, run_id or new_run_id(), lake=the_lake)
+        built = build_warehouse(the_lake.url, settings.warehouse, storage_options=the_lake.storage_options)
+        _print_summary(summary, settings, built.path, show)
+        if email:
+            for delivery in send_steward_mail(summary, loaded, settings):
+                where = f" → {delivery.path}" if delivery.path else ""
+                console.print(escape(f"mail to {delivery.recipient} ({delivery.transport}){where}: {delivery.subject}"))
+    if summary.fails(fail_on):
+        raise typer.Exit(code=FINDINGS_EXIT_CODE)
+
+
+def _print_summary(summary: ValidationSummary, settings: Settings, warehouse: Path, show: int) -> None:
 
     table = Table(title=f"juesuan validate — run {summary.run_id}")
     for column in ("unit", "year", "checks", "passed", "rounding", "warnings", "errors", "not checkable"):
@@ -107,16 +125,7 @@ def validate(
             )
         console.print(listing)
     docs = summary.data_docs_url or (str(summary.data_docs_index) if summary.data_docs_index else "not built")
-    console.print(
-        escape(f"Data Docs: {docs}  findings: {settings.lake / 'identity_findings'}  warehouse: {built.path}")
-    )
-
-    if email:
-        for delivery in send_steward_mail(summary, loaded, settings):
-            where = f" → {delivery.path}" if delivery.path else ""
-            console.print(escape(f"mail to {delivery.recipient} ({delivery.transport}){where}: {delivery.subject}"))
-    if summary.fails(fail_on):
-        raise typer.Exit(code=FINDINGS_EXIT_CODE)
+    console.print(escape(f"Data Docs: {docs}  findings: {settings.lake / 'identity_findings'}  warehouse: {warehouse}"))
 
 
 def _styled(count: int, severity: str) -> str:
