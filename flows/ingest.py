@@ -182,6 +182,7 @@ def document_row(outcome: ReportOutcome, **fields: Any) -> dict[str, Any]:
         "content_type": None,
         "etag": None,
         "last_modified": None,
+        "final_url": None,
     }
     row.update(fields)
     return row
@@ -201,7 +202,9 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
     try:
         fetched = fetch(report, previous.validators if previous else None)
     except FetchError as exc:
-        outcome.status = outcome.action = "withdrawn" if exc.kind == "withdrawn" else "failed"
+        # Withdrawn keeps the last good facts; a body over the size limit is quarantined (it is the
+        # document's fault, no retry helps); everything else failed tonight.
+        outcome.status = outcome.action = {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(exc.kind, "failed")
         outcome.error = exc.reason
         outcome.document = document_row(outcome, http_status=exc.http_status)
         log.warning("%s %s %s: %s", outcome.action, report.unit_id, report.year, exc)
@@ -252,6 +255,7 @@ def _after_fetch(
         "content_type": fetched.content_type,
         "etag": fetched.etag,
         "last_modified": fetched.last_modified,
+        "final_url": fetched.url if fetched.http_status is not None else None,
     }
     raw_store = env.raw_store()
     try:

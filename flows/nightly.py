@@ -214,6 +214,7 @@ def settings_for(registry: str | None, lake: str | None, warehouse: str | None) 
         settings = replace(settings, lake_url=lake)
     elif lake:
         settings = replace(settings, lake=Path(lake.removeprefix("file://")), lake_url=None)
+    settings.check()  # a --lake URL is checked like JUESUAN_LAKE_URL (no login in it)
     return settings
 
 

@@ -109,12 +109,24 @@ def ingest_env(settings: Settings) -> IngestEnv:
         lake_url=lake.url,
         raw_store_url=settings.raw_store_url or str(settings.raw_store),
         storage_options=storage_options(settings),
-        policy=FetchPolicy(
-            timeout=settings.fetch_timeout, per_host=settings.fetch_per_host, delay=settings.fetch_delay
-        ),
+        policy=fetch_policy(settings),
         retries=settings.fetch_retries,
         backoff=settings.fetch_backoff,
         time_limit=settings.document_timeout or None,
+    )
+
+
+def fetch_policy(settings: Settings, registry_path: Path | None = None) -> FetchPolicy:
+    """How the run fetches: politeness, bounds, and the folders local reports may be read from
+    (the registry's own folder and ``JUESUAN_LOCAL_ROOTS``)."""
+    registry_folder = (registry_path or settings.registry).resolve().parent
+    return FetchPolicy(
+        timeout=settings.fetch_timeout,
+        per_host=settings.fetch_per_host,
+        delay=settings.fetch_delay,
+        max_bytes=settings.document_limits().max_bytes,
+        deadline=settings.fetch_deadline,
+        local_roots=tuple(str(root) for root in (registry_folder, *(r.resolve() for r in settings.local_roots))),
     )
 
 
@@ -221,7 +233,13 @@ def run_registry(
 # --- one report outside a run ------------------------------------------------------------------------------
 def process_report(report: Report, registry: Registry, lake: Lake, raw_store: Path) -> ReportOutcome:
     """One report into ``lake`` and its ``documents`` row, outside any run."""
-    env = IngestEnv(lake_url=lake.url, raw_store_url=str(raw_store), storage_options=lake.storage_options)
+    settings = Settings.from_env()
+    env = IngestEnv(
+        lake_url=lake.url,
+        raw_store_url=str(raw_store),
+        storage_options=lake.storage_options,
+        policy=fetch_policy(settings, registry.path),
+    )
     ledger = DocumentLedger(lake)
     job = IngestJob(
         report=report,

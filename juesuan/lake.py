@@ -135,6 +135,8 @@ DOCUMENT_SCHEMA = pa.schema(
         ("content_type", pa.string()),
         ("etag", pa.string()),
         ("last_modified", pa.string()),
+        # Where the bytes finally came from after redirects (NULL for local files and older rows).
+        ("final_url", pa.string()),
     ]
 )
 UNIT_SCHEMA = pa.schema(
@@ -583,6 +585,7 @@ class Lake:
         content_type: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        final_url: str | None = None,
     ) -> None:
         """Insert or update the row of one document (keyed by its sha256 and the registry entry).
 
@@ -610,6 +613,7 @@ class Lake:
             "content_type": content_type,
             "etag": etag,
             "last_modified": last_modified,
+            "final_url": final_url,
         }
         self.write_document_rows(merge_document_rows(existing, [row]))
 

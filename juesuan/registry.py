@@ -23,12 +23,13 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 from juesuan.contract import is_valid_unit_id
 from juesuan.errors import RegistryError
+from juesuan.urls import split_credentials
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,10 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # fullmatch: "$" would accept 
 class Report:
     unit_id: str
     year: int
-    url: str
+    url: str  # never carries a login: that is kept in ``credentials`` (docs/security.md)
     format: str | None
+    #: The ``user:password`` a registry URL carried, sent to that URL's server only; never printed or stored.
+    credentials: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_remote(self) -> bool:
@@ -166,7 +169,11 @@ def _parse_report(path: Path, unit_id: str, raw: object) -> Report:
     if extra:
         log.warning("%s %s: ignoring unknown key(s) %s", where, year, ", ".join(extra))
     scheme = urlparse(url).scheme
-    if scheme not in ("http", "https", "file"):
+    credentials = None
+    if scheme in ("http", "https"):
+        # The login stays out of the URL that is stored and shown (logs, documents, warehouse, Prefect).
+        url, credentials = split_credentials(url)
+    elif scheme != "file":
         # A plain path is relative to the registry file, so the registry can travel with its files.
         url = str((path.parent / url).resolve())
-    return Report(unit_id=unit_id, year=year, url=url, format=fmt)
+    return Report(unit_id=unit_id, year=year, url=url, format=fmt, credentials=credentials)

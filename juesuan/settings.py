@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from juesuan.errors import SettingsError, UsageError
+from juesuan.urls import has_credentials, redact
 
 ENV_PREFIX = "JUESUAN_"
 #: The embedded default: the bundled sample reports, so the main job needs nothing outside the repo.
@@ -219,6 +220,18 @@ def _problems(settings: Settings) -> list[str]:
     ):
         if not number > 0:
             problems.append(f"{ENV_PREFIX}{name} {number!r}: must be more than 0")
+    for name, url in (
+        ("LAKE_URL", settings.lake_url),
+        ("RAW_STORE_URL", settings.raw_store_url),
+        ("S3_ENDPOINT_URL", settings.s3_endpoint_url),
+        ("DATA_DOCS_URL", settings.data_docs_url),
+        ("DASK_ADDRESS", settings.dask_address),
+    ):
+        if url is not None and has_credentials(url):
+            problems.append(
+                f"{ENV_PREFIX}{name} {redact(url)!r}: carries a login, which would be shown and stored with the URL; "
+                "give credentials through the store's own settings (AWS_ACCESS_KEY_ID …)"
+            )
     if settings.extract_isolation not in EXTRACT_ISOLATION:
         problems.append(
             f"{ENV_PREFIX}EXTRACT_ISOLATION {settings.extract_isolation!r}: not one of {', '.join(EXTRACT_ISOLATION)}"

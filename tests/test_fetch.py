@@ -172,7 +172,8 @@ def test_politeness_delay_spaces_request_starts(site: Path) -> None:
     assert elapsed >= 3 * 0.2  # starts at 0, 0.2, 0.4, 0.6 s
 
 
-def test_local_files_are_read_and_a_missing_one_is_a_document_error(tmp_path: Path, fetcher: Fetcher) -> None:
+def test_local_files_are_read_and_a_missing_one_is_a_document_error(tmp_path: Path) -> None:
+    fetcher = Fetcher(FetchPolicy(local_roots=(str(tmp_path),)))
     path = tmp_path / "report.txt"
     path.write_bytes(BODY)
     local = Report(unit_id="test-unit", year=2023, url=str(path), format="txt")

@@ -93,7 +93,10 @@ def test_pdf_of_another_year_is_refused_before_any_table_is_parsed(tmp_path: Pat
 
 
 @pytest.mark.parametrize("case", ["encrypted", "truncated", "zero-pages", "html-error-page"])
-def test_pipeline_quarantines_a_bad_pdf_writes_no_facts_and_goes_on(tmp_path: Path, case: str) -> None:
+def test_pipeline_quarantines_a_bad_pdf_writes_no_facts_and_goes_on(
+    tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUESUAN_LOCAL_ROOTS", str(tmp_path))  # local reports outside the registry's folder
     make, _, message = CASES[case]
     path = tmp_path / "bad.pdf"
     path.write_bytes(make())

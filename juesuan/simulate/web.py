@@ -11,10 +11,17 @@ the client waits.
 
 The server stops by itself: on leaving its ``with`` block, or after ``max_lifetime`` seconds.
 It counts requests per path and keeps the User-Agents it saw, for tests.
+
+Hostile behaviour for the hardening tests (issue 13.7, 13.9), all optional and per path:
+``redirects`` (path → any ``Location``, answered with 302), ``encodings`` (path → a
+``Content-Encoding`` sent with the file's bytes as they are on disk, e.g. a gzip bomb), ``trickle``
+(path → seconds between the body's bytes, sent one at a time), and ``basic_auth`` (every request must
+carry that login; the ``Authorization`` headers seen are kept in ``authorizations``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import threading
@@ -56,6 +63,10 @@ class GovernmentWeb:
         hang_seconds: float = 5.0,
         flaky_failures: int = 1,
         max_lifetime: float = 900.0,
+        redirects: dict[str, str] | None = None,
+        encodings: dict[str, str] | None = None,
+        trickle: dict[str, float] | None = None,
+        basic_auth: tuple[str, str] | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         self.faults = dict(faults or {})
@@ -68,6 +79,11 @@ class GovernmentWeb:
         self.hang_seconds = hang_seconds
         self.flaky_failures = flaky_failures
         self.max_lifetime = max_lifetime
+        self.redirects = dict(redirects or {})
+        self.encodings = dict(encodings or {})
+        self.trickle = dict(trickle or {})
+        self.basic_auth = basic_auth
+        self.authorizations: list[tuple[str, str]] = []  # (path, Authorization header) of every request carrying one
         self.requests: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.user_agents: set[str] = set()
@@ -170,6 +186,8 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
             attempt = web.count(path, self.headers.get("User-Agent"))
             if web.latency:
                 time.sleep(web.latency)
+            if self._hostile(path):
+                return
             fault = web.faults.get(served_path, "none") if served_path == path else "none"
             if fault == "drop":
                 self.close_connection = True
@@ -217,6 +235,43 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             self._send(200, data, content_type, {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)})
+
+        def _hostile(self, path: str) -> bool:
+            """Answer with one of the optional hostile behaviours; ``False`` when none applies."""
+            authorization = self.headers.get("Authorization")
+            if authorization is not None:
+                with web._lock:
+                    web.authorizations.append((path, authorization))
+            if web.basic_auth is not None:
+                expected = "Basic " + base64.b64encode(":".join(web.basic_auth).encode()).decode()
+                if authorization != expected:
+                    self._send(401, b"<html><body>login</body></html>", "text/html; charset=utf-8",
+                               {"WWW-Authenticate": 'Basic realm="reports"'})  # fmt: skip
+                    return True
+            if path in web.redirects:
+                self.send_response(302)
+                self.send_header("Location", web.redirects[path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return True
+            file = web.file_for(path)
+            if file is not None and path in web.encodings:
+                self._send(
+                    200, file.read_bytes(), "text/plain; charset=utf-8", {"Content-Encoding": web.encodings[path]}
+                )
+                return True
+            if file is not None and path in web.trickle:
+                data = file.read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                for index in range(len(data)):
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(web.trickle[path])
+                return True
+            return False
 
         def _not_modified(self, etag: str, modified: float) -> bool:
             match = self.headers.get("If-None-Match")

@@ -13,7 +13,8 @@ CREATE TABLE raw_documents (
     size BIGINT,
     content_type VARCHAR,
     etag VARCHAR,
-    last_modified VARCHAR
+    last_modified VARCHAR,
+    final_url VARCHAR
 );
 
 COMMENT ON TABLE raw_documents IS 'Raw layer: the lake''s documents.parquet. Use the view documents instead.';
@@ -31,3 +32,4 @@ COMMENT ON COLUMN raw_documents.size IS 'Size of the raw bytes as received.';
 COMMENT ON COLUMN raw_documents.content_type IS 'Content-Type the server declared (NULL for local files).';
 COMMENT ON COLUMN raw_documents.etag IS 'ETag the server sent, used for the next conditional GET.';
 COMMENT ON COLUMN raw_documents.last_modified IS 'Last-Modified the server sent, used for the next conditional GET.';
+COMMENT ON COLUMN raw_documents.final_url IS 'Where the bytes finally came from after redirects (http(s) only, never with a login); NULL for local files.';

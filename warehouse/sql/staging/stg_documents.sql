@@ -14,7 +14,8 @@ renamed AS (
         CAST(format AS VARCHAR) AS document_format,
         CAST(pages AS INTEGER) AS pages,
         CAST(status AS VARCHAR) AS document_status,
-        CAST(error AS VARCHAR) AS error
+        CAST(error AS VARCHAR) AS error,
+        CAST(final_url AS VARCHAR) AS final_url
     FROM source
 )
 
@@ -30,3 +31,4 @@ COMMENT ON COLUMN stg_documents.document_format IS 'Detected format: pdf, docx, 
 COMMENT ON COLUMN stg_documents.pages IS 'Number of pages, where known.';
 COMMENT ON COLUMN stg_documents.document_status IS 'loaded or quarantined.';
 COMMENT ON COLUMN stg_documents.error IS 'Why the document was quarantined; NULL when loaded.';
+COMMENT ON COLUMN stg_documents.final_url IS 'Where the bytes finally came from after redirects; NULL for local files.';
