@@ -26,6 +26,7 @@ from juesuan.extract.document import (
     infer_unit,
     load_document,
     stated_year,
+    using_limits,
 )
 from juesuan.extract.docx_reader import DocxReading, read_docx
 from juesuan.extract.narrative import extract_narrative_and_previous_year
@@ -33,6 +34,7 @@ from juesuan.extract.pdf import PdfReading, read_pdf
 from juesuan.extract.tables import map_groups
 from juesuan.extract.text_export import extract_text_tables
 from juesuan.registry import Registry, Unit
+from juesuan.settings import DocumentLimits
 from juesuan.transform.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
@@ -69,24 +71,29 @@ def extract_document(
     expected_format: str | None = None,
     catalogue: Catalogue | None = None,
     use_ocr: bool | None = None,
+    limits: DocumentLimits | None = None,
 ) -> Extraction:
     """Extract one document into contract facts.
 
     ``unit_id`` and ``year`` are inferred from the document when not given (the unit through the
-    registry's unit names). When both are given and a registry is at hand, the document must be
-    the report it claims to be: another year or unit is a :class:`~juesuan.errors.WrongReportError`.
+    registry's unit names). Whenever a registry is at hand, the document must be the report it
+    claims to be: a report of another year or unit than given is a
+    :class:`~juesuan.errors.WrongReportError` (with ``--unit-id`` alone too, issue 13.12).
+    ``limits`` bound what the document may cost (:class:`~juesuan.settings.DocumentLimits`;
+    default: the thread's current limits, see :func:`~juesuan.extract.document.using_limits`).
     """
     _check_arguments(expected_format, year)
-    document = load_document(path)
-    return extract_raw_document(
-        document,
-        unit_id=unit_id,
-        year=year,
-        registry=registry,
-        expected_format=expected_format,
-        catalogue=catalogue,
-        use_ocr=use_ocr,
-    )
+    with using_limits(limits):
+        document = load_document(path)
+        return extract_raw_document(
+            document,
+            unit_id=unit_id,
+            year=year,
+            registry=registry,
+            expected_format=expected_format,
+            catalogue=catalogue,
+            use_ocr=use_ocr,
+        )
 
 
 def _check_arguments(expected_format: str | None, year: int | None) -> None:
@@ -106,6 +113,7 @@ def extract_raw_document(
     expected_format: str | None = None,
     catalogue: Catalogue | None = None,
     use_ocr: bool | None = None,
+    limits: DocumentLimits | None = None,
 ) -> Extraction:
     """Extract an already loaded document (see :func:`extract_document`).
 
@@ -118,11 +126,12 @@ def extract_raw_document(
         raise UnsupportedFormatError(
             document.source, f"the registry says {expected_format}, but the bytes are {document.format}"
         )
-    reading = _read(document, use_ocr)
-    try:
-        return _extract(document, reading, unit_id, year, registry, catalogue)
-    finally:
-        reading.close()
+    with using_limits(limits):
+        reading = _read(document, use_ocr)
+        try:
+            return _extract(document, reading, unit_id, year, registry, catalogue)
+        finally:
+            reading.close()
 
 
 class _Reading(Protocol):
@@ -223,8 +232,8 @@ def _extract(
         year = stated_year(text)
         if year is None:
             raise NoTablesOrFiguresError(document.source, "states no fiscal year (YYYY年度); pass --year")
-    else:
-        check_report_identity(document.source, text, unit, year)
+    # Always, before any table is read: a unit given without a year is checked too (issue 13.12).
+    check_report_identity(document.source, text, unit, year)
     context = DocumentContext(unit_id=resolved_unit_id, year=year, document_sha256=document.sha256)
     result = StrategyResult(notes=list(reading.notes))
     result.extend(reading.tables(context, catalogue))

@@ -2,23 +2,72 @@
 
 The format is taken from the bytes, never from the file name: servers serve HTML error pages as
 ``.pdf``, and a truncated download is still called ``report.pdf``.
+
+**What one document may cost** (issue 13.11): :class:`~juesuan.settings.DocumentLimits` hold the
+limits — bytes of a document, bytes of a text export, unpacked bytes of a DOCX, pixels of a page
+rendered for OCR. The one reading a document sets them for its thread (:func:`using_limits`); the
+readers check them *before* spending the memory (:func:`document_limits`), and a document over a
+limit is a :class:`~juesuan.errors.DocumentError` naming the limit and its setting (quarantined).
+
+**HTML is not a report format juesuan reads**, even when the page holds a report's text: it is
+quarantined with that reason, whatever it starts with (a byte-order mark, an ``<?xml`` prologue, a
+comment, a bare ``<meta>`` or ``<div>``). Keep such a report as the file the unit published (PDF,
+DOCX) or save its text as a text export. Text exports are read as UTF-8, UTF-16 (with a byte-order
+mark, or without one when every other byte is NUL) or GB18030.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
+import os
 import re
+import stat
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from juesuan.errors import DocumentError, UnsupportedFormatError, WrongReportError
 from juesuan.registry import Registry, Unit
+from juesuan.settings import MB, DocumentLimits
 
 FORMATS = ("pdf", "docx", "txt", "md")
-_HTML = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
+#: Markup that opens an HTML page, after an optional prologue (byte-order mark, ``<?xml …?>``,
+#: comments, doctype); a text export never starts with a tag.
+_HTML_PROLOGUE = re.compile(r"\A(?:\s|<\?xml[^>]*>|<!--.*?-->)*", re.DOTALL)
+_HTML_START = re.compile(r"<(?:!doctype|html|head|body|meta|title|div|table|script|style|link)[\s>/]", re.IGNORECASE)
+#: HTML anywhere in the head of a text: a page whose first line is text still opens <html> or <body>.
+_HTML_ANYWHERE = re.compile(r"<(?:html|body|head)[\s>]|<!doctype\s+html", re.IGNORECASE)
+_LIMITS: ContextVar[DocumentLimits | None] = ContextVar("juesuan_document_limits", default=None)
+
+
+def document_limits() -> DocumentLimits:
+    """The limits of the document being read in this thread (the defaults outside :func:`using_limits`)."""
+    return _LIMITS.get() or DocumentLimits()
+
+
+@contextmanager
+def using_limits(limits: DocumentLimits | None) -> Iterator[DocumentLimits]:
+    """Read documents under ``limits`` in this thread (``None``: keep the current ones)."""
+    token = _LIMITS.set(limits or document_limits())
+    try:
+        yield document_limits()
+    finally:
+        _LIMITS.reset(token)
+
+
+def over_limit(what: str, size: float, limit: float, setting: str, unit: str = "MB") -> str:
+    """The quarantine reason of a document over a limit: what, how much, the limit and its setting."""
+    if unit == "MB":
+        return f"{what} is {size / MB:,.1f} MB, above the limit of {limit / MB:g} MB ({setting})"
+    return f"{what} is {size:,.0f} {unit}, above the limit of {limit:,.0f} {unit} ({setting})"
+
+
 _MARKDOWN = re.compile(r"^#{1,6}\s|\*\*|<b>|</b>|^\s*[-*]\s", re.MULTILINE)
 _YEAR_TITLE = re.compile(r"(20\d{2})\s*年度?\s*(?:部门|单位)?\s*(?:[^\s。，]{0,30}?)决算")
 _YEAR = re.compile(r"(20\d{2})\s*年度")
@@ -40,6 +89,9 @@ class RawDocument:
 
 def sniff_format(source: str, data: bytes) -> str:
     """``pdf``, ``docx``, ``txt`` or ``md`` from the bytes; a clear error for anything else."""
+    limits = document_limits()
+    if len(data) > limits.max_bytes:
+        raise DocumentError(source, over_limit("the document", len(data), limits.max_bytes, "JUESUAN_MAX_DOCUMENT_MB"))
     if not data.strip():
         raise DocumentError(source, "empty file (0 bytes of content)")
     if data.startswith(b"%PDF-"):
@@ -52,15 +104,64 @@ def sniff_format(source: str, data: bytes) -> str:
         if "word/document.xml" in names:
             return "docx"
         raise UnsupportedFormatError(source, "a ZIP archive, not a DOCX report")
-    if _HTML.match(data[:2048]):
+    if is_html(data):
         raise UnsupportedFormatError(
-            source, "an HTML page, not a report (the server probably sent an error or login page)"
+            source,
+            "an HTML page, not a report (the server probably sent an error or login page; "
+            "juesuan reads no HTML, even one holding a report's text: keep the PDF/DOCX or a text export)",
+        )
+    if len(data) > limits.max_text_bytes:
+        raise DocumentError(
+            source, over_limit("the text export", len(data), limits.max_text_bytes, "JUESUAN_MAX_TEXT_MB")
         )
     text = decode_text(source, data)
     return "md" if len(_MARKDOWN.findall(text[:20000])) >= 3 else "txt"
 
 
+def is_html(data: bytes) -> bool:
+    """Whether the bytes are an HTML page: after any prologue the first thing is a tag of HTML, or the
+    head of the file opens ``<html>``/``<head>``/``<body>`` (in any of the encodings text is read in)."""
+    head = _head_text(data[:65536])
+    start = _HTML_PROLOGUE.match(head)
+    rest = head[start.end() if start else 0 :]
+    return bool(_HTML_START.match(rest) or _HTML_ANYWHERE.search(head))
+
+
+def _head_text(head: bytes) -> str:
+    encoding = _utf16_encoding(head)
+    try:
+        return head.decode(encoding or "utf-8-sig", errors="replace").lstrip("\ufeff")
+    except LookupError:  # pragma: no cover - the encodings named are built in
+        return ""
+
+
+def _utf16_encoding(data: bytes) -> str | None:
+    """``utf-16`` for bytes with a UTF-16 byte-order mark; ``utf-16-le``/``-be`` for BOM-less bytes whose
+    NULs (the high byte of every ASCII character, line breaks included) sit at one parity (nearly) only;
+    else ``None``. UTF-8 and GB18030 text hold no NUL; binary data holds them at both parities alike.
+    The decoded text must still look like text (:func:`decode_text`)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = data[:65536]
+    even_nuls = head[0::2].count(0)
+    odd_nuls = head[1::2].count(0)
+    # A few NULs at the other parity are CJK characters such as 一 (U+4E00); binary data has as many at both.
+    if odd_nuls >= 8 and even_nuls <= odd_nuls // 10:
+        return "utf-16-le"
+    if even_nuls >= 8 and odd_nuls <= even_nuls // 10:
+        return "utf-16-be"
+    return None
+
+
 def decode_text(source: str, data: bytes) -> str:
+    utf16 = _utf16_encoding(data)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            text = ""
+        if _looks_like_text(text):
+            return text
     if b"\x00" in data[:65536]:
         raise UnsupportedFormatError(source, "binary data (NUL bytes), not a text export")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -70,7 +171,7 @@ def decode_text(source: str, data: bytes) -> str:
             continue
         if _looks_like_text(text):
             return text
-    raise UnsupportedFormatError(source, "binary data: neither UTF-8 nor GB18030 text")
+    raise UnsupportedFormatError(source, "binary data: neither UTF-8, UTF-16 nor GB18030 text")
 
 
 def _looks_like_text(text: str) -> bool:
@@ -82,14 +183,36 @@ def _looks_like_text(text: str) -> bool:
 
 
 def load_document(path: str | Path) -> RawDocument:
+    """A document from a file: a regular file (not a device or pipe), at most the document size limit."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DocumentError(path, "file not found") from exc
-    except IsADirectoryError as exc:
-        raise DocumentError(path, "is a directory, not a file") from exc
+    data = read_regular_file(path, document_limits().max_bytes)
     return document_from_bytes(str(path), data)
+
+
+def read_regular_file(path: Path, max_bytes: int, *, source: str | None = None) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes`` (a device, pipe or folder is refused unread)."""
+    source = source or str(path)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError as exc:
+        raise DocumentError(source, "file not found") from exc
+    except IsADirectoryError as exc:
+        raise DocumentError(source, "is a directory, not a file") from exc
+    except OSError as exc:
+        raise DocumentError(source, f"cannot open: {exc.strerror}") from exc
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise DocumentError(source, "is a directory, not a file")
+        if not stat.S_ISREG(mode):
+            raise DocumentError(source, "refused: not a regular file (a device, a pipe or a socket)")
+        size = os.fstat(descriptor).st_size
+        if size > max_bytes:
+            raise DocumentError(source, over_limit("the document", size, max_bytes, "JUESUAN_MAX_DOCUMENT_MB"))
+        data = handle.read(max_bytes + 1)  # the size can lie (/proc) or grow: never read past the limit
+    if len(data) > max_bytes:
+        raise DocumentError(source, over_limit("the document", len(data), max_bytes, "JUESUAN_MAX_DOCUMENT_MB"))
+    return data
 
 
 def document_from_bytes(source: str, data: bytes) -> RawDocument:

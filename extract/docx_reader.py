@@ -23,8 +23,10 @@ from lxml import etree
 
 from juesuan.errors import DocumentError
 from juesuan.extract.base import RawTable
+from juesuan.extract.document import document_limits, over_limit
 from juesuan.extract.mapping import canonical_table_name
 from juesuan.extract.tables import clean_rows
+from juesuan.settings import MB
 
 EXTRACTOR = "docx"
 _AMOUNT_UNIT = re.compile(r"(?<!编制)单位[:：]\s*(万元|亿元|元)")
@@ -70,7 +72,33 @@ def table_rows(tbl: CT_Tbl) -> list[list[str]]:
     return rows
 
 
+def check_package(source: str, data: bytes) -> None:
+    """Refuse a DOCX that would unpack to more than the limit, before python-docx unpacks it.
+
+    python-docx reads every member of the package into memory (a thumbnail too), so a small file
+    whose members inflate to gigabytes (issue 13.11: 3.2 MB → 3 GiB) is refused by the sizes its
+    ZIP directory declares. Only stored and deflated members are read: for those, :mod:`zipfile`
+    never returns more than the declared size, and a member that inflates to more fails its CRC.
+    """
+    limit = document_limits().max_docx_uncompressed_bytes
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile as exc:
+        raise DocumentError(source, f"damaged DOCX: {exc}") from exc
+    for member in members:
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise DocumentError(
+                source, f"DOCX member {member.filename} uses compression method {member.compress_type}, not deflate"
+            )
+    total = sum(member.file_size for member in members)
+    if total > limit:
+        largest = max(members, key=lambda member: member.file_size)
+        what = f"the DOCX unpacked ({len(members)} members; {largest.filename} alone {largest.file_size / MB:,.1f} MB)"
+        raise DocumentError(source, over_limit(what, total, limit, "JUESUAN_MAX_DOCX_UNCOMPRESSED_MB"))
+
+
 def read_docx(source: str, data: bytes) -> DocxReading:
+    check_package(source, data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:

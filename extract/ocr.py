@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from juesuan.errors import DocumentError
+from juesuan.extract.document import document_limits, over_limit
 from juesuan.extract.tables import PageTable, TextLine
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,23 @@ _MIN_TABLE_SIDE = 60  # pixels: smaller line structures are underlines or boxes,
 # A vertical rule is kept from this length up: taller than a 10 pt glyph's strokes, shorter than the
 # rule beside a single header row (a column rule may show only there, merged cells hiding the rest).
 _VERTICAL_RULE_PX = round(DPI / 72 * 10.5)
+
+
+def check_render_size(source: str, number: int, width_pt: float, height_pt: float) -> None:
+    """Refuse a page that would render to more pixels than the limit, before it is rendered.
+
+    A few kilobytes of PDF can declare pages metres wide; rendered at :data:`DPI` for OCR each
+    would take gigabytes (issue 13.11). The page's pixel area is known from its size in points.
+    """
+    scale = DPI / 72
+    width, height = round(width_pt * scale), round(height_pt * scale)
+    limit = document_limits().max_page_pixels
+    if width * height > limit:
+        what = f"page {number} ({width_pt:,.0f} × {height_pt:,.0f} pt) rendered at {DPI} dpi for OCR"
+        raise DocumentError(
+            source,
+            over_limit(what, width * height / 1e6, limit / 1e6, "JUESUAN_MAX_PAGE_MEGAPIXELS", unit="megapixels"),
+        )
 
 
 def ocr_available() -> bool:

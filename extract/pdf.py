@@ -186,6 +186,7 @@ def read_pdf(source: str, data: bytes, *, use_ocr: bool | None = None) -> PdfRea
             page = document[number - 1]
             try:
                 height = page.get_height()
+                ocr.check_render_size(source, number, page.get_width(), height)  # before the pixels exist
                 image = page.render(scale=ocr.DPI / 72, grayscale=True).to_numpy().copy()
             finally:
                 page.close()

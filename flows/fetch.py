@@ -52,9 +52,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import socket
-import stat
 import threading
 import time
 import zlib
@@ -70,6 +68,7 @@ import httpx
 
 from juesuan import __version__
 from juesuan.errors import DocumentError, JuesuanError
+from juesuan.extract.document import read_regular_file
 from juesuan.registry import Report
 from juesuan.urls import redact, split_credentials
 
@@ -556,36 +555,6 @@ def read_local_file(path: Path, roots: Iterable[str | Path], max_bytes: int, *, 
             "local reports must sit under the registry's folder or JUESUAN_LOCAL_ROOTS",
         )
     return read_regular_file(resolved, max_bytes, source=source)
-
-
-def read_regular_file(path: Path, max_bytes: int, *, source: str | None = None) -> bytes:
-    """The bytes of a regular file, at most ``max_bytes`` (a device, pipe or folder is refused unread)."""
-    source = source or str(path)
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError as exc:
-        raise DocumentError(source, "file not found") from exc
-    except IsADirectoryError as exc:
-        raise DocumentError(source, "is a directory, not a file") from exc
-    except OSError as exc:
-        raise DocumentError(source, f"cannot open: {exc.strerror}") from exc
-    with os.fdopen(descriptor, "rb") as handle:
-        mode = os.fstat(descriptor).st_mode
-        if stat.S_ISDIR(mode):
-            raise DocumentError(source, "is a directory, not a file")
-        if not stat.S_ISREG(mode):
-            raise DocumentError(source, "refused: not a regular file (a device, a pipe or a socket)")
-        size = os.fstat(descriptor).st_size
-        if size > max_bytes:
-            raise DocumentError(source, _file_too_large(size, max_bytes))
-        data = handle.read(max_bytes + 1)  # the size can lie (/proc) or grow: never read past the limit
-    if len(data) > max_bytes:
-        raise DocumentError(source, _file_too_large(len(data), max_bytes))
-    return data
-
-
-def _file_too_large(size: int, limit: int) -> str:
-    return f"document too large: more than {limit / _MB:g} MB (JUESUAN_MAX_DOCUMENT_MB), {size:,} bytes or more"
 
 
 _FETCHERS: dict[FetchPolicy, Fetcher] = {}

@@ -31,11 +31,13 @@ from typing import Any
 import fsspec
 
 from juesuan.errors import ContractViolation, DocumentError
-from juesuan.extract.api import extract_raw_document
-from juesuan.extract.document import document_from_bytes
+from juesuan.extract.api import Extraction, extract_raw_document
+from juesuan.extract.document import RawDocument, document_from_bytes, using_limits
+from juesuan.extract.isolated import can_isolate, extract_isolated
 from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, fetch_with_retries, fetcher_for
 from juesuan.lake import Lake, is_local_url
 from juesuan.registry import Registry, Report, Unit
+from juesuan.settings import DocumentLimits
 from juesuan.transform.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
@@ -80,10 +82,15 @@ class IngestEnv:
     policy: FetchPolicy = field(default_factory=FetchPolicy)
     retries: int = 3
     backoff: float = 2.0
-    #: Seconds one document may take. The flow's task timeout interrupts the work from outside, but
-    #: its exception can land in a garbage-collector callback, where Python ignores it; the document
-    #: then checks its own clock before writing anything.
+    #: Seconds one document may take. The document is read in a worker process killed when its time
+    #: is up (:mod:`juesuan.extract.isolated`); read inline, the flow's task timeout interrupts the
+    #: work from outside, but its exception can land in a garbage-collector callback, where Python
+    #: ignores it, so the document also checks its own clock before writing anything.
     time_limit: float | None = None
+    #: What one document may cost (bytes, text, unpacked DOCX, page pixels, memory).
+    limits: DocumentLimits = field(default_factory=DocumentLimits)
+    #: "process": each document read in a worker process (hard time limit, memory cap); "inline".
+    isolation: str = "process"
 
     def lake(self) -> Lake:
         return _lake(self.lake_url, json.dumps(self.storage_options, sort_keys=True))
@@ -217,6 +224,13 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
         return _timed(outcome, started)
     try:
         return _timed(_after_fetch(job, env, fetched, previous, outcome, started), started)
+    except TimeoutError as exc:
+        outcome.status = outcome.action = "failed"
+        outcome.sha256 = None  # not known as read: the next night reads it again
+        outcome.error = str(exc)
+        outcome.document = document_row(outcome)
+        log.error("failed %s %s: %s", report.unit_id, report.year, outcome.error)
+        return _timed(outcome, started)
     except OSError as exc:
         # A full disk, an unwritable raw store or lake: this document fails with the reason, the run goes on.
         # No hash in the row: the next night fetches and extracts the bytes again instead of calling them known.
@@ -259,22 +273,15 @@ def _after_fetch(
     }
     raw_store = env.raw_store()
     try:
-        document = document_from_bytes(report.url, data)
+        with using_limits(env.limits):
+            document = document_from_bytes(report.url, data)
     except DocumentError as exc:
         # Bytes that are no report are evidence: kept by hash like any raw file.
         raw_store.put(sha256, "bin", data)
         return _quarantine(outcome, exc.reason, http)
     raw_store.put(sha256, document.format, data)
     try:
-        registry = Registry(path=job.registry_path, units=(job.unit,))
-        extraction = extract_raw_document(
-            document,
-            unit_id=report.unit_id,
-            year=report.year,
-            registry=registry,
-            expected_format=report.format,
-            catalogue=Catalogue.load(),
-        )
+        extraction = _extract(job, env, document, started)
         if env.time_limit is not None and time.perf_counter() - started > env.time_limit:
             raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded while reading the document")
         env.lake().write_report(
@@ -298,6 +305,48 @@ def _after_fetch(
     outcome.repairs = len(extraction.repairs)
     outcome.document = document_row(outcome, format=extraction.format, pages=extraction.pages, **http)
     return outcome
+
+
+_INLINE_WARNED: list[bool] = []
+
+
+def _extract(job: IngestJob, env: IngestEnv, document: RawDocument, started: float) -> Extraction:
+    """Read the document: in a worker process when the environment asks for it and allows it, else inline."""
+    report = job.report
+    registry = Registry(path=job.registry_path, units=(job.unit,))
+    remaining = None if env.time_limit is None else env.time_limit - (time.perf_counter() - started)
+    if remaining is not None and remaining <= 0:
+        raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded before the document was read")
+    if env.isolation == "process" and can_isolate():
+        isolated = extract_isolated(
+            document,
+            unit_id=report.unit_id,
+            year=report.year,
+            registry=registry,
+            expected_format=report.format,
+            limits=env.limits,
+            time_limit=remaining,
+        )
+        log.info(
+            "%s %s read in a worker in %.1f s, peak memory %.0f MB",
+            report.unit_id,
+            report.year,
+            isolated.seconds,
+            isolated.peak_rss_bytes / 1024 / 1024,
+        )
+        return isolated.extraction
+    if env.isolation == "process" and not _INLINE_WARNED:
+        _INLINE_WARNED.append(True)
+        log.warning("this process may not start worker processes (a daemonic one): documents are read inline")
+    return extract_raw_document(
+        document,
+        unit_id=report.unit_id,
+        year=report.year,
+        registry=registry,
+        expected_format=report.format,
+        catalogue=Catalogue.load(),
+        limits=env.limits,
+    )
 
 
 def _quarantine(outcome: ReportOutcome, reason: str, fields: dict[str, Any]) -> ReportOutcome:

@@ -113,6 +113,8 @@ def ingest_env(settings: Settings) -> IngestEnv:
         retries=settings.fetch_retries,
         backoff=settings.fetch_backoff,
         time_limit=settings.document_timeout or None,
+        limits=settings.document_limits(),
+        isolation=settings.extract_isolation,
     )
 
 
@@ -239,6 +241,8 @@ def process_report(report: Report, registry: Registry, lake: Lake, raw_store: Pa
         raw_store_url=str(raw_store),
         storage_options=lake.storage_options,
         policy=fetch_policy(settings, registry.path),
+        limits=settings.document_limits(),
+        isolation=settings.extract_isolation,
     )
     ledger = DocumentLedger(lake)
     job = IngestJob(

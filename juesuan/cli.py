@@ -99,7 +99,6 @@ def extract(
 ) -> None:
     """Extract one document into contract facts and print a per-table summary."""
     from juesuan.extract.api import extract_document
-    from juesuan.lake import write_table_atomic
     from juesuan.registry import load_registry
 
     settings = _settings(registry=registry)
@@ -109,8 +108,8 @@ def extract(
             f"no registry at {settings.registry} to recognise the unit by name: pass --unit-id "
             "(or --registry FILE / JUESUAN_REGISTRY)"
         )
-    extraction = extract_document(file, unit_id=unit_id, year=year, registry=loaded)
-    write_table_atomic(contract.facts_to_table(extraction.facts), output)
+    extraction = extract_document(file, unit_id=unit_id, year=year, registry=loaded, limits=settings.document_limits())
+    _write_facts(extraction.facts, output)
 
     table = Table(title=f"{file.name} → {extraction.unit_id} {extraction.year}  (sha256 {extraction.sha256[:12]}…)")
     table.add_column("table", overflow="fold", min_width=20)
@@ -145,7 +144,7 @@ def extract(
     console.print(f"{len(extraction.facts)} facts written to {output}")
     restated = extraction.prior_year_facts
     if prior_year_output is not None:
-        write_table_atomic(contract.facts_to_table(restated), prior_year_output)
+        _write_facts(restated, prior_year_output)
         console.print(
             f"{len(restated)} figures of {extraction.year - 1} restated by the report written to {prior_year_output}"
         )
@@ -154,6 +153,16 @@ def extract(
             f"{len(restated)} figures of {extraction.year - 1} restated by the report not written "
             "(--prior-year-output FILE keeps them)"
         )
+
+
+def _write_facts(facts: list[contract.Fact], output: Path) -> None:
+    """Facts to a Parquet file; a path that cannot be written is one line, not a traceback."""
+    from juesuan.lake import write_table_atomic
+
+    try:
+        write_table_atomic(contract.facts_to_table(facts), output)
+    except OSError as exc:
+        raise JuesuanError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
 @app.command()

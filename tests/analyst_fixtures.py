@@ -16,6 +16,8 @@ import json
 import tomllib
 from pathlib import Path
 
+from conftest import LOCAL_ROOTS_ENV
+
 from juesuan.expectations.runner import validate_lake
 from juesuan.flows.pipeline import run_registry
 from juesuan.registry import load_registry
@@ -56,7 +58,9 @@ def corpus_registry(target: Path, corpus: type) -> Path:
 def sample_warehouse(base: Path, corpus: type) -> Settings:
     """Settings of the corpus warehouse under ``base`` (built on first use, then reused)."""
     root = base / "corpus"
-    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(root / "data")}).with_overrides(registry=root / "units.toml")
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(root / "data"), **LOCAL_ROOTS_ENV}).with_overrides(
+        registry=root / "units.toml"
+    )
     if settings.warehouse.exists():
         return settings
     corpus_registry(settings.registry, corpus)

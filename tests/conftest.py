@@ -26,6 +26,14 @@ CORPUS_FILES = {
 REAL = Path(os.environ.get("JUESUAN_REAL", PROJECT_ROOT.parent / "shared" / "real"))
 
 
+#: Local report files are read only under the registry's folder or JUESUAN_LOCAL_ROOTS (docs/security.md).
+#: The tests' registries point at the shared corpus and real reports, as an operator's would: allow them,
+#: as the README tells an operator to, for ``Settings.from_env()`` and the command line; settings built
+#: from a dict add ``**LOCAL_ROOTS_ENV``. Tests of the refusal give their own roots.
+LOCAL_ROOTS_ENV = {"JUESUAN_LOCAL_ROOTS": os.pathsep.join(str(folder) for folder in (CORPUS, REAL))}
+os.environ.setdefault("JUESUAN_LOCAL_ROOTS", LOCAL_ROOTS_ENV["JUESUAN_LOCAL_ROOTS"])
+
+
 def real_path(relative: str) -> Path:
     """A file under ``../shared/real``; skips (or fails in CI) when it is not beside the project."""
     path = REAL / relative

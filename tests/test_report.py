@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from analyst_fixtures import UNIT_IDS, corpus_registry, sample_warehouse
+from conftest import LOCAL_ROOTS_ENV
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -163,7 +164,9 @@ def test_failed_documents_are_listed_with_their_reasons(tmp_path: Path, corpus: 
     # 大竹's report replaced by an empty file: quarantined with its reason, the rest loads.
     text = registry.read_text(encoding="utf-8").replace(str(corpus.path("dazhu-sic")), str(empty))  # type: ignore[attr-defined]
     registry.write_text(text, encoding="utf-8")
-    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")}).with_overrides(registry=registry)
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data"), **LOCAL_ROOTS_ENV}).with_overrides(
+        registry=registry
+    )
     summary = run_registry(settings)
     failed = [o for o in summary.outcomes if o.status != "loaded"]
     assert [(o.unit_id, o.status) for o in failed] == [("dazhu-sic", "quarantined")]
