@@ -61,11 +61,20 @@ class WorkerCrashed(JuesuanError):
 
 @dataclass(frozen=True)
 class Isolated:
-    """An extraction read in a worker, and what reading it cost."""
+    """What a worker made of a document — its extraction or the error it ended with — and what it cost."""
 
-    extraction: Extraction
-    peak_rss_bytes: int  # the worker's peak resident memory (getrusage), fork server's share included
+    extraction: Extraction | None
+    error: Exception | None
+    peak_rss_bytes: int  # the worker's peak resident memory (getrusage; 0 when it died without a word)
     seconds: float
+
+    def result(self) -> Extraction:
+        """The extraction, or the error raised."""
+        if self.error is not None:
+            raise self.error
+        if self.extraction is None:  # pragma: no cover - one of the two is always set
+            raise WorkerCrashed("the worker gave neither an extraction nor an error")
+        return self.extraction
 
 
 def _context() -> Any:
@@ -94,8 +103,33 @@ def extract_isolated(
     Raises what reading it inline would raise (:class:`DocumentError` and its kinds,
     :class:`ContractViolation`, :class:`UsageError`), :class:`DocumentError` when the worker ran
     out of its memory, :class:`TimeoutError` past the time limit (the worker is killed), and
-    :class:`WorkerCrashed` when it ended without an answer.
+    :class:`WorkerCrashed` when it ended without an answer. :func:`run_isolated` returns the error
+    instead, with what reading cost (``benchmarks/bombs.py``).
     """
+    isolated = run_isolated(
+        document,
+        unit_id=unit_id,
+        year=year,
+        registry=registry,
+        expected_format=expected_format,
+        limits=limits,
+        time_limit=time_limit,
+    )
+    isolated.result()
+    return isolated
+
+
+def run_isolated(
+    document: RawDocument,
+    *,
+    unit_id: str | None,
+    year: int | None,
+    registry: Registry | None,
+    expected_format: str | None,
+    limits: DocumentLimits,
+    time_limit: float | None,
+) -> Isolated:
+    """:func:`extract_isolated` that returns the error in :class:`Isolated` rather than raising it."""
     started = time.perf_counter()
     receiver, sender = multiprocessing.Pipe(duplex=False)
     arguments = {"unit_id": unit_id, "year": year, "registry": registry, "expected_format": expected_format}
@@ -106,28 +140,34 @@ def extract_isolated(
     sender.close()  # the worker holds the only writing end: its death reads as EOF
     try:
         answer = _receive(receiver, time_limit)
-        if answer is None:
-            worker.kill()
-            raise TimeoutError(f"time limit of {time_limit:g} s exceeded while reading the document")
     finally:
         receiver.close()
-        if worker.is_alive():
+        if worker.is_alive():  # over its time (or the caller was interrupted): ended, not waited for
             worker.kill()
         worker.join()
+    seconds = time.perf_counter() - started
+    if answer is None:
+        timeout = TimeoutError(f"time limit of {time_limit:g} s exceeded while reading the document")
+        return Isolated(extraction=None, error=timeout, peak_rss_bytes=0, seconds=seconds)
     if answer is EOFError:
         code = worker.exitcode or 0
         how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+        error: Exception
         if code < 0:  # killed: by the kernel over memory, or a C library aborting on a failed allocation
-            raise DocumentError(
+            error = DocumentError(
                 document.source,
                 f"the process reading it was ended by {how}, most likely over its memory limit of "
                 f"{limits.memory_bytes / MB:g} MB (JUESUAN_DOCUMENT_MEMORY_MB)",
             )
-        raise WorkerCrashed(f"{document.source}: the process reading it ended with {how} and no answer")
+        else:
+            error = WorkerCrashed(f"{document.source}: the process reading it ended with {how} and no answer")
+        return Isolated(extraction=None, error=error, peak_rss_bytes=0, seconds=seconds)
     kind, payload, peak = answer
     if kind == "ok":
-        return Isolated(extraction=payload, peak_rss_bytes=peak, seconds=time.perf_counter() - started)
-    raise _rebuild(document, limits, kind, payload)
+        return Isolated(extraction=payload, error=None, peak_rss_bytes=peak, seconds=seconds)
+    return Isolated(
+        extraction=None, error=_rebuild(document, limits, kind, payload), peak_rss_bytes=peak, seconds=seconds
+    )
 
 
 def _receive(receiver: Connection, time_limit: float | None) -> Any:

@@ -334,7 +334,7 @@ def _extract(job: IngestJob, env: IngestEnv, document: RawDocument, started: flo
             isolated.seconds,
             isolated.peak_rss_bytes / 1024 / 1024,
         )
-        return isolated.extraction
+        return isolated.result()
     if env.isolation == "process" and not _INLINE_WARNED:
         _INLINE_WARNED.append(True)
         log.warning("this process may not start worker processes (a daemonic one): documents are read inline")

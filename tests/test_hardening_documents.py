@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from bombs import MB, PROJECT, SAMPLE_DOCX, docx_bomb, huge_page_pdf, text_bomb
 from conftest import corpus_path
+from test_flow_support import prefect_api  # noqa: F401  (a fixture)
 
 from juesuan.errors import DocumentError, UnsupportedFormatError, WrongReportError
 from juesuan.extract.api import extract_document, extract_raw_document
@@ -112,7 +113,7 @@ def test_the_worker_is_killed_at_the_time_limit(tmp_path: Path) -> None:
     result = extract_isolated(document, unit_id="datong-sic", year=2023, registry=registry, expected_format="pdf",
                               limits=DocumentLimits(), time_limit=120)  # fmt: skip
     inline = extract_raw_document(document, unit_id="datong-sic", year=2023, registry=registry)
-    assert result.extraction.facts == inline.facts and len(result.extraction.facts) > 100
+    assert result.result().facts == inline.facts and len(inline.facts) > 100
     assert 0 < result.peak_rss_bytes < DocumentLimits().memory_bytes
 
 
@@ -200,3 +201,71 @@ def test_a_docx_within_the_limits_still_reads() -> None:
     registry = load_registry(PROJECT / "samples" / "registry.toml")
     extraction = extract_document(SAMPLE_DOCX, unit_id="dazhu-sic", year=2023, registry=registry)
     assert extraction.format == "docx" and extraction.facts
+
+
+# --- the acceptance case: a night with every bomb, under a memory cap ---------------------------------------
+BOMB_REGISTRY = """
+[[unit]]
+id = "{id}"
+name = "{name}"
+province = "{province}"
+city = "{city}"
+level = "市级"
+
+[[unit.report]]
+year = {year}
+url = "{url}"
+"""
+
+
+def test_a_night_of_bombs_quarantines_each_with_its_reason_under_a_memory_cap(
+    tmp_path: Path,
+    prefect_api: str,  # noqa: F811
+) -> None:
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    samples = load_registry(PROJECT / "samples" / "registry.toml")
+    good = next(r for r in samples.reports() if r.unit_id == "datong-sic")
+    (folder / "good.pdf").write_bytes(good.local_path().read_bytes())
+    docx_bomb(folder / "docx-bomb.docx", 1024 * MB)
+    text_bomb(folder / "text-bomb.txt", 30 * MB, corpus_path("datong-sic"))
+    huge_page_pdf(folder / "huge-pages.pdf", pages=10)
+    datong = samples.unit("datong-sic")
+    entries = {"datong-sic": "good.pdf", "docx-bomb": "docx-bomb.docx", "text-bomb": "text-bomb.txt",
+               "page-bomb": "huge-pages.pdf"}  # fmt: skip
+    (folder / "units.toml").write_text(
+        "".join(
+            BOMB_REGISTRY.format(
+                id=unit, name=datong.name, province=datong.province, city=datong.city, year=2023, url=url
+            )
+            for unit, url in entries.items()
+        ),
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUESUAN_")}
+    env.update(
+        JUESUAN_DATA_DIR=str(tmp_path / "data"),
+        JUESUAN_REGISTRY=str(folder / "units.toml"),
+        JUESUAN_OCR="on",
+        PREFECT_API_URL=prefect_api,
+        PREFECT_LOGGING_LEVEL="WARNING",
+    )
+
+    def capped() -> None:  # the whole run, its fork server and workers inherit it (a worker lowers its own)
+        resource.setrlimit(resource.RLIMIT_DATA, (CAP, CAP))
+
+    result = subprocess.run([JUESUAN, "run"], env=env, capture_output=True, text=True, timeout=600, preexec_fn=capped)
+    out = result.stdout
+    assert result.returncode == 3, out + result.stderr  # every step ran; documents were quarantined
+    assert "3 document(s) failed or quarantined: exit status 3" in result.stderr
+    rows: dict[str, str] = {}
+    unit = ""
+    for line in out.splitlines():
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if len(cells) == 8:  # a row of the table; a reason folded over lines continues with an empty unit
+            unit = cells[0] or unit
+            rows[unit] = " ".join(filter(None, [rows.get(unit, ""), *cells[1:]]))
+    assert "loaded" in rows["datong-sic"]
+    assert "quarantined" in rows["docx-bomb"] and "JUESUAN_MAX_DOCX_UNCOMPRESSED_MB" in rows["docx-bomb"]
+    assert "quarantined" in rows["text-bomb"] and "JUESUAN_MAX_TEXT_MB" in rows["text-bomb"]
+    assert "quarantined" in rows["page-bomb"] and "JUESUAN_MAX_PAGE_MEGAPIXELS" in rows["page-bomb"]
