@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
         """Serve the nightly flow on its schedule until stopped (needs a Prefect server, see docs/nightly.md)."""
         from prefect import serve as serve_deployments
 
+        from juesuan.settings import Settings
+
+        Settings.from_env()  # malformed settings are refused now, not at two o'clock
         deployment = build_deployment(name, cron, timezone)
         # One run at a time: a night that overruns delays the next one instead of racing it.
         serve_deployments(deployment, limit=1)
