@@ -23,6 +23,7 @@ in the calling thread, with the same limits except the memory cap and the hard t
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import resource
 import signal
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 
 #: Imported by the fork server once, so every worker starts with the readers and the catalogue loaded.
 PRELOAD = "juesuan.extract._worker_preload"
+#: Seconds past its time limit after which a worker ends itself (SIGALRM) if nobody killed it.
+ORPHAN_GRACE = 30
 _DOCUMENT_ERRORS: dict[str, type[DocumentError]] = {
     cls.__name__: cls for cls in (DocumentError, UnsupportedFormatError, NoTablesOrFiguresError, WrongReportError)
 }
@@ -134,7 +137,9 @@ def run_isolated(
     receiver, sender = multiprocessing.Pipe(duplex=False)
     arguments = {"unit_id": unit_id, "year": year, "registry": registry, "expected_format": expected_format}
     worker = _context().Process(
-        target=_work, args=(sender, document, arguments, limits), name=f"juesuan-extract {document.sha256[:12]}"
+        target=_work,
+        args=(sender, document, arguments, limits, time_limit),
+        name=f"juesuan-extract {document.sha256[:12]}",
     )
     worker.start()
     sender.close()  # the worker holds the only writing end: its death reads as EOF
@@ -198,9 +203,18 @@ def _rebuild(document: RawDocument, limits: DocumentLimits, kind: str, payload: 
     return WorkerCrashed(f"{document.source}: the reader failed: {payload}")
 
 
-def _work(sender: Connection, document: RawDocument, arguments: dict[str, Any], limits: DocumentLimits) -> None:
+def _work(
+    sender: Connection,
+    document: RawDocument,
+    arguments: dict[str, Any],
+    limits: DocumentLimits,
+    time_limit: float | None,
+) -> None:
     """In the worker: cap the data segment, read, send back the extraction or the named error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker stops
+    if time_limit is not None:
+        # Should the parent die (kill -9) and never kill this worker, the kernel ends it a little later.
+        signal.alarm(math.ceil(time_limit) + ORPHAN_GRACE)
     resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_bytes, limits.memory_bytes))
     answer: tuple[str, Any]
     try:

@@ -303,7 +303,9 @@ def test_a_local_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> N
     big = tmp_path / "big.txt"
     with big.open("wb") as handle:
         handle.truncate(3 * MB)  # sparse: costs no disk
-    with pytest.raises(DocumentError, match=r"document too large: more than 1 MB"):
+    with pytest.raises(
+        DocumentError, match=r"the document is 3\.0 MB, above the limit of 1 MB \(JUESUAN_MAX_DOCUMENT_MB\)"
+    ):
         read_local_file(big, [tmp_path], 1 * MB)
     with pytest.raises(DocumentError, match="not a regular file"):
         read_local_file(Path("/dev/zero"), ["/dev"], 1 * MB)
