@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from juesuan import contract as c
 from juesuan.contract import Fact
-from juesuan.extract.base import CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
+from juesuan.extract.base import Cell, CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import HEADER_VOCABULARY, Block, Column, Layout, analyse
 from juesuan.extract.selfcheck import reconcile
 from juesuan.extract.text import clean_cell, is_empty_cell, looks_like_amount, parse_amount
@@ -218,8 +218,9 @@ class _Emitter:
                 source_kind="table",
                 extractor=self.raw.extractor,
                 document_sha256=self.context.document_sha256,
-                page=self.raw.page,
+                page=cell.page if isinstance(cell, Cell) and cell.page is not None else self.raw.page,
                 raw_text=raw_text,
+                bbox=cell.box if isinstance(cell, Cell) else None,
             )
         )
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from juesuan.extract.base import DocumentContext, RawTable, StrategyResult, TableReport
+from juesuan.extract.base import Cell, DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import body_start
 from juesuan.extract.mapping import canonical_table_name, looks_like_title, map_table
 from juesuan.extract.selfcheck import PREFERENCE, UNRECONCILED
@@ -72,6 +72,12 @@ def as_title(text: str) -> str | None:
     return candidate if canonical_table_name(candidate) is not None else None
 
 
+def _joined(cell: str) -> str:
+    """A cell's text with lines wrapped inside it joined, stripped; a positioned cell stays positioned."""
+    text = _WRAPPED.sub("", cell).strip() if "\n" in cell else cell.strip()
+    return cell.with_text(text) if isinstance(cell, Cell) and text else text
+
+
 def clean_rows(rows: list[list[str]]) -> list[list[str]]:
     """Wrapped cell text joined, cells stripped, empty rows and empty columns dropped."""
     return _cleaned(rows)[0]
@@ -79,7 +85,7 @@ def clean_rows(rows: list[list[str]]) -> list[list[str]]:
 
 def _cleaned(rows: list[list[str]]) -> tuple[list[list[str]], list[int]]:
     """:func:`clean_rows` and the indices of the columns it kept."""
-    grid = [[_WRAPPED.sub("", cell).strip() if "\n" in cell else cell.strip() for cell in row] for row in rows]
+    grid = [[_joined(cell) for cell in row] for row in rows]
     grid = [row for row in grid if any(row)]
     if not grid:
         return [], []
@@ -373,6 +379,12 @@ def _parsing_report(parts: list[RawTable]) -> dict[str, float | int | str]:
     return report
 
 
+def _positioned(rows: list[list[str]]) -> bool:
+    """Whether every non-empty cell knows the page it is printed on."""
+    cells = [cell for row in rows for cell in row if cell.strip()]
+    return bool(cells) and all(isinstance(cell, Cell) and cell.page is not None for cell in cells)
+
+
 def map_parts(parts: list[RawTable], context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
     """One logical table: the parts' rows stitched (header once) and mapped as one grid.
 
@@ -386,11 +398,13 @@ def map_parts(parts: list[RawTable], context: DocumentContext, catalogue: Catalo
     mapped = map_table(table, context, catalogue)
     if len(parts) == 1:
         return mapped
-    page_of: dict[tuple[str, int, str, str, str, str], int | None] = {}
-    for part, end in zip(parts, ends, strict=True):
-        for fact in map_table(_combined(parts, rows[:end]), context, catalogue, check=False).facts:
-            page_of.setdefault(fact.key, part.page)
-    mapped.facts = [replace(f, page=page_of.get(f.key, f.page)) for f in mapped.facts]
+    if not _positioned(rows):
+        # Cells that do not know their page: each fact gets the page of the part that first yields it.
+        page_of: dict[tuple[str, int, str, str, str, str], int | None] = {}
+        for part, end in zip(parts, ends, strict=True):
+            for fact in map_table(_combined(parts, rows[:end]), context, catalogue, check=False).facts:
+                page_of.setdefault(fact.key, part.page)
+        mapped.facts = [replace(f, page=page_of.get(f.key, f.page)) for f in mapped.facts]
     pages = ", ".join(str(p.page) for p in parts)
     for report in mapped.tables:
         report.notes.insert(0, f"continued over {len(parts)} pages ({pages}), stitched")

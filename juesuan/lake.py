@@ -52,6 +52,7 @@ from typing import Any
 import fsspec
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table, validate_facts
@@ -406,15 +407,27 @@ class Lake:
             return None
         return str(table.column("document_sha256")[0].as_py())
 
+    def _read_partitioned(self, dataset: str, schema: pa.Schema) -> pd.DataFrame:
+        """A hive-partitioned dataset read whole against today's file schema: a column that files
+        written by an earlier version lack (``bbox``) comes back NULL instead of failing the read."""
+        folder = fsspec.core.strip_protocol(self.path(dataset))  # pyarrow wants the path without s3://
+        partitions = pa.schema([pa.field("year", pa.int16()), pa.field("unit_id", pa.string())])
+        files = ds.dataset(
+            folder,
+            format="parquet",
+            partitioning=ds.partitioning(partitions, flavor="hive"),
+            filesystem=self.fs,
+            schema=pa.schema([*schema, *partitions]),
+        )
+        return files.to_table().to_pandas()
+
     def read_facts(self) -> pd.DataFrame:
         """All facts with their partition columns (empty frame with the contract columns if none)."""
         self.fs.invalidate_cache()  # listings are cached per filesystem; writers may be other processes
         files = sorted(self.fs.glob(self.path(f"{FACTS}/year=*/unit_id=*/{FACTS}.parquet")))
         if not files:
             return FACT_SCHEMA.empty_table().to_pandas()
-        folder = fsspec.core.strip_protocol(self.path(FACTS))  # pyarrow wants the path without s3://
-        dataset = pq.ParquetDataset(folder, partitioning="hive", filesystem=self.fs)
-        frame = dataset.read().to_pandas()
+        frame = self._read_partitioned(FACTS, FACT_FILE_SCHEMA)
         frame["year"] = frame["year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)
         return frame[[f.name for f in FACT_SCHEMA]]
@@ -429,9 +442,7 @@ class Lake:
             empty = FACT_SCHEMA.empty_table().to_pandas()
             empty["restated_from_year"] = pd.Series(dtype="int16")
             return empty[columns]
-        folder = fsspec.core.strip_protocol(self.path(PRIOR_YEAR_FACTS))  # pyarrow wants the path without s3://
-        dataset = pq.ParquetDataset(folder, partitioning="hive", filesystem=self.fs)
-        frame = dataset.read().to_pandas()
+        frame = self._read_partitioned(PRIOR_YEAR_FACTS, PRIOR_YEAR_FACT_FILE_SCHEMA)
         frame["restated_from_year"] = frame["year"].astype("int16")
         frame["year"] = frame["fact_year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)

@@ -295,3 +295,31 @@ def test_every_coded_grid_of_the_real_budget_disclosures_adds_up() -> None:
             checks += count
             broken += [(path.name, *item) for item in wrong]
     assert checks >= 1200 and broken == []
+
+
+def _glyphs_inside(path: Path, page: int, box: tuple[float, float, float, float]) -> str:
+    """The text pdfium prints inside ``box`` on ``page``, read apart from juesuan's reader."""
+    document = pdfium.PdfDocument(path)
+    try:
+        textpage = document[page - 1].get_textpage()
+        x0, y0, x1, y1 = box
+        return "".join(textpage.get_text_bounded(x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5).split())
+    finally:
+        document.close()
+
+
+def test_every_table_fact_knows_where_its_cell_is_printed() -> None:
+    """Each table fact's bbox holds, on its page, exactly the figure it was read from; the narrative's
+    figures are boxed in their sentences too."""
+    path = real_path(REPORTS["putuo-ghzy"][0])
+    result = extraction("putuo-ghzy")
+    tables = [f for f in result.facts if f.source_kind == "table"]
+    assert tables and all(f.bbox is not None and f.page is not None for f in tables)
+    for fact in tables[::17]:  # a spread over every table
+        assert fact.bbox is not None and fact.page is not None
+        printed = _glyphs_inside(path, fact.page, fact.bbox).replace(",", "")
+        assert Decimal(printed) == fact.value, (fact.table_name, fact.subject_key, fact.column_name, printed)
+    stated = [f for f in result.facts if f.source_kind == "narrative" and f.bbox is not None]
+    total = next(f for f in stated if f.subject_key == "本年收入合计" and f.table_name == c.TOTALS)
+    assert total.page is not None and total.bbox is not None
+    assert _glyphs_inside(path, total.page, total.bbox) == "9746.50"
