@@ -323,6 +323,15 @@ def _map_coded(em: _Emitter) -> None:
             label = key.label
             if key.code is None and strip_numbering(label) in ("合计", "总计"):
                 code, line_item = None, c.TOTAL_ROW
+            elif key.code is not None and em.table_name == c.PROJECT and key.code.startswith(("3", "5")):
+                # 项目支出 by 经济分类 (some templates): economic codes, resolved as the 基本支出 table does.
+                resolution = em.catalogue.resolve_economic(key.code, label, em.context.year)
+                _record(em, key.code, label, resolution.status, resolution.code, resolution.reason)
+                subject = em.catalogue.get(resolution.code, ECONOMIC, em.context.year) if resolution.code else None
+                code, line_item = resolution.code, subject.name if subject else clean_cell(label)
+                if not line_item:
+                    em.note_lost(row, block.value_columns, f"economic code {key.code!r} without a name")
+                    continue
             elif key.code is not None:
                 resolved = _resolve_functional(em, key.code, label)
                 if resolved is None:
@@ -635,6 +644,9 @@ def related_info_line(section: str, label: str) -> tuple[str, str] | None:
     return None
 
 
+_RELATED_VALUE_HEADER = re.compile(r"统计数|金额|数量|决算数|本年数|\d{4}年(?:度)?(?:决算数)?")
+
+
 def _map_related_info(em: _Emitter) -> None:
     rows = em.raw.rows
     section = ""
@@ -645,8 +657,9 @@ def _map_related_info(em: _Emitter) -> None:
         if re.match(r"^[一二三四五六七八九十]+[、.]", cleaned[0] if cleaned else "") and not any(cleaned[1:]):
             section = first
             continue
-        if "统计数" in cleaned:
-            value_col = cleaned.index("统计数")
+        header = next((i for i, cell in enumerate(cleaned) if i and _RELATED_VALUE_HEADER.fullmatch(cell)), None)
+        if header is not None:
+            value_col = header
             continue
         if value_col is None:
             continue

@@ -414,3 +414,29 @@ def test_grids_on_pages_become_tables_by_their_titles_and_continuations_by_their
     more = PageTable(2, [["21011", "行政事业单位医疗", "2.00"]], "camelot-lattice", 780, 700)
     groups = assemble([*tables[:2], more], {1: lines[1], 2: []})
     assert [[part.page for part in group] for group in groups] == [[1], [1, 2]]
+
+
+def test_a_project_table_by_economic_classification_keeps_economic_codes() -> None:
+    facts, report = read(
+        "一般公共预算财政拨款项目支出决算表",
+        [
+            ["科目编码", "科目名称", "决算数"],
+            ["302", "商品和服务支出", "5.00"],
+            ["30201", "办公费", "5.00"],
+        ],
+    )
+    assert facts == {("302", "决算数"): d("5.00"), ("30201", "决算数"): d("5.00")}
+    assert report.reliable
+
+
+def test_a_related_information_table_with_its_figures_under_another_header() -> None:
+    facts, _ = read(
+        "部门决算公开相关信息统计表",
+        [
+            ["一、政府采购情况", "", ""],
+            ["项目", "行次", "金额"],
+            ["合计", "1", "12.00"],
+            ["货物", "2", "12.00"],
+        ],
+    )
+    assert facts == {("政府采购支出合计", "统计数"): d("12.00"), ("政府采购货物支出", "统计数"): d("12.00")}
