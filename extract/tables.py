@@ -130,6 +130,19 @@ def _title_above(lines: list[TextLine], top: float | None, floor: float | None) 
     return min(candidates, key=lambda line: line.bottom) if candidates else None
 
 
+def _title_inside(rows: list[list[str]], table: PageTable) -> tuple[list[list[str]], TextLine | None]:
+    """A standard title printed in the grid's own first row (a spreadsheet's merged title cell, one
+    text across the row), taken out of the grid."""
+    for index, row in enumerate(rows[:2]):
+        filled = [cell for cell in row if cell.strip()]
+        if len(filled) == 1 and as_title(filled[0]) is not None:
+            top = table.top if table.top is not None else 0.0
+            return rows[:index] + rows[index + 1 :], TextLine(filled[0], top, top)
+        if len(filled) > 1 or (filled and not _AMOUNT_UNIT.search(clean_cell(filled[0]))):
+            break
+    return rows, None
+
+
 def _unit_inside(rows: list[list[str]]) -> tuple[list[list[str]], str | None]:
     """The amount unit printed in the grid's own first row (``单位：元`` in a ruled cell), taken out of it."""
     for index, row in enumerate(rows[:2]):
@@ -210,6 +223,8 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
         above = previous_on_page.get(page)
         floor = above.bottom if above is not None else None
         title_line = _title_above(page_lines, table.top, floor)
+        if title_line is None:
+            rows, title_line = _title_inside(rows, table)
         other_title = None if title_line else _other_title_above(page_lines, table.top, floor, running)
         last = groups[-1] if groups else None
         after_last = bool(last is not None and above is None and _follows(last.parts[-1].page, page, lines, with_grids))

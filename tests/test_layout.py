@@ -440,3 +440,29 @@ def test_a_related_information_table_with_its_figures_under_another_header() -> 
         ],
     )
     assert facts == {("政府采购支出合计", "统计数"): d("12.00"), ("政府采购货物支出", "统计数"): d("12.00")}
+
+
+def test_a_title_printed_in_the_grids_first_row_names_the_table() -> None:
+    """Spreadsheet producers print the title in a merged cell of the grid itself, and the unit below it."""
+    table = PageTable(
+        3,
+        [
+            ["收入决算表", "", ""],
+            ["", "", "单位：万元"],
+            ["科目编码", "科目名称", "本年收入合计"],
+            ["208", "社会保障和就业支出", "1.00"],
+        ],
+        "camelot-lattice",
+        780,
+        600,
+    )
+    previous = PageTable(
+        2,
+        [["科目编码", "科目名称", "本年支出合计"], ["208", "社会保障和就业支出", "1.00"]],
+        "camelot-lattice",
+        780,
+        600,
+    )
+    groups = assemble([previous, table], {2: [TextLine("支出决算表", 800, 790)], 3: []})
+    assert [(group[0].title, group[0].page) for group in groups] == [("支出决算表", 2), ("收入决算表", 3)]
+    assert groups[1][0].rows[0] == ["科目编码", "科目名称", "本年收入合计"]
