@@ -794,6 +794,10 @@ def check_reading(report: TableReport, facts: list[Fact]) -> None:
     """The table's own identities on what was read: ``reconciled``, and unreliable when the broken
     identities point at the reading (a blank where its column has figures, or many breaks at once)."""
     assert report.table_name is not None
+    if report.table_name in c.CODED_TABLES and not any(f.line_item == c.TOTAL_ROW for f in facts):
+        # Every template prints a coded table's 合计 row: a reading without it lost a row (the checks
+        # that need the 合计 would read it as blank, i.e. zero).
+        _unreliable(report, "no 合计 row was read, though the table has figures")
     reconciliation = reconcile(report.table_name, facts)
     report.reconciled = reconciliation.state
     for message in reconciliation.broken[:3]:

@@ -19,7 +19,9 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
+from juesuan.contract import Fact
 from juesuan.extract.base import Cell, DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import body_start
 from juesuan.extract.mapping import canonical_table_name, looks_like_title, map_table
@@ -203,15 +205,36 @@ def _carries_on(first: RawTable, rows: list[list[str]]) -> bool:
     return bool(repeated) and repeated <= header | {"栏次", "行次"}
 
 
+def _filled(table: PageTable) -> int:
+    return sum(1 for row in table.rows for cell in row if cell.strip())
+
+
+def _without_overlaps(tables: list[PageTable]) -> list[PageTable]:
+    """One grid per stretch of a page: where two grids of a page overlap (camelot's stream parser can
+    return the same rows twice, as a whole and as a part), the one holding more text stays."""
+    kept: list[PageTable] = []
+    for table in sorted(tables, key=_filled, reverse=True):
+        overlaps = any(
+            other.page == table.page
+            and None not in (table.top, table.bottom, other.top, other.bottom)
+            and min(table.top or 0.0, other.top or 0.0) - max(table.bottom or 0.0, other.bottom or 0.0) > 2
+            for other in kept
+        )
+        if not overlaps:
+            kept.append(table)
+    return kept
+
+
 def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[list[RawTable]]:
     """Group page grids into logical tables (parts in page order), each part titled and unit-scaled.
 
     A grid is a table of its own when a title stands above it (a standard one, or any title-like
-    line); without one, at the top of the page after a table, it continues that table when its rows
-    carry it on (body rows, or the table's header repeated). A standard title marked 续表 over a
-    grid right after the same table continues it too."""
+    line); without one, right under the table before it (on the same page, or at the top of the
+    page after it), it continues that table when its rows carry it on (body rows, or the table's
+    header repeated). A standard title marked 续表 over a grid right after the same table continues
+    it too."""
     groups: list[_Group] = []
-    ordered = sorted(tables, key=lambda t: (t.page or 0, -(t.top or 0.0)))
+    ordered = sorted(_without_overlaps(tables), key=lambda t: (t.page or 0, -(t.top or 0.0)))
     with_grids = {t.page for t in ordered if t.page is not None}
     running = _running(lines)
     previous_on_page: dict[int, PageTable] = {}
@@ -227,7 +250,11 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
             rows, title_line = _title_inside(rows, table)
         other_title = None if title_line else _other_title_above(page_lines, table.top, floor, running)
         last = groups[-1] if groups else None
-        after_last = bool(last is not None and above is None and _follows(last.parts[-1].page, page, lines, with_grids))
+        # Right after the last table: the grid just above on this page (a table a reader split in two),
+        # or at the top of a page that follows it.
+        after_last = bool(
+            last is not None and (above is not None or _follows(last.parts[-1].page, page, lines, with_grids))
+        )
         continues = bool(
             after_last
             and last is not None
@@ -485,11 +512,34 @@ def map_groups(
     reliable, or its own identities broken — is read again by the other parsers and the reading
     that checks out best is kept (:func:`_better_reading`)."""
     result = StrategyResult()
+    seen: dict[tuple[str, int, str, str, str, str], Decimal] = {}
     for parts in groups:
         mapped = map_parts(parts, context, catalogue)
         for report in mapped.tables:
             report.reading = reading_name(parts[0])
         if alternatives is not None and mapped.tables and _needs_another_reading(mapped.tables[0]):
             mapped = _better_reading(parts, mapped, context, catalogue, alternatives)
+        mapped.facts = _once(mapped, seen)
         result.extend(mapped)
     return result
+
+
+def _once(mapped: StrategyResult, seen: dict[tuple[str, int, str, str, str, str], Decimal]) -> list[Fact]:
+    """A table's facts without the cells an earlier table of the same name already gave (a table
+    printed twice); where the two disagree the first stays and this table is not read reliably."""
+    kept = []
+    clashes = []
+    for fact in mapped.facts:
+        if fact.key not in seen:
+            seen[fact.key] = fact.value
+            kept.append(fact)
+        elif seen[fact.key] != fact.value:
+            clashes.append(f"{fact.subject_key} {fact.column_name} {fact.value} (first {seen[fact.key]})")
+    for report in mapped.tables:
+        if len(kept) < len(mapped.facts):
+            report.notes.append(f"{len(mapped.facts) - len(kept)} cell(s) already read from an earlier table")
+        if clashes:
+            report.reliable = False
+            report.unreliable_reason = f"printed twice with other figures: {'; '.join(clashes[:3])}"
+        report.facts = len(kept)
+    return kept
