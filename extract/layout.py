@@ -140,6 +140,11 @@ _VOCABULARY_KEYS = {clean_cell(word) for word in HEADER_VOCABULARY}
 _VALUE_WORDS = _VOCABULARY_KEYS - set(_KEY_WORDS) - {"行次", "栏次", "收入", "支出"}
 
 
+def is_header_word(text: str) -> bool:
+    """A column header word of any standard table, or a 栏次 / 行次 label."""
+    return _known(text) or clean_cell(text) in _SERIAL_HEADERS
+
+
 def _known(text: str) -> bool:
     return clean_cell(text) in _VOCABULARY_KEYS
 

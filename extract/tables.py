@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from juesuan.contract import Fact
 from juesuan.extract.base import Cell, DocumentContext, RawTable, StrategyResult, TableReport
-from juesuan.extract.layout import body_start
+from juesuan.extract.layout import body_start, is_header_word
 from juesuan.extract.mapping import canonical_table_name, looks_like_title, map_table
 from juesuan.extract.selfcheck import PREFERENCE, UNRECONCILED
 from juesuan.extract.text import clean_cell
@@ -196,13 +196,17 @@ def _follows(previous: int | None, page: int, lines: dict[int, list[TextLine]], 
 
 
 def _carries_on(first: RawTable, rows: list[list[str]]) -> bool:
-    """A grid's rows carry a table on: body rows only, or a header that repeats the table's own."""
+    """A grid's rows carry a table on: body rows only (rows before its first figure that hold no
+    header word are body rows too: the rest of a label wrapped over the page break, blank lines), or
+    a header that repeats the table's own."""
     start = body_start(rows)
     if start == 0:
         return True
+    above = {clean_cell(cell) for row in rows[:start] for cell in row} - {""}
+    if not any(is_header_word(cell) for cell in above):
+        return True
     header = {clean_cell(cell) for row in first.rows[: body_start(first.rows)] for cell in row} - {""}
-    repeated = {clean_cell(cell) for row in rows[:start] for cell in row} - {""}
-    return bool(repeated) and repeated <= header | {"栏次", "行次"}
+    return above <= header | {"栏次", "行次"}
 
 
 def _filled(table: PageTable) -> int:
