@@ -142,7 +142,7 @@ class PdfReading:
         empty = sorted(set(digital + scanned) - {t.page for t in found if t.page is not None})
         if empty:
             self.notes.append(f"pages {', '.join(map(str, empty))} look like table pages but no grid was found")
-        return assemble(found, lines)
+        return assemble(found, lines, {p.number for p in self.triage.pages if p.kind == "blank"})
 
     @pdfium_serialised
     def alternative_groups(self, pages: list[int]) -> dict[str, list[list[RawTable]]]:

@@ -183,15 +183,17 @@ def _other_title_above(
     return min(candidates, key=lambda line: line.bottom) if candidates else None
 
 
-def _follows(previous: int | None, page: int, lines: dict[int, list[TextLine]], with_grids: set[int]) -> bool:
-    """``page`` comes right after ``previous``, or after pages in between that hold no grid and no
-    standard title (an empty ruled page inside a long table)."""
+def _follows(
+    previous: int | None, page: int, lines: dict[int, list[TextLine]], with_grids: set[int], blank: set[int]
+) -> bool:
+    """``page`` comes right after ``previous``, or after empty pages only: blank ones, or table pages
+    with no grid and no title (an empty ruled page inside a long table) — never after prose."""
     if previous is None or page <= previous:
         return False
     between = range(previous + 1, page)
-    return (
-        all(p not in with_grids and not any(as_title(line.text) for line in lines.get(p, [])) for p in between)
-        and page - previous <= 3
+    return page - previous <= 3 and all(
+        p in blank or (p in lines and p not in with_grids and not any(as_title(line.text) for line in lines[p]))
+        for p in between
     )
 
 
@@ -229,7 +231,9 @@ def _without_overlaps(tables: list[PageTable]) -> list[PageTable]:
     return kept
 
 
-def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[list[RawTable]]:
+def assemble(
+    tables: list[PageTable], lines: dict[int, list[TextLine]], blank: set[int] | frozenset[int] = frozenset()
+) -> list[list[RawTable]]:
     """Group page grids into logical tables (parts in page order), each part titled and unit-scaled.
 
     A grid is a table of its own when a title stands above it (a standard one, or any title-like
@@ -257,7 +261,8 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
         # Right after the last table: the grid just above on this page (a table a reader split in two),
         # or at the top of a page that follows it.
         after_last = bool(
-            last is not None and (above is not None or _follows(last.parts[-1].page, page, lines, with_grids))
+            last is not None
+            and (above is not None or _follows(last.parts[-1].page, page, lines, with_grids, set(blank)))
         )
         continues = bool(
             after_last

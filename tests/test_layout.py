@@ -466,3 +466,19 @@ def test_a_title_printed_in_the_grids_first_row_names_the_table() -> None:
     groups = assemble([previous, table], {2: [TextLine("支出决算表", 800, 790)], 3: []})
     assert [(group[0].title, group[0].page) for group in groups] == [("支出决算表", 2), ("收入决算表", 3)]
     assert groups[1][0].rows[0] == ["科目编码", "科目名称", "本年收入合计"]
+
+
+def test_a_table_goes_on_over_an_empty_page_but_not_over_prose() -> None:
+    first = PageTable(
+        1,
+        [["科目编码", "科目名称", "本年支出合计"], ["208", "社会保障和就业支出", "1.00"]],
+        "camelot-lattice",
+        780,
+        600,
+    )
+    rest = PageTable(3, [["221", "住房保障支出", "2.00"]], "camelot-lattice", 780, 700)
+    lines = {1: [TextLine("支出决算表", 800, 790)], 3: []}
+    over_blank = assemble([first, rest], lines, blank={2})
+    assert [[part.page for part in group] for group in over_blank] == [[1, 3]]
+    over_prose = assemble([first, rest], lines)  # page 2 is no table page and not blank: prose
+    assert [[part.page for part in group] for group in over_prose] == [[1]]  # a lone row is no table
