@@ -12,7 +12,9 @@ failure is a named :class:`~juesuan.errors.DocumentError` that names the file.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
@@ -150,6 +152,8 @@ class _Reading(Protocol):
 
     def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult: ...
 
+    def located(self, facts: list[Fact]) -> list[Fact]: ...
+
     def close(self) -> None: ...
 
 
@@ -168,6 +172,9 @@ class _TextReading:
 
     def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
         return extract_text_tables(self.data_text, context, catalogue)
+
+    def located(self, facts: list[Fact]) -> list[Fact]:
+        return facts  # a text export has no positions
 
     def close(self) -> None:
         return None
@@ -198,9 +205,33 @@ class _PagedReading:
         others = self.reading.alternative_groups if isinstance(self.reading, PdfReading) else None
         return map_groups(self.reading.table_groups(), context, catalogue, others)
 
+    def located(self, facts: list[Fact]) -> list[Fact]:
+        """Narrative facts with the box of their figure on their page (PDF text layers only)."""
+        if not isinstance(self.reading, PdfReading):
+            return facts
+        return [_with_box(self.reading, fact) for fact in facts]
+
     def close(self) -> None:
         if isinstance(self.reading, PdfReading):
             self.reading.close()
+
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _with_box(reading: PdfReading, fact: Fact) -> Fact:
+    """A narrative fact with the box of its figure: the last number of its sentence that states it
+    (in 万元, or in 元 for a sentence that gives the amount in 元)."""
+    if fact.page is None or fact.bbox is not None:
+        return fact
+    sentence = "".join(fact.raw_text.split())
+    figures = [m.group(0) for m in _NUMBER.finditer(sentence)]
+    for figure in reversed(figures):
+        stated = Decimal(figure.replace(",", ""))
+        if stated in (fact.value, fact.value * 10000):
+            box = reading.figure_box(fact.page, sentence, figure)
+            return replace(fact, bbox=box) if box is not None else fact
+    return fact
 
 
 def _read(document: RawDocument, use_ocr: bool | None) -> _Reading:
@@ -244,6 +275,8 @@ def _extract(
     narrative, previous_year = extract_narrative_and_previous_year(
         reading.segments(), context, catalogue, table_facts=table_facts
     )
+    narrative.facts = reading.located(narrative.facts)
+    previous_year.facts = reading.located(previous_year.facts)
     result.extend(narrative)
     if not result.facts:
         recognised = [t.title for t in result.tables if t.table_name]

@@ -6,6 +6,45 @@ from dataclasses import dataclass, field
 
 from juesuan.contract import Fact
 
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, origin bottom-left of the page as displayed
+
+
+class Cell(str):
+    """A grid cell's text that remembers where it is printed: its page and the box of its glyphs.
+
+    Readers that know positions (the PDF readers, OCR) fill grids with these; every later step moves
+    cells around without rebuilding them (stitching, lining up, header trees), so a fact still knows
+    its page and box when it is emitted. Text operations return plain ``str``: the mapping reads the
+    position from the grid's cell, never from a cleaned copy.
+    """
+
+    page: int | None
+    box: Box | None
+
+    def __new__(cls, text: str, page: int | None = None, box: Box | None = None) -> Cell:
+        cell = super().__new__(cls, text)
+        cell.page = page
+        cell.box = box
+        return cell
+
+    def __reduce__(self) -> tuple[type[Cell], tuple[str, int | None, Box | None]]:
+        return (Cell, (str(self), self.page, self.box))
+
+    def with_text(self, text: str) -> Cell:
+        return Cell(text, self.page, self.box)
+
+
+def box_of(boxes: list[Box]) -> Box | None:
+    """The smallest box holding ``boxes`` (None for none)."""
+    if not boxes:
+        return None
+    return (
+        round(min(b[0] for b in boxes), 2),
+        round(min(b[1] for b in boxes), 2),
+        round(max(b[2] for b in boxes), 2),
+        round(max(b[3] for b in boxes), 2),
+    )
+
 
 @dataclass(frozen=True)
 class DocumentContext:

@@ -77,16 +77,20 @@ def split_code_and_name(text: str) -> tuple[str, str] | None:
 
 #: Header words a column can be named by (any table), and the group words above them. Fragments of
 #: header text wrapped over grid rows are joined when together they make one of these.
+#: Header words that name the key columns (a row's code or name).
+_KEY_WORDS = (
+    "项目",
+    "科目编码",
+    "科目代码",
+    "科目名称",
+    "功能分类科目编码",
+    "经济分类科目编码",
+    "功能分类",
+    "经济分类",
+)
 HEADER_VOCABULARY = frozenset(
     {
-        "项目",
-        "科目编码",
-        "科目代码",
-        "科目名称",
-        "功能分类科目编码",
-        "经济分类科目编码",
-        "功能分类",
-        "经济分类",
+        *_KEY_WORDS,
         "行次",
         "栏次",
         "收入",
@@ -133,17 +137,12 @@ HEADER_VOCABULARY = frozenset(
 )
 _VOCABULARY_KEYS = {clean_cell(word) for word in HEADER_VOCABULARY}
 #: Header words that name a column of figures (the others name keys, or the 收入 | 支出 sides).
-_KEY_WORDS = (
-    "项目",
-    "科目编码",
-    "科目代码",
-    "科目名称",
-    "功能分类科目编码",
-    "经济分类科目编码",
-    "功能分类",
-    "经济分类",
-)
 _VALUE_WORDS = _VOCABULARY_KEYS - set(_KEY_WORDS) - {"行次", "栏次", "收入", "支出"}
+
+
+def is_header_word(text: str) -> bool:
+    """A column header word of any standard table, or a 栏次 / 行次 label."""
+    return _known(text) or clean_cell(text) in _SERIAL_HEADERS
 
 
 def _known(text: str) -> bool:

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from juesuan import contract as c
 from juesuan.contract import Fact
-from juesuan.extract.base import CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
+from juesuan.extract.base import Cell, CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import HEADER_VOCABULARY, Block, Column, Layout, analyse
 from juesuan.extract.selfcheck import reconcile
 from juesuan.extract.text import clean_cell, is_empty_cell, looks_like_amount, parse_amount
@@ -218,8 +218,9 @@ class _Emitter:
                 source_kind="table",
                 extractor=self.raw.extractor,
                 document_sha256=self.context.document_sha256,
-                page=self.raw.page,
+                page=cell.page if isinstance(cell, Cell) and cell.page is not None else self.raw.page,
                 raw_text=raw_text,
+                bbox=cell.box if isinstance(cell, Cell) else None,
             )
         )
 
@@ -322,6 +323,15 @@ def _map_coded(em: _Emitter) -> None:
             label = key.label
             if key.code is None and strip_numbering(label) in ("合计", "总计"):
                 code, line_item = None, c.TOTAL_ROW
+            elif key.code is not None and em.table_name == c.PROJECT and key.code.startswith(("3", "5")):
+                # 项目支出 by 经济分类 (some templates): economic codes, resolved as the 基本支出 table does.
+                resolution = em.catalogue.resolve_economic(key.code, label, em.context.year)
+                _record(em, key.code, label, resolution.status, resolution.code, resolution.reason)
+                subject = em.catalogue.get(resolution.code, ECONOMIC, em.context.year) if resolution.code else None
+                code, line_item = resolution.code, subject.name if subject else clean_cell(label)
+                if not line_item:
+                    em.note_lost(row, block.value_columns, f"economic code {key.code!r} without a name")
+                    continue
             elif key.code is not None:
                 resolved = _resolve_functional(em, key.code, label)
                 if resolved is None:
@@ -634,6 +644,9 @@ def related_info_line(section: str, label: str) -> tuple[str, str] | None:
     return None
 
 
+_RELATED_VALUE_HEADER = re.compile(r"统计数|金额|数量|决算数|本年数|\d{4}年(?:度)?(?:决算数)?")
+
+
 def _map_related_info(em: _Emitter) -> None:
     rows = em.raw.rows
     section = ""
@@ -644,8 +657,9 @@ def _map_related_info(em: _Emitter) -> None:
         if re.match(r"^[一二三四五六七八九十]+[、.]", cleaned[0] if cleaned else "") and not any(cleaned[1:]):
             section = first
             continue
-        if "统计数" in cleaned:
-            value_col = cleaned.index("统计数")
+        header = next((i for i, cell in enumerate(cleaned) if i and _RELATED_VALUE_HEADER.fullmatch(cell)), None)
+        if header is not None:
+            value_col = header
             continue
         if value_col is None:
             continue
@@ -780,6 +794,10 @@ def check_reading(report: TableReport, facts: list[Fact]) -> None:
     """The table's own identities on what was read: ``reconciled``, and unreliable when the broken
     identities point at the reading (a blank where its column has figures, or many breaks at once)."""
     assert report.table_name is not None
+    if report.table_name in c.CODED_TABLES and not any(f.line_item == c.TOTAL_ROW for f in facts):
+        # Every template prints a coded table's 合计 row: a reading without it lost a row (the checks
+        # that need the 合计 would read it as blank, i.e. zero).
+        _unreliable(report, "no 合计 row was read, though the table has figures")
     reconciliation = reconcile(report.table_name, facts)
     report.reconciled = reconciliation.state
     for message in reconciliation.broken[:3]:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from juesuan.errors import DocumentError
+from juesuan.extract.base import Cell, box_of
 from juesuan.extract.document import document_limits, over_limit
 from juesuan.extract.tables import PageTable, TextLine
 
@@ -211,6 +212,16 @@ def _merged_cells(
     return owner
 
 
+def _positioned(page: OcrPage, words: list[Word]) -> str:
+    """The words of one cell in reading order, as a :class:`~.base.Cell` with their box in PDF points."""
+    text = _reading_order(words)
+    if not words:
+        return text
+    scale, height = page.scale, page.height_pt
+    box = box_of([(w.left / scale, height - w.bottom / scale, w.right / scale, height - w.top / scale) for w in words])
+    return Cell(text, page.number, box)
+
+
 def grid_tables(page: OcrPage) -> list[PageTable]:
     """The ruled tables of a scanned page, filled with the OCR words inside each cell."""
     import cv2
@@ -237,8 +248,8 @@ def grid_tables(page: OcrPage) -> list[PageTable]:
             col = next((j for j in range(len(cols_at) - 1) if cols_at[j] <= cx < cols_at[j + 1]), None)
             if row is not None and col is not None:
                 cells.setdefault(owner[row][col], []).append(word)
-        grid = [
-            [_reading_order(cells.get((r, c), [])) for c in range(len(cols_at) - 1)] for r in range(len(rows_at) - 1)
+        grid: list[list[str]] = [
+            [_positioned(page, cells.get((r, c), [])) for c in range(len(cols_at) - 1)] for r in range(len(rows_at) - 1)
         ]
         tables.append(
             PageTable(

@@ -24,7 +24,7 @@ import pypdfium2 as pdfium
 
 from juesuan.errors import DocumentError
 from juesuan.extract import ocr
-from juesuan.extract.base import RawTable
+from juesuan.extract.base import Box, RawTable, box_of
 from juesuan.extract.pdf_lattice import read_lattice
 from juesuan.extract.pdf_rules import read_ruled_pages
 from juesuan.extract.pdf_stream import Area, read_stream
@@ -35,6 +35,7 @@ from juesuan.extract.pdf_triage import (
     PageInfo,
     Triage,
     classify,
+    line_glyphs,
     lines_of,
     narrative_text,
     open_pdf,
@@ -71,6 +72,22 @@ class PdfReading:
     @property
     def pages(self) -> int:
         return len(self.triage.pages)
+
+    def figure_box(self, page: int, sentence: str, figure: str) -> Box | None:
+        """Where on ``page`` the ``figure`` of ``sentence`` (a narrative fact's raw text) is printed:
+        the sentence is found in the page's glyphs in reading order, then the figure within it."""
+        if page in self.ocr_pages or not 1 <= page <= self.pages:
+            return None
+        with PDFIUM:
+            glyphs = [char for line in line_glyphs(self.chars(page)) for char in line]
+        text = "".join(char.text for char in glyphs)
+        wanted = "".join(sentence.split())
+        start = text.find(wanted)
+        offset = wanted.find(figure) if start >= 0 else -1
+        if offset < 0:
+            return None
+        found = glyphs[start + offset : start + offset + len(figure)]
+        return box_of([(c.left, c.y - c.height / 2, c.right, c.y + c.height / 2) for c in found])
 
     @property
     def text(self) -> str:
@@ -125,7 +142,7 @@ class PdfReading:
         empty = sorted(set(digital + scanned) - {t.page for t in found if t.page is not None})
         if empty:
             self.notes.append(f"pages {', '.join(map(str, empty))} look like table pages but no grid was found")
-        return assemble(found, lines)
+        return assemble(found, lines, {p.number for p in self.triage.pages if p.kind == "blank"})
 
     @pdfium_serialised
     def alternative_groups(self, pages: list[int]) -> dict[str, list[list[RawTable]]]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import camelot
 
+from juesuan.extract.base import Cell, box_of
 from juesuan.extract.pdf_triage import Char
 from juesuan.extract.tables import PageTable
 
@@ -47,9 +48,16 @@ def _cell_text(chars: list[Char]) -> str:
     return "\n".join("".join(c.text for c in sorted(line, key=lambda c: c.x)) for line in lines)
 
 
-def fill_cells(cells: list[list[Any]], chars: list[Char]) -> list[list[str]]:
+def glyph_cell(chars: list[Char], page: int | None) -> Cell:
+    """A cell's text in reading order, with its page and the box of its glyphs."""
+    box = box_of([(c.left, c.y - c.height / 2, c.right, c.y + c.height / 2) for c in chars])
+    return Cell(_cell_text(chars), page, box)
+
+
+def fill_cells(cells: list[list[Any]], chars: list[Char], page: int | None = None) -> list[list[str]]:
     """The grid's text from glyph centres; a merged cell's text (over columns or rows) goes to its
-    top-left cell. Cells are merged where the rule between them is not drawn."""
+    top-left cell. Cells are merged where the rule between them is not drawn. Each cell is a
+    :class:`~.base.Cell` that knows ``page`` and the box of its glyphs."""
     owner: list[list[tuple[int, int]]] = []
     for r, row in enumerate(cells):
         owners: list[tuple[int, int]] = []
@@ -76,7 +84,7 @@ def fill_cells(cells: list[list[Any]], chars: list[Char]) -> list[list[str]]:
         c = bisect.bisect_right(lefts[index], char.x) - 1
         if c >= 0 and char.x <= row[c].x2:
             found.setdefault(owner[r][c], []).append(char)
-    return [[_cell_text(found.get((r, c), [])) for c in range(len(row))] for r, row in enumerate(cells)]
+    return [[glyph_cell(found.get((r, c), []), page) for c in range(len(row))] for r, row in enumerate(cells)]
 
 
 def read_lattice(path: Path, pages: list[int], chars_of: Callable[[int], list[Char]] | None = None) -> list[PageTable]:
@@ -95,7 +103,7 @@ def read_lattice(path: Path, pages: list[int], chars_of: Callable[[int], list[Ch
             PageTable(
                 page=int(table.page),
                 rows=(
-                    fill_cells(table.cells, chars_of(int(table.page)))
+                    fill_cells(table.cells, chars_of(int(table.page)), int(table.page))
                     if chars_of is not None
                     else table.df.astype(str).values.tolist()
                 ),

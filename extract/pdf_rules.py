@@ -203,7 +203,7 @@ def read_ruled(page: int, rules: Rules, chars: list[Char]) -> list[PageTable]:
         vertical, horizontal = segments_in_bbox(bbox, rules.vertical, rules.horizontal)
         grid.set_edges(vertical, horizontal, joint_tol=_JOINT_TOL).set_border()
         in_box = [ch for ch in chars if bbox[0] <= ch.x <= bbox[2] and bbox[1] <= ch.y <= bbox[3]]
-        text = fill_cells(grid.cells, in_box)
+        text = fill_cells(grid.cells, in_box, page)
         report = _report(page, order, text, len(in_box))
         if float(report["whitespace"]) >= _MAX_WHITESPACE:
             log.debug("page %d: a ruled box with %.0f%% empty cells is not a table", page, report["whitespace"])

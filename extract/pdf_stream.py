@@ -22,9 +22,12 @@ import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import camelot
 
+from juesuan.extract.base import Cell
+from juesuan.extract.pdf_lattice import glyph_cell
 from juesuan.extract.pdf_triage import Char
 from juesuan.extract.tables import PageTable, whitespace
 
@@ -123,7 +126,7 @@ def column_separators(chars: list[Char], area: Area) -> list[float]:
     return separators
 
 
-def glyph_rows(chars: list[Char], area: Area, separators: list[float]) -> list[list[str]]:
+def glyph_rows(chars: list[Char], area: Area, separators: list[float], page: int | None = None) -> list[list[str]]:
     """The table's rows from its glyphs: one row per text line (glyphs on one baseline), each glyph in
     the column its centre falls in. Exactly what camelot's stream parser makes of the same area and
     columns (checked on every unruled sample page), without camelot's page-layout pass."""
@@ -139,12 +142,12 @@ def glyph_rows(chars: list[Char], area: Area, separators: list[float]) -> list[l
         cells: list[list[Char]] = [[] for _ in range(len(separators) + 1)]
         for char in line:
             cells[bisect.bisect_left(separators, char.x)].append(char)
-        rows.append(["".join(c.text for c in sorted(cell, key=lambda c: c.x)) for cell in cells])
+        rows.append([glyph_cell(sorted(cell, key=lambda c: c.x), page) for cell in cells])
     return rows
 
 
 def _glyph_table(page: int, chars: list[Char], area: Area, separators: list[float]) -> PageTable:
-    rows = merge_split_columns(glyph_rows(chars, area, separators))
+    rows = merge_split_columns(glyph_rows(chars, area, separators, page))
     report: dict[str, float | int | str] = {
         "whitespace": whitespace(rows),
         "order": 1,
@@ -154,6 +157,18 @@ def _glyph_table(page: int, chars: list[Char], area: Area, separators: list[floa
     return PageTable(
         page=page, rows=rows, extractor=GLYPH_EXTRACTOR, top=area[1], bottom=area[3], parsing_report=report
     )
+
+
+def _positioned(table: Any, page: int) -> list[list[str]]:
+    """camelot's cell texts as :class:`~.base.Cell` with its cells' rectangles (PDF points)."""
+    texts = table.df.astype(str).values.tolist()
+    return [
+        [
+            Cell(text, page, (cell.x1, cell.y1, cell.x2, cell.y2)) if text.strip() else text
+            for text, cell in zip(row, cells, strict=False)
+        ]
+        for row, cells in zip(texts, table.cells, strict=False)
+    ]
 
 
 def read_stream(
@@ -182,7 +197,7 @@ def read_stream(
             tables.append(
                 PageTable(
                     page=page,
-                    rows=merge_split_columns(table.df.astype(str).values.tolist()),
+                    rows=merge_split_columns(_positioned(table, page)),
                     extractor=EXTRACTOR,
                     top=float(max(y1, y2)),
                     bottom=float(min(y1, y2)),

@@ -395,23 +395,28 @@ def page_chars(source: Pages, number: int) -> list[Char]:
 def lines_of(chars: list[Char]) -> list[TextLine]:
     """The text lines of a page with their vertical extent (to place titles and units around grids):
     glyphs on one baseline, split where a gap wider than two glyphs separates them."""
+    return [_line(glyphs) for glyphs in line_glyphs(chars)]
+
+
+def line_glyphs(chars: list[Char]) -> list[list[Char]]:
+    """The glyphs of each text line of :func:`lines_of`, in the same order."""
     rows: list[list[Char]] = []
     for char in sorted(chars, key=lambda c: -c.baseline):
         if rows and abs(rows[-1][0].baseline - char.baseline) <= 2.0:
             rows[-1].append(char)
         else:
             rows.append([char])
-    lines = []
+    lines: list[list[Char]] = []
     for row in rows:
         line_height = max(c.height for c in row)  # of the line: a quote mark's own box is tiny
         row.sort(key=lambda c: c.left)
         current = [row[0]]
         for char in row[1:]:
             if char.left - current[-1].right > 2 * max(line_height, 2.0):
-                lines.append(_line(current))
+                lines.append(current)
                 current = []
             current.append(char)
-        lines.append(_line(current))
+        lines.append(current)
     return lines
 
 

@@ -19,9 +19,11 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
-from juesuan.extract.base import DocumentContext, RawTable, StrategyResult, TableReport
-from juesuan.extract.layout import body_start
+from juesuan.contract import Fact
+from juesuan.extract.base import Cell, DocumentContext, RawTable, StrategyResult, TableReport
+from juesuan.extract.layout import body_start, is_header_word
 from juesuan.extract.mapping import canonical_table_name, looks_like_title, map_table
 from juesuan.extract.selfcheck import PREFERENCE, UNRECONCILED
 from juesuan.extract.text import clean_cell
@@ -72,6 +74,12 @@ def as_title(text: str) -> str | None:
     return candidate if canonical_table_name(candidate) is not None else None
 
 
+def _joined(cell: str) -> str:
+    """A cell's text with lines wrapped inside it joined, stripped; a positioned cell stays positioned."""
+    text = _WRAPPED.sub("", cell).strip() if "\n" in cell else cell.strip()
+    return cell.with_text(text) if isinstance(cell, Cell) and text else text
+
+
 def clean_rows(rows: list[list[str]]) -> list[list[str]]:
     """Wrapped cell text joined, cells stripped, empty rows and empty columns dropped."""
     return _cleaned(rows)[0]
@@ -79,7 +87,7 @@ def clean_rows(rows: list[list[str]]) -> list[list[str]]:
 
 def _cleaned(rows: list[list[str]]) -> tuple[list[list[str]], list[int]]:
     """:func:`clean_rows` and the indices of the columns it kept."""
-    grid = [[_WRAPPED.sub("", cell).strip() if "\n" in cell else cell.strip() for cell in row] for row in rows]
+    grid = [[_joined(cell) for cell in row] for row in rows]
     grid = [row for row in grid if any(row)]
     if not grid:
         return [], []
@@ -124,6 +132,19 @@ def _title_above(lines: list[TextLine], top: float | None, floor: float | None) 
     return min(candidates, key=lambda line: line.bottom) if candidates else None
 
 
+def _title_inside(rows: list[list[str]], table: PageTable) -> tuple[list[list[str]], TextLine | None]:
+    """A standard title printed in the grid's own first row (a spreadsheet's merged title cell, one
+    text across the row), taken out of the grid."""
+    for index, row in enumerate(rows[:2]):
+        filled = [cell for cell in row if cell.strip()]
+        if len(filled) == 1 and as_title(filled[0]) is not None:
+            top = table.top if table.top is not None else 0.0
+            return rows[:index] + rows[index + 1 :], TextLine(filled[0], top, top)
+        if len(filled) > 1 or (filled and not _AMOUNT_UNIT.search(clean_cell(filled[0]))):
+            break
+    return rows, None
+
+
 def _unit_inside(rows: list[list[str]]) -> tuple[list[list[str]], str | None]:
     """The amount unit printed in the grid's own first row (``单位：元`` in a ruled cell), taken out of it."""
     for index, row in enumerate(rows[:2]):
@@ -162,37 +183,66 @@ def _other_title_above(
     return min(candidates, key=lambda line: line.bottom) if candidates else None
 
 
-def _follows(previous: int | None, page: int, lines: dict[int, list[TextLine]], with_grids: set[int]) -> bool:
-    """``page`` comes right after ``previous``, or after pages in between that hold no grid and no
-    standard title (an empty ruled page inside a long table)."""
+def _follows(
+    previous: int | None, page: int, lines: dict[int, list[TextLine]], with_grids: set[int], blank: set[int]
+) -> bool:
+    """``page`` comes right after ``previous``, or after empty pages only: blank ones, or table pages
+    with no grid and no title (an empty ruled page inside a long table) — never after prose."""
     if previous is None or page <= previous:
         return False
     between = range(previous + 1, page)
-    return (
-        all(p not in with_grids and not any(as_title(line.text) for line in lines.get(p, [])) for p in between)
-        and page - previous <= 3
+    return page - previous <= 3 and all(
+        p in blank or (p in lines and p not in with_grids and not any(as_title(line.text) for line in lines[p]))
+        for p in between
     )
 
 
 def _carries_on(first: RawTable, rows: list[list[str]]) -> bool:
-    """A grid's rows carry a table on: body rows only, or a header that repeats the table's own."""
+    """A grid's rows carry a table on: body rows only (rows before its first figure that hold no
+    header word are body rows too: the rest of a label wrapped over the page break, blank lines), or
+    a header that repeats the table's own."""
     start = body_start(rows)
     if start == 0:
         return True
+    above = {clean_cell(cell) for row in rows[:start] for cell in row} - {""}
+    if not any(is_header_word(cell) for cell in above):
+        return True
     header = {clean_cell(cell) for row in first.rows[: body_start(first.rows)] for cell in row} - {""}
-    repeated = {clean_cell(cell) for row in rows[:start] for cell in row} - {""}
-    return bool(repeated) and repeated <= header | {"栏次", "行次"}
+    return above <= header | {"栏次", "行次"}
 
 
-def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[list[RawTable]]:
+def _filled(table: PageTable) -> int:
+    return sum(1 for row in table.rows for cell in row if cell.strip())
+
+
+def _without_overlaps(tables: list[PageTable]) -> list[PageTable]:
+    """One grid per stretch of a page: where two grids of a page overlap (camelot's stream parser can
+    return the same rows twice, as a whole and as a part), the one holding more text stays."""
+    kept: list[PageTable] = []
+    for table in sorted(tables, key=_filled, reverse=True):
+        overlaps = any(
+            other.page == table.page
+            and None not in (table.top, table.bottom, other.top, other.bottom)
+            and min(table.top or 0.0, other.top or 0.0) - max(table.bottom or 0.0, other.bottom or 0.0) > 2
+            for other in kept
+        )
+        if not overlaps:
+            kept.append(table)
+    return kept
+
+
+def assemble(
+    tables: list[PageTable], lines: dict[int, list[TextLine]], blank: set[int] | frozenset[int] = frozenset()
+) -> list[list[RawTable]]:
     """Group page grids into logical tables (parts in page order), each part titled and unit-scaled.
 
     A grid is a table of its own when a title stands above it (a standard one, or any title-like
-    line); without one, at the top of the page after a table, it continues that table when its rows
-    carry it on (body rows, or the table's header repeated). A standard title marked 续表 over a
-    grid right after the same table continues it too."""
+    line); without one, right under the table before it (on the same page, or at the top of the
+    page after it), it continues that table when its rows carry it on (body rows, or the table's
+    header repeated). A standard title marked 续表 over a grid right after the same table continues
+    it too."""
     groups: list[_Group] = []
-    ordered = sorted(tables, key=lambda t: (t.page or 0, -(t.top or 0.0)))
+    ordered = sorted(_without_overlaps(tables), key=lambda t: (t.page or 0, -(t.top or 0.0)))
     with_grids = {t.page for t in ordered if t.page is not None}
     running = _running(lines)
     previous_on_page: dict[int, PageTable] = {}
@@ -204,9 +254,16 @@ def assemble(tables: list[PageTable], lines: dict[int, list[TextLine]]) -> list[
         above = previous_on_page.get(page)
         floor = above.bottom if above is not None else None
         title_line = _title_above(page_lines, table.top, floor)
+        if title_line is None:
+            rows, title_line = _title_inside(rows, table)
         other_title = None if title_line else _other_title_above(page_lines, table.top, floor, running)
         last = groups[-1] if groups else None
-        after_last = bool(last is not None and above is None and _follows(last.parts[-1].page, page, lines, with_grids))
+        # Right after the last table: the grid just above on this page (a table a reader split in two),
+        # or at the top of a page that follows it.
+        after_last = bool(
+            last is not None
+            and (above is not None or _follows(last.parts[-1].page, page, lines, with_grids, set(blank)))
+        )
         continues = bool(
             after_last
             and last is not None
@@ -373,6 +430,12 @@ def _parsing_report(parts: list[RawTable]) -> dict[str, float | int | str]:
     return report
 
 
+def _positioned(rows: list[list[str]]) -> bool:
+    """Whether every non-empty cell knows the page it is printed on."""
+    cells = [cell for row in rows for cell in row if cell.strip()]
+    return bool(cells) and all(isinstance(cell, Cell) and cell.page is not None for cell in cells)
+
+
 def map_parts(parts: list[RawTable], context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
     """One logical table: the parts' rows stitched (header once) and mapped as one grid.
 
@@ -386,11 +449,13 @@ def map_parts(parts: list[RawTable], context: DocumentContext, catalogue: Catalo
     mapped = map_table(table, context, catalogue)
     if len(parts) == 1:
         return mapped
-    page_of: dict[tuple[str, int, str, str, str, str], int | None] = {}
-    for part, end in zip(parts, ends, strict=True):
-        for fact in map_table(_combined(parts, rows[:end]), context, catalogue, check=False).facts:
-            page_of.setdefault(fact.key, part.page)
-    mapped.facts = [replace(f, page=page_of.get(f.key, f.page)) for f in mapped.facts]
+    if not _positioned(rows):
+        # Cells that do not know their page: each fact gets the page of the part that first yields it.
+        page_of: dict[tuple[str, int, str, str, str, str], int | None] = {}
+        for part, end in zip(parts, ends, strict=True):
+            for fact in map_table(_combined(parts, rows[:end]), context, catalogue, check=False).facts:
+                page_of.setdefault(fact.key, part.page)
+        mapped.facts = [replace(f, page=page_of.get(f.key, f.page)) for f in mapped.facts]
     pages = ", ".join(str(p.page) for p in parts)
     for report in mapped.tables:
         report.notes.insert(0, f"continued over {len(parts)} pages ({pages}), stitched")
@@ -456,11 +521,34 @@ def map_groups(
     reliable, or its own identities broken — is read again by the other parsers and the reading
     that checks out best is kept (:func:`_better_reading`)."""
     result = StrategyResult()
+    seen: dict[tuple[str, int, str, str, str, str], Decimal] = {}
     for parts in groups:
         mapped = map_parts(parts, context, catalogue)
         for report in mapped.tables:
             report.reading = reading_name(parts[0])
         if alternatives is not None and mapped.tables and _needs_another_reading(mapped.tables[0]):
             mapped = _better_reading(parts, mapped, context, catalogue, alternatives)
+        mapped.facts = _once(mapped, seen)
         result.extend(mapped)
     return result
+
+
+def _once(mapped: StrategyResult, seen: dict[tuple[str, int, str, str, str, str], Decimal]) -> list[Fact]:
+    """A table's facts without the cells an earlier table of the same name already gave (a table
+    printed twice); where the two disagree the first stays and this table is not read reliably."""
+    kept = []
+    clashes = []
+    for fact in mapped.facts:
+        if fact.key not in seen:
+            seen[fact.key] = fact.value
+            kept.append(fact)
+        elif seen[fact.key] != fact.value:
+            clashes.append(f"{fact.subject_key} {fact.column_name} {fact.value} (first {seen[fact.key]})")
+    for report in mapped.tables:
+        if len(kept) < len(mapped.facts):
+            report.notes.append(f"{len(mapped.facts) - len(kept)} cell(s) already read from an earlier table")
+        if clashes:
+            report.reliable = False
+            report.unreliable_reason = f"printed twice with other figures: {'; '.join(clashes[:3])}"
+        report.facts = len(kept)
+    return kept

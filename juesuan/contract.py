@@ -6,6 +6,7 @@ is the one gate they all pass before anything is written.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
@@ -100,6 +101,7 @@ FACT_COLUMNS: tuple[str, ...] = (
     "document_sha256",
     "page",
     "raw_text",
+    "bbox",
 )
 KEY_COLUMNS: tuple[str, ...] = ("unit_id", "year", "table_name", "subject_key", "column_name", "source_kind")
 PARTITION_COLUMNS: tuple[str, ...] = ("year", "unit_id")
@@ -119,6 +121,9 @@ FACT_SCHEMA = pa.schema(
         pa.field("document_sha256", pa.string(), nullable=False),
         pa.field("page", pa.int32(), nullable=True),
         pa.field("raw_text", pa.string(), nullable=False),
+        # Where on ``page`` the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the
+        # page as displayed (contract section 7, Position). NULL where the source has no positions.
+        pa.field("bbox", pa.list_(pa.float64()), nullable=True),
     ]
 )
 
@@ -156,6 +161,9 @@ class Fact:
     document_sha256: str
     page: int | None
     raw_text: str
+    #: The box of the number on ``page`` (x0, y0, x1, y1 in PDF points, origin bottom-left of the page as
+    #: displayed), where the reader knows positions (PDF and OCR table cells, narrative sentences on a page).
+    bbox: tuple[float, float, float, float] | None = None
 
     @property
     def subject_key(self) -> str:
@@ -187,7 +195,18 @@ def facts_to_table(facts: list[Fact]) -> pa.Table:
     """Facts as an Arrow table with :data:`FACT_SCHEMA` (exact decimals, no float on the way)."""
     columns = {name: [getattr(f, name) for f in facts] for name in FACT_COLUMNS}
     columns["value"] = [quantize(v) for v in columns["value"]]
+    columns["bbox"] = [list(box) if box is not None else None for box in columns["bbox"]]
     return pa.table(columns, schema=FACT_SCHEMA)
+
+
+def _is_box(box: tuple[float, ...], page: int | None) -> bool:
+    return (
+        page is not None
+        and len(box) == 4
+        and all(isinstance(v, float | int) and math.isfinite(v) for v in box)
+        and box[0] <= box[2]
+        and box[1] <= box[3]
+    )
 
 
 def validate_facts(facts: list[Fact]) -> None:
@@ -218,6 +237,8 @@ def validate_facts(facts: list[Fact]) -> None:
             problems.append(f"{where}: document_sha256 is not a sha256 hex digest")
         if fact.page is not None and fact.page < 1:
             problems.append(f"{where}: page {fact.page} is not 1-based")
+        if fact.bbox is not None and not _is_box(fact.bbox, fact.page):
+            problems.append(f"{where}: bbox {fact.bbox!r} is not (x0, y0, x1, y1) with x0 ≤ x1, y0 ≤ y1 on a page")
         previous = seen.get(fact.key)
         if previous is not None:
             problems.append(f"{where}: duplicate key (values {previous.value} and {fact.value})")

@@ -53,7 +53,7 @@ from typing import Any
 import fsspec
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as pads
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table, is_valid_unit_id, validate_facts
@@ -406,16 +406,6 @@ class Lake:
             found.append(text.removeprefix(base))
         return skip_invalid_partitions(sorted(found), f"lake {self.url}")
 
-    def _partitioned_dataset(self, dataset: str) -> pa.Table | None:
-        """Every valid partition file of ``dataset`` as one table with ``year`` and ``unit_id`` (``None``: none)."""
-        files = self.files(f"{dataset}/year=*/unit_id=*/{dataset}.parquet")
-        if not files:
-            return None
-        base = fsspec.core.strip_protocol(self.path(dataset))  # pyarrow wants paths without s3://
-        paths = [fsspec.core.strip_protocol(self.path(relative)) for relative in files]
-        found = pads.dataset(paths, format="parquet", filesystem=self.fs, partitioning="hive", partition_base_dir=base)
-        return found.to_table()
-
     def remove(self, relative: str) -> None:
         """Delete one file of the lake (missing: ``FileNotFoundError``)."""
         self.fs.rm_file(self.path(relative))
@@ -465,12 +455,31 @@ class Lake:
             return None
         return str(table.column("document_sha256")[0].as_py())
 
+    def _read_partitioned(self, dataset: str, schema: pa.Schema) -> pd.DataFrame | None:
+        """A hive-partitioned dataset read against today's file schema: a column that files written by
+        an earlier version lack (``bbox``) comes back NULL instead of failing the read. Only the files
+        of valid partitions are read (:meth:`files`); ``None`` when there is none."""
+        relative = self.files(f"{dataset}/year=*/unit_id=*/{dataset}.parquet")
+        if not relative:
+            return None
+        folder = fsspec.core.strip_protocol(self.path(dataset))  # pyarrow wants the path without s3://
+        paths = [fsspec.core.strip_protocol(self.path(name)) for name in relative]
+        partitions = pa.schema([pa.field("year", pa.int16()), pa.field("unit_id", pa.string())])
+        files = ds.dataset(
+            paths,
+            format="parquet",
+            partitioning=ds.partitioning(partitions, flavor="hive"),
+            partition_base_dir=folder,
+            filesystem=self.fs,
+            schema=pa.schema([*schema, *partitions]),
+        )
+        return files.to_table().to_pandas()
+
     def read_facts(self) -> pd.DataFrame:
         """All facts with their partition columns (empty frame with the contract columns if none)."""
-        table = self._partitioned_dataset(FACTS)
-        if table is None:
+        frame = self._read_partitioned(FACTS, FACT_FILE_SCHEMA)
+        if frame is None:
             return FACT_SCHEMA.empty_table().to_pandas()
-        frame = table.to_pandas()
         frame["year"] = frame["year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)
         return frame[[f.name for f in FACT_SCHEMA]]
@@ -479,12 +488,11 @@ class Lake:
         """Every restated figure: the contract columns (``year`` is the figures' year, the stating
         report's year − 1) plus ``restated_from_year``, the year of the report that states them."""
         columns = [*(f.name for f in FACT_SCHEMA), "restated_from_year"]
-        table = self._partitioned_dataset(PRIOR_YEAR_FACTS)
-        if table is None:
+        frame = self._read_partitioned(PRIOR_YEAR_FACTS, PRIOR_YEAR_FACT_FILE_SCHEMA)
+        if frame is None:
             empty = FACT_SCHEMA.empty_table().to_pandas()
             empty["restated_from_year"] = pd.Series(dtype="int16")
             return empty[columns]
-        frame = table.to_pandas()
         frame["restated_from_year"] = frame["year"].astype("int16")
         frame["year"] = frame["fact_year"].astype("int16")
         frame["unit_id"] = frame["unit_id"].astype(str)

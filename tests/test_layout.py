@@ -414,3 +414,71 @@ def test_grids_on_pages_become_tables_by_their_titles_and_continuations_by_their
     more = PageTable(2, [["21011", "行政事业单位医疗", "2.00"]], "camelot-lattice", 780, 700)
     groups = assemble([*tables[:2], more], {1: lines[1], 2: []})
     assert [[part.page for part in group] for group in groups] == [[1], [1, 2]]
+
+
+def test_a_project_table_by_economic_classification_keeps_economic_codes() -> None:
+    facts, report = read(
+        "一般公共预算财政拨款项目支出决算表",
+        [
+            ["科目编码", "科目名称", "决算数"],
+            ["302", "商品和服务支出", "5.00"],
+            ["30201", "办公费", "5.00"],
+        ],
+    )
+    assert facts == {("302", "决算数"): d("5.00"), ("30201", "决算数"): d("5.00")}
+    assert report.reliable
+
+
+def test_a_related_information_table_with_its_figures_under_another_header() -> None:
+    facts, _ = read(
+        "部门决算公开相关信息统计表",
+        [
+            ["一、政府采购情况", "", ""],
+            ["项目", "行次", "金额"],
+            ["合计", "1", "12.00"],
+            ["货物", "2", "12.00"],
+        ],
+    )
+    assert facts == {("政府采购支出合计", "统计数"): d("12.00"), ("政府采购货物支出", "统计数"): d("12.00")}
+
+
+def test_a_title_printed_in_the_grids_first_row_names_the_table() -> None:
+    """Spreadsheet producers print the title in a merged cell of the grid itself, and the unit below it."""
+    table = PageTable(
+        3,
+        [
+            ["收入决算表", "", ""],
+            ["", "", "单位：万元"],
+            ["科目编码", "科目名称", "本年收入合计"],
+            ["208", "社会保障和就业支出", "1.00"],
+        ],
+        "camelot-lattice",
+        780,
+        600,
+    )
+    previous = PageTable(
+        2,
+        [["科目编码", "科目名称", "本年支出合计"], ["208", "社会保障和就业支出", "1.00"]],
+        "camelot-lattice",
+        780,
+        600,
+    )
+    groups = assemble([previous, table], {2: [TextLine("支出决算表", 800, 790)], 3: []})
+    assert [(group[0].title, group[0].page) for group in groups] == [("支出决算表", 2), ("收入决算表", 3)]
+    assert groups[1][0].rows[0] == ["科目编码", "科目名称", "本年收入合计"]
+
+
+def test_a_table_goes_on_over_an_empty_page_but_not_over_prose() -> None:
+    first = PageTable(
+        1,
+        [["科目编码", "科目名称", "本年支出合计"], ["208", "社会保障和就业支出", "1.00"]],
+        "camelot-lattice",
+        780,
+        600,
+    )
+    rest = PageTable(3, [["221", "住房保障支出", "2.00"]], "camelot-lattice", 780, 700)
+    lines = {1: [TextLine("支出决算表", 800, 790)], 3: []}
+    over_blank = assemble([first, rest], lines, blank={2})
+    assert [[part.page for part in group] for group in over_blank] == [[1, 3]]
+    over_prose = assemble([first, rest], lines)  # page 2 is no table page and not blank: prose
+    assert [[part.page for part in group] for group in over_prose] == [[1]]  # a lone row is no table

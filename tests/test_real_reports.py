@@ -206,6 +206,38 @@ def test_a_column_of_figures_blanked_out_of_the_text_layer_makes_its_table_unrel
     assert errors == {("R13", c.GENERAL_BUDGET), ("R13", c.BASIC)}
 
 
+def borderless(source: Path, target: Path) -> Path:
+    """A copy of ``source`` with every drawn path removed from every page: tables without borders."""
+    document = pdfium.PdfDocument(source)
+    for index in range(len(document)):
+        page = document[index]
+        for obj in [o for o in _objects(page) if pdfium_c.FPDFPageObj_GetType(o) == pdfium_c.FPDF_PAGEOBJ_PATH]:
+            pdfium_c.FPDFPage_RemoveObject(page.raw, obj)
+            pdfium_c.FPDFPageObj_Destroy(obj)
+        pdfium_c.FPDFPage_GenerateContent(page.raw)
+        page.close()
+    document.save(target)
+    document.close()
+    return target
+
+
+@pytest.mark.parametrize("unit_id", sorted(REPORTS))
+def test_tables_without_any_border_are_read_right_or_said_to_be_unreliable(unit_id: str, tmp_path: Path) -> None:
+    """Every rule of the report removed: whatever the unruled readers make of a table, a table they did
+    not read completely is flagged, so the suites report no error beyond the published ones."""
+    copy = borderless(real_path(REPORTS[unit_id][0]), tmp_path / "bare.pdf")
+    result = extract_document(copy, unit_id=unit_id, year=2024)
+    got, expected = table_facts(result), truth(unit_id)
+    assert not [key for key, value in expected.items() if key in got and got[key] != value]  # no wrong value
+    for report in result.tables:
+        cells = [key for key in expected if key[0] == report.table_name]
+        if report.table_name and not all(key in got for key in cells):
+            assert not report.reliable, report
+    errors = {(ch.rule_id, ch.table_name) for ch in checks_of(result, unit_id) if ch.expected_severity() == ERROR}
+    published = {("R13", c.GENERAL_BUDGET), ("R13", c.BASIC)} if unit_id == "putuo-ghzy" else set()
+    assert errors <= published
+
+
 def test_a_grid_with_its_rules_removed_is_read_right_or_said_to_be_unreliable(tmp_path: Path) -> None:
     source = real_path(REPORTS["putuo-ghzy"][0])
     result = extract_document(damaged(source, tmp_path / "bare.pdf", 8, rules=True), unit_id="putuo-ghzy", year=2024)
@@ -295,3 +327,31 @@ def test_every_coded_grid_of_the_real_budget_disclosures_adds_up() -> None:
             checks += count
             broken += [(path.name, *item) for item in wrong]
     assert checks >= 1200 and broken == []
+
+
+def _glyphs_inside(path: Path, page: int, box: tuple[float, float, float, float]) -> str:
+    """The text pdfium prints inside ``box`` on ``page``, read apart from juesuan's reader."""
+    document = pdfium.PdfDocument(path)
+    try:
+        textpage = document[page - 1].get_textpage()
+        x0, y0, x1, y1 = box
+        return "".join(textpage.get_text_bounded(x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5).split())
+    finally:
+        document.close()
+
+
+def test_every_table_fact_knows_where_its_cell_is_printed() -> None:
+    """Each table fact's bbox holds, on its page, exactly the figure it was read from; the narrative's
+    figures are boxed in their sentences too."""
+    path = real_path(REPORTS["putuo-ghzy"][0])
+    result = extraction("putuo-ghzy")
+    tables = [f for f in result.facts if f.source_kind == "table"]
+    assert tables and all(f.bbox is not None and f.page is not None for f in tables)
+    for fact in tables[::17]:  # a spread over every table
+        assert fact.bbox is not None and fact.page is not None
+        printed = _glyphs_inside(path, fact.page, fact.bbox).replace(",", "")
+        assert Decimal(printed) == fact.value, (fact.table_name, fact.subject_key, fact.column_name, printed)
+    stated = [f for f in result.facts if f.source_kind == "narrative" and f.bbox is not None]
+    total = next(f for f in stated if f.subject_key == "本年收入合计" and f.table_name == c.TOTALS)
+    assert total.page is not None and total.bbox is not None
+    assert _glyphs_inside(path, total.page, total.bbox) == "9746.50"

@@ -140,6 +140,7 @@ def test_contract_types(built: Path) -> None:
         "document_sha256",
         "page",
         "raw_text",
+        "bbox",
     ]
 
 

@@ -16,7 +16,8 @@ SELECT
     extractor,
     document_sha256,
     page,
-    raw_text
+    raw_text,
+    bbox
 FROM staged;
 
 COMMENT ON VIEW facts IS 'Every reported number, table and narrative (data contract section 3). Key: unit_id, year, table_name, coalesce(subject_code, line_item), column_name, source_kind. An absent fact means not reported / zero.';
@@ -32,3 +33,4 @@ COMMENT ON COLUMN facts.extractor IS 'Extraction strategy: text-table, camelot-l
 COMMENT ON COLUMN facts.document_sha256 IS 'SHA-256 of the raw document (documents.sha256).';
 COMMENT ON COLUMN facts.page IS '1-based page in the source document, NULL where unknown.';
 COMMENT ON COLUMN facts.raw_text IS 'The cell or sentence fragment exactly as read.';
+COMMENT ON COLUMN facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';

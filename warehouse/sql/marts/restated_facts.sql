@@ -30,7 +30,8 @@ SELECT
     restated.source_kind,
     restated.document_sha256,
     restated.page,
-    restated.raw_text
+    restated.raw_text,
+    restated.bbox
 FROM restated
 LEFT JOIN reported
     ON reported.unit_id = restated.unit_id
@@ -60,3 +61,4 @@ COMMENT ON COLUMN restated_facts.source_kind IS 'narrative (read from the 情况
 COMMENT ON COLUMN restated_facts.document_sha256 IS 'SHA-256 of the report that restates the figure (documents.sha256 of restated_from_year).';
 COMMENT ON COLUMN restated_facts.page IS '1-based page of the sentence in that report, NULL where unknown.';
 COMMENT ON COLUMN restated_facts.raw_text IS 'The sentence exactly as read, from this year''s figure to the change against last year.';
+COMMENT ON COLUMN restated_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';

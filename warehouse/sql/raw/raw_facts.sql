@@ -11,7 +11,8 @@ CREATE TABLE raw_facts (
     extractor VARCHAR,
     document_sha256 VARCHAR,
     page INTEGER,
-    raw_text VARCHAR
+    raw_text VARCHAR,
+    bbox DOUBLE[]
 );
 
 COMMENT ON TABLE raw_facts IS 'Raw layer: the lake''s fact partitions loaded as they are (hive partitions year, unit_id). Use the view facts instead.';
@@ -27,3 +28,4 @@ COMMENT ON COLUMN raw_facts.extractor IS 'Extraction strategy that read the numb
 COMMENT ON COLUMN raw_facts.document_sha256 IS 'SHA-256 of the raw document the number came from (documents.sha256).';
 COMMENT ON COLUMN raw_facts.page IS '1-based page in the source document, NULL where unknown.';
 COMMENT ON COLUMN raw_facts.raw_text IS 'The cell or sentence fragment exactly as read.';
+COMMENT ON COLUMN raw_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';

@@ -14,7 +14,8 @@ CREATE TABLE raw_prior_year_facts (
     extractor VARCHAR,
     document_sha256 VARCHAR,
     page INTEGER,
-    raw_text VARCHAR
+    raw_text VARCHAR,
+    bbox DOUBLE[]
 );
 
 COMMENT ON TABLE raw_prior_year_facts IS 'Raw layer: the previous year''s figures each report restates (与上年相比 …), loaded as stored in the partition of the stating report. Use the view restated_facts instead.';
@@ -31,3 +32,4 @@ COMMENT ON COLUMN raw_prior_year_facts.extractor IS 'Extraction strategy that re
 COMMENT ON COLUMN raw_prior_year_facts.document_sha256 IS 'SHA-256 of the report that restates the figure (documents.sha256), not of a report of fact_year.';
 COMMENT ON COLUMN raw_prior_year_facts.page IS '1-based page of the sentence in the stating report, NULL where unknown.';
 COMMENT ON COLUMN raw_prior_year_facts.raw_text IS 'The sentence exactly as read, from this year''s figure to the change against last year.';
+COMMENT ON COLUMN raw_prior_year_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';

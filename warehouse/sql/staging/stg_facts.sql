@@ -22,7 +22,8 @@ SELECT
     extractor,
     document_sha256,
     page,
-    raw_text
+    raw_text,
+    bbox
 FROM resolved
 WHERE restated_from_year IS NULL;
 
@@ -43,3 +44,4 @@ COMMENT ON COLUMN stg_facts.extractor IS 'Extraction strategy that read the numb
 COMMENT ON COLUMN stg_facts.document_sha256 IS 'SHA-256 of the source document.';
 COMMENT ON COLUMN stg_facts.page IS '1-based page in the source document, NULL where unknown.';
 COMMENT ON COLUMN stg_facts.raw_text IS 'The cell or sentence fragment exactly as read.';
+COMMENT ON COLUMN stg_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';

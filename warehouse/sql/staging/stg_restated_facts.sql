@@ -35,6 +35,7 @@ SELECT
     restated.document_sha256,
     restated.page,
     restated.raw_text,
+    restated.bbox,
     reported_keys.unit_id IS NOT NULL AS superseded
 FROM restated
 LEFT JOIN reported_keys
@@ -63,3 +64,4 @@ COMMENT ON COLUMN stg_restated_facts.document_sha256 IS 'SHA-256 of the report t
 COMMENT ON COLUMN stg_restated_facts.page IS '1-based page of the sentence in that report, NULL where unknown.';
 COMMENT ON COLUMN stg_restated_facts.raw_text IS 'The sentence exactly as read, from this year''s figure to the change against last year.';
 COMMENT ON COLUMN stg_restated_facts.superseded IS 'True when a report of the unit-year states the same key itself (its figure is used; this one is not).';
+COMMENT ON COLUMN stg_restated_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';
