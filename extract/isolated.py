@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import os
 import resource
 import signal
 import time
@@ -45,7 +46,7 @@ from juesuan.errors import (
 from juesuan.extract.api import Extraction, extract_raw_document
 from juesuan.extract.document import RawDocument
 from juesuan.registry import Registry
-from juesuan.settings import MB, DocumentLimits
+from juesuan.settings import ENV_PREFIX, MB, DocumentLimits
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def run_isolated(
     arguments = {"unit_id": unit_id, "year": year, "registry": registry, "expected_format": expected_format}
     worker = _context().Process(
         target=_work,
-        args=(sender, document, arguments, limits, time_limit),
+        args=(sender, document, arguments, limits, time_limit, _juesuan_environment()),
         name=f"juesuan-extract {document.sha256[:12]}",
     )
     worker.start()
@@ -203,15 +204,24 @@ def _rebuild(document: RawDocument, limits: DocumentLimits, kind: str, payload: 
     return WorkerCrashed(f"{document.source}: the reader failed: {payload}")
 
 
+def _juesuan_environment() -> dict[str, str]:
+    """The caller's ``JUESUAN_*`` variables now (``JUESUAN_OCR`` …): the fork server's are from its start."""
+    return {name: value for name, value in os.environ.items() if name.startswith(ENV_PREFIX)}
+
+
 def _work(
     sender: Connection,
     document: RawDocument,
     arguments: dict[str, Any],
     limits: DocumentLimits,
     time_limit: float | None,
+    environment: dict[str, str],
 ) -> None:
-    """In the worker: cap the data segment, read, send back the extraction or the named error."""
+    """In the worker: the caller's settings, a capped data segment; read, send back the extraction or the error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker stops
+    for name in [name for name in os.environ if name.startswith(ENV_PREFIX) and name not in environment]:
+        del os.environ[name]
+    os.environ.update(environment)
     if time_limit is not None:
         # Should the parent die (kill -9) and never kill this worker, the kernel ends it a little later.
         signal.alarm(math.ceil(time_limit) + ORPHAN_GRACE)

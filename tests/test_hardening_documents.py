@@ -269,3 +269,17 @@ def test_a_night_of_bombs_quarantines_each_with_its_reason_under_a_memory_cap(
     assert "quarantined" in rows["docx-bomb"] and "JUESUAN_MAX_DOCX_UNCOMPRESSED_MB" in rows["docx-bomb"]
     assert "quarantined" in rows["text-bomb"] and "JUESUAN_MAX_TEXT_MB" in rows["text-bomb"]
     assert "quarantined" in rows["page-bomb"] and "JUESUAN_MAX_PAGE_MEGAPIXELS" in rows["page-bomb"]
+
+
+def test_the_worker_reads_with_the_callers_settings_of_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork server keeps the environment it started with; each worker gets the caller's JUESUAN_* of now."""
+    registry = load_registry(PROJECT / "samples" / "registry.toml")
+    scan = document_from_bytes("scan.pdf", huge_page_pdf(tmp_path / "scan.pdf", pages=1, side_pt=300).read_bytes())
+    options = {"unit_id": "datong-sic", "year": 2023, "registry": registry, "expected_format": None,
+               "limits": DocumentLimits(), "time_limit": 120}  # fmt: skip
+    monkeypatch.setenv("JUESUAN_OCR", "on")
+    docx = document_from_bytes(SAMPLE_DOCX.name, SAMPLE_DOCX.read_bytes())
+    extract_isolated(docx, **{**options, "unit_id": "dazhu-sic"})  # type: ignore[arg-type]  # the fork server is up
+    monkeypatch.setenv("JUESUAN_OCR", "off")
+    with pytest.raises(DocumentError, match="no OCR engine is available"):
+        extract_isolated(scan, **options)  # type: ignore[arg-type]
