@@ -226,23 +226,27 @@ def run(
             str(o.facts),
             str(o.tables),
             str(o.repairs),
-            o.error or "",
+            escape(o.error or ""),
         )
     # Without a terminal (a log, cron mail) rich would squeeze the reasons to a few characters a line.
     wide = console if console.is_terminal else Console(width=max(console.width, 200))
     wide.print(table)
     where = settings.lake_url or settings.lake
     if summary.warehouse is not None:
-        console.print(f"warehouse: {summary.warehouse.path}  ({summary.warehouse.facts} facts)  lake: {where}")
+        console.print(
+            f"warehouse: {summary.warehouse.path}  ({summary.warehouse.facts} facts)  lake: {where}", soft_wrap=True
+        )
     elif any(step.name == "warehouse" for step in summary.steps):
-        console.print(f"warehouse: {settings.warehouse} not rebuilt (see the warehouse step below)  lake: {where}")
+        console.print(
+            f"warehouse: {settings.warehouse} not rebuilt (see the warehouse step below)  lake: {where}", soft_wrap=True
+        )
     else:
-        console.print(f"warehouse: {settings.warehouse} unchanged (nothing new tonight)  lake: {where}")
+        console.print(f"warehouse: {settings.warehouse} unchanged (nothing new tonight)  lake: {where}", soft_wrap=True)
     counts = ", ".join(f"{n} {action}" for action, n in summary.counts().items() if n)
     console.print(f"{len(summary.outcomes)} reports in {summary.seconds:.1f} s: {counts}")
     for step in summary.steps:
         style = "green" if step.status == "ok" else "red"
-        console.print(f"{step.name}: [{style}]{step.status}[/] {step.detail}", highlight=False)
+        console.print(f"{step.name}: [{style}]{step.status}[/] {escape(step.detail)}", highlight=False, soft_wrap=True)
     if summary.quarantined:
         console.print(f"[yellow]{len(summary.quarantined)} document(s) quarantined; see the documents table.[/]")
     failed_steps = [step.name for step in summary.steps if step.status != "ok"]
