@@ -209,7 +209,7 @@ def run_steps(steps: list[Step], context: StepContext, stage: str) -> list[StepR
         error = state.result(raise_on_failure=False)
         if not isinstance(error, JuesuanError):
             raise error if isinstance(error, BaseException) else RuntimeError(f"step {step.name}: {state.message}")
-        log.error("step %s failed: %s", step.name, error)
+        log.info("step %s failed: %s", step.name, error)
         results.append(StepResult(name=step.name, status="failed", detail=str(error)))
     return results
 

@@ -536,6 +536,8 @@ def _view(
         first_line = f"{len(reports)}份决算报告：{'，'.join(summary_parts(_tally(entries)))}"
     else:
         first_line = f"{len(waived)}处已确认的问题仍在豁免中"
+    if reports and listed_waived:
+        first_line += f"，{len(listed_waived)}处已确认的问题仍在豁免中"
     sections = []
     for key in SECTION_ORDER:
         chosen = [e for e in entries if e.notice.section == key]
@@ -809,7 +811,10 @@ def send_steward_mail(
     for recipient, error in failures:
         queue.failed(recipient, error)
     if failures:
-        listed = "; ".join(f"{recipient}: {error}" for recipient, error in failures)
+        by_reason: dict[str, list[str]] = {}
+        for recipient, error in failures:
+            by_reason.setdefault(error, []).append(recipient)
+        listed = "; ".join(f"{', '.join(recipients)}: {error}" for error, recipients in by_reason.items())
         raise StewardMailError(
             f"{len(failures)} steward message(s) not delivered through {where}: {listed} "
             f"(kept in {settings.mail_queue}; the next run sends them)",
