@@ -31,6 +31,8 @@ SELECT
     checks.tolerance,
     checks.left_expression,
     checks.right_expression,
+    checks.left_source_kind,
+    checks.right_source_kind,
     checks.left_pages,
     checks.right_pages,
     checks.left_document_sha256,
@@ -95,3 +97,5 @@ COMMENT ON COLUMN identity_findings.waived_reason IS 'Why it was waived (NULL wh
 COMMENT ON COLUMN identity_findings.waived_by IS 'Who waived it (NULL when not waived).';
 COMMENT ON COLUMN identity_findings.waived_at IS 'When it was waived, UTC (NULL when not waived).';
 COMMENT ON COLUMN identity_findings.waived_until IS 'Last day the waiver holds, Asia/Shanghai; NULL: no expiry or not waived.';
+COMMENT ON COLUMN identity_findings.left_source_kind IS 'Where the left figures come from: table, narrative or mixed (NULL when none).';
+COMMENT ON COLUMN identity_findings.right_source_kind IS 'Where the right figures come from: table, narrative or mixed (NULL when none).';
