@@ -10,6 +10,8 @@ Layout (``{lake}`` defaults to ``data/lake``; it may be any fsspec URL, e.g. ``s
     {lake}/units.parquet       one row per registry unit
     {lake}/subjects.parquet    the classification catalogue
     {lake}/documents.parquet   one row per document (sha256) ever seen, with status and error
+    {lake}/waivers.parquet     acknowledged identity findings, a log (juesuan waive; juesuan.waivers)
+    {lake}/mail_ledger.parquet what each steward was told, written after the server accepted it
 
 Partition columns (``year``, ``unit_id``) live in the path only (hive style).
 
