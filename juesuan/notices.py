@@ -296,6 +296,8 @@ def collect_state(
         sha = (finding.left_document_sha256 or "").split(",")[0]
         if sha in documents:
             report_documents.setdefault((finding.unit_id, finding.year), documents[sha])
+    for report in registry.reports():  # a report whose document is not in ``documents``: its registered address
+        report_documents.setdefault((report.unit_id, report.year), SourceDocument("", report.url, report.format))
     return StewardState(
         notices=notices,
         findings=findings,

@@ -552,8 +552,9 @@ def _view(
             items = [_unread_item(context, e) for e in ordered]
         else:
             items = [_finding_item(context, e) for e in ordered]
-        if not items and key != ERROR_SECTION:
-            continue
+        checked = any(report in state.counts for report in reports)
+        if not items and (key != ERROR_SECTION or not checked):
+            continue  # "0 errors" only where something was checked
         sections.append(
             {
                 "key": key,
@@ -598,6 +599,15 @@ def _view(
             counts.append(
                 f"{report_title(state.name(report[0]), report[1])}：核对 {c.checks} 项，通过 {c.passed}，"
                 f"尾差 {c.rounding}，提示 {c.warnings}，错误 {c.errors}，无法核对 {c.not_checkable}"
+            )
+    for report in sorted({*reports, *(n.report for n in waived)}):
+        repaired = state.repairs.get(report, [])
+        if repaired:
+            first = repaired[0]
+            example = f"「{first['raw_code']} {first['raw_name']}」→ {first['code']}"
+            counts.append(
+                f"{report_title(state.name(report[0]), report[1])}：juesuan 自动更正了 {len(repaired)} 个印错的科目代码"
+                f"（如{example}），明细见附件 {PAGE_ATTACHMENT}，请在以后的报告中更正"
             )
     waived_lines = [_waived_line(state, n) for n in listed_waived]
     return {

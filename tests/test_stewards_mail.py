@@ -536,6 +536,7 @@ def test_tables_not_read_reliably_are_listed_apart_never_as_errors_of_the_unit(t
     registry = sample_registry(tmp_path)
     write_report_with_unread_income(lake, "datong-sic", 2023)
     write_report(lake, "jincheng-hrss", 2023, FIGURES[("jincheng-hrss", 2023)])
+    write_report(lake, "chaoyang-sic", 2024, FIGURES[("chaoyang-sic", 2024)])  # one printed code repaired
     summary = validate_lake(settings, registry, "unread-mail")
     messages, _ = build_steward_messages(mail_context(lake, registry, settings, outcomes=None, now=T0), registry)
     by = {m.recipient: m for m in messages}
@@ -551,6 +552,16 @@ def test_tables_not_read_reliably_are_listed_apart_never_as_errors_of_the_unit(t
     assert "收入决算表（第7、8页）未能可靠读取。" in text and f"原因：{UNREAD_INCOME_REASON}" in text
     assert "影响：5 项勾稽核对因此未做，不计为错误" in text
     assert "收入决算表" in datong.html and "第7、8页" in datong.html
+    # a web document: where to look is its URL, and the page is a link (URL#page=N)
+    (error,) = [f for f in datong.findings if f.severity == "error"]
+    url = "https://example.gov.cn/datong-sic/2023.pdf"
+    pages = sorted(set(error.left_pages) | set(error.right_pages))
+    where = f"位置：{url} 第{'、'.join(map(str, pages))}页" if pages else f"位置：{url}（页码不详）"
+    assert where in text
+    if pages:
+        assert f"{url}#page={pages[0]}" in text and f'href="{url}#page={pages[0]}"' in datong.html
+    repaired = by["chaoyang-sic@example.org"].text
+    assert "juesuan 自动更正了 1 个印错的科目代码（如「3010 基本工资」→ 30101）" in repaired
     jincheng = by["jincheng-hrss@example.org"]
     assert "未能可靠读取" not in jincheng.subject and "未能读取的内容" not in jincheng.text
 

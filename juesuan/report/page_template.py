@@ -75,6 +75,14 @@ PAGE_HTML = """<!DOCTYPE html>
 {% with rows = report.groups['rounding'] %}{% include 'rows' %}{% endwith %}
 {% endif %}
 
+{% if report.repairs %}
+<h3>juesuan 自动更正的科目代码：{{ report.repairs | length }} 个</h3>
+<p class="meta">报告中印错的科目代码，juesuan 已按科目名称更正；数字不受影响，请在以后的报告中更正。</p>
+<table class="repairs"><thead><tr><th>表格</th><th>报告所印</th><th>更正为</th><th>依据</th></tr></thead><tbody>
+{% for r in report.repairs %}<tr><td>{{ r.table }}</td><td>{{ r.printed }}</td><td>{{ r.code }}</td><td>{{ r.reason }}</td></tr>{% endfor %}
+</tbody></table>
+{% endif %}
+
 {% if report.groups['not_checkable'] %}
 <h3>{{ view.not_checkable_title }}：{{ report.groups['not_checkable'] | length }} 项</h3>
 {% with rows = report.groups['not_checkable'] %}{% include 'rows' %}{% endwith %}

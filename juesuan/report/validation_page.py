@@ -191,6 +191,15 @@ def page_view(state: StewardState, unit_ids: Iterable[str] | None = None, title_
                 "document": source.name if (source := state.report_documents.get(key)) is not None else "",
                 "groups": groups,
                 "unread": _unread_rows(unread_by_report.get(key, [])),
+                "repairs": [
+                    {
+                        "table": str(r["table_name"] or ""),
+                        "printed": " ".join(str(r[k]) for k in ("raw_code", "raw_name") if r[k] and r[k] == r[k]),
+                        "code": str(r["code"] or ""),
+                        "reason": str(r["reason"] or ""),
+                    }
+                    for r in state.repairs.get(key, [])
+                ],
             }
         )
     total_errors = sum(int(r["errors"]) for r in reports)
