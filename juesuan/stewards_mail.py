@@ -51,6 +51,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import smtplib
 import ssl
 import uuid
@@ -800,6 +801,7 @@ def send_steward_mail(
     for recipient in superseded:
         log.info("queued message to %s superseded: nothing of it is open any more", recipient)
     result = MailResult(quiet=quiet, superseded=superseded)
+    forget_resolved(lake, context, registry, quiet)
     if not built:
         log.info("stewards' mail: nothing new for %d steward(s)", len(quiet))
         return result
@@ -831,6 +833,18 @@ def send_steward_mail(
             deliveries,
         )
     return result
+
+
+def forget_resolved(lake: Lake, context: MailContext, registry: Registry, stewards: Sequence[str]) -> None:
+    """Drop what ``stewards`` were told of items that are no longer open, so an item that comes back later
+    (a download failing again next month) is news again. Stewards with a message tonight get their
+    ledger replaced when it is accepted (:func:`commit_ledger`)."""
+    units = stewards_of(registry)
+    current = {steward: {n.item for n in context.state.for_units(u.id for u in units[steward])} for steward in stewards}
+    rows = lake.read_mail_ledger()
+    kept = [row for row in rows if row["steward"] not in current or row["item"] in current[row["steward"]]]
+    if len(kept) != len(rows):
+        lake.write_mail_ledger(kept)
 
 
 def commit_ledger(lake: Lake, message: StewardMessage) -> None:
@@ -914,7 +928,7 @@ def _send_with_block(built: Built, settings: Settings, accept: Accept) -> tuple[
     @flow(name="juesuan-steward-mail")
     def deliver(block: str) -> list[tuple[str, str | None]]:
         credentials = EmailServerCredentials.load(block)
-        folder = Path(settings.mail_queue) / "attachments"
+        folder = Path(settings.mail_queue) / f".attachments-{uuid.uuid4().hex}"
         futures = []
         for message in messages:
             paths = []
@@ -936,6 +950,7 @@ def _send_with_block(built: Built, settings: Settings, accept: Accept) -> tuple[
         # email_send_message is async: .submit() runs it on the task runner, .result() waits for it.
         # A failed send comes back as its exception (raise_on_failure=False) so every message is tried.
         results = [future.result(raise_on_failure=False) for future in futures]
+        shutil.rmtree(folder, ignore_errors=True)  # prefect-email has read them
         return [
             (message.recipient, f"{type(result).__name__}: {result}" if isinstance(result, BaseException) else None)
             for message, result in zip(messages, results, strict=True)

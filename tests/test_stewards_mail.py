@@ -339,6 +339,13 @@ def test_a_second_night_with_nothing_new_sends_nothing(night: Night) -> None:
     assert second.deliveries == [] and second.quiet == EVERY_STEWARD
     assert second.describe() == f"nothing new for {len(EVERY_STEWARD)} steward(s): no mail"
     assert not (night.settings.outbox / f"run-{T0 + timedelta(days=1):%Y%m%d%H%M%S}").exists()
+    # what a steward was told of an item that is gone is forgotten, so the item is news if it comes back
+    rows = night.lake.read_mail_ledger()
+    gone = {**rows[0], "steward": DAZHU, "item": "dazhu-sic/2023/document/-", "fingerprint": "failed"}
+    night.lake.write_mail_ledger([*rows, gone])
+    assert night.mail(T0 + timedelta(days=1, hours=1)).deliveries == []
+    assert gone["item"] not in {row["item"] for row in night.lake.read_mail_ledger()}
+    assert len(night.lake.read_mail_ledger()) == len(rows)
     # with the daily digest, whoever has something open hears of it every night, marked as still open
     daily = night.mail(T0 + timedelta(days=2), mail_digest="daily")
     assert sorted(d.recipient for d in daily.deliveries) == EVERY_STEWARD
