@@ -23,6 +23,7 @@ win over ``documents`` for the reports they cover.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +32,6 @@ from typing import Any, Protocol
 import pandas as pd
 
 from juesuan.expectations.findings import Finding, read_finding_objects
-from juesuan.expectations.runner import ReportCounts, ValidationSummary
 from juesuan.lake import Lake
 from juesuan.registry import Registry
 from juesuan.report.wording import (
@@ -112,6 +112,42 @@ class Notice:
     @property
     def is_open(self) -> bool:
         return self.waiver is None
+
+
+@dataclass(frozen=True)
+class ReportCounts:
+    """What one report's latest validation came to (as ``identity_summary`` counts it)."""
+
+    unit_id: str
+    year: int
+    checks: int
+    passed: int
+    rounding: int
+    warnings: int
+    errors: int
+    not_checkable: int
+
+
+def report_counts(findings: Iterable[Finding]) -> dict[tuple[str, int], ReportCounts]:
+    """Per report: every check and how many of each severity (unknown severities count as errors or warnings)."""
+    tallies: dict[tuple[str, int], Counter[str]] = {}
+    for finding in findings:
+        tallies.setdefault((finding.unit_id, finding.year), Counter())[
+            section_of(finding.severity) or finding.severity
+        ] += 1
+    return {
+        key: ReportCounts(
+            unit_id=key[0],
+            year=key[1],
+            checks=sum(tally.values()),
+            passed=tally["passed"],
+            rounding=tally[ROUNDING_SECTION],
+            warnings=tally["warning"],
+            errors=tally[ERROR_SECTION],
+            not_checkable=tally["not_checkable"],
+        )
+        for key, tally in sorted(tallies.items())
+    }
 
 
 @dataclass
@@ -284,8 +320,6 @@ def collect_state(
     notices += [_table_notice(t) for t in doubtful if (t.unit_id, t.year) in reports_in_lake]
     unresolved, repaired = _codes(lake.read_code_repairs(), reports_in_lake)
     notices += [_code_notice(c) for c in unresolved]
-    reports = sorted({(f.unit_id, f.year) for f in findings})
-    summary = ValidationSummary(run_id="", validated_at=now, findings=findings, reports=reports)
     documents = {
         str(row["sha256"]): SourceDocument(str(row["sha256"]), str(row["url"]), row.get("format"))
         for row in document_rows
@@ -301,7 +335,7 @@ def collect_state(
     return StewardState(
         notices=notices,
         findings=findings,
-        counts={(c.unit_id, c.year): c for c in summary.counts()},
+        counts=report_counts(findings),
         documents=documents,
         report_documents=report_documents,
         names={unit.id: unit.name for unit in registry.units},
