@@ -359,7 +359,13 @@ def build_message(context: MailContext, steward: str, units: Sequence[Unit]) -> 
     open_entries = [_entry(n, told.get(n.item), context.acknowledged.get(n.item)) for n in notices if n.is_open]
     waived = [n for n in notices if not n.is_open]
     due = [n for n in waived if _waived_due(n, told.get(n.item), now, context.settings.mail_waived_days)]
-    daily = context.settings.mail_digest == "daily" and any(e.notice.section != ROUNDING_SECTION for e in open_entries)
+    # The daily digest: once a day (China time), while something that needs an answer is open.
+    told_today = any(_local_date(row["last_mailed_at"]) == _local_date(now) for row in told.values())
+    daily = (
+        context.settings.mail_digest == "daily"
+        and not told_today
+        and any(e.notice.section != ROUNDING_SECTION for e in open_entries)
+    )
     if not (any(e.is_new for e in open_entries) or due or daily):
         return None
     current = {n.item for n in notices}

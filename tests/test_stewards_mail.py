@@ -18,7 +18,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email import policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -66,7 +66,9 @@ LOGIN_PAGE = (
     "<body><form action='/login' method='post'><input name='user'><input name='password' type='password'>"
     "<button>登录</button></form></body></html>\n"
 )
-T0 = datetime.now(UTC).replace(microsecond=0)
+#: Tonight's run: 02:00 in China (the nightly schedule), so that "the same day" and "the next day" never
+#: straddle midnight whenever the tests run.
+T0 = datetime.combine(datetime.now(STEWARDS_TZ).date(), time(2, 0), tzinfo=STEWARDS_TZ).astimezone(UTC)
 
 
 def registry_text(datong_name: str | None = None) -> str:
@@ -354,6 +356,7 @@ def test_a_second_night_with_nothing_new_sends_nothing(night: Night) -> None:
     message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert isinstance(message, EmailMessage)
     assert f"【自{T0.astimezone(STEWARDS_TZ):%Y-%m-%d}起未解决】" in plain(message)
+    assert night.mail(T0 + timedelta(days=2, minutes=5), mail_digest="daily").deliveries == []  # once a day
 
 
 @pytest.mark.corpus
