@@ -680,3 +680,56 @@ def test_juesuan_run_fails_when_mail_is_refused_and_the_next_run_delivers(
     quiet = CliRunner().invoke(app, ["run"], env=env)
     assert quiet.exit_code == 0 and "stewards mail: ok nothing new for 5 steward(s): no mail" in quiet.output
     assert len(inbox.received) == len(EVERY_STEWARD)
+
+
+# --- the real 决算 PDFs, fetched over HTTP ---------------------------------------------------------------------------
+@pytest.mark.corpus
+def test_the_real_reports_published_errors_reach_the_steward_with_their_pages(tmp_path: Path, inbox: Inbox) -> None:
+    """普陀区规划和自然资源局 2024 (a real PDF served on loopback): its two published narrative errors (see
+    ../shared/real/README.md) are the errors of its message, each with the URL and a ``#page=N`` link."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from conftest import real_path
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(real_path("final/putuo_ghzy_2024.pdf"), site / "ghzy_2024.pdf")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(site), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ghzy_2024.pdf"
+        (tmp_path / "units.toml").write_text(
+            "\n".join(
+                [
+                    "[[unit]]", 'id = "putuo-ghzy"', 'name = "上海市普陀区规划和自然资源局"', 'province = "上海市"',
+                    'city = "上海市"', 'county = "普陀区"', 'level = "县级"', 'kind = "行政单位"',
+                    'stewards = ["ghzy@example.org"]', "", "[[unit.report]]", "year = 2024", f'url = "{url}"', "",
+                ]
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
+        world = night_at(tmp_path)
+        world.settings = replace(world.settings, fetch_delay=0.0)
+        run_registry(world.settings)
+        validate_lake(world.settings, world.registry, "real")
+    finally:
+        server.shutdown()
+        server.server_close()
+    world.mail(T0, **inbox.smtp())
+    message = inbox.by_recipient()["ghzy@example.org"]
+    assert str(message["Subject"]).startswith("上海市普陀区规划和自然资源局 2024年度决算：2处错误需更正，")
+    text = plain(message)
+    errors = text[text.index("一、错误（需更正）（2）") : text.index("二、")]
+    assert "情况说明写为 5,377.64万元，与表中「合计」5,364.75万元不一致，相差 12.89万元。" in errors
+    assert "情况说明写为 4,896.98万元，与表中「人员经费合计」4,884.09万元不一致，相差 12.89万元。" in errors
+    assert errors.count(f"位置：{url} 第") == 2 and errors.count(f"{url}#page=") == 2
+    assert f'href="{url}#page=' in html_of(message)
