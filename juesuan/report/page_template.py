@@ -26,6 +26,7 @@ PAGE_HTML = """<!DOCTYPE html>
   .warning { color: #b9770e; }
   .rounding { color: #555; }
   .ok { color: #1e8449; font-weight: bold; }
+  .unchecked { color: #8e44ad; font-weight: bold; }
   .waived { color: #555; font-style: italic; }
   code { font-size: .8rem; color: #555; word-break: break-all; }
 </style>
@@ -42,7 +43,7 @@ PAGE_HTML = """<!DOCTYPE html>
     <tr><td><a href="#{{ report.anchor }}">{{ report.title }}</a></td>
     {% if report.counts %}<td class="num">{{ report.counts.checks }}</td><td class="num">{{ report.counts.passed }}</td><td class="num">{{ report.counts.rounding }}</td><td class="num">{{ report.counts.warnings }}</td><td class="num">{{ report.counts.errors }}</td><td class="num">{{ report.counts.not_checkable }}</td>
     {% else %}<td class="num" colspan="6">—</td>{% endif %}
-    <td class="{{ 'error' if report.errors else 'ok' }}">{{ report.verdict }}</td></tr>
+    <td class="{{ report.verdict_class }}">{{ report.verdict }}</td></tr>
   {% else %}
     <tr><td colspan="8">还没有核对结果。</td></tr>
   {% endfor %}
@@ -52,10 +53,12 @@ PAGE_HTML = """<!DOCTYPE html>
 {% for report in view.reports %}
 <section id="{{ report.anchor }}" class="report">
 <h2>{{ report.title }} <span class="meta">{{ report.unit_id }}{% if report.document %} · 文件 {{ report.document }}{% endif %}</span></h2>
-<p class="{{ 'error' if report.errors else 'ok' }} verdict">{{ report.verdict }}</p>
+<p class="{{ report.verdict_class }} verdict">{{ report.verdict }}</p>
 
+{% if report.counts %}
 <h3>{{ view.section_titles['error'] }}：{{ report.groups['error'] | length }} 处</h3>
 {% if report.groups['error'] %}{% with rows = report.groups['error'] %}{% include 'rows' %}{% endwith %}{% else %}<p class="ok">无。</p>{% endif %}
+{% endif %}
 
 {% if report.unread %}
 <h3>{{ view.section_titles['unread'] }}：{{ report.unread | length }} 项</h3>

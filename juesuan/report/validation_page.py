@@ -188,6 +188,7 @@ def page_view(state: StewardState, unit_ids: Iterable[str] | None = None, title_
                 "counts": counts,
                 "errors": errors,
                 "verdict": verdict,
+                "verdict_class": "unchecked" if counts is None else ("error" if errors else "ok"),
                 "document": source.name if (source := state.report_documents.get(key)) is not None else "",
                 "groups": groups,
                 "unread": _unread_rows(unread_by_report.get(key, [])),
