@@ -388,7 +388,7 @@ def build_message(context: MailContext, steward: str, units: Sequence[Unit]) -> 
         attachments.insert(0, Attachment(ROUNDING_CSV, rounding_csv(rounding, state), "text", "csv"))
     return StewardMessage(
         recipient=steward,
-        subject=view["subject"],
+        subject=" ".join(str(view["subject"]).split()),  # a header is one line, whatever a name holds
         first_line=view["first_line"],
         text=_text(view),
         html=html,
@@ -794,6 +794,8 @@ def send_steward_mail(
     Raises :class:`StewardMailError` when a message could not be delivered (after trying every other
     one; the error carries the deliveries that did succeed).
     """
+    if any(ch in settings.mail_from for ch in "\r\n") or "@" not in settings.mail_from:
+        raise UsageError("JUESUAN_MAIL_FROM (one e-mail address, no line break)", settings.mail_from)
     lake = lake or lake_of(settings)
     now = now or datetime.now(UTC)
     run_id = run_id or f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"

@@ -55,6 +55,7 @@ from juesuan.stewards_mail import (
 )
 from juesuan.waivers import STEWARDS_TZ, waive
 
+REGISTRY_FILE = Path(__file__).resolve().parents[1] / "registry" / "units.toml"
 DATONG = "datong.steward@example.org"
 JINCHENG = "jincheng.steward@example.org"
 DAZHU = "dazhu.steward@example.org"
@@ -460,14 +461,17 @@ def test_an_unreachable_server_fails_the_mail(night: Night) -> None:
 @pytest.mark.corpus
 def test_markup_in_data_is_shown_as_text_never_run(tmp_path: Path, corpus: type) -> None:
     hostile = "大同<br><svg/onload=alert(1)>社保<script>alert(2)</script>"
+    (tmp_path / "units.toml").write_text(registry_text(datong_name=hostile + "\r\nBcc: evil@example.org"), "utf-8")
+    with pytest.raises(UsageError, match="JUESUAN_MAIL_FROM"):
+        send_steward_mail(replace(Settings(), mail_from="a@b.org\r\nBcc: x@y.org"), load_registry(REGISTRY_FILE))
     write_reports(tmp_path, corpus)
-    (tmp_path / "units.toml").write_text(registry_text(datong_name=hostile), encoding="utf-8")
     world = night_at(tmp_path)
     run_registry(world.settings)  # the report never names that unit: quarantined, the name in the reason
     validate_lake(world.settings, world.registry, "hostile")
     result = world.mail(T0)
     message = read_eml(result, DATONG)
     assert hostile in str(message["Subject"]) and hostile in plain(message)
+    assert message["Bcc"] is None and "\n" not in str(message["Subject"])  # the name's line break did not split it
     for html in (html_of(message), attachment(message, PAGE_ATTACHMENT).decode("utf-8")):
         parsed = markup(html)
         assert "svg" not in parsed.tags and "script" not in parsed.tags
