@@ -2,15 +2,16 @@
 
 Runs the identity checkpoint over the lake (:func:`juesuan.expectations.runner.validate_lake`),
 writes the findings, rebuilds the warehouse so ``identity_findings`` and ``identity_summary`` are
-current, prints a summary per report, the tables juesuan could not read reliably (their checks are
-``not_checkable``) and the findings worst first, and with ``--email`` sends the
-stewards' messages. Exit status: 0 when nothing reaches ``--fail-on``, 3 when something does,
+current, writes the offline validation page, prints a summary per report, the tables juesuan could not
+read reliably (their checks are ``not_checkable``) and the findings worst first, and with ``--email``
+sends the stewards' messages (only to stewards with something new: :mod:`juesuan.stewards_mail`).
+Exit status: 0 when nothing reaches ``--fail-on``, 3 when something does,
 1 when the run itself failed (bad settings, missing lake, undeliverable mail …).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -19,6 +20,9 @@ from rich.table import Table
 from juesuan.cli import LakeOption, RegistryOption, WarehouseOption, _settings, console, reports_errors
 from juesuan.errors import UsageError
 from juesuan.transform.identities import format_amount
+
+if TYPE_CHECKING:
+    from juesuan.stewards_mail import Delivery
 
 FAIL_ON = ("error", "warning", "rounding")
 #: Exit status when findings reach ``--fail-on`` (1 is taken by "the run failed").
@@ -51,7 +55,7 @@ def validate(
     from juesuan.expectations.runner import new_run_id, validate_lake
     from juesuan.lake import lake_of
     from juesuan.registry import load_registry
-    from juesuan.stewards_mail import send_steward_mail
+    from juesuan.stewards_mail import StewardMailError, send_steward_mail
     from juesuan.warehouse.build import build_warehouse
 
     if fail_on not in FAIL_ON:
@@ -106,17 +110,30 @@ def validate(
                 format_amount(f.difference),
             )
         console.print(listing)
-    docs = summary.data_docs_url or (str(summary.data_docs_index) if summary.data_docs_index else "not built")
+    page = summary.validation_page
     console.print(
-        escape(f"Data Docs: {docs}  findings: {settings.lake / 'identity_findings'}  warehouse: {built.path}")
+        escape(
+            f"validation page: {page or 'not written'}  GX Data Docs: {summary.data_docs_index or 'not built'}  "
+            f"findings: {the_lake.path('identity_findings')}  warehouse: {built.path}"
+        )
     )
 
     if email:
-        for delivery in send_steward_mail(summary, loaded, settings):
-            where = f" → {delivery.path}" if delivery.path else ""
-            console.print(escape(f"mail to {delivery.recipient} ({delivery.transport}){where}: {delivery.subject}"))
+        try:
+            result = send_steward_mail(settings, loaded, lake=the_lake, run_id=summary.run_id)
+        except StewardMailError as exc:
+            _print_deliveries(exc.deliveries)
+            raise
+        _print_deliveries(result.deliveries)
+        console.print(escape(f"stewards mail: {result.describe()}"))
     if summary.fails(fail_on):
         raise typer.Exit(code=FINDINGS_EXIT_CODE)
+
+
+def _print_deliveries(deliveries: list[Delivery]) -> None:
+    for delivery in deliveries:
+        where = f" → {delivery.path}" if delivery.path else ""
+        console.print(escape(f"mail to {delivery.recipient} ({delivery.transport}){where}: {delivery.subject}"))
 
 
 def _styled(count: int, severity: str) -> str:
