@@ -16,7 +16,9 @@ can add up figures from several pages (empty for text exports, which have no pag
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +29,7 @@ import pyarrow as pa
 
 from juesuan.contract import VALUE_TYPE, quantize
 from juesuan.lake import Lake
-from juesuan.transform.identities import SEVERITY_RANK, IdentityCheck
+from juesuan.transform.identities import ERROR, SEVERITY_RANK, IdentityCheck
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +137,12 @@ class Finding:
 
     @property
     def rank(self) -> int:
-        return SEVERITY_RANK[self.severity]
+        return SEVERITY_RANK.get(self.severity, SEVERITY_RANK[ERROR])
+
+    @property
+    def ref(self) -> str:
+        """A short, stable reference to the check (:func:`finding_ref`): anchors, the mail, ``juesuan waive``."""
+        return finding_ref(self.check_id)
 
     @property
     def line(self) -> str:
@@ -146,6 +153,11 @@ class Finding:
         if self.other_table_name and self.other_table_name != self.table_name:
             return f"{self.table_name} ↔ {self.other_table_name}"
         return self.table_name
+
+
+def finding_ref(check_id: str) -> str:
+    """Ten hex digits of the check id's SHA-256: short enough to quote in a mail, stable across runs."""
+    return hashlib.sha256(check_id.encode("utf-8")).hexdigest()[:10]
 
 
 def _one_document(documents: list[str]) -> str | None:
@@ -215,3 +227,71 @@ def read_findings(lake: Lake | Path | str) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=list(COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    return str(value)
+
+
+def _amount(value: object) -> Decimal | None:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _page_list(value: object) -> tuple[int, ...]:
+    if value is None or (isinstance(value, float) and value != value):
+        return ()
+    return tuple(int(page) for page in value)  # type: ignore[attr-defined]
+
+
+def findings_from_frame(frame: pd.DataFrame) -> list[Finding]:
+    """Stored findings (:func:`read_findings`) back as :class:`Finding` objects, in the frame's order."""
+    return [_finding_from_row(row) for row in frame.to_dict("records")]
+
+
+def _finding_from_row(row: dict[str, object]) -> Finding:
+    validated_at = row["validated_at"]
+    if isinstance(validated_at, pd.Timestamp):
+        validated_at = validated_at.to_pydatetime()
+    return Finding(
+        unit_id=str(row["unit_id"]),
+        year=int(row["year"]),  # type: ignore[call-overload]
+        run_id=str(row["run_id"]),
+        validated_at=validated_at,  # type: ignore[arg-type]
+        check_id=str(row["check_id"]),
+        rule_id=str(row["rule_id"]),
+        rule_name=str(row["rule_name"]),
+        family=str(row["family"]),
+        check_name=str(row["check_name"]),
+        severity=str(row["severity"]),
+        table_name=str(row["table_name"]),
+        other_table_name=str(row["other_table_name"]),
+        subject_code=_text(row["subject_code"]),
+        line_item=str(row["line_item"]),
+        column_name=str(row["column_name"]),
+        left_value=_amount(row["left_value"]),
+        right_value=_amount(row["right_value"]),
+        difference=_amount(row["difference"]),
+        tolerance=_amount(row["tolerance"]) or Decimal(0),
+        left_expression=str(row["left_expression"]),
+        right_expression=str(row["right_expression"]),
+        left_source_kind=_text(row["left_source_kind"]),
+        right_source_kind=_text(row["right_source_kind"]),
+        left_pages=_page_list(row["left_pages"]),
+        right_pages=_page_list(row["right_pages"]),
+        left_document_sha256=_text(row["left_document_sha256"]),
+        right_document_sha256=_text(row["right_document_sha256"]),
+        message=str(row["message"]),
+    )
+
+
+def read_finding_objects(lake: Lake | Path | str, reports: Iterable[tuple[str, int]] | None = None) -> list[Finding]:
+    """Every stored finding as :class:`Finding` objects (of ``reports`` only, when given)."""
+    found = findings_from_frame(read_findings(lake))
+    if reports is None:
+        return found
+    wanted = set(reports)
+    return [f for f in found if (f.unit_id, f.year) in wanted]

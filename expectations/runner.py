@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from great_expectations.core.run_identifier import RunIdentifier
 
@@ -66,6 +66,11 @@ from juesuan.transform.identities import (
     residual_frame,
 )
 from juesuan.transform.reliability import UnreliableTable, unreliable_by_report, unreliable_tables
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from juesuan.notices import DocumentOutcome
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +111,8 @@ class ValidationSummary:
     findings_files: list[str] = field(default_factory=list)  # fsspec paths (plain paths for a local lake)
     #: Tables of the validated reports juesuan did not read reliably (their checks are not_checkable).
     unreliable_tables: list[UnreliableTable] = field(default_factory=list)
+    #: Our own offline validation page (``{data_docs}/validation.html``, juesuan.report.validation_page).
+    validation_page: Path | None = None
 
     def counts(self) -> list[ReportCounts]:
         per: dict[tuple[str, int], Counter[str]] = {report: Counter() for report in self.reports}
@@ -237,11 +244,18 @@ def _guard_agreement(checks: list[IdentityCheck], findings: list[Finding]) -> No
 
 
 def validate_lake(
-    settings: Settings, registry: Registry | None, run_id: str | None = None, lake: Lake | None = None
+    settings: Settings,
+    registry: Registry | None,
+    run_id: str | None = None,
+    lake: Lake | None = None,
+    *,
+    outcomes: Sequence[DocumentOutcome] | None = None,
 ) -> ValidationSummary:
     """Validate every report in the lake; write the findings; rebuild the Data Docs (the pipeline hook).
 
     ``lake`` defaults to the one ``settings`` name (``lake_url`` when set, else the ``lake`` folder).
+    With a registry, the offline validation page (``{data_docs}/validation.html``) is written too; the
+    night's ``outcomes``, when given, say which documents failed tonight.
     """
     run_id = run_id or new_run_id()
     validated_at = datetime.now(UTC)
@@ -266,6 +280,10 @@ def validate_lake(
         findings_files=files,
         unreliable_tables=[table for table in doubtful if (table.unit_id, table.year) in validated],
     )
+    if registry is not None:
+        from juesuan.report.validation_page import write_validation_page
+
+        summary.validation_page = write_validation_page(settings, registry, lake, outcomes=outcomes, now=validated_at)
     totals = Counter(f.severity for f in findings)
     log.info(
         "validated %d report(s), %d checks: %s; %d table(s) not read reliably; Data Docs %s",

@@ -80,8 +80,14 @@ class StepContext:
 
 @dataclass(frozen=True)
 class Step:
+    """A named step; with ``retries`` its task is retried (exponential backoff from ``retry_delay``
+    seconds) while it raises one of ``retry_on``, and recorded as failed when it still does."""
+
     name: str
     run: Callable[[StepContext], StepResult | None]
+    retries: int = 0
+    retry_delay: float = 0.0
+    retry_on: tuple[type[BaseException], ...] = (JuesuanError,)
 
 
 @dataclass
@@ -99,13 +105,14 @@ class _TaskLogNoise(logging.Filter):
       accepted (docs/nightly.md): network waits are bounded by the HTTP timeout and the retries,
       and the time limit interrupts the Python work (extraction) between bytecodes.
     * Keeps the one-line error of a failed download but not its traceback: a 404 or a 500 is the
-      web as it is, named by :class:`FetchError`, not a bug to debug.
+      web as it is, named by :class:`FetchError`, not a bug to debug. The same for every named
+      juesuan error (a step's, e.g. a mail server that refused a message).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if str(record.msg).startswith("Timeout of %s seconds configured for this task"):
             return False
-        if record.exc_info and isinstance(record.exc_info[1], FetchError):
+        if record.exc_info and isinstance(record.exc_info[1], (FetchError, JuesuanError)):
             record.exc_info = None
             record.exc_text = None
         return True
@@ -182,6 +189,47 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def _retry_for(retry_on: tuple[type[BaseException], ...]) -> Callable[[Task[Any, Any], TaskRun, State[Any]], bool]:
+    """Retry a retried step only for the errors it names (a bad setting is not cured by waiting)."""
+
+    def condition(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
+        return isinstance(state.result(raise_on_failure=False), retry_on)
+
+    return condition
+
+
+@task(name="retried step", cache_policy=NO_CACHE)
+def run_retried_step(step: Step, context: StepContext) -> StepResult:
+    """A step whose errors fail the task, so that Prefect retries it (see :func:`run_steps`)."""
+    return step.run(context) or StepResult(name=step.name, status="ok")
+
+
+def run_steps(steps: list[Step], context: StepContext, stage: str) -> list[StepResult]:
+    """Run ``steps`` in order, each as a task; a named error fails the step, never the run."""
+    results = []
+    for step in steps:
+        name = f"{stage}: {step.name}"
+        if not step.retries:
+            results.append(run_step.with_options(name=name)(step, context))
+            continue
+        retried = run_retried_step.with_options(
+            name=name,
+            retries=step.retries,
+            retry_delay_seconds=backoff_delays(step.retries, step.retry_delay) or 0,
+            retry_condition_fn=_retry_for(step.retry_on),
+        )
+        state = retried(step, context, return_state=True)
+        if state.is_completed():
+            results.append(state.result())
+            continue
+        error = state.result(raise_on_failure=False)
+        if not isinstance(error, (JuesuanError, OSError)):  # a full disk fails the step too (issue 13.5)
+            raise error if isinstance(error, BaseException) else RuntimeError(f"step {step.name}: {state.message}")
+        log.info("step %s failed: %s", step.name, error)
+        results.append(StepResult(name=step.name, status="failed", detail=_describe(error)))
+    return results
+
+
 # --- the flow -------------------------------------------------------------------------------------------
 def task_runner_for(settings: Settings, dask_address: str | None = None) -> TaskRunner[Any]:
     """A bounded thread pool, or the Dask cluster at ``dask_address`` (workers import juesuan)."""
@@ -234,11 +282,12 @@ def nightly_ingest(
     the hooks; ``juesuan run`` and the served deployment set it.
     """
     hooks = HOOKS
+    settings = settings_for(registry, lake, warehouse)
     if default_steps:
         from juesuan.flows.steps import with_default_steps
 
-        hooks = with_default_steps(HOOKS)
-    return run_nightly(settings_for(registry, lake, warehouse), force=force, hooks=hooks)
+        hooks = with_default_steps(HOOKS, settings)
+    return run_nightly(settings, force=force, hooks=hooks)
 
 
 def run_flow(
@@ -270,9 +319,9 @@ def run_nightly(settings: Settings, *, force: bool = False, hooks: NightlyHooks 
         summary = RunSummary(flow_run_id=flow_run.get_id())
         summary.outcomes = _ingest_all(plan)
         context = StepContext(settings=settings, registry=plan.registry, plan=plan, summary=summary)
-        summary.steps.extend(run_step.with_options(name=f"validate: {s.name}")(s, context) for s in hooks.validate)
+        summary.steps.extend(run_steps(hooks.validate, context, "validate"))
         _load_warehouse(plan, summary)
-        summary.steps.extend(run_step.with_options(name=f"post-load: {s.name}")(s, context) for s in hooks.post_load)
+        summary.steps.extend(run_steps(hooks.post_load, context, "post-load"))
     summary.seconds = time.perf_counter() - started
     publish_artifacts(summary, settings)
     return summary

@@ -10,6 +10,8 @@ Layout (``{lake}`` defaults to ``data/lake``; it may be any fsspec URL, e.g. ``s
     {lake}/units.parquet       one row per registry unit
     {lake}/subjects.parquet    the classification catalogue
     {lake}/documents.parquet   one row per document (sha256) ever seen, with status and error
+    {lake}/waivers.parquet     acknowledged identity findings, a log (juesuan waive; juesuan.waivers)
+    {lake}/mail_ledger.parquet what each steward was told, written after the server accepted it
 
 Partition columns (``year``, ``unit_id``) live in the path only (hive style).
 
@@ -151,6 +153,46 @@ UNIT_SCHEMA = pa.schema(
         ("stewards", pa.string()),
     ]
 )
+
+
+#: ``waivers.parquet``: one row per acknowledgement (``action = 'waive'``) or its withdrawal
+#: (``'revoke'``) of an identity finding, never rewritten in place — the latest row per ``check_id`` counts
+#: (:mod:`juesuan.waivers`). ``severity``, ``left_value`` and ``right_value`` are the finding as it was
+#: waived: a waiver covers the finding while those stay the same.
+WAIVER_SCHEMA = pa.schema(
+    [
+        ("check_id", pa.string()),
+        ("unit_id", pa.string()),
+        ("year", pa.int16()),
+        ("action", pa.string()),  # waive | revoke
+        ("reason", pa.string()),
+        ("waived_by", pa.string()),
+        ("waived_at", pa.timestamp("us", tz="UTC")),
+        ("until", pa.date32()),  # last day the waiver holds; NULL: no expiry
+        ("severity", pa.string()),
+        ("left_value", pa.decimal128(20, 6)),
+        ("right_value", pa.decimal128(20, 6)),
+    ]
+)
+WAIVERS_FILE = "waivers.parquet"
+#: ``mail_ledger.parquet``: what each steward was told, one row per steward and item, written only after
+#: the message holding the item was accepted by the mail server (:mod:`juesuan.stewards_mail`).
+MAIL_LEDGER_SCHEMA = pa.schema(
+    [
+        ("steward", pa.string()),
+        ("item", pa.string()),  # the item's stable key (a finding's check_id, a document, a table …)
+        ("unit_id", pa.string()),
+        ("year", pa.int16()),
+        ("kind", pa.string()),  # finding | document | table | code
+        ("section", pa.string()),  # error | unread | warning | rounding
+        ("fingerprint", pa.string()),  # what the item said (figures, status): a change makes it new again
+        ("first_mailed_at", pa.timestamp("us", tz="UTC")),
+        ("last_mailed_at", pa.timestamp("us", tz="UTC")),
+        ("waived", pa.bool_()),  # mailed as waived (listed among the acknowledged findings)
+        ("message_id", pa.string()),
+    ]
+)
+MAIL_LEDGER_FILE = "mail_ledger.parquet"
 
 
 SUBJECT_SCHEMA = pa.schema(
@@ -624,6 +666,42 @@ class Lake:
             "final_url": final_url,
         }
         self.write_document_rows(merge_document_rows(existing, [row]))
+
+    # --- stewards: waivers, mail ledger, code repairs (juesuan.waivers, juesuan.stewards_mail) ----------
+    def read_code_repairs(self) -> pd.DataFrame:
+        """Every code repair: ``unit_id``, ``year`` and the :data:`CODE_REPAIR_SCHEMA` columns."""
+        columns = ["unit_id", "year", *CODE_REPAIR_SCHEMA.names]
+        frames = []
+        for relative in self.files(f"{CODE_REPAIRS}/year=*/unit_id=*/{CODE_REPAIRS}.parquet"):
+            table = self.read_table(relative)
+            if table is None:
+                raise FileNotFoundError(f"{self.path(relative)} was listed but is gone: is a writer running?")
+            _, year, unit_id, _ = relative.split("/")
+            frame = table.to_pandas()
+            frame.insert(0, "year", int(year.removeprefix("year=")))
+            frame.insert(0, "unit_id", unit_id.removeprefix("unit_id="))
+            frames.append(frame[columns])
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(frames, ignore_index=True)
+
+    def read_waiver_rows(self) -> list[dict[str, Any]]:
+        """``waivers.parquet`` as rows (empty when no finding was ever waived)."""
+        table = self.read_table(WAIVERS_FILE)
+        return [] if table is None else table.to_pylist()
+
+    def write_waiver_rows(self, rows: list[dict[str, Any]]) -> bool:
+        return self.put_table(pa.Table.from_pylist(rows, schema=WAIVER_SCHEMA), WAIVERS_FILE)
+
+    def read_mail_ledger(self) -> list[dict[str, Any]]:
+        """``mail_ledger.parquet`` as rows (empty before the first accepted message)."""
+        table = self.read_table(MAIL_LEDGER_FILE)
+        return [] if table is None else table.to_pylist()
+
+    def write_mail_ledger(self, rows: list[dict[str, Any]]) -> bool:
+        ordered = sorted(rows, key=lambda r: (str(r["steward"]), str(r["item"])))
+        return self.put_table(pa.Table.from_pylist(ordered, schema=MAIL_LEDGER_SCHEMA), MAIL_LEDGER_FILE)
 
 
 def storage_options(settings: Settings) -> dict[str, Any]:

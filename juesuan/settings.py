@@ -23,6 +23,8 @@ ENV_PREFIX = "JUESUAN_"
 #: ``registry/units.toml`` lists the five real reports in ../shared/corpus.
 DEFAULT_REGISTRY = "samples/registry.toml"
 _Number = TypeVar("_Number", int, float)
+#: ``JUESUAN_MAIL_DIGEST``: write when something is new (default), or every night while something is open.
+MAIL_DIGESTS = ("new", "daily")
 MB = 1024 * 1024
 #: JUESUAN_SMTP_TLS values (and the spellings the stewards' mail also accepts).
 SMTP_TLS_MODES = ("starttls", "ssl", "none")
@@ -69,6 +71,14 @@ class Settings:
     smtp_tls: str | None = None
     mail_from: str = "juesuan@localhost"
     email_block: str | None = None
+    smtp_timeout: float = 30.0  # seconds per SMTP connection and command
+    # When a steward is written to: "new" (something new or back since the last accepted message) or
+    # "daily" (every night while errors, unread documents or warnings are open). docs/validation.md.
+    mail_digest: str = "new"
+    mail_waived_days: int = 30  # still-waived findings are listed again after this many days
+    mail_retries: int = 2  # retries of a failed mail step (the Prefect task), with exponential backoff
+    mail_backoff: float = 60.0  # first retry delay of the mail step, seconds, doubled at each retry
+    mail_queue: Path = field(default=Path("data/mail_queue"))  # messages built but not yet accepted
     # --- nightly ingestion (docs/nightly.md) ---
     lake_url: str | None = None  # an fsspec URL (s3://bucket/lake) used instead of `lake` when set
     raw_store_url: str | None = None  # an fsspec URL used instead of `raw_store` when set
@@ -114,6 +124,12 @@ class Settings:
             smtp_tls=env.get(f"{ENV_PREFIX}SMTP_TLS") or None,
             mail_from=env.get(f"{ENV_PREFIX}MAIL_FROM") or "juesuan@localhost",
             email_block=env.get(f"{ENV_PREFIX}EMAIL_BLOCK") or None,
+            smtp_timeout=_env_number(env, "SMTP_TIMEOUT", float, 30.0),
+            mail_digest=_env_choice(env, "MAIL_DIGEST", MAIL_DIGESTS, "new"),
+            mail_waived_days=_env_number(env, "MAIL_WAIVED_DAYS", int, 30),
+            mail_retries=_env_number(env, "MAIL_RETRIES", int, 2),
+            mail_backoff=_env_number(env, "MAIL_BACKOFF", float, 60.0),
+            mail_queue=Path(env.get(f"{ENV_PREFIX}MAIL_QUEUE", str(data_dir / "mail_queue"))),
             lake_url=env.get(f"{ENV_PREFIX}LAKE_URL") or None,
             raw_store_url=env.get(f"{ENV_PREFIX}RAW_STORE_URL") or None,
             s3_endpoint_url=env.get(f"{ENV_PREFIX}S3_ENDPOINT_URL") or None,
@@ -164,6 +180,16 @@ class Settings:
         """A copy with the non-``None`` overrides applied (CLI options take precedence over env)."""
         given: dict[str, Any] = {name: value for name, value in overrides.items() if value is not None}
         return replace(self, **given)
+
+
+def _env_choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    """A ``JUESUAN_<name>`` that must be one of ``allowed`` (``default`` when unset)."""
+    text = (env.get(f"{ENV_PREFIX}{name}") or "").strip().lower()
+    if not text:
+        return default
+    if text not in allowed:
+        raise UsageError(f"{ENV_PREFIX}{name}", text, allowed)
+    return text
 
 
 def _env_number(env: Mapping[str, str], name: str, kind: type[_Number], default: _Number) -> _Number:

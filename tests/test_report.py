@@ -114,7 +114,7 @@ def test_report_of_a_run_holds_every_section(sample: Settings, tmp_path: Path) -
         assert name in html
     assert html.count('class="unit-row"') == len(UNIT_IDS)
     assert 'id="findings"' in html and 'id="failures"' in html and 'id="no-failures"' in html
-    assert "took 1.5 s" in html and "unchanged 5" in html  # the run's own actions
+    assert "用时 1.5 秒" in html and "unchanged 5" in html  # the run's own actions
     assert "5,570.34" in html and "42.9%" in html  # 大同 本年支出合计, 基本支出 share
     # Self-contained: every image is a data URI, every link a relative file that exists.
     parsed = links_of(html)
@@ -123,7 +123,18 @@ def test_report_of_a_run_holds_every_section(sample: Settings, tmp_path: Path) -
     assert not [href for href in parsed.links if "://" in href]
     assert parsed.links, "identity findings link to the Data Docs"
     for href in set(parsed.links):
-        assert (tmp_path / href).resolve().is_file(), href
+        assert (tmp_path / href.split("#", 1)[0]).resolve().is_file(), href
+    # The stewards' order, in Chinese: failed documents at the top, then errors ("0 处错误" where there are
+    # none), what juesuan could not read, warnings, rounding collapsed; each finding linked to its anchor.
+    order = [html.index(f'id="{part}"') for part in ("failures", "identities", "errors", "unread", "warnings")]
+    assert order == sorted(order) and html.index('id="warnings"') < html.index('id="rounding"')
+    assert html.index('id="failures"') < html.index('id="coverage"') < html.index('id="charts"')
+    assert 'id="no-errors"' in html and "0 处错误" in html
+    page = (tmp_path / next(h for h in parsed.links if "validation.html#" in h).split("#", 1)[0]).resolve()
+    anchors = page.read_text(encoding="utf-8")
+    linked = [h.split("#", 1)[1] for h in parsed.links if "validation.html#" in h]
+    assert linked and all(f'id="{anchor}"' in anchors for anchor in linked)
+    assert len(linked) == html.count('class="rounding"') + html.count('class="finding ')
 
 
 @pytest.mark.corpus
@@ -141,7 +152,7 @@ def test_the_page_opens_offline_in_chromium(sample: Settings, tmp_path: Path, ch
     assert dom.count('class="unit-row"') == len(UNIT_IDS)
     for name in UNIT_NAMES:
         assert name in dom
-    assert 'id="findings"' in dom and "决算 run report" in dom
+    assert 'id="findings"' in dom and "决算运行报告" in dom
 
 
 def test_the_browser_check_catches_a_page_that_needs_the_network(tmp_path: Path, chromium: str) -> None:
@@ -176,7 +187,7 @@ def test_failed_documents_are_listed_with_their_reasons(tmp_path: Path, corpus: 
     failures = html[html.index('id="failures"') :]
     assert failures.count('class="failure"') == 1
     assert "dazhu-sic" in failures and failed[0].error and failed[0].error in failures
-    assert "empty.txt" in failures
+    assert "empty.txt" in failures and "文件是空的" in failures  # what it means, in Chinese
     # Not validated: the page says how to get the identities rather than showing an empty table.
     assert "No validation run is in this warehouse" in html
     # Without the run's outcomes the failures come from the documents table.

@@ -39,7 +39,7 @@ import duckdb
 import fsspec
 
 from juesuan.errors import WarehouseError
-from juesuan.lake import CODE_REPAIRS, FACTS, PARSED_TABLES, PRIOR_YEAR_FACTS, skip_invalid_partitions
+from juesuan.lake import CODE_REPAIRS, FACTS, PARSED_TABLES, PRIOR_YEAR_FACTS, WAIVERS_FILE, skip_invalid_partitions
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ RAW_SOURCES: tuple[RawSource, ...] = (
     RawSource("raw_parsed_tables", _partitioned(PARSED_TABLES), partitioned=True),
     RawSource("raw_identity_findings", _partitioned("identity_findings"), partitioned=True),
     RawSource("raw_prior_year_facts", _partitioned(PRIOR_YEAR_FACTS), partitioned=True),
+    RawSource("raw_waivers", WAIVERS_FILE),
 )
 #: Staging views, in dependency order.
 STAGING_MODELS: tuple[str, ...] = (
@@ -87,6 +88,7 @@ STAGING_MODELS: tuple[str, ...] = (
     "stg_code_repairs",
     "stg_parsed_tables",
     "stg_identity_findings",
+    "stg_waivers",
 )
 #: Mart views, in dependency order.
 MART_MODELS: tuple[str, ...] = (

@@ -2,15 +2,15 @@
 
 Runs the identity checkpoint over the lake (:func:`juesuan.expectations.runner.validate_lake`),
 writes the findings, rebuilds the warehouse so ``identity_findings`` and ``identity_summary`` are
-current, prints a summary per report, the tables juesuan could not read reliably (their checks are
-``not_checkable``) and the findings worst first, and with ``--email`` sends the
-stewards' messages. Exit status: 0 when nothing reaches ``--fail-on``, 3 when something does,
+current, writes the offline validation page, prints a summary per report, the tables juesuan could not
+read reliably (their checks are ``not_checkable``) and the findings worst first, and with ``--email``
+sends the stewards' messages (only to stewards with something new: :mod:`juesuan.stewards_mail`).
+Exit status: 0 when nothing reaches ``--fail-on``, 3 when something does,
 1 when the run itself failed (bad settings, missing lake, undeliverable mail …).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,11 +19,13 @@ from rich.table import Table
 
 from juesuan.cli import LakeOption, RegistryOption, WarehouseOption, _settings, console, reports_errors
 from juesuan.errors import UsageError
-from juesuan.settings import Settings
 from juesuan.transform.identities import format_amount
 
 if TYPE_CHECKING:
-    from juesuan.expectations.runner import ValidationSummary
+    from juesuan.lake import Lake
+    from juesuan.registry import Registry
+    from juesuan.settings import Settings
+    from juesuan.stewards_mail import Delivery
 
 FAIL_ON = ("error", "warning", "rounding")
 #: Exit status when findings reach ``--fail-on`` (1 is taken by "the run failed").
@@ -53,12 +55,9 @@ def validate(
     show: Annotated[int, typer.Option("--show", help="How many findings to list (worst first).")] = 50,
 ) -> None:
     """Check the accounting identities (勾稽关系) of every report in the lake; build Data Docs."""
-    from juesuan.expectations.runner import new_run_id, validate_lake
     from juesuan.lake import lake_of
     from juesuan.registry import load_registry
     from juesuan.runlock import run_lock
-    from juesuan.stewards_mail import send_steward_mail
-    from juesuan.warehouse.build import build_warehouse
 
     if fail_on not in FAIL_ON:
         raise UsageError("--fail-on", fail_on, FAIL_ON)
@@ -67,18 +66,19 @@ def validate(
     the_lake = lake_of(settings)  # JUESUAN_LAKE_URL (s3://…) when set, else the local lake
     # The same lock as `juesuan run`: the findings, the warehouse and the mail have one writer at a time.
     with run_lock(settings):
-        summary = validate_lake(settings, loaded, run_id or new_run_id(), lake=the_lake)
-        built = build_warehouse(the_lake.url, settings.warehouse, storage_options=the_lake.storage_options)
-        _print_summary(summary, settings, built.path, show)
-        if email:
-            for delivery in send_steward_mail(summary, loaded, settings):
-                where = f" → {delivery.path}" if delivery.path else ""
-                console.print(escape(f"mail to {delivery.recipient} ({delivery.transport}){where}: {delivery.subject}"))
-    if summary.fails(fail_on):
-        raise typer.Exit(code=FINDINGS_EXIT_CODE)
+        _validate(settings, loaded, the_lake, email=email, fail_on=fail_on, run_id=run_id, show=show)
 
 
-def _print_summary(summary: ValidationSummary, settings: Settings, warehouse: Path, show: int) -> None:
+def _validate(
+    settings: Settings, loaded: Registry, the_lake: Lake, *, email: bool, fail_on: str, run_id: str | None, show: int
+) -> None:
+    """Validate, build, print and mail, holding the run lock."""
+    from juesuan.expectations.runner import new_run_id, validate_lake
+    from juesuan.stewards_mail import StewardMailError, send_steward_mail
+    from juesuan.warehouse.build import build_warehouse
+
+    summary = validate_lake(settings, loaded, run_id or new_run_id(), lake=the_lake)
+    built = build_warehouse(the_lake.url, settings.warehouse, storage_options=the_lake.storage_options)
 
     table = Table(title=f"juesuan validate — run {summary.run_id}")
     for column in ("unit", "year", "checks", "passed", "rounding", "warnings", "errors", "not checkable"):
@@ -124,8 +124,30 @@ def _print_summary(summary: ValidationSummary, settings: Settings, warehouse: Pa
                 format_amount(f.difference),
             )
         console.print(listing)
-    docs = summary.data_docs_url or (str(summary.data_docs_index) if summary.data_docs_index else "not built")
-    console.print(escape(f"Data Docs: {docs}  findings: {settings.lake / 'identity_findings'}  warehouse: {warehouse}"))
+    page = summary.validation_page
+    console.print(
+        escape(
+            f"validation page: {page or 'not written'}  GX Data Docs: {summary.data_docs_index or 'not built'}  "
+            f"findings: {the_lake.path('identity_findings')}  warehouse: {built.path}"
+        )
+    )
+
+    if email:
+        try:
+            result = send_steward_mail(settings, loaded, lake=the_lake, run_id=summary.run_id)
+        except StewardMailError as exc:
+            _print_deliveries(exc.deliveries)
+            raise
+        _print_deliveries(result.deliveries)
+        console.print(escape(f"stewards mail: {result.describe()}"))
+    if summary.fails(fail_on):
+        raise typer.Exit(code=FINDINGS_EXIT_CODE)
+
+
+def _print_deliveries(deliveries: list[Delivery]) -> None:
+    for delivery in deliveries:
+        where = f" → {delivery.path}" if delivery.path else ""
+        console.print(escape(f"mail to {delivery.recipient} ({delivery.transport}){where}: {delivery.subject}"))
 
 
 def _styled(count: int, severity: str) -> str:

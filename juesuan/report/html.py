@@ -2,15 +2,20 @@
 
 :func:`write_run_report` reads the warehouse the run just built (read-only) and the run's document
 outcomes, and writes ``{data_dir}/reports/run-<run id>.html`` plus ``latest.html`` (both atomically:
-temporary file, then rename). The page holds:
+temporary file, then rename). The page is in Chinese and in the stewards' order (the same as their mail):
 
 - the run summary (documents, loaded, failed, facts, units, years; the run's actions when known);
+- **documents that failed or were quarantined, at the top**, with their reason, what it means and what
+  to do (the run's outcomes, else ``documents``);
+- the identity findings (``identity_summary`` / ``identity_findings``): per report "N 处错误" — "0 处错误"
+  where there is none — then the errors, what juesuan could not read (tables not read reliably,
+  unresolved codes), the warnings (with why they may need no correction), rounding collapsed to a count,
+  waived findings and the checks that could not be made; each finding in one Chinese sentence and linked
+  to its own anchor on the validation page (``validation.html#f-<ref>``: relative file links, or
+  ``JUESUAN_DATA_DOCS_URL`` when the site is published);
 - the units and years covered (``report_coverage`` with ``data_quality``'s verdict);
 - headline figures and ratios (``unit_ratios``) and year-on-year headline changes (``year_over_year``);
-- the comparison charts of :mod:`juesuan.report.charts`, embedded as ``data:image/png;base64`` URIs;
-- the identity findings (``identity_summary`` / ``identity_findings``), each linked to its Data Docs
-  validation page (relative file links, or ``JUESUAN_DATA_DOCS_URL`` when the site is published);
-- the documents that failed, with their reasons (the run's outcomes, else ``documents``).
+- the comparison charts of :mod:`juesuan.report.charts`, embedded as ``data:image/png;base64`` URIs.
 
 Nothing is fetched when the page is viewed: CSS is inline, images are data URIs, no web fonts.
 A chart that cannot be drawn (no data, no CJK font) shows its reason in its place; the rest of the
@@ -38,10 +43,26 @@ import pandas as pd
 
 from juesuan import __version__
 from juesuan.errors import UsageError, WarehouseError
+from juesuan.expectations.findings import Finding, findings_from_frame
 from juesuan.report.charts import ChartError, ChartRequest, render_chart
 from juesuan.report.fonts import CJKFontError
 from juesuan.report.template import RUN_REPORT
+from juesuan.report.validation_page import VALIDATION_PAGE
+from juesuan.report.wording import (
+    SourceDocument,
+    document_advice,
+    finding_sentence,
+    report_title,
+    rule_text,
+    section_of,
+    severity_label,
+    status_label,
+    warning_note,
+    where_printed,
+    where_text,
+)
 from juesuan.settings import Settings
+from juesuan.transform.reliability import unreliable_tables
 from juesuan.warehouse.query import connect_readonly, display_value, frame_from_arrow
 
 if TYPE_CHECKING:
@@ -187,12 +208,6 @@ def _growth(connection: duckdb.DuckDBPyConnection) -> Table:
     return _table(_frame(connection, _GROWTH_SQL.format(lines=lines)), percent_columns=("增减率",))
 
 
-def _validation_page(settings: Settings, family: str, run_id: str) -> Path | None:
-    folder = settings.data_docs / "validations" / f"identities_{family}" / run_id
-    pages = sorted(folder.glob("*/*.html"))
-    return pages[-1] if pages else None
-
-
 def _link(settings: Settings, target: Path | None, output_dir: Path) -> str | None:
     if target is None:
         return None
@@ -202,45 +217,102 @@ def _link(settings: Settings, target: Path | None, output_dir: Path) -> str | No
     return Path(os.path.relpath(target.resolve(), output_dir.resolve())).as_posix()
 
 
-def _pages(value: object) -> set[str]:
-    """Pages of one side of a finding (a list of 1-based pages; empty for text exports)."""
-    if value is None or isinstance(value, str):
-        return {value} if value else set()
-    return {str(page) for page in value}  # type: ignore[attr-defined]
+def _sources(connection: duckdb.DuckDBPyConnection) -> dict[str, SourceDocument]:
+    rows = _records(_frame(connection, "SELECT sha256, url, format FROM documents WHERE sha256 IS NOT NULL"))
+    return {str(r["sha256"]): SourceDocument(str(r["sha256"]), str(r["url"]), r["format"]) for r in rows}
+
+
+def _finding_item(
+    finding: Finding, row: dict[str, Any], sources: dict[str, SourceDocument], page: str | None, kinds: dict[str, str]
+) -> dict[str, Any]:
+    sha = (finding.left_document_sha256 or finding.right_document_sha256 or "").split(",")[0]
+    waived = None
+    if row.get("waived"):
+        until = f"，有效至 {row['waived_until']}" if row.get("waived_until") else ""
+        waived = f"已确认：{row.get('waived_by') or ''}：{row.get('waived_reason') or ''}{until}"
+    return {
+        "ref": finding.ref,
+        "severity": finding.severity,
+        "severity_label": severity_label(finding.severity),
+        "unit_id": finding.unit_id,
+        "year": finding.year,
+        "report": report_title(str(row.get("unit_name") or finding.unit_id), finding.year),
+        "sentence": finding_sentence(finding),
+        "where": where_text(finding, sources.get(sha)),
+        "rule": rule_text(finding),
+        "note": warning_note(finding, kinds.get(finding.unit_id, "")) if finding.severity == "warning" else "",
+        "left": display_value(row["left_value"]),
+        "right": display_value(row["right_value"]),
+        "difference": display_value(row["difference"]),
+        "link": f"{page}#f-{finding.ref}" if page else None,
+        "waived": waived,
+    }
 
 
 def _identities(connection: duckdb.DuckDBPyConnection, settings: Settings, output_dir: Path) -> dict[str, Any]:
+    """The identity findings in the stewards' order: errors, what juesuan could not read, warnings, rounding."""
     summary = _records(_frame(connection, "SELECT * FROM identity_summary"))
-    findings = _records(_frame(connection, "SELECT * FROM identity_findings"))
-    index = settings.data_docs / "index.html"
-    pages: dict[tuple[str, str], str | None] = {}
-    shown: list[dict[str, Any]] = []
+    for row in summary:
+        errors = int(row["errors"] or 0)
+        row["verdict"] = f"{errors} 处错误" + ("，需更正" if errors else "")
+    frame = _frame(connection, "SELECT * FROM identity_findings")
+    rows = _records(frame)
+    findings = findings_from_frame(frame)
+    kinds = {
+        str(r["unit_id"]): str(r["kind"] or "") for r in _records(_frame(connection, "SELECT unit_id, kind FROM units"))
+    }
+    sources = _sources(connection)
+    validation_page = settings.data_docs / VALIDATION_PAGE
+    page = _link(settings, validation_page, output_dir) if validation_page.is_file() else None
+    groups: dict[str, list[dict[str, Any]]] = {"error": [], "warning": [], "rounding": [], "waived": []}
     not_checkable: list[dict[str, Any]] = []
-    for f in findings:
-        key = (str(f["family"]), str(f["run_id"]))
-        if key not in pages:
-            pages[key] = _link(settings, _validation_page(settings, *key), output_dir)
-        tables = f["table_name"] or ""
-        if f["other_table_name"] and f["other_table_name"] != f["table_name"]:
-            tables += f" / {f['other_table_name']}"
-        pages_text = ", ".join(_pages(f["left_pages"]) | _pages(f["right_pages"]))
-        row = {
-            **f,
-            "tables": tables,
-            "line": f["subject_code"] or f["line_item"] or "",
-            "left": display_value(f["left_value"]),
-            "right": display_value(f["right_value"]),
-            "difference": display_value(f["difference"]),
-            "pages": pages_text,
-            "link": pages[key] or (_link(settings, index, output_dir) if index.is_file() else None),
+    for finding, row in zip(findings, rows, strict=True):
+        section = section_of(finding.severity)
+        if section is None:
+            not_checkable.append(
+                {
+                    "report": report_title(str(row.get("unit_name") or finding.unit_id), finding.year),
+                    "rule": rule_text(finding),
+                    "message": finding.message,
+                    "link": f"{page}#f-{finding.ref}" if page else None,
+                }
+            )
+            continue
+        item = _finding_item(finding, row, sources, page, kinds)
+        groups["waived" if row.get("waived") else section].append(item)
+    names = {str(r["unit_id"]): r["unit_name"] for r in summary}
+    # The same rule as the identity suites and the mail (transform/reliability.py), on the warehouse's copy.
+    unread = [
+        {
+            "report": report_title(str(names.get(t.unit_id) or t.unit_id), t.year),
+            "table_name": t.table_name,
+            "where": where_printed(t.pages, t.lines),
+            "reason": t.reason,
         }
-        (shown if f["severity"] in FINDING_SEVERITIES else not_checkable).append(row)
-    shown.sort(key=lambda r: FINDING_SEVERITIES.index(r["severity"]))
+        for t in unreliable_tables(_frame(connection, "SELECT * FROM parsed_tables"))
+    ]
+    codes = _records(
+        _frame(
+            connection,
+            "SELECT unit_id, year, table_name, page, raw_code, raw_name, reason FROM code_repairs "
+            "WHERE status = 'unresolved' ORDER BY ALL",
+        )
+    )
+    for code in codes:
+        code["report"] = report_title(str(names.get(code["unit_id"]) or code["unit_id"]), int(code["year"]))
+    index = settings.data_docs / "index.html"
     return {
         "summary": summary,
-        "findings": shown,
+        "errors": groups["error"],
+        "warnings": groups["warning"],
+        "rounding": groups["rounding"],
+        "waived": groups["waived"],
         "not_checkable": not_checkable,
+        "unread_tables": unread,
+        "unresolved_codes": codes,
+        "total_errors": len(groups["error"]),
         "run_ids": sorted({str(r["run_id"]) for r in summary if r.get("run_id")}),
+        "page_link": page,
         "index_link": _link(settings, index, output_dir) if index.is_file() else None,
     }
 
@@ -248,20 +320,34 @@ def _identities(connection: duckdb.DuckDBPyConnection, settings: Settings, outpu
 def _failures(
     connection: duckdb.DuckDBPyConnection, outcomes: Sequence[DocumentOutcome] | None
 ) -> list[dict[str, Any]]:
+    failed: list[dict[str, Any]]
     if outcomes is not None:
-        return [
+        failed = [
             {"unit_id": o.unit_id, "year": o.year, "status": o.status, "error": o.error, "url": o.url}
             for o in outcomes
             if o.status != "loaded"
         ]
-    latest = _frame(
-        connection,
-        """
-        SELECT unit_id, year, status, error, url FROM documents
-        QUALIFY row_number() OVER (PARTITION BY unit_id, year ORDER BY fetched_at DESC NULLS LAST) = 1
-        """,
-    )
-    return [r for r in _records(latest) if r["status"] != "loaded"]
+    else:
+        latest = _frame(
+            connection,
+            """
+            SELECT unit_id, year, status, error, url FROM documents
+            QUALIFY row_number() OVER (PARTITION BY unit_id, year ORDER BY fetched_at DESC NULLS LAST) = 1
+            """,
+        )
+        failed = [r for r in _records(latest) if r["status"] != "loaded"]
+    names = {str(r[0]): str(r[1]) for r in connection.execute("SELECT unit_id, name FROM units").fetchall()}
+    for row in failed:
+        advice = document_advice(str(row["status"]), None if row["error"] is None else str(row["error"]))
+        source = SourceDocument("", str(row["url"]))
+        row.update(
+            report=report_title(names.get(str(row["unit_id"]), str(row["unit_id"])), int(str(row["year"]))),
+            status_label=status_label(str(row["status"])),
+            problem=advice.problem,
+            action=advice.action,
+            source=source.name,
+        )
+    return failed
 
 
 def _charts() -> list[dict[str, Any]]:

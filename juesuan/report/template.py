@@ -13,7 +13,7 @@ RUN_REPORT = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="juesuan {{ version }}">
-<title>决算 run report {{ run.run_id }}</title>
+<title>决算运行报告 {{ run.run_id }}</title>
 <style>
   :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --ok: #2f855a; --warn: #b7791f; --bad: #c53030; }
   body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", sans-serif;
@@ -34,32 +34,128 @@ RUN_REPORT = """<!DOCTYPE html>
   figcaption { color: var(--muted); font-size: 0.85rem; }
   .note { color: var(--muted); font-style: italic; }
   details summary { cursor: pointer; color: var(--muted); }
+  .severity-error { color: var(--bad); font-weight: bold; }
+  .verdict-ok { color: var(--ok); font-weight: bold; } .verdict-bad { color: var(--bad); font-weight: bold; }
+  tr.finding td.sentence { max-width: 38rem; }
+  .small { font-size: 0.8rem; color: var(--muted); }
 </style>
 </head>
 <body data-run-id="{{ run.run_id }}" data-units="{{ coverage | length }}">
 <header>
-  <h1>决算 run report</h1>
-  <p class="meta">run <code>{{ run.run_id }}</code> · written {{ run.written_at }}{% if run.seconds is not none %} · took {{ "%.1f" | format(run.seconds) }} s{% endif %}
-  · registry <code>{{ run.registry }}</code> · warehouse <code>{{ run.warehouse }}</code></p>
+  <h1>决算运行报告</h1>
+  <p class="meta">运行 <code>{{ run.run_id }}</code> · 生成于 {{ run.written_at }}{% if run.seconds is not none %} · 用时 {{ "%.1f" | format(run.seconds) }} 秒{% endif %}
+  · 登记表 <code>{{ run.registry }}</code> · 数据仓库 <code>{{ run.warehouse }}</code></p>
 </header>
 
 <section id="summary">
-  <h2>Run summary</h2>
+  <h2>本次运行概况</h2>
   <div class="cards">
-    <div class="card"><b>{{ run.documents }}</b>documents</div>
-    <div class="card"><b>{{ run.loaded }}</b>loaded</div>
-    <div class="card"><b>{{ run.failed }}</b>failed or quarantined</div>
-    <div class="card"><b>{{ run.facts }}</b>facts in the warehouse</div>
-    <div class="card"><b>{{ run.unit_count }}</b>units</div>
-    <div class="card"><b>{{ run.years | join(", ") or "—" }}</b>years</div>
+    <div class="card"><b>{{ run.documents }}</b>份文件</div>
+    <div class="card"><b>{{ run.loaded }}</b>份已读取</div>
+    <div class="card"><b>{{ run.failed }}</b>份未能读取或已隔离</div>
+    <div class="card"><b class="{{ 'verdict-bad' if identities.total_errors else 'verdict-ok' }}">{{ identities.total_errors }}</b>处错误</div>
+    <div class="card"><b>{{ run.facts }}</b>条数据</div>
+    <div class="card"><b>{{ run.unit_count }}</b>个单位</div>
+    <div class="card"><b>{{ run.years | join(", ") or "—" }}</b>年度</div>
   </div>
-  {% if run.actions %}<p class="meta">this run: {% for name, count in run.actions %}{{ name }} {{ count }}{% if not loop.last %} · {% endif %}{% endfor %}</p>{% endif %}
+  {% if run.actions %}<p class="meta">本次：{% for name, count in run.actions %}{{ name }} {{ count }}{% if not loop.last %} · {% endif %}{% endfor %}</p>{% endif %}
+</section>
+
+<section id="failures">
+  <h2>未能读取的文件</h2>
+  {% if failures %}
+  <table>
+    <thead><tr><th>报告</th><th>状态</th><th>问题</th><th>原因</th><th>建议</th><th>文件</th></tr></thead>
+    <tbody>
+    {% for f in failures %}<tr class="failure"><td>{{ f.report }} <code>{{ f.unit_id }}</code></td><td class="status-{{ f.status }}">{{ f.status_label }}</td><td>{{ f.problem }}</td><td>{{ f.error or "" }}</td><td>{{ f.action }}</td><td><code>{{ f.source }}</code></td></tr>{% endfor %}
+    </tbody>
+  </table>
+  {% else %}
+  <p class="note" id="no-failures">本次所有文件均已读取。</p>
+  {% endif %}
+</section>
+
+<section id="identities">
+  <h2>勾稽关系核对</h2>
+  {% if identities.summary %}
+  <p class="meta">核对运行 <code>{{ identities.run_ids | join(", ") }}</code>{% if identities.page_link %} · <a href="{{ identities.page_link }}">核对明细（每项一个锚点）</a>{% else %} · 核对明细未生成{% endif %}{% if identities.index_link %} · <a href="{{ identities.index_link }}">GX Data Docs</a>{% endif %}</p>
+  <table id="identity-summary">
+    <thead><tr><th>报告</th><th class="num">核对</th><th class="num">通过</th><th class="num">尾差</th><th class="num">提示</th><th class="num">错误</th><th class="num">无法核对</th><th>结论</th></tr></thead>
+    <tbody>
+    {% for row in identities.summary %}
+      <tr><td>{{ row.unit_name or row.unit_id }} {{ row.year }}年度 <code>{{ row.unit_id }}</code></td><td class="num">{{ row.checks }}</td><td class="num">{{ row.passed }}</td>
+      <td class="num">{{ row.rounding }}</td><td class="num">{{ row.warnings }}</td><td class="num">{{ row.errors }}</td><td class="num">{{ row.not_checkable }}</td>
+      <td class="{{ 'verdict-bad' if row.errors else 'verdict-ok' }}">{{ row.verdict }}</td></tr>
+    {% endfor %}
+    </tbody>
+  </table>
+
+  <h3 id="errors">错误（需更正）：{{ identities.errors | length }} 处</h3>
+  <table id="findings">
+    <thead><tr><th>报告</th><th>内容</th><th>位置</th><th>编号</th></tr></thead>
+    <tbody>
+    {% for f in identities.errors %}
+      <tr class="finding severity-row-error"><td>{{ f.report }}</td>
+      <td class="sentence">{{ f.sentence }}<br><span class="small">规则 {{ f.rule }}</span></td>
+      <td>{{ f.where }}</td><td>{% if f.link %}<a href="{{ f.link }}">{{ f.ref }}</a>{% else %}{{ f.ref }}{% endif %}</td></tr>
+    {% else %}
+      <tr><td colspan="4" class="verdict-ok" id="no-errors">0 处错误。</td></tr>
+    {% endfor %}
+    </tbody>
+  </table>
+
+  <h3 id="unread">juesuan 未能读取的内容（不是单位的错误）：{{ identities.unread_tables | length + identities.unresolved_codes | length }} 项</h3>
+  {% if identities.unread_tables or identities.unresolved_codes %}
+  <table>
+    <thead><tr><th>报告</th><th>内容</th><th>位置</th><th>原因</th></tr></thead>
+    <tbody>
+    {% for t in identities.unread_tables %}<tr class="unread"><td>{{ t.report }}</td><td>{{ t.table_name }}（未能可靠读取，涉及的核对未做）</td><td>{{ t.where }}</td><td>{{ t.reason }}</td></tr>{% endfor %}
+    {% for c in identities.unresolved_codes %}<tr class="unread"><td>{{ c.report }}</td><td>{{ c.table_name }} 科目「{{ c.raw_code or "" }} {{ c.raw_name or "" }}」无法识别</td><td>{% if c.page %}第{{ c.page }}页{% endif %}</td><td>{{ c.reason }}</td></tr>{% endfor %}
+    </tbody>
+  </table>
+  {% else %}<p class="note">无。</p>{% endif %}
+
+  <h3 id="warnings">提示（请确认）：{{ identities.warnings | length }} 处</h3>
+  {% if identities.warnings %}
+  <table>
+    <thead><tr><th>报告</th><th>内容</th><th>位置</th><th>编号</th></tr></thead>
+    <tbody>
+    {% for f in identities.warnings %}
+      <tr class="finding severity-row-warning"><td>{{ f.report }}</td>
+      <td class="sentence">{{ f.sentence }}{% if f.note %}<br><span class="small">说明：{{ f.note }}</span>{% endif %}<br><span class="small">规则 {{ f.rule }}</span></td>
+      <td>{{ f.where }}</td><td>{% if f.link %}<a href="{{ f.link }}">{{ f.ref }}</a>{% else %}{{ f.ref }}{% endif %}</td></tr>
+    {% endfor %}
+    </tbody>
+  </table>
+  {% else %}<p class="note">无。</p>{% endif %}
+
+  <details id="rounding"><summary>尾差（四舍五入，无需处理）：{{ identities.rounding | length }} 处 — 展开查看</summary>
+  <table><tbody>
+  {% for f in identities.rounding %}<tr class="rounding"><td>{{ f.report }}</td><td>{{ f.sentence }}</td><td>{{ f.where }}</td><td>{% if f.link %}<a href="{{ f.link }}">{{ f.ref }}</a>{% else %}{{ f.ref }}{% endif %}</td></tr>{% endfor %}
+  </tbody></table></details>
+
+  {% if identities.waived %}
+  <details id="waived"><summary>已确认的问题（豁免中）：{{ identities.waived | length }} 处</summary>
+  <table><tbody>
+  {% for f in identities.waived %}<tr><td>{{ f.report }}</td><td>{{ f.sentence }}<br><span class="small">{{ f.waived }}</span></td><td>{% if f.link %}<a href="{{ f.link }}">{{ f.ref }}</a>{% else %}{{ f.ref }}{% endif %}</td></tr>{% endfor %}
+  </tbody></table></details>
+  {% endif %}
+
+  {% if identities.not_checkable %}
+  <details><summary>无法核对：{{ identities.not_checkable | length }} 项（表格未公开、情况说明未写明，或 juesuan 未能可靠读取）</summary>
+  <table><tbody>
+  {% for f in identities.not_checkable %}<tr><td>{{ f.report }}</td><td>{{ f.rule }}</td><td>{{ f.message }}</td></tr>{% endfor %}
+  </tbody></table></details>
+  {% endif %}
+  {% else %}
+  <p class="note">数据仓库中还没有核对结果：运行 <code>juesuan validate</code> 核对勾稽关系。（No validation run is in this warehouse.）</p>
+  {% endif %}
 </section>
 
 <section id="coverage">
-  <h2>Units and years covered</h2>
+  <h2>覆盖的单位和年度</h2>
   <table>
-    <thead><tr><th>unit</th><th>name</th><th>year</th><th>document</th><th>figures from</th><th class="num">table facts</th><th class="num">narrative facts</th><th>identities</th><th class="num">checked</th></tr></thead>
+    <thead><tr><th>单位</th><th>名称</th><th>年度</th><th>文件</th><th>数字来源</th><th class="num">表格数据</th><th class="num">情况说明数据</th><th>勾稽</th><th class="num">已核对</th></tr></thead>
     <tbody>
     {% for row in coverage %}
       <tr class="unit-row" data-unit="{{ row.unit_id }}">
@@ -76,7 +172,7 @@ RUN_REPORT = """<!DOCTYPE html>
 </section>
 
 <section id="headline">
-  <h2>Headline figures and ratios (万元)</h2>
+  <h2>主要数字和比率（万元）</h2>
   <table>
     <thead><tr>{% for column in headline.columns %}<th{% if column in headline.numeric %} class="num"{% endif %}>{{ column }}</th>{% endfor %}</tr></thead>
     <tbody>
@@ -84,7 +180,7 @@ RUN_REPORT = """<!DOCTYPE html>
     </tbody>
   </table>
   {% if growth.rows %}
-  <h3>Year on year</h3>
+  <h3>与上年相比</h3>
   <table>
     <thead><tr>{% for column in growth.columns %}<th{% if column in growth.numeric %} class="num"{% endif %}>{{ column }}</th>{% endfor %}</tr></thead>
     <tbody>
@@ -95,69 +191,16 @@ RUN_REPORT = """<!DOCTYPE html>
 </section>
 
 <section id="charts">
-  <h2>Comparison charts</h2>
+  <h2>比较图表</h2>
   {% for chart in charts %}
   <figure class="chart" data-kind="{{ chart.kind }}">
-    {% if chart.data_uri %}<img src="{{ chart.data_uri }}" alt="{{ chart.title }}">{% else %}<p class="note">{{ chart.title }}: not drawn — {{ chart.error }}</p>{% endif %}
+    {% if chart.data_uri %}<img src="{{ chart.data_uri }}" alt="{{ chart.title }}">{% else %}<p class="note">{{ chart.title }}：未能绘制（not drawn）— {{ chart.error }}</p>{% endif %}
     <figcaption>{{ chart.title }}</figcaption>
   </figure>
   {% endfor %}
 </section>
 
-<section id="identities">
-  <h2>Accounting identities (勾稽关系)</h2>
-  {% if identities.summary %}
-  <p class="meta">validation run <code>{{ identities.run_ids | join(", ") }}</code>{% if identities.index_link %} · <a href="{{ identities.index_link }}">Data Docs</a>{% else %} · Data Docs not built{% endif %}</p>
-  <table>
-    <thead><tr><th>unit</th><th>year</th><th class="num">checks</th><th class="num">passed</th><th class="num">rounding</th><th class="num">warnings</th><th class="num">errors</th><th class="num">not checkable</th><th>status</th></tr></thead>
-    <tbody>
-    {% for row in identities.summary %}
-      <tr><td><code>{{ row.unit_id }}</code></td><td>{{ row.year }}</td><td class="num">{{ row.checks }}</td><td class="num">{{ row.passed }}</td>
-      <td class="num">{{ row.rounding }}</td><td class="num">{{ row.warnings }}</td><td class="num">{{ row.errors }}</td><td class="num">{{ row.not_checkable }}</td>
-      <td class="severity-{{ row.status }}">{{ row.status }}</td></tr>
-    {% endfor %}
-    </tbody>
-  </table>
-  <h3>Findings ({{ identities.findings | length }}: errors, warnings and rounding, worst first)</h3>
-  <table id="findings">
-    <thead><tr><th>severity</th><th>unit</th><th>year</th><th>rule</th><th>table(s)</th><th>line · column</th><th class="num">left</th><th class="num">right</th><th class="num">difference</th><th>pages</th><th>details</th></tr></thead>
-    <tbody>
-    {% for f in identities.findings %}
-      <tr class="finding"><td class="severity-{{ f.severity }}">{{ f.severity }}</td><td><code>{{ f.unit_id }}</code></td><td>{{ f.year }}</td>
-      <td>{{ f.rule_id }} {{ f.check_name }}</td><td>{{ f.tables }}</td><td>{{ f.line }} · {{ f.column_name }}</td>
-      <td class="num">{{ f.left }}</td><td class="num">{{ f.right }}</td><td class="num">{{ f.difference }}</td><td>{{ f.pages }}</td>
-      <td>{% if f.link %}<a href="{{ f.link }}">Data Docs</a>{% else %}—{% endif %}</td></tr>
-    {% else %}
-      <tr><td colspan="11" class="note">no error, warning or rounding finding</td></tr>
-    {% endfor %}
-    </tbody>
-  </table>
-  {% if identities.not_checkable %}
-  <details><summary>{{ identities.not_checkable | length }} checks not checkable (a side not published, not stated, or in a table juesuan could not read reliably)</summary>
-  <table><tbody>
-  {% for f in identities.not_checkable %}<tr><td><code>{{ f.unit_id }}</code> {{ f.year }}</td><td>{{ f.rule_id }} {{ f.check_name }}</td><td>{{ f.tables }}</td><td>{{ f.line }} · {{ f.column_name }}</td><td>{{ f.message }}</td></tr>{% endfor %}
-  </tbody></table></details>
-  {% endif %}
-  {% else %}
-  <p class="note">No validation run is in this warehouse: run <code>juesuan validate</code> to check the accounting identities.</p>
-  {% endif %}
-</section>
-
-<section id="failures">
-  <h2>Documents that failed</h2>
-  {% if failures %}
-  <table>
-    <thead><tr><th>unit</th><th>year</th><th>status</th><th>reason</th><th>source</th></tr></thead>
-    <tbody>
-    {% for f in failures %}<tr class="failure"><td><code>{{ f.unit_id }}</code></td><td>{{ f.year }}</td><td class="status-{{ f.status }}">{{ f.status }}</td><td>{{ f.error or "" }}</td><td><code>{{ f.url }}</code></td></tr>{% endfor %}
-    </tbody>
-  </table>
-  {% else %}
-  <p class="note" id="no-failures">Every document of the run was loaded.</p>
-  {% endif %}
-</section>
-
-<footer class="meta"><p>Amounts in 万元. Table figures win; the narrative (情况说明) fills in where a report published no table. Written by juesuan {{ version }}; this page needs no network.</p></footer>
+<footer class="meta"><p>金额单位：万元。有表格时以表格数字为准，未公开表格的以情况说明中的数字补充。由 juesuan {{ version }} 生成；本页不需要网络。</p></footer>
 <script>
   window.addEventListener("load", function () {
     var images = Array.prototype.slice.call(document.images);

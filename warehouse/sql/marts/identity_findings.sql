@@ -6,6 +6,10 @@ WITH checks AS (
 
 units AS (
     SELECT unit_id, unit_name, registry_order FROM stg_units
+),
+
+waivers AS (
+    SELECT * FROM stg_waivers WHERE in_force
 )
 
 SELECT
@@ -27,6 +31,8 @@ SELECT
     checks.tolerance,
     checks.left_expression,
     checks.right_expression,
+    checks.left_source_kind,
+    checks.right_source_kind,
     checks.left_pages,
     checks.right_pages,
     checks.left_document_sha256,
@@ -35,9 +41,20 @@ SELECT
     checks.family,
     checks.check_id,
     checks.run_id,
-    checks.validated_at
+    checks.validated_at,
+    waivers.check_id IS NOT NULL AS waived,
+    waivers.reason AS waived_reason,
+    waivers.waived_by,
+    waivers.waived_at,
+    waivers.until AS waived_until
 FROM checks
 LEFT JOIN units ON units.unit_id = checks.unit_id
+-- A waiver covers the finding as it was waived: same check, severity and figures.
+LEFT JOIN waivers
+    ON waivers.check_id = checks.check_id
+    AND waivers.severity = checks.severity
+    AND waivers.left_value IS NOT DISTINCT FROM checks.left_value
+    AND waivers.right_value IS NOT DISTINCT FROM checks.right_value
 WHERE checks.severity <> 'passed'
 ORDER BY
     units.registry_order NULLS LAST,
@@ -75,3 +92,10 @@ COMMENT ON COLUMN identity_findings.family IS 'Suite: within_table, across_table
 COMMENT ON COLUMN identity_findings.check_id IS 'Unique id of the check (as shown in the Data Docs).';
 COMMENT ON COLUMN identity_findings.run_id IS 'Id of the validation run.';
 COMMENT ON COLUMN identity_findings.validated_at IS 'When the run started (UTC).';
+COMMENT ON COLUMN identity_findings.waived IS 'True when a waiver in force (juesuan waive) covers the finding as it stands: known, needs no correction, not mailed as new.';
+COMMENT ON COLUMN identity_findings.waived_reason IS 'Why it was waived (NULL when not waived).';
+COMMENT ON COLUMN identity_findings.waived_by IS 'Who waived it (NULL when not waived).';
+COMMENT ON COLUMN identity_findings.waived_at IS 'When it was waived, UTC (NULL when not waived).';
+COMMENT ON COLUMN identity_findings.waived_until IS 'Last day the waiver holds, Asia/Shanghai; NULL: no expiry or not waived.';
+COMMENT ON COLUMN identity_findings.left_source_kind IS 'Where the left figures come from: table, narrative or mixed (NULL when none).';
+COMMENT ON COLUMN identity_findings.right_source_kind IS 'Where the right figures come from: table, narrative or mixed (NULL when none).';
