@@ -50,6 +50,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import Task
 
 from juesuan.errors import JuesuanError
+from juesuan.flows.discover import DiscoveryEnv, SourceJob, SourceResult, discover_source, failed_source
 from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, backoff_delays, fetcher_for
 from juesuan.flows.ingest import IngestEnv, IngestJob, ReportOutcome, document_row, ingest_report
 from juesuan.flows.pipeline import RunPlan, RunSummary, StepResult, load_warehouse, plan_run
@@ -156,6 +157,27 @@ def ingest_document(job: IngestJob, env: IngestEnv) -> ReportOutcome:
     return ingest_report(job, env, fetch=fetch_with_task)
 
 
+@task(name="discover-source", cache_policy=NO_CACHE, task_run_name="discover {job.source.url}")
+def discover_source_task(job: SourceJob, env: DiscoveryEnv) -> SourceResult:
+    return discover_source(job, env)
+
+
+def discover_with_tasks(jobs: list[SourceJob], env: DiscoveryEnv) -> list[SourceResult]:
+    """Every source walked as a task of the flow's runner; a task that fails loses that source only."""
+    futures = [discover_source_task.submit(job, env) for job in jobs]
+    results = []
+    for future, job in zip(futures, jobs, strict=True):
+        future.wait()
+        if future.state.is_completed():
+            results.append(future.result())
+            continue
+        error = future.state.result(raise_on_failure=False)
+        reason = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(future.state.name)
+        log.error("discovery of %s failed: %s", job.source.url, reason)
+        results.append(failed_source(job, reason))
+    return results
+
+
 @task(name="step", cache_policy=NO_CACHE)
 def run_step(step: Step, context: StepContext) -> StepResult:
     try:
@@ -246,8 +268,10 @@ def run_nightly(settings: Settings, *, force: bool = False, hooks: NightlyHooks 
 
     started = time.perf_counter()
     with run_lock(settings):
-        plan = plan_run(settings, force=force)
-        summary = RunSummary(flow_run_id=flow_run.get_id())
+        plan = plan_run(settings, force=force, discover_sources=discover_with_tasks)
+        summary = RunSummary(
+            flow_run_id=flow_run.get_id(), discovery=plan.discovery.summary if plan.discovery else None
+        )
         summary.outcomes = _ingest_all(plan)
         context = StepContext(settings=settings, registry=plan.registry, plan=plan, summary=summary)
         summary.steps.extend(run_step.with_options(name=f"validate: {s.name}")(s, context) for s in hooks.validate)
@@ -348,6 +372,8 @@ def summary_markdown(summary: RunSummary, settings: Settings) -> str:
         + f" at `{settings.warehouse}`",
         f"- lake: `{settings.lake_url or settings.lake}`",
     ]
+    if summary.discovery is not None:
+        lines.append(f"- discovery: {summary.discovery.line()}")
     for step in summary.steps:
         lines.append(f"- step {step.name}: {step.status}, {step.findings} finding(s) {step.detail}".rstrip())
     problems = [o for o in summary.outcomes if o.action in ("quarantined", "withdrawn", "failed")]

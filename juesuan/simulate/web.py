@@ -9,6 +9,13 @@ faults of :data:`juesuan.simulate.corpus.FAULT_OUTCOMES` are played per path: sl
 200, a dropped connection, a body cut short of its Content-Length, a redirect, an answer later than
 the client waits.
 
+For the disclosure sites of ``juesuan.simulate.portal`` it also serves HTML pages (``.html``,
+``.htm``, ``.shtml``, ``.jsp``), a page per query string (``list.jsp?page=2`` is the file
+``list.jsp@page=2``), a ``Content-Type`` of its own per path (``content_types``: a GBK page whose
+header names its charset) and fixed redirects (``redirects``: ``download.jsp?fileid=7`` → 302 to
+the file), as download scripts answer. ``faults`` and ``redirects`` are plain dictionaries: a test
+may change them between nights.
+
 The server stops by itself: on leaving its ``with`` block, or after ``max_lifetime`` seconds.
 It counts requests per path and keeps the User-Agents it saw, for tests.
 """
@@ -24,6 +31,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import unquote
 
 from juesuan.errors import UsageError
 from juesuan.simulate.corpus import CONTENT_FAULTS, FAULTS
@@ -31,6 +39,12 @@ from juesuan.simulate.corpus import CONTENT_FAULTS, FAULTS
 log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".shtml": "text/html; charset=utf-8",
+    ".jsp": "text/html",
+    ".xml": "text/xml",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".txt": "text/plain; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".pdf": "application/pdf",
@@ -56,6 +70,8 @@ class GovernmentWeb:
         hang_seconds: float = 5.0,
         flaky_failures: int = 1,
         max_lifetime: float = 900.0,
+        content_types: dict[str, str] | None = None,
+        redirects: dict[str, str] | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         self.faults = dict(faults or {})
@@ -68,6 +84,8 @@ class GovernmentWeb:
         self.hang_seconds = hang_seconds
         self.flaky_failures = flaky_failures
         self.max_lifetime = max_lifetime
+        self.content_types = dict(content_types or {})  # URL path → Content-Type header
+        self.redirects = dict(redirects or {})  # URL path with its query → Location of a 302
         self.requests: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.user_agents: set[str] = set()
@@ -131,11 +149,19 @@ class GovernmentWeb:
         with self._lock:
             self.in_flight -= 1
 
-    def file_for(self, path: str) -> Path | None:
-        candidate = (self.root / path.lstrip("/")).resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
-            return None
-        return candidate
+    def file_for(self, path: str, query: str = "") -> Path | None:
+        """The file served at ``path`` (``path@query`` first when the request has a query string)."""
+        names = [f"{path}@{query}", path] if query else [path]
+        for name in names:
+            candidate = (self.root / name.lstrip("/")).resolve()
+            if candidate.is_relative_to(self.root) and candidate.is_file():
+                return candidate
+        return None
+
+    def content_type(self, path: str, file: Path) -> str:
+        if path in self.content_types:
+            return self.content_types[path]
+        return CONTENT_TYPES.get(file.suffix.split("@", 1)[0], "application/octet-stream")
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -165,7 +191,15 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 web.leaving()
 
         def _answer(self) -> None:
-            path = self.path.split("?", 1)[0]
+            raw_path, _, query = self.path.partition("?")
+            path = unquote(raw_path)
+            if self.path in web.redirects:
+                web.count(path, self.headers.get("User-Agent"))
+                self.send_response(302)
+                self.send_header("Location", web.redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             served_path = path.removeprefix(MOVED_PREFIX) if path.startswith(MOVED_PREFIX + "/") else path
             attempt = web.count(path, self.headers.get("User-Agent"))
             if web.latency:
@@ -192,7 +226,7 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 time.sleep(web.slow_seconds)
             if fault == "timeout":
                 time.sleep(web.hang_seconds)
-            file = web.file_for(served_path)
+            file = web.file_for(served_path, query)
             if file is None:
                 return self._send(404, b"<html><body>not found</body></html>", "text/html; charset=utf-8")
             data = file.read_bytes()
@@ -206,7 +240,7 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Last-Modified", formatdate(modified, usegmt=True))
                 self.end_headers()
                 return
-            content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
+            content_type = web.content_type(served_path, file)
             if fault == "truncate":
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
