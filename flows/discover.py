@@ -433,6 +433,8 @@ class _Walk:
         row = _document_row(self.source, link, page_url, title, depth, position, labels, role)
         named = self.units_named(f"{title} {link.text} {link.context}")
         row["unit_id"] = named[0].id if named else None
+        if "决算" in labels.kinds:
+            row["year"] = labels.year  # what it claims to be; the document's content may correct it
         with self.lock:
             self.result.documents.append(row)
         return row
