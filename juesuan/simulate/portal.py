@@ -215,6 +215,7 @@ class Portal:
                 *(_toml_key(key, value) for key, value in source_keys.items() if key != "max_pages"),
                 "",
             ]
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("\n".join(lines), encoding="utf-8")
         return target
 
@@ -347,7 +348,8 @@ def _traps(
     good = [(e.unit.id, e.year) for e in corpus.entries if e.fault == "none"]
     rng.shuffle(good)
     own_site = [key for key in good if key[0] not in platform_only]
-    departments = [key for key in own_site if corpus.entry(*key).unit.kind == "行政单位"]
+    # A department (行政单位) publishes its own 单位决算 beside the 部门决算; small corpora have none: any unit then.
+    departments = [key for key in own_site if corpus.entry(*key).unit.kind == "行政单位"] or own_site
 
     def take(pool: list[tuple[str, int]], count: int) -> set[tuple[str, int]]:
         chosen = set(pool[:count])
@@ -698,7 +700,7 @@ def _pagination(listing: Listing, number: int, total: int) -> str:
     if number < total:
         links.append(f"<a href='{_href(listing.page_path(number + 1))}'>下一页</a>")
         links.append(f"<a href='{_href(listing.page_path(total))}'>尾页</a>")
-    if listing.style == "gbk-table" and total > 1:
+    if listing.style == "gbk-table":
         links.append("<a href='javascript:goPage(2)'>跳转</a>")
     return f"<div class='page'>{' '.join(links)}</div>"
 

@@ -88,6 +88,7 @@ class GovernmentWeb:
         self.redirects = dict(redirects or {})  # URL path with its query → Location of a 302
         self.requests: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
+        self.bodies: Counter[str] = Counter()  # 200 answers with the file's body, per path
         self.user_agents: set[str] = set()
         self.in_flight = 0
         self.max_in_flight = 0  # most requests answered at once (per-host limits are checked on it)
@@ -218,7 +219,7 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, ERROR_PAGE, "text/html; charset=utf-8")
             if fault == "redirect":
                 self.send_response(301)
-                self.send_header("Location", MOVED_PREFIX + path)
+                self.send_header("Location", MOVED_PREFIX + raw_path)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
@@ -250,6 +251,8 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 return
+            with web._lock:
+                web.bodies[path] += 1
             self._send(200, data, content_type, {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)})
 
         def _not_modified(self, etag: str, modified: float) -> bool:
