@@ -370,3 +370,36 @@ def test_acceptance_a_registry_of_sources_only_through_the_nightly_flow(
                 "SELECT coverage, reasons FROM discovery_coverage WHERE unit_id = ? AND year = ?", list(missing)
             ).fetchone()
         assert why is not None and why[0] == "found, all rejected" and "预算 (budget)" in why[1]
+
+
+# --- juesuan discover ------------------------------------------------------------------------------------------------
+def test_juesuan_discover_shows_what_the_sources_hold_without_ingesting(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from juesuan.cli import app
+
+    portal = publish(tmp_path, units=4, mislabelled=1, platform_share=0, on_both=0)
+    missing = next(key for key, report in portal.expected.items() if report.outcome == "missing")
+    runner = CliRunner()
+    with serve(portal, tmp_path) as night:
+        lake = str(night.settings.lake)
+        args = ["discover", "--registry", str(night.settings.registry), "--lake", lake, "--format", "csv"]
+        result = runner.invoke(app, args, env={"JUESUAN_DATA_DIR": str(tmp_path / "data")})
+        assert result.exit_code == 0, result.output
+        lines = result.output.strip().splitlines()
+        assert lines[0] == "unit,year,result,document,why"
+        selected = [line for line in lines[1:] if ",selected," in line]
+        assert len(selected) == len(portal.expected) - 1
+        assert any(
+            line.startswith(f"{missing[0]},{missing[1]},rejected,") and "预算 (budget)" in line for line in lines
+        )
+        assert not night.settings.warehouse.exists() and not night.lake().read_document_rows()  # nothing ingested
+        one = runner.invoke(
+            app, ["discover", "--registry", str(night.settings.registry), "--lake", lake, "--unit", missing[0]]
+        )
+        assert one.exit_code == 0 and "discovered for" in one.output and "identity" in one.output
+        assert "report(s) selected" in one.output
+        summary = night.run()  # the next night ingests what was found, from the raw store
+        assert {o.status for o in summary.outcomes} == {"loaded"} and len(summary.outcomes) == len(selected)
+        bare = runner.invoke(app, ["discover", "--registry", str(portal.corpus.write_registry(night.web.base_url))])
+        assert bare.exit_code == 1 and "lists no [[unit.source]] or [[source]]" in bare.output
