@@ -68,6 +68,7 @@ from juesuan.registry import Registry, Report, Source, Unit
 
 log = logging.getLogger(__name__)
 
+#: What decided a link's fate (``discovered_documents.stage``).
 STAGES = ("link", "download", "content", "identity", "selection")
 #: Link texts of listing pagination (compact text).
 _PAGINATION = re.compile(
@@ -1022,10 +1023,6 @@ def _summary(
         seconds=seconds,
         changed=changed,
     )
-
-
-def discovery_env(env: IngestEnv, workers: int) -> DiscoveryEnv:
-    return DiscoveryEnv(ingest=env, workers=workers)
 
 
 __all__ = [

@@ -403,3 +403,39 @@ def test_juesuan_discover_shows_what_the_sources_hold_without_ingesting(tmp_path
         assert {o.status for o in summary.outcomes} == {"loaded"} and len(summary.outcomes) == len(selected)
         bare = runner.invoke(app, ["discover", "--registry", str(portal.corpus.write_registry(night.web.base_url))])
         assert bare.exit_code == 1 and "lists no [[unit.source]] or [[source]]" in bare.output
+
+
+# --- the source's bounds and filters, robots.txt that cannot be read ---------------------------------------------
+def test_years_exclude_and_depth_of_a_source(tmp_path: Path) -> None:
+    portal = publish(tmp_path, units=4, years=2, platform_share=0.5, on_both=0)
+    first_year = min(year for _, year in portal.expected)
+    with serve(portal, tmp_path / "years", years=[first_year]) as night:
+        got = outcomes(night.run())
+        assert got and {year for _, year in got} == {first_year}
+        reasons = {str(r["reason"]) for r in night.discovered() if r["decision"] == "rejected"}
+        assert f"names {first_year + 1}, not a year the source takes" in reasons
+    with serve(portal, tmp_path / "exclude", exclude=["部门决算"]) as night:
+        assert not outcomes(night.run())
+        assert any("excluded by the source's exclude words (部门决算)" in str(r["reason"]) for r in night.discovered())
+    # depth 1: the platform's documents shown only on a page under the article are not reached
+    with serve(portal, tmp_path / "shallow", max_depth=1) as night:
+        got = outcomes(night.run())
+        behind_view_pages = {
+            (a.unit.id, int(a.title.split("年度部门决算")[0][-4:]))
+            for a in portal.platform.articles  # type: ignore[union-attr]
+            if a.viewer and a.unit is not None and a.kind == "决算"
+        }
+        assert behind_view_pages and not behind_view_pages & set(got)
+        assert set(portal.expected) - behind_view_pages <= set(got)
+
+
+def test_a_robots_txt_that_cannot_be_read_allows_nothing(tmp_path: Path) -> None:
+    portal = publish(tmp_path, units=2, platform_share=0, on_both=0)
+    portal.served_faults["/robots.txt"] = "server-error"
+    with serve(portal, tmp_path) as night:
+        summary = night.run()
+        assert not summary.outcomes
+        pages = night.pages()
+        assert pages and all(p["status"] == "blocked" for p in pages)
+        assert "robots.txt could not be read (HTTP 500 Internal Server Error)" in str(pages[0]["error"])
+        assert set(night.web.requests) == {"/robots.txt"}
