@@ -50,6 +50,7 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -834,7 +835,10 @@ def failed_source(job: SourceJob, reason: str) -> SourceResult:
 
 
 # --- all sources, and the choice of one document per unit and year -------------------------------------------------
-SourceMapper = Callable[[list[SourceJob], DiscoveryEnv], list[SourceResult]]
+#: Walks the sources, yielding each result as its walk ends (in any order).
+SourceMapper = Callable[[list[SourceJob], DiscoveryEnv], Iterable[SourceResult]]
+#: Called with the reports of the units whose every source has been walked (ingestion may start on them).
+ReportsCallback = Callable[[list[tuple[Report, Prefetched | None]]], None]
 
 
 def map_sequentially(jobs: list[SourceJob], env: DiscoveryEnv) -> list[SourceResult]:
@@ -863,12 +867,36 @@ def source_jobs(registry: Registry, lake: Lake) -> tuple[list[SourceJob], list[d
     return jobs, documents, pages
 
 
-def discover(registry: Registry, lake: Lake, env: DiscoveryEnv, mapper: SourceMapper | None = None) -> Discovery:
-    """Walk every source of ``registry``, select one document per unit and year, store what was found."""
+def discover(
+    registry: Registry,
+    lake: Lake,
+    env: DiscoveryEnv,
+    mapper: SourceMapper | None = None,
+    on_reports: ReportsCallback | None = None,
+) -> Discovery:
+    """Walk every source of ``registry``, select one document per unit and year, store what was found.
+
+    As soon as every source that may hold a unit's reports has been walked, that unit's reports are
+    selected and passed to ``on_reports``: the flow starts ingesting them while other sources are
+    still walked. The record is written once all sources are done.
+    """
     started = time.perf_counter()
     jobs, old_documents, old_pages = source_jobs(registry, lake)
-    results = (mapper or map_sequentially)(jobs, env)
-    reports = select(registry, results)
+    waiting = Counter(unit_id for job in jobs for unit_id in job.source.unit_ids)
+    results: list[SourceResult] = []
+    reports: list[tuple[Report, Prefetched | None]] = []
+    for result in (mapper or map_sequentially)(jobs, env):
+        results.append(result)
+        ready = set()
+        for unit_id in result.source.unit_ids:
+            waiting[unit_id] -= 1
+            if waiting[unit_id] == 0:
+                ready.add(unit_id)
+        if ready:
+            chosen = select(registry, results, units=ready)
+            reports += chosen
+            if on_reports is not None and chosen:
+                on_reports(chosen)
     documents = _settled(old_documents, [row for r in results for row in r.documents], _document_key, registry)
     pages = _settled(old_pages, [row for r in results for row in r.pages], _page_key, registry)
     changed = lake.write_discovery(documents, pages)
@@ -913,13 +941,18 @@ def _why_not(loser: Candidate, winner: Candidate, source: Source) -> str:
     return f"an older document of the same report; the newer {taken} was taken"
 
 
-def select(registry: Registry, results: Sequence[SourceResult]) -> list[tuple[Report, Prefetched | None]]:
-    """One document per unit and year among the accepted candidates; reject the others with the reason."""
+def select(
+    registry: Registry, results: Sequence[SourceResult], units: set[str] | None = None
+) -> list[tuple[Report, Prefetched | None]]:
+    """One document per unit and year among the accepted candidates (of ``units``, default all); reject
+    the others with the reason."""
     explicit = {(r.unit_id, r.year): r for r in registry.reports()}
     groups: dict[tuple[str, int], list[tuple[Candidate, Source]]] = {}
     for result in results:
         for candidate in result.accepted:
             assert candidate.unit_id is not None and candidate.year is not None
+            if units is not None and candidate.unit_id not in units:
+                continue
             groups.setdefault((candidate.unit_id, candidate.year), []).append((candidate, result.source))
     reports: list[tuple[Report, Prefetched | None]] = []
     for key in sorted(groups):

@@ -122,13 +122,20 @@ def ingest_env(settings: Settings) -> IngestEnv:
     )
 
 
-def plan_run(settings: Settings, *, force: bool = False, discover_sources: SourceMapper | None = None) -> RunPlan:
+def plan_run(
+    settings: Settings,
+    *,
+    force: bool = False,
+    discover_sources: SourceMapper | None = None,
+    on_jobs: Callable[[list[IngestJob], IngestEnv], None] | None = None,
+) -> RunPlan:
     """Read the registry, refresh ``units`` and ``subjects``, discover, and list tonight's jobs.
 
-    The registry's report URLs are jobs as they are; its sources are walked first
+    The registry's report URLs are jobs as they are; its sources are walked
     (:func:`juesuan.flows.discover.discover`, each source through ``discover_sources``: one after
     another by default, Prefect tasks in the flow) and each report found is a job carrying its
-    download.
+    download. ``on_jobs`` gets the jobs as they become known — the registry's first, then each unit's
+    discovered reports once its sources are walked — so the flow can start them at once.
     """
     registry = load_registry(settings.registry)
     catalogue = Catalogue.load()
@@ -141,28 +148,40 @@ def plan_run(settings: Settings, *, force: bool = False, discover_sources: Sourc
     ledger = DocumentLedger(lake)
     incomplete = reports_without_prior_year_facts(lake)
     env = ingest_env(settings)
+    jobs: list[IngestJob] = []
+
+    def add(wanted: list[tuple[Report, Prefetched | None]]) -> None:
+        fresh = []
+        for report, prefetched in wanted:
+            previous = ledger.previous(report.unit_id, report.year)
+            backfill = (
+                (report.unit_id, report.year) in incomplete
+                and previous is not None
+                and previous.row["status"] == "loaded"
+            )
+            fresh.append(
+                IngestJob(
+                    report=report,
+                    unit=registry.unit(report.unit_id),
+                    registry_path=registry.path,
+                    previous=previous,
+                    force=force or backfill,
+                    prefetched=prefetched,
+                )
+            )
+        jobs.extend(fresh)
+        if on_jobs is not None and fresh:
+            on_jobs(fresh, env)
+
+    add([(report, None) for report in registry.reports()])
     discovery = None
-    wanted: list[tuple[Report, Prefetched | None]] = [(report, None) for report in registry.reports()]
     if registry.sources:
         discovery_env = DiscoveryEnv(ingest=env, workers=settings.workers, force=force)
-        discovery = discover(registry, lake, discovery_env, discover_sources)
-        wanted += discovery.reports
-    jobs = []
-    for report, prefetched in wanted:
-        previous = ledger.previous(report.unit_id, report.year)
-        backfill = (
-            (report.unit_id, report.year) in incomplete and previous is not None and previous.row["status"] == "loaded"
-        )
-        jobs.append(
-            IngestJob(
-                report=report,
-                unit=registry.unit(report.unit_id),
-                registry_path=registry.path,
-                previous=previous,
-                force=force or backfill,
-                prefetched=prefetched,
-            )
-        )
+        discovery = discover(registry, lake, discovery_env, discover_sources, on_reports=add)
+        # Discovered reports in registry order (they arrived in the order their sources finished).
+        order = {unit.id: index for index, unit in enumerate(registry.units)}
+        explicit = len(registry.reports())
+        jobs[explicit:] = sorted(jobs[explicit:], key=lambda job: (order[job.report.unit_id], job.report.year))
     backfilled = sum(1 for job in jobs if job.force) if not force else 0
     if backfilled:
         log.info("%d report(s) loaded before prior-year facts were stored: extracting them again", backfilled)

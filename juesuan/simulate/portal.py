@@ -757,7 +757,8 @@ def _write_article(site: Path, listing: Listing, article: Article, content_types
     if article.kind == "noise":
         parts.append("<p>特此公告。</p>")
     attachments = []
-    for attachment in article.attachments:
+    # An article with a view page shows the document there only (查看全文), as many platforms do.
+    for attachment in [] if article.viewer else article.attachments:
         href = (
             attachment.href if listing.style in ("gbk-table", "platform") else _relative(attachment.href, article.path)
         )
