@@ -602,7 +602,9 @@ class Lake:
         for row in documents:
             if row["decision"] not in DISCOVERY_DECISIONS:
                 raise ValueError(f"decision {row['decision']!r} not one of {DISCOVERY_DECISIONS}")
-        document_order = sorted(documents, key=lambda r: (r["source"], r["position"], r["found_on"], r["url"]))
+        document_order = sorted(
+            documents, key=lambda r: (r["source"], r["position"], r["found_on"], r["url"], r["link_text"], r["tag"])
+        )
         page_order = sorted(pages, key=lambda r: (r["source"], r["depth"], r["page_number"] or 0, r["url"]))
         changed = self.put_table(
             pa.Table.from_pylist(document_order, schema=DISCOVERED_DOCUMENT_SCHEMA), f"{DISCOVERED_DOCUMENTS}.parquet"
