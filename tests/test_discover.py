@@ -380,11 +380,13 @@ def test_juesuan_discover_shows_what_the_sources_hold_without_ingesting(tmp_path
 
     portal = publish(tmp_path, units=4, mislabelled=1, platform_share=0, on_both=0)
     missing = next(key for key, report in portal.expected.items() if report.outcome == "missing")
-    runner = CliRunner()
+    # Fast retries and no politeness delay (every page of the simulated sites is on one host).
+    env = {"JUESUAN_FETCH_DELAY": "0", "JUESUAN_FETCH_RETRIES": "1", "JUESUAN_FETCH_BACKOFF": "0.05"}
+    runner = CliRunner(env={**env, "JUESUAN_DATA_DIR": str(tmp_path / "data")})
     with serve(portal, tmp_path) as night:
         lake = str(night.settings.lake)
         args = ["discover", "--registry", str(night.settings.registry), "--lake", lake, "--format", "csv"]
-        result = runner.invoke(app, args, env={"JUESUAN_DATA_DIR": str(tmp_path / "data")})
+        result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         lines = result.output.strip().splitlines()
         assert lines[0] == "unit,year,result,document,why"
