@@ -602,7 +602,8 @@ class _Walk:
         if unit_id is None:
             named = self.units_named(candidate.words)
             if readable and len(units) > 1:
-                return None, None, f"the document {content.note if content else ''} (none of the source's units)"
+                said = content.note if content is not None and content.note else "names none of the source's units"
+                return None, None, f"the document {said}"
             unit_id = named[0].id if named else None
         if unit_id is None:
             return None, None, "neither the document nor its link names one of the source's units"
