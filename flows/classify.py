@@ -88,7 +88,9 @@ def read_labels(title: str, link_text: str = "", file: str = "", context: str = 
     own = compact(f"{link_text} {file}")
     around = compact(f"{title} {context}")
     kinds = _kinds(own) or _kinds(around)
-    year = _year(own, kinds) or _year(around, kinds)
+    # Years written as years (2023年度…) first, the link's then the article's; a file name's digits last
+    # (2023jsgk.pdf), and only standing apart: a hash such as …e2003e… names no year.
+    year = _year(compact(link_text), kinds) or _year(around, kinds) or _year(compact(file), kinds, digits=True)
     scope = _scope(own) or _scope(around)
     part = None
     if _TABLE_PART.search(own):
@@ -117,7 +119,7 @@ def _without_budget_terms(text: str) -> str:
     return re.sub(r"一般公共预算|政府性基金预算|国有资本经营预算|年初预算|预算数|预算单位|预算执行|预算绩效", "", text)
 
 
-def _year(text: str, kinds: frozenset[str]) -> int | None:
+def _year(text: str, kinds: frozenset[str], *, digits: bool = False) -> int | None:
     years = [(int(m.group(1)), m.group(2)) for m in _YEAR_KIND.finditer(text)]
     # The 决算's year first: "2025年度部门预算和2024年度部门决算公开" is a 决算 of 2024.
     for wanted in ("决算", "预决算", "预算"):
@@ -131,7 +133,9 @@ def _year(text: str, kinds: frozenset[str]) -> int | None:
         if match.group(1) not in dates:
             return int(match.group(1))
     # A file name's year: 2023jsgk.pdf, 2023_bmjs.pdf (four digits starting 20, not part of a longer number).
-    named = re.search(r"(?<!\d)(20\d{2})(?!\d)", text)
+    if not digits:
+        return None
+    named = re.search(r"(?<![0-9A-Za-z])(20\d{2})(?!\d)", text)
     if named and named.group(1) not in dates and not _DATE.search(text):
         return int(named.group(1))
     return None

@@ -148,6 +148,16 @@ def test_document_addresses() -> None:
         ("", "2024年公开招聘工作人员公告", "", None, 2024, None, None),
         ("", "一般公共预算财政拨款支出情况", "", None, None, None, None),  # 一般公共预算 names no budget report
         ("", "附件", "2023jsgk.pdf", None, 2023, None, None),  # a file name's year
+        (
+            "2026年度部门决算公开",
+            "",
+            "8f6e45af8c21ee7e2e440a252e2003e9.md",
+            "决算",
+            2026,
+            "部门",
+            None,
+        ),  # a hash: no year
+        ("2026年度部门决算公开", "", "P020270612003.pdf", "决算", 2026, "部门", None),  # the title's year first
     ],
 )
 def test_labels_from_the_words(
