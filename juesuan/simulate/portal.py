@@ -354,8 +354,7 @@ def _traps(
     def take(pool: list[tuple[str, int]], count: int) -> set[tuple[str, int]]:
         chosen = set(pool[:count])
         for key in chosen:
-            good.remove(key) if key in good else None
-            for other in (own_site, departments):
+            for other in (good, own_site, departments):
                 if key in other:
                     other.remove(key)
         return chosen
