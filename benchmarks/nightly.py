@@ -8,6 +8,13 @@ What it measures, in one invocation, on the same corpus:
 4. ``dask-cold`` (``--dask N``): the flow on a local Dask cluster of N worker processes, cold.
 5. ``crash``: the flow killed with SIGKILL at a random point, then run again; the warehouse is
    compared row for row with the uninterrupted cold run's (documents without fetch timestamps).
+6. ``discovered-cold`` / ``discovered-warm`` (``--discovered``): the same corpus *published* as the
+   units' disclosure columns and a platform (``juesuan.simulate.portal``: three CMS styles, 预算
+   reports, news, 招聘, 公示, navigation, a 决算 article linking the 预算 by mistake, a 公开表
+   spreadsheet, a 本级 单位决算, a re-post, a unit on two sources …), ingested by the flow from a
+   registry of source entries only (no report URL), cold then warm. Checked against the portal's
+   expectations: every report found with its expected outcome, no other document ingested;
+   throughput against ``flow-cold`` (the registry-URL night) of the same invocation.
 
 Each phase runs in a child process of its own so that its peak memory (``ru_maxrss``) is its own;
 the Prefect server the flow starts in ephemeral mode is a grandchild, reported separately. Every
@@ -39,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +82,7 @@ def child(phase: str, env_file: Path, out: Path, dask_workers: int) -> None:
         from juesuan.flows.pipeline import run_registry
 
         summary = run_registry(settings)
-    elif phase in ("flow-cold", "flow-warm", "crash-victim", "crash-rerun"):
+    elif phase in ("flow-cold", "flow-warm", "crash-victim", "crash-rerun", "discovered-cold", "discovered-warm"):
         from juesuan.flows.nightly import run_flow
 
         summary = run_flow(settings)
@@ -113,6 +121,7 @@ def child(phase: str, env_file: Path, out: Path, dask_workers: int) -> None:
             "statuses": {f"{o.unit_id}/{o.year}": o.status for o in summary.outcomes},
             "reasons": {f"{o.unit_id}/{o.year}": o.error for o in summary.outcomes if o.error},
             "facts_written": summary.facts_written,
+            "discovery": asdict(summary.discovery) if summary.discovery is not None else None,
             "warehouse_rebuilt": summary.warehouse is not None,
             "load_after": round(os.getloadavg()[0], 2),
             "prefect_start_seconds": round(wall - summary.seconds, 2) if phase != "sequential" else 0.0,
@@ -190,6 +199,39 @@ def check_outcomes(result: dict[str, Any], expected: dict[str, str]) -> list[str
     return wrong + [f"{key}: no reason recorded" for key in unexplained]
 
 
+def check_discovered(results: dict[str, Any], portal: Any, data: Path) -> dict[str, Any]:
+    """The discovered nights against the portal's expectations: every report found, nothing else ingested."""
+    from juesuan.lake import Lake
+
+    cold = results["discovered_cold"]
+    expected = {f"{k[0]}/{k[1]}": e.outcome for k, e in portal.expected.items()}
+    must_ingest = {key: outcome for key, outcome in expected.items() if outcome not in ("rejected", "missing")}
+    got = cold["statuses"]
+    wrong = sorted(
+        f"{key}: {got.get(key)} (expected {outcome})" for key, outcome in must_ingest.items() if got.get(key) != outcome
+    )
+    extra = sorted(set(got) - set(must_ingest))
+    lake = Lake(data / "lake")
+    documents = lake.read_document_rows()
+    ingested = {f"{r['unit_id']}/{r['year']}" for r in documents}
+    discovered, _ = lake.read_discovery()
+    budgets_rejected = sum(1 for r in discovered if r["content_kind"] == "预算" and r["decision"] == "rejected")
+    noise_rejected = sum(
+        1 for r in discovered if r["stage"] == "link" and r["decision"] == "rejected" and r["role"] == "page"
+    )
+    warm_actions = results["discovered_warm"]["counts"]
+    return {
+        "reports_expected_ingested": len(must_ingest),
+        "reports_expected_refused": len(expected) - len(must_ingest),
+        "wrong_outcomes": wrong,
+        "ingested_not_expected": extra,
+        "documents_rows_outside_expectations": sorted(ingested - set(must_ingest)),
+        "budget_documents_refused_by_content": budgets_rejected,
+        "links_refused_by_their_words": noise_rejected,
+        "warm_changed_or_new": warm_actions.get("new", 0) + warm_actions.get("changed", 0),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--units", type=int, default=200)
@@ -204,6 +246,9 @@ def main() -> None:
         type=format_shares,
         default=None,
         help="shares of the report formats, e.g. txt=.6,pdf=.25,docx=.1,scanned=.05 (default: text exports only)",
+    )
+    parser.add_argument(
+        "--discovered", action="store_true", help="also a night from a registry of sources only (disclosure pages)"
     )
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--child", nargs=3, metavar=("PHASE", "ENV", "OUT"), help=argparse.SUPPRESS)
@@ -243,7 +288,24 @@ def main() -> None:
         "injected_errors": ERRORS,
         "formats": dict(Counter(e.kind for e in corpus.entries)),
     }
-    with GovernmentWeb(corpus.site, corpus.faults(), latency=args.latency, slow_seconds=1.0, max_lifetime=7200) as web:
+    portal = None
+    faults = corpus.faults()
+    if args.discovered:
+        from juesuan.simulate.portal import build_portal
+
+        started = time.perf_counter()
+        portal = build_portal(corpus, seed=args.seed, mislabelled=1)
+        faults.update(portal.faults())
+        results["publish_seconds"] = round(time.perf_counter() - started, 1)
+    with GovernmentWeb(
+        corpus.site,
+        faults,
+        latency=args.latency,
+        slow_seconds=1.0,
+        max_lifetime=7200,
+        content_types=portal.content_types if portal else None,
+        redirects=portal.redirects if portal else None,
+    ) as web:
         registry = corpus.write_registry(web.base_url)
 
         def env_for(name: str) -> dict[str, str]:
@@ -270,6 +332,15 @@ def main() -> None:
             results["crash"] = crash_and_rerun(env_for("crash"), work, point)
         results["requests_served"] = sum(web.requests.values())
         results["not_modified_served"] = sum(web.not_modified.values())
+        if portal is not None:
+            sources = portal.write_registry(web.base_url, work / "corpus" / "sources.toml")
+            served = sum(web.requests.values()), sum(web.not_modified.values())
+            discovered_env = {**env_for("discovered"), "JUESUAN_REGISTRY": str(sources)}
+            results["discovered_cold"] = run_phase("discovered-cold", discovered_env, work)
+            results["discovered_warm"] = run_phase("discovered-warm", discovered_env, work)
+            results["discovered_requests_served"] = sum(web.requests.values()) - served[0]
+            results["discovered_not_modified_served"] = sum(web.not_modified.values()) - served[1]
+            results["discovered_checks"] = check_discovered(results, portal, work / "discovered")
     reference = snapshot(work / "flow" / "juesuan.duckdb")
     for phase in ("sequential", "flow_cold", "dask_cold", "crash"):
         if phase in results:
@@ -277,7 +348,7 @@ def main() -> None:
             folder = {"sequential": "sequential", "flow_cold": "flow", "dask_cold": "dask", "crash": "crash"}[phase]
             results[phase]["warehouse_equals_flow_cold"] = snapshot(work / folder / "juesuan.duckdb") == reference
             results[phase]["reports_per_minute"] = round(len(corpus.entries) / results[phase]["wall_seconds"] * 60, 1)
-    for phase in ("sequential", "flow_cold", "flow_warm", "dask_cold", "crash"):
+    for phase in ("sequential", "flow_cold", "flow_warm", "dask_cold", "crash", "discovered_cold", "discovered_warm"):
         if phase in results:
             results[phase].pop("statuses")
             results[phase].pop("reasons")
@@ -286,6 +357,12 @@ def main() -> None:
     if "dask_cold" in results:
         results["speedup_dask_vs_sequential"] = round(seq / results["dask_cold"]["wall_seconds"], 2)
     results["warm_ms_per_document"] = round(results["flow_warm"]["wall_seconds"] / len(corpus.entries) * 1000, 1)
+    if "discovered_cold" in results:
+        for phase in ("discovered_cold", "discovered_warm"):
+            results[phase]["reports_per_minute"] = round(len(corpus.entries) / results[phase]["wall_seconds"] * 60, 1)
+        results["discovered_vs_registry_urls"] = round(
+            results["flow_cold"]["wall_seconds"] / results["discovered_cold"]["wall_seconds"], 2
+        )
     print(json.dumps(results, indent=1, ensure_ascii=False))
 
 

@@ -106,6 +106,44 @@ def _lake(url: str, options: str) -> Lake:
 
 
 @dataclass(frozen=True)
+class Prefetched:
+    """A report the discovery step already downloaded tonight (``flows/discover.py``).
+
+    The bytes wait in the raw store under ``sha256``; ``error`` says why the download failed instead
+    (a :class:`FetchError`'s kind, reason and HTTP status). Ingestion takes them from there rather
+    than asking the site again.
+    """
+
+    url: str
+    sha256: str | None
+    format: str | None
+    http_status: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error_kind: str | None = None
+    error_reason: str | None = None
+
+    def fetched(self, raw_store: RawStore) -> Fetched | None:
+        """The response as the fetcher would have returned it; ``None`` when the raw store lost the bytes."""
+        if self.error_kind is not None:
+            raise FetchError(self.url, self.error_kind, self.error_reason or self.error_kind, self.http_status)
+        if self.sha256 is None:
+            return None
+        data = raw_store.get(self.sha256, self.format or "bin")
+        if data is None:
+            return None
+        return Fetched(
+            url=self.url,
+            http_status=self.http_status,
+            data=data,
+            content_type=self.content_type,
+            etag=self.etag,
+            last_modified=self.last_modified,
+        )
+
+
+@dataclass(frozen=True)
 class IngestJob:
     """One registry entry and what is known of it before tonight."""
 
@@ -114,6 +152,8 @@ class IngestJob:
     registry_path: Path
     previous: PreviousDocument | None = None
     force: bool = False  # extract again even when the bytes did not change
+    #: The discovery step's download of the report (``None``: fetch it here).
+    prefetched: Prefetched | None = None
 
 
 @dataclass
@@ -152,6 +192,13 @@ class RawStore:
 
     def path_for(self, sha256: str, extension: str) -> str:
         return f"{self.url}/{sha256[:2]}/{sha256}.{extension}"
+
+    def get(self, sha256: str, extension: str) -> bytes | None:
+        """The bytes kept under ``sha256`` (``None`` when they are not there)."""
+        try:
+            return bytes(self.fs.cat_file(self.path_for(sha256, extension)))
+        except FileNotFoundError:
+            return None
 
     def put(self, sha256: str, extension: str, data: bytes) -> str:
         target = self.path_for(sha256, extension)
@@ -207,7 +254,7 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
     fetch = fetch or _default_fetch(env)
     previous = None if job.force else job.previous
     try:
-        fetched = fetch(report, previous.validators if previous else None)
+        fetched = _prefetched(job, env) or fetch(report, previous.validators if previous else None)
     except FetchError as exc:
         # Withdrawn keeps the last good facts; a body over the size limit is quarantined (it is the
         # document's fault, no retry helps); everything else failed tonight.
@@ -347,6 +394,16 @@ def _extract(job: IngestJob, env: IngestEnv, document: RawDocument, started: flo
         catalogue=Catalogue.load(),
         limits=env.limits,
     )
+
+
+def _prefetched(job: IngestJob, env: IngestEnv) -> Fetched | None:
+    """The discovery step's download of the report, if it made one (its failure raises as a fetch would)."""
+    if job.prefetched is None:
+        return None
+    fetched = job.prefetched.fetched(env.raw_store())
+    if fetched is None:
+        log.info("%s: the discovered bytes are not in the raw store; fetching again", job.report.url)
+    return fetched
 
 
 def _quarantine(outcome: ReportOutcome, reason: str, fields: dict[str, Any]) -> ReportOutcome:

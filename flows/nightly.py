@@ -49,6 +49,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import Task
 
 from juesuan.errors import JuesuanError
+from juesuan.flows.discover import DiscoveryEnv, SourceJob, SourceResult, discover_source, failed_source
 from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, backoff_delays, fetcher_for
 from juesuan.flows.ingest import IngestEnv, IngestJob, ReportOutcome, document_row, ingest_report
 from juesuan.flows.pipeline import RunPlan, RunSummary, StepResult, load_warehouse, plan_run
@@ -161,6 +162,37 @@ def ingest_document(job: IngestJob, env: IngestEnv) -> ReportOutcome:
         return fetch(report, validators, env.policy)
 
     return ingest_report(job, env, fetch=fetch_with_task)
+
+
+@task(name="discover-source", cache_policy=NO_CACHE, task_run_name="discover {job.source.url}")
+def discover_source_task(job: SourceJob, env: DiscoveryEnv) -> SourceResult:
+    return discover_source(job, env)
+
+
+def discover_with_tasks(jobs: list[SourceJob], env: DiscoveryEnv) -> Iterator[SourceResult]:
+    """Every source walked as a task of the flow's runner, yielded as each ends; a task that fails loses
+    that source only.
+
+    At most half the pool walks at once (each walk downloads ``workers`` at a time itself): the other
+    half ingests the reports of the units already walked.
+    """
+    window = max(1, env.workers // 2)
+    waiting = list(reversed(jobs))
+    running: dict[PrefectFuture[SourceResult], SourceJob] = {}
+    while waiting or running:
+        while waiting and len(running) < window:
+            job = waiting.pop()
+            running[discover_source_task.submit(job, env)] = job
+        future = next(as_completed(list(running)))
+        job = running.pop(future)
+        future.wait()
+        if future.state.is_completed():
+            yield future.result()
+            continue
+        error = future.state.result(raise_on_failure=False)
+        reason = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(future.state.name)
+        log.error("discovery of %s failed: %s", job.source.url, reason)
+        yield failed_source(job, reason)
 
 
 @task(name="step", cache_policy=NO_CACHE)
@@ -315,9 +347,19 @@ def run_nightly(settings: Settings, *, force: bool = False, hooks: NightlyHooks 
 
     started = time.perf_counter()
     with run_lock(settings):
-        plan = plan_run(settings, force=force)
-        summary = RunSummary(flow_run_id=flow_run.get_id())
-        summary.outcomes = _ingest_all(plan)
+        submitted: dict[PrefectFuture[ReportOutcome], IngestJob] = {}
+        task = ingest_document.with_options(timeout_seconds=settings.document_timeout or None)
+
+        def submit(jobs: list[IngestJob], env: IngestEnv) -> None:
+            # Registry reports at once, discovered ones as soon as their units' sources are walked.
+            for job in jobs:
+                submitted[task.submit(job, env)] = job
+
+        plan = plan_run(settings, force=force, discover_sources=discover_with_tasks, on_jobs=submit)
+        summary = RunSummary(
+            flow_run_id=flow_run.get_id(), discovery=plan.discovery.summary if plan.discovery else None
+        )
+        summary.outcomes = _ingest_all(plan, submitted)
         context = StepContext(settings=settings, registry=plan.registry, plan=plan, summary=summary)
         summary.steps.extend(run_steps(hooks.validate, context, "validate"))
         _load_warehouse(plan, summary)
@@ -337,11 +379,16 @@ def _load_warehouse(plan: RunPlan, summary: RunSummary) -> None:
         summary.steps.append(StepResult(name="warehouse", status="failed", detail=_describe(exc)))
 
 
-def _ingest_all(plan: RunPlan) -> list[ReportOutcome]:
+def _ingest_all(
+    plan: RunPlan, submitted: dict[PrefectFuture[ReportOutcome], IngestJob] | None = None
+) -> list[ReportOutcome]:
+    """Every job's outcome (``submitted``: jobs already running; the others are submitted here)."""
     task = ingest_document.with_options(timeout_seconds=plan.settings.document_timeout or None)
-    futures: dict[PrefectFuture[ReportOutcome], IngestJob] = {}
+    futures: dict[PrefectFuture[ReportOutcome], IngestJob] = dict(submitted or {})
+    running = {id(job) for job in futures.values()}
     for job in plan.jobs:
-        futures[task.submit(job, plan.env)] = job
+        if id(job) not in running:
+            futures[task.submit(job, plan.env)] = job
     outcomes: dict[tuple[str, int], ReportOutcome] = {}
     for future in as_completed(list(futures)):
         outcome = _outcome_of(future, futures[future])
@@ -429,6 +476,8 @@ def summary_markdown(summary: RunSummary, settings: Settings) -> str:
         + f" at `{settings.warehouse}`",
         f"- lake: `{settings.lake_url or settings.lake}`",
     ]
+    if summary.discovery is not None:
+        lines.append(f"- discovery: {summary.discovery.line()}")
     for step in summary.steps:
         lines.append(f"- step {step.name}: {step.status}, {step.findings} finding(s) {step.detail}".rstrip())
     problems = [o for o in summary.outcomes if o.action in ("quarantined", "withdrawn", "failed")]

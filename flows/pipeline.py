@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from juesuan.flows.discover import Discovery, DiscoveryEnv, DiscoverySummary, SourceMapper, discover
 from juesuan.flows.fetch import USER_AGENT, FetchPolicy
-from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, ReportOutcome, ingest_report
+from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, Prefetched, ReportOutcome, ingest_report
 from juesuan.flows.ledger import DocumentLedger
 from juesuan.lake import FACTS, PRIOR_YEAR_FACTS, Lake, lake_of, storage_options
 from juesuan.registry import Registry, Report, load_registry
@@ -64,6 +65,7 @@ class RunSummary:
     steps: list[StepResult] = field(default_factory=list)
     seconds: float = 0.0
     flow_run_id: str | None = None  # the Prefect flow run, when the run was one
+    discovery: DiscoverySummary | None = None  # None: the registry has no sources
 
     @property
     def loaded(self) -> list[ReportOutcome]:
@@ -101,6 +103,8 @@ class RunPlan:
     env: IngestEnv
     jobs: list[IngestJob]
     dimensions_changed: bool
+    #: The discovery step's night (``None`` when the registry lists no sources).
+    discovery: Discovery | None = None
 
 
 def ingest_env(settings: Settings) -> IngestEnv:
@@ -132,8 +136,21 @@ def fetch_policy(settings: Settings, registry_path: Path | None = None) -> Fetch
     )
 
 
-def plan_run(settings: Settings, *, force: bool = False) -> RunPlan:
-    """Read the registry, refresh ``units`` and ``subjects``, and list tonight's jobs."""
+def plan_run(
+    settings: Settings,
+    *,
+    force: bool = False,
+    discover_sources: SourceMapper | None = None,
+    on_jobs: Callable[[list[IngestJob], IngestEnv], None] | None = None,
+) -> RunPlan:
+    """Read the registry, refresh ``units`` and ``subjects``, discover, and list tonight's jobs.
+
+    The registry's report URLs are jobs as they are; its sources are walked
+    (:func:`juesuan.flows.discover.discover`, each source through ``discover_sources``: one after
+    another by default, Prefect tasks in the flow) and each report found is a job carrying its
+    download. ``on_jobs`` gets the jobs as they become known — the registry's first, then each unit's
+    discovered reports once its sources are walked — so the flow can start them at once.
+    """
     registry = load_registry(settings.registry)
     catalogue = Catalogue.load()
     lake = lake_of(settings)
@@ -144,21 +161,41 @@ def plan_run(settings: Settings, *, force: bool = False) -> RunPlan:
     subjects_changed = lake.write_subjects(catalogue.frame())
     ledger = DocumentLedger(lake)
     incomplete = reports_without_prior_year_facts(lake)
-    jobs = []
-    for report in registry.reports():
-        previous = ledger.previous(report.unit_id, report.year)
-        backfill = (
-            (report.unit_id, report.year) in incomplete and previous is not None and previous.row["status"] == "loaded"
-        )
-        jobs.append(
-            IngestJob(
-                report=report,
-                unit=registry.unit(report.unit_id),
-                registry_path=registry.path,
-                previous=previous,
-                force=force or backfill,
+    env = ingest_env(settings)
+    jobs: list[IngestJob] = []
+
+    def add(wanted: list[tuple[Report, Prefetched | None]]) -> None:
+        fresh = []
+        for report, prefetched in wanted:
+            previous = ledger.previous(report.unit_id, report.year)
+            backfill = (
+                (report.unit_id, report.year) in incomplete
+                and previous is not None
+                and previous.row["status"] == "loaded"
             )
-        )
+            fresh.append(
+                IngestJob(
+                    report=report,
+                    unit=registry.unit(report.unit_id),
+                    registry_path=registry.path,
+                    previous=previous,
+                    force=force or backfill,
+                    prefetched=prefetched,
+                )
+            )
+        jobs.extend(fresh)
+        if on_jobs is not None and fresh:
+            on_jobs(fresh, env)
+
+    add([(report, None) for report in registry.reports()])
+    discovery = None
+    if registry.sources:
+        discovery_env = DiscoveryEnv(ingest=env, workers=settings.workers, force=force)
+        discovery = discover(registry, lake, discovery_env, discover_sources, on_reports=add)
+        # Discovered reports in registry order (they arrived in the order their sources finished).
+        order = {unit.id: index for index, unit in enumerate(registry.units)}
+        explicit = len(registry.reports())
+        jobs[explicit:] = sorted(jobs[explicit:], key=lambda job: (order[job.report.unit_id], job.report.year))
     backfilled = sum(1 for job in jobs if job.force) if not force else 0
     if backfilled:
         log.info("%d report(s) loaded before prior-year facts were stored: extracting them again", backfilled)
@@ -167,9 +204,10 @@ def plan_run(settings: Settings, *, force: bool = False) -> RunPlan:
         registry=registry,
         lake=lake,
         ledger=ledger,
-        env=ingest_env(settings),
+        env=env,
         jobs=jobs,
         dimensions_changed=units_changed or subjects_changed,
+        discovery=discovery,
     )
 
 
@@ -185,6 +223,7 @@ def reports_without_prior_year_facts(lake: Lake) -> set[tuple[str, int]]:
 def lake_changed(plan: RunPlan, summary: RunSummary) -> bool:
     return (
         plan.dimensions_changed
+        or (plan.discovery is not None and plan.discovery.summary.changed)
         or plan.ledger.changed
         or any(o.action in ("new", "changed") for o in summary.outcomes)
         or any(step.lake_changed for step in summary.steps)
@@ -220,7 +259,7 @@ def run_registry(
     """Every report of the registry, one after another, into the lake; then the warehouse."""
     started = time.perf_counter()
     plan = plan_run(settings, force=force)
-    summary = RunSummary()
+    summary = RunSummary(discovery=plan.discovery.summary if plan.discovery else None)
     for job in plan.jobs:
         outcome = ingest_report(job, plan.env)
         plan.ledger.add(outcome)

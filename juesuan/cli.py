@@ -192,7 +192,9 @@ def run(
     from juesuan.registry import load_registry
 
     settings = settings_for(str(registry) if registry else None, lake, str(warehouse) if warehouse else None)
-    total = len(load_registry(settings.registry).reports())
+    loaded_registry = load_registry(settings.registry)
+    # With sources the reports are known only once discovered: the bar then counts without a total.
+    total = None if loaded_registry.sources else len(loaded_registry.reports())
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -242,6 +244,8 @@ def run(
         )
     else:
         console.print(f"warehouse: {settings.warehouse} unchanged (nothing new tonight)  lake: {where}", soft_wrap=True)
+    if summary.discovery is not None:
+        console.print(f"discovery: {summary.discovery.line()} in {summary.discovery.seconds:.1f} s", highlight=False)
     counts = ", ".join(f"{n} {action}" for action, n in summary.counts().items() if n)
     console.print(f"{len(summary.outcomes)} reports in {summary.seconds:.1f} s: {counts}")
     for step in summary.steps:

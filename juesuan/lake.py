@@ -12,6 +12,9 @@ Layout (``{lake}`` defaults to ``data/lake``; it may be any fsspec URL, e.g. ``s
     {lake}/documents.parquet   one row per document (sha256) ever seen, with status and error
     {lake}/waivers.parquet     acknowledged identity findings, a log (juesuan waive; juesuan.waivers)
     {lake}/mail_ledger.parquet what each steward was told, written after the server accepted it
+    {lake}/discovered_documents.parquet  every link the discovery step found on the sources' pages,
+                               how it was classified and why it was taken or rejected
+    {lake}/discovery_pages.parquet       every listing / article page it walked, with its links
 
 Partition columns (``year``, ``unit_id``) live in the path only (hive style).
 
@@ -193,6 +196,76 @@ MAIL_LEDGER_SCHEMA = pa.schema(
     ]
 )
 MAIL_LEDGER_FILE = "mail_ledger.parquet"
+#: The discovery step's record (``flows/discover.py``, docs/discovery.md): one row per link found on a
+#: page of a source, keyed by ``(source, found_on, url, link_text)``; ``decision`` says what became of it.
+DISCOVERED_DOCUMENTS = "discovered_documents"
+DISCOVERY_PAGES = "discovery_pages"
+DISCOVERY_DECISIONS = ("selected", "followed", "rejected", "failed")
+DISCOVERED_DOCUMENT_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),  # the source's listing url (its key in the registry)
+        ("found_on", pa.string()),  # the page the link is on
+        ("url", pa.string()),  # where the link points ("" for a javascript: link without an address)
+        ("link_text", pa.string()),
+        ("article_title", pa.string()),  # the listing entry / page title the link sits under
+        ("listed_date", pa.string()),  # publication date printed beside it (YYYY-MM-DD)
+        ("tag", pa.string()),  # a | iframe | embed | object | frame | refresh | script
+        ("role", pa.string()),  # page | document
+        ("depth", pa.int16()),  # 0: on a listing page, 1: on an article page, …
+        ("position", pa.int32()),  # order found in the walk (earlier on a listing = newer)
+        ("label_kind", pa.string()),  # what the words say: 决算 | 预算 | 预决算 | NULL
+        ("label_year", pa.int16()),
+        ("label_scope", pa.string()),  # 部门 | 单位
+        ("label_part", pa.string()),  # 正文 | 公开表
+        ("label_revision", pa.bool_()),  # the words say 更正 / 修订 / 更新 …
+        ("unit_id", pa.string()),  # the unit it was taken for (NULL: none)
+        ("year", pa.int16()),  # the fiscal year it was taken for
+        ("final_url", pa.string()),  # after redirects
+        ("http_status", pa.int16()),
+        ("sha256", pa.string()),
+        ("format", pa.string()),
+        ("size", pa.int64()),
+        ("content_type", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+        ("content_kind", pa.string()),  # what the document says it is: 决算 | 预算 | NULL
+        ("content_year", pa.int16()),
+        ("content_unit", pa.string()),
+        ("content_scope", pa.string()),
+        ("content_part", pa.string()),  # 完整 | 公开表 | 正文
+        ("content_evidence", pa.string()),  # the title words (or table titles) that decided the kind
+        ("decision", pa.string()),  # one of DISCOVERY_DECISIONS
+        ("stage", pa.string()),  # link | download | content | identity | selection
+        ("reason", pa.string()),
+        ("current", pa.bool_()),  # found by the latest walk (false: kept from an earlier night)
+        ("first_seen", pa.timestamp("us", tz="UTC")),
+        ("changed_at", pa.timestamp("us", tz="UTC")),  # when the row last changed
+    ]
+)
+DISCOVERY_PAGE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("url", pa.string()),
+        ("final_url", pa.string()),
+        ("role", pa.string()),  # listing | article | page
+        ("depth", pa.int16()),
+        ("page_number", pa.int32()),  # listing pages: 1, 2, … in walk order
+        ("linked_from", pa.string()),
+        ("status", pa.string()),  # ok | failed | blocked | skipped
+        ("http_status", pa.int16()),
+        ("error", pa.string()),
+        ("charset", pa.string()),
+        ("title", pa.string()),
+        ("links", pa.int32()),
+        ("links_json", pa.string()),  # the links as read on the last good fetch (reused on a 304 or a failure)
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+        ("sha256", pa.string()),
+        ("current", pa.bool_()),
+        ("first_seen", pa.timestamp("us", tz="UTC")),
+        ("changed_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 
 SUBJECT_SCHEMA = pa.schema(
@@ -610,6 +683,36 @@ class Lake:
         if table is None:
             return []
         return [{name: row.get(name) for name in DOCUMENT_SCHEMA.names} for row in table.to_pylist()]
+
+    # --- discovery (flows/discover.py) ----------------------------------------------------------------
+    def read_discovery(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``discovered_documents`` and ``discovery_pages`` rows (empty lists before the first discovery)."""
+        found = []
+        for name, schema in (
+            (DISCOVERED_DOCUMENTS, DISCOVERED_DOCUMENT_SCHEMA),
+            (DISCOVERY_PAGES, DISCOVERY_PAGE_SCHEMA),
+        ):
+            table = self.read_table(f"{name}.parquet")
+            rows = [] if table is None else table.to_pylist()
+            found.append([{column: row.get(column) for column in schema.names} for row in rows])
+        return found[0], found[1]
+
+    def write_discovery(self, documents: list[dict[str, Any]], pages: list[dict[str, Any]]) -> bool:
+        """Replace both discovery files (each atomically); ``True`` when either changed."""
+        for row in documents:
+            if row["decision"] not in DISCOVERY_DECISIONS:
+                raise ValueError(f"decision {row['decision']!r} not one of {DISCOVERY_DECISIONS}")
+        document_order = sorted(
+            documents, key=lambda r: (r["source"], r["position"], r["found_on"], r["url"], r["link_text"], r["tag"])
+        )
+        page_order = sorted(pages, key=lambda r: (r["source"], r["depth"], r["page_number"] or 0, r["url"]))
+        changed = self.put_table(
+            pa.Table.from_pylist(document_order, schema=DISCOVERED_DOCUMENT_SCHEMA), f"{DISCOVERED_DOCUMENTS}.parquet"
+        )
+        return (
+            self.put_table(pa.Table.from_pylist(page_order, schema=DISCOVERY_PAGE_SCHEMA), f"{DISCOVERY_PAGES}.parquet")
+            or changed
+        )
 
     def write_document_rows(self, rows: list[dict[str, Any]]) -> bool:
         for row in rows:

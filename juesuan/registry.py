@@ -16,6 +16,17 @@ Format (TOML, see ``registry/README.md``)::
     year = 2023
     url = "https://…/2023.pdf"   # http(s)://, file:// or a path relative to the registry file
     format = "pdf"               # optional: pdf, docx, txt, md; detected from the bytes when absent
+
+    [[unit.source]]              # instead of (or beside) report URLs: a disclosure listing page
+    url = "https://…/yjsgk/index.html"
+    max_pages = 10               # optional keys: see ``registry/README.md`` (and :class:`Source`)
+
+    [[source]]                   # a platform serving many units (top level)
+    url = "https://…/platform/list"
+    units = ["datong-sic", …]    # optional: the units it may serve (default: every unit)
+
+The discovery step of the nightly flow (``flows/discover.py``) walks the sources and finds the
+reports itself; a ``[[unit.report]]`` of the same unit and year wins over what it finds.
 """
 
 from __future__ import annotations
@@ -35,9 +46,17 @@ log = logging.getLogger(__name__)
 
 LEVELS = ("省级", "市级", "县级")
 FORMATS = ("pdf", "docx", "txt", "md")
-_UNIT_KEYS = {"id", "name", "province", "city", "county", "level", "kind", "stewards", "report"}
+_UNIT_KEYS = {"id", "name", "province", "city", "county", "level", "kind", "stewards", "report", "source"}
 _REQUIRED_UNIT_KEYS = ("id", "name", "province", "city", "level")
 _REPORT_KEYS = {"year", "url", "format"}
+#: Keys of a ``[[unit.source]]`` / ``[[source]]`` entry (``units``, ``name``: platform sources only).
+_SOURCE_KEYS = {
+    "url", "pages", "max_pages", "max_depth", "max_documents", "years", "include", "exclude", "scope", "hosts",
+}  # fmt: skip
+_PLATFORM_KEYS = _SOURCE_KEYS | {"units", "name"}
+SCOPES = ("部门", "单位")
+#: What a source takes when it says nothing: link text naming a 决算 (预决算 included).
+DEFAULT_INCLUDE = ("决算",)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # fullmatch: "$" would accept a final newline
 
 
@@ -65,6 +84,49 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A disclosure listing page the discovery step walks (``[[unit.source]]`` or a platform's ``[[source]]``).
+
+    ``unit_ids`` are the units whose reports it may hold: the one unit of a ``[[unit.source]]``,
+    the listed (or all) units of a platform ``[[source]]``.
+    """
+
+    url: str
+    unit_ids: tuple[str, ...]
+    name: str = ""
+    #: Listing pages followed per night (the first page and its pagination).
+    max_pages: int = 10
+    #: For a listing whose page links are drawn by a script: the address of page ``{n}`` (2, 3, …;
+    #: ``{i}`` = n − 1), relative to ``url``, e.g. ``index_{i}.html``. The walk stops at the first
+    #: such page that is missing or lists nothing new. Empty: follow the pages' own links.
+    pages: str = ""
+    #: How far from a listing page the walk goes: 1 = the article pages it links; 2 = pages an
+    #: article links or embeds (a PDF viewer page) … Documents are taken wherever they are linked.
+    max_depth: int = 2
+    #: Documents downloaded per night at most (a bound for a runaway site).
+    max_documents: int = 2000
+    #: Fiscal years taken (empty: any).
+    years: tuple[int, ...] = ()
+    #: A link is followed or taken only when its text (with its article's title) holds one of these.
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    #: … and none of these.
+    exclude: tuple[str, ...] = ()
+    #: When a 部门决算 and a 单位决算 of the same unit and year are both found: the one taken.
+    scope: str = "部门"
+    #: Hosts besides the listing's own whose pages may be followed (documents may sit on any host).
+    hosts: tuple[str, ...] = ()
+    #: A top-level ``[[source]]``: its documents are assigned to units by the names they print.
+    platform: bool = False
+
+    @property
+    def host(self) -> str:
+        return urlparse(self.url).netloc
+
+    def wants_year(self, year: int) -> bool:
+        return not self.years or year in self.years
+
+
+@dataclass(frozen=True)
 class Unit:
     id: str
     name: str
@@ -75,12 +137,20 @@ class Unit:
     kind: str
     stewards: tuple[str, ...]
     reports: tuple[Report, ...]
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)
 class Registry:
     path: Path
     units: tuple[Unit, ...]
+    #: Platform sources (top-level ``[[source]]``); the units' own are on each :class:`Unit`.
+    platforms: tuple[Source, ...] = ()
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """Every source to walk: the units' own, then the platforms'."""
+        return tuple(source for unit in self.units for source in unit.sources) + self.platforms
 
     def unit(self, unit_id: str) -> Unit:
         for unit in self.units:
@@ -110,7 +180,18 @@ def load_registry(path: str | Path) -> Registry:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise RegistryError(f"{path}: duplicate unit id(s): {', '.join(duplicates)}")
-    return Registry(path=path, units=tuple(units))
+    raw_platforms = document.get("source", [])
+    if not isinstance(raw_platforms, list):
+        raise RegistryError(f"{path}: source must be an array of tables ([[source]])")
+    platforms = [
+        _parse_source(path, f"{path}: source #{index}", raw, tuple(ids), platform=True)
+        for index, raw in enumerate(raw_platforms, start=1)
+    ]
+    urls = [s.url for unit in units for s in unit.sources] + [s.url for s in platforms]
+    repeated = sorted({url for url in urls if urls.count(url) > 1})
+    if repeated:
+        raise RegistryError(f"{path}: the same source url listed twice: {', '.join(repeated)}")
+    return Registry(path=path, units=tuple(units), platforms=tuple(platforms))
 
 
 def _parse_unit(path: Path, index: int, raw: object) -> Unit:
@@ -139,6 +220,13 @@ def _parse_unit(path: Path, index: int, raw: object) -> Unit:
     years = [r.year for r in reports]
     if len(years) != len(set(years)):
         raise RegistryError(f"{where}: two reports for the same year")
+    raw_sources = raw.get("source", [])
+    if not isinstance(raw_sources, list):
+        raise RegistryError(f"{where}: source must be an array of tables ([[unit.source]])")
+    sources = [
+        _parse_source(path, f"{where} source #{index}", s, (unit_id,), platform=False)
+        for index, s in enumerate(raw_sources, start=1)
+    ]
     return Unit(
         id=unit_id,
         name=raw["name"].strip(),
@@ -149,6 +237,7 @@ def _parse_unit(path: Path, index: int, raw: object) -> Unit:
         kind=str(raw.get("kind", "")).strip(),
         stewards=tuple(stewards),
         reports=tuple(reports),
+        sources=tuple(sources),
     )
 
 
@@ -177,3 +266,79 @@ def _parse_report(path: Path, unit_id: str, raw: object) -> Report:
         # A plain path is relative to the registry file, so the registry can travel with its files.
         url = str((path.parent / url).resolve())
     return Report(unit_id=unit_id, year=year, url=url, format=fmt, credentials=credentials)
+
+
+def _parse_source(path: Path, where: str, raw: object, unit_ids: tuple[str, ...], *, platform: bool) -> Source:
+    """One ``[[unit.source]]`` (``unit_ids`` = its unit) or platform ``[[source]]`` (``unit_ids`` = all units)."""
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{where}: must be a table")
+    url = raw.get("url")
+    if not isinstance(url, str) or urlparse(url.strip()).scheme not in ("http", "https"):
+        raise RegistryError(f"{where}: url must be the http(s):// address of a listing page, got {url!r}")
+    url = url.strip()
+    where = f"{where} ({url})"
+    extra = sorted(set(raw) - (_PLATFORM_KEYS if platform else _SOURCE_KEYS))
+    if extra:
+        log.warning("%s: ignoring unknown key(s) %s", where, ", ".join(extra))
+    if platform and "units" in raw:
+        listed = _strings(where, "units", raw["units"])
+        unknown = sorted(set(listed) - set(unit_ids))
+        if unknown:
+            raise RegistryError(f"{where}: units {', '.join(unknown)} are not [[unit]] ids of the registry")
+        unit_ids = tuple(listed)
+    scope = raw.get("scope", "部门")
+    if scope not in SCOPES:
+        raise RegistryError(f"{where}: scope {scope!r} not one of {', '.join(SCOPES)}")
+    include = _strings(where, "include", raw["include"]) if "include" in raw else DEFAULT_INCLUDE
+    if not include:
+        raise RegistryError(f"{where}: include must name at least one word (default: 决算)")
+    name = raw.get("name", "")
+    if not isinstance(name, str):
+        raise RegistryError(f"{where}: name must be a string")
+    pages = raw.get("pages", "")
+    if not isinstance(pages, str) or (pages and "{n}" not in pages and "{i}" not in pages):
+        raise RegistryError(f"{where}: pages must be an address with {{n}} or {{i}}, like 'index_{{i}}.html'")
+    return Source(
+        url=url,
+        unit_ids=unit_ids,
+        name=name.strip(),
+        max_pages=_bounded(where, raw, "max_pages", 10, 1, 1000),
+        pages=pages.strip(),
+        max_depth=_bounded(where, raw, "max_depth", 2, 0, 5),
+        max_documents=_bounded(where, raw, "max_documents", 2000, 1, 100_000),
+        years=_years(where, raw.get("years")),
+        include=include,
+        exclude=_strings(where, "exclude", raw.get("exclude", [])),
+        scope=scope,
+        hosts=_strings(where, "hosts", raw.get("hosts", [])),
+        platform=platform,
+    )
+
+
+def _strings(where: str, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RegistryError(f"{where}: {key} must be a list of non-empty strings, got {value!r}")
+    return tuple(v.strip() for v in value)
+
+
+def _bounded(where: str, raw: dict[str, object], key: str, default: int, low: int, high: int) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise RegistryError(f"{where}: {key} must be an integer from {low} to {high}, got {value!r}")
+    return value
+
+
+_YEAR_RANGE = re.compile(r"^\s*(\d{4})\s*-\s*(\d{4})?\s*$")
+
+
+def _years(where: str, value: object) -> tuple[int, ...]:
+    """``years``: a list of years, or a range ``"2019-2024"`` / ``"2019-"`` (up to 2100); absent: any."""
+    if value is None:
+        return ()
+    if isinstance(value, str) and (match := _YEAR_RANGE.match(value)):
+        first, last = int(match.group(1)), int(match.group(2) or 2100)
+        if 1990 <= first <= last <= 2100:
+            return tuple(range(first, last + 1))
+    elif isinstance(value, list) and value and all(isinstance(v, int) and 1990 <= v <= 2100 for v in value):
+        return tuple(sorted(set(value)))
+    raise RegistryError(f'{where}: years must be a list like [2023, 2024] or a range like "2019-2024", got {value!r}')

@@ -39,7 +39,16 @@ import duckdb
 import fsspec
 
 from juesuan.errors import WarehouseError
-from juesuan.lake import CODE_REPAIRS, FACTS, PARSED_TABLES, PRIOR_YEAR_FACTS, WAIVERS_FILE, skip_invalid_partitions
+from juesuan.lake import (
+    CODE_REPAIRS,
+    DISCOVERED_DOCUMENTS,
+    DISCOVERY_PAGES,
+    FACTS,
+    PARSED_TABLES,
+    PRIOR_YEAR_FACTS,
+    WAIVERS_FILE,
+    skip_invalid_partitions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +85,9 @@ RAW_SOURCES: tuple[RawSource, ...] = (
     RawSource("raw_identity_findings", _partitioned("identity_findings"), partitioned=True),
     RawSource("raw_prior_year_facts", _partitioned(PRIOR_YEAR_FACTS), partitioned=True),
     RawSource("raw_waivers", WAIVERS_FILE),
+    # The discovery step's record (flows/discover.py, docs/discovery.md).
+    RawSource("raw_discovered_documents", f"{DISCOVERED_DOCUMENTS}.parquet"),
+    RawSource("raw_discovery_pages", f"{DISCOVERY_PAGES}.parquet"),
 )
 #: Staging views, in dependency order.
 STAGING_MODELS: tuple[str, ...] = (
@@ -89,6 +101,8 @@ STAGING_MODELS: tuple[str, ...] = (
     "stg_parsed_tables",
     "stg_identity_findings",
     "stg_waivers",
+    "stg_discovered_documents",
+    "stg_discovery_pages",
 )
 #: Mart views, in dependency order.
 MART_MODELS: tuple[str, ...] = (
@@ -117,6 +131,10 @@ MART_MODELS: tuple[str, ...] = (
     # Analysts' marts that carry the identities' verdict (docs/analysts.md).
     "data_quality",
     "unit_ratios",
+    # Discovery: what was found on the units' disclosure pages and why it was taken or not (docs/discovery.md).
+    "discovered_documents",
+    "discovery_pages",
+    "discovery_coverage",
 )
 RAW_MODELS: tuple[str, ...] = tuple(s.table for s in RAW_SOURCES)
 MODELS: tuple[str, ...] = RAW_MODELS + STAGING_MODELS + MART_MODELS

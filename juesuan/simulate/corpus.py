@@ -766,6 +766,49 @@ def expected_table_facts(model: Model) -> dict[tuple[str, str, str], Decimal]:
     return facts
 
 
+# --- budget disclosures (预算): what a disclosure column publishes beside the 决算 ---------------------------------
+BUDGET_TABLES = (
+    "收支预算总表",
+    "收入预算总表",
+    "支出预算总表",
+    "财政拨款收支预算总表",
+    "一般公共预算支出表",
+    "一般公共预算基本支出表",
+    "一般公共预算“三公”经费支出表",
+)
+
+
+def render_budget_text(unit: UnitSpec, year: int, *, seed: int) -> bytes:
+    """A 预算 (budget) disclosure of ``unit`` for ``year``: a text export, its own title and budget tables.
+
+    Not a report juesuan loads: the discovery step must recognise it by its content and leave it.
+    """
+    rng = random.Random(f"{seed}/{unit.id}/{year}/budget")
+    total = rng.randint(3_000_000, 90_000_000)
+    basic = total * rng.randint(40, 80) // 100
+    lines = [
+        unit.name,
+        "",
+        f"{year}年度部门预算公开",
+        "",
+        "第一部分 部门概况",
+        "",
+        f"{unit.name}是{unit.city}{unit.kind}，本预算由合成数据生成，用于测试。",
+        "",
+        f"第二部分 {year}年度部门预算情况说明",
+        "",
+        f"{year}年度收入、支出预算总计均为{total // 100}.{total % 100:02d}万元。",
+        "",
+        f"第三部分 {year}年度部门预算表",
+        "",
+    ]
+    for number, title in enumerate(BUDGET_TABLES, start=1):
+        lines += [title, "", f"公开{number:02d}表", "", f"部门名称：{unit.name}", "", "金额单位：万元", ""]
+        lines += ["项目\t本年预算数\t基本支出\t项目支出"]
+        lines += [f"合计\t{total / 100:,.2f}\t{basic / 100:,.2f}\t{(total - basic) / 100:,.2f}", ""]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 # --- the corpus ----------------------------------------------------------------------------------------------
 def make_units(count: int) -> list[UnitSpec]:
     if count > len(CITIES) * len(DEPARTMENTS):

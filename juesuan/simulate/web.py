@@ -9,6 +9,13 @@ faults of :data:`juesuan.simulate.corpus.FAULT_OUTCOMES` are played per path: sl
 200, a dropped connection, a body cut short of its Content-Length, a redirect, an answer later than
 the client waits.
 
+For the disclosure sites of ``juesuan.simulate.portal`` it also serves HTML pages (``.html``,
+``.htm``, ``.shtml``, ``.jsp``), a page per query string (``list.jsp?page=2`` is the file
+``list.jsp@page=2``), a ``Content-Type`` of its own per path (``content_types``: a GBK page whose
+header names its charset) and fixed redirects (``redirects``: ``download.jsp?fileid=7`` → 302 to
+the file), as download scripts answer. ``faults`` and ``redirects`` are plain dictionaries: a test
+may change them between nights.
+
 The server stops by itself: on leaving its ``with`` block, or after ``max_lifetime`` seconds.
 It counts requests per path and keeps the User-Agents it saw, for tests.
 
@@ -31,6 +38,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import unquote
 
 from juesuan.errors import UsageError
 from juesuan.simulate.corpus import CONTENT_FAULTS, FAULTS
@@ -38,6 +46,12 @@ from juesuan.simulate.corpus import CONTENT_FAULTS, FAULTS
 log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".shtml": "text/html; charset=utf-8",
+    ".jsp": "text/html",
+    ".xml": "text/xml",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".txt": "text/plain; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".pdf": "application/pdf",
@@ -67,6 +81,7 @@ class GovernmentWeb:
         encodings: dict[str, str] | None = None,
         trickle: dict[str, float] | None = None,
         basic_auth: tuple[str, str] | None = None,
+        content_types: dict[str, str] | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         self.faults = dict(faults or {})
@@ -84,8 +99,10 @@ class GovernmentWeb:
         self.trickle = dict(trickle or {})
         self.basic_auth = basic_auth
         self.authorizations: list[tuple[str, str]] = []  # (path, Authorization header) of every request carrying one
+        self.content_types = dict(content_types or {})  # URL path → Content-Type header
         self.requests: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
+        self.bodies: Counter[str] = Counter()  # 200 answers with the file's body, per path
         self.user_agents: set[str] = set()
         self.in_flight = 0
         self.max_in_flight = 0  # most requests answered at once (per-host limits are checked on it)
@@ -147,11 +164,19 @@ class GovernmentWeb:
         with self._lock:
             self.in_flight -= 1
 
-    def file_for(self, path: str) -> Path | None:
-        candidate = (self.root / path.lstrip("/")).resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
-            return None
-        return candidate
+    def file_for(self, path: str, query: str = "") -> Path | None:
+        """The file served at ``path`` (``path@query`` first when the request has a query string)."""
+        names = [f"{path}@{query}", path] if query else [path]
+        for name in names:
+            candidate = (self.root / name.lstrip("/")).resolve()
+            if candidate.is_relative_to(self.root) and candidate.is_file():
+                return candidate
+        return None
+
+    def content_type(self, path: str, file: Path) -> str:
+        if path in self.content_types:
+            return self.content_types[path]
+        return CONTENT_TYPES.get(file.suffix.split("@", 1)[0], "application/octet-stream")
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -181,7 +206,15 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 web.leaving()
 
         def _answer(self) -> None:
-            path = self.path.split("?", 1)[0]
+            raw_path, _, query = self.path.partition("?")
+            path = unquote(raw_path)
+            if self.path in web.redirects:
+                web.count(path, self.headers.get("User-Agent"))
+                self.send_response(302)
+                self.send_header("Location", web.redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             served_path = path.removeprefix(MOVED_PREFIX) if path.startswith(MOVED_PREFIX + "/") else path
             attempt = web.count(path, self.headers.get("User-Agent"))
             if web.latency:
@@ -202,7 +235,7 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, ERROR_PAGE, "text/html; charset=utf-8")
             if fault == "redirect":
                 self.send_response(301)
-                self.send_header("Location", MOVED_PREFIX + path)
+                self.send_header("Location", MOVED_PREFIX + raw_path)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
@@ -210,7 +243,7 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 time.sleep(web.slow_seconds)
             if fault == "timeout":
                 time.sleep(web.hang_seconds)
-            file = web.file_for(served_path)
+            file = web.file_for(served_path, query)
             if file is None:
                 return self._send(404, b"<html><body>not found</body></html>", "text/html; charset=utf-8")
             data = file.read_bytes()
@@ -224,7 +257,7 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Last-Modified", formatdate(modified, usegmt=True))
                 self.end_headers()
                 return
-            content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
+            content_type = web.content_type(served_path, file)
             if fault == "truncate":
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
@@ -234,6 +267,8 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 return
+            with web._lock:
+                web.bodies[path] += 1
             self._send(200, data, content_type, {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)})
 
         def _hostile(self, path: str) -> bool:
