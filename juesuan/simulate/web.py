@@ -208,6 +208,10 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
         def _answer(self) -> None:
             raw_path, _, query = self.path.partition("?")
             path = unquote(raw_path)
+            authorization = self.headers.get("Authorization")
+            if authorization is not None:
+                with web._lock:
+                    web.authorizations.append((path, authorization))
             if self.path in web.redirects:
                 web.count(path, self.headers.get("User-Agent"))
                 self.send_response(302)
@@ -274,9 +278,6 @@ def _handler_for(web: GovernmentWeb) -> type[BaseHTTPRequestHandler]:
         def _hostile(self, path: str) -> bool:
             """Answer with one of the optional hostile behaviours; ``False`` when none applies."""
             authorization = self.headers.get("Authorization")
-            if authorization is not None:
-                with web._lock:
-                    web.authorizations.append((path, authorization))
             if web.basic_auth is not None:
                 expected = "Basic " + base64.b64encode(":".join(web.basic_auth).encode()).decode()
                 if authorization != expected:
