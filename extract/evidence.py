@@ -337,6 +337,12 @@ def performance_rows(document_sha256: str, tables: list[PerformanceTable]) -> pa
     return pa.Table.from_pylist(rows, schema=PERFORMANCE_SCHEMA)
 
 
+def _as_printed(value: Decimal, places: int) -> Decimal:
+    """A stored value (six decimals) back with the decimals it was printed with, when that is exact."""
+    shown = value.quantize(Decimal(1).scaleb(-places))
+    return shown if shown == value else value
+
+
 def _operand_from(row: dict[str, Any], prefix: str) -> Operand | None:
     if row.get(f"{prefix}_value") is None:
         return None
@@ -365,7 +371,7 @@ def statements_from_rows(rows: list[dict[str, Any]]) -> list[Statement]:
                 word=row["word"],
                 left=_operand_from(row, "left"),
                 right=_operand_from(row, "right"),
-                rate=None if row["rate"] is None else Decimal(row["rate"]),
+                rate=None if row["rate"] is None else _as_printed(Decimal(row["rate"]), int(row["rate_places"] or 0)),
                 rate_places=int(row["rate_places"] or 0),
                 rate_unit=row["rate_unit"] if row["rate_unit"] is not None else "%",
                 relation=row["relation"] or "",

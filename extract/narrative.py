@@ -275,6 +275,7 @@ _WHOLE_BEFORE = re.compile(r"^[ \t]*(?:\d{4}[ \t]*年度?)?[ \t]*(?P<name>[^，,
 _BUDGET_COMPARISON = re.compile(
     r"(?:与|比|较)[ \t]*(?:全[ \t]*年|年[ \t]*初)?[ \t]*预[ \t]*算(?:数)?(?:[ \t]*相[ \t]*比)?"
 )
+_LABEL_TAIL = re.compile(r"[ \t_]*(?:均为|各为|为|是)?[ \t_:：]*$")
 _YEAR_WORDS = re.compile(r"^[ \t]*(?:\d{4}[ \t]*年度?)?[ \t]*")
 
 # The row total of 一般公共预算财政拨款支出决算表 is its 小计; a reader may name that column 合计.
@@ -1149,7 +1150,7 @@ class _Reader:
         if unit not in MONEY_UNITS:
             return None
         text = paragraph.text
-        label = _INNER_SPACE.sub("", text[prefix_start : token.start]).strip(" \t_，,、：:")
+        label = _LABEL_TAIL.sub("", _INNER_SPACE.sub("", text[prefix_start : token.start]).strip(" \t_，,、：:"))
         seen = _Seen(
             kind=kind,
             value=_to_wan(token.number, unit),

@@ -263,7 +263,11 @@ def _after_fetch(
         )
         if env.time_limit is not None and time.perf_counter() - started > env.time_limit:
             raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded while reading the document")
-        env.lake().write_report(
+        lake = env.lake()
+        if previous is not None:
+            # New bytes for a report already loaded (revised after publication): keep both versions.
+            lake.keep_superseded(report.unit_id, report.year, extraction.sha256)
+        lake.write_report(
             report.unit_id,
             report.year,
             extraction.sha256,
@@ -271,6 +275,7 @@ def _after_fetch(
             extraction.repairs,
             extraction.tables,
             prior_year_facts=extraction.prior_year_facts,
+            evidence=extraction.evidence,
         )
     except DocumentError as exc:
         return _quarantine(outcome, exc.reason, dict(http, format=document.format))

@@ -156,8 +156,12 @@ def test_smtp_server_receives_one_message_per_steward(validated: Validated, inbo
     lead = plain(received["shanxi.lead@example.org"])
     assert "datong-sic" in lead and "jincheng-hrss" in lead
     assert "430.22 = 财政拨款收入 430.21 + 其他收入 0.01" in lead  # 晋城's known rounding case
-    assert lead.index("Errors (1)") < lead.index("Warnings (1)") < lead.index("Rounding (")
-    assert "1 error(s), 1 warning(s)" in received["shanxi.lead@example.org"]["Subject"]
+    # Warnings: 晋城's R12, and the hygiene marks of both reports (R21 仅供内部审核, R25 amounts in 元 …).
+    units = ("datong-sic", "jincheng-hrss")
+    warnings = [f for f in validated.summary.findings if f.severity == "warning" and f.unit_id in units]
+    assert {f.rule_id for f in warnings} == {"R12", "R21", "R25"}
+    assert lead.index("Errors (1)") < lead.index(f"Warnings ({len(warnings)})") < lead.index("Rounding (")
+    assert f"1 error(s), {len(warnings)} warning(s)" in received["shanxi.lead@example.org"]["Subject"]
 
 
 @pytest.mark.corpus
@@ -211,8 +215,8 @@ def test_tables_not_read_reliably_are_listed_apart_never_as_errors_of_the_unit(t
     assert UNRELIABLE_EXPLANATION in section
     assert "不是贵单位的错误" in section and "不计入贵单位的错误" in section and "更清晰的文件" in section
     left = sum(1 for f in summary.findings if f.severity == "not_checkable" and unread.describe() in f.message)
-    assert left == 5  # R02, R03 and R13 (one instance each for the table), R07 and R10
-    listed = f"收入决算表，第7、8页：{UNREAD_INCOME_REASON}（5 项勾稽核对因此未做）"
+    assert left == 6  # R02, R03, R13 and R18 (one instance each for the table), R07 and R10
+    listed = f"收入决算表，第7、8页：{UNREAD_INCOME_REASON}（6 项勾稽核对因此未做）"
     assert f"- 大同市社会保险中心 (datong-sic) 2023\n  {listed}" in section
     for part in (UNRELIABLE_TITLE, "收入决算表", "第7、8页", UNREAD_INCOME_REASON):
         assert part in datong.html
