@@ -117,6 +117,8 @@ BROKEN_MEANS = {
     "R24": "warnings",
     "R25": "warnings",
     "R28": "warnings (type revised)",
+    "R30": "errors (预算执行率得分: warnings)",
+    "R31": "warnings",
 }
 
 

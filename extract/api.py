@@ -12,7 +12,7 @@ failure is a named :class:`~juesuan.errors.DocumentError` that names the file.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -256,7 +256,7 @@ def _extract(
     evidence = DocumentEvidence(
         statements=prose.statements,
         marks=prose.marks + document_marks(reading.page_texts(), year, names),
-        performance=result.performance,
+        performance=[replace(t, number=n) for n, t in enumerate(result.performance, start=1)],
     )
     if not result.facts:
         recognised = [t.title for t in result.tables if t.table_name]

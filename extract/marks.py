@@ -200,17 +200,21 @@ def _narrative_empty(lines: list[_Line], contents: set[int]) -> list[DocumentMar
                 marks.append(_mark(NARRATIVE_EMPTY, m.group(0), line, table_name=table))
         buffer.clear()
 
+    in_table = False  # from a table's title to the next heading: the table's own notes, not prose
     for index, line in enumerate(lines):
         if index in contents or _TABLE_ROW.search(line.raw) or _title_of(line.text) is not None:
             scan()
+            in_table = index not in contents
             continue
         if _HEADING.match(line.text) and len(line.text) <= 40:
             scan()
+            in_table = False
             section_table = next((t for pattern, t in _NARRATIVE_FUND_SECTION if pattern.search(line.text)), None)
             if section_table is None and "三公" in line.text:
                 section_table = THREE_PUBLIC
             continue
-        buffer.append(line)
+        if not in_table:
+            buffer.append(line)
     scan()
     return marks
 
@@ -242,7 +246,9 @@ def _years(lines: list[_Line], contents: set[int], year: int) -> list[DocumentMa
         heading = index in contents or (_HEADING.match(line.text) is not None and len(line.text) <= 60)
         heading = heading or _title_of(line.text) is not None
         # A table's period line ("2024 年度" under its title); chart labels come with a tab and are no heading.
-        heading = heading or ("\t" not in line.raw and re.fullmatch(r"\d{4}\s*年度?", line.text) is not None)
+        heading = heading or (
+            "\t" not in line.raw and re.fullmatch(r"[(（]?\d{4}\s*年度?[)）]?", line.text) is not None
+        )
         pieces = [line.text] if heading else _SENTENCE.findall(line.text)
         for piece in pieces:
             about_figures = heading or _AMOUNT.search(piece) or _DATE_OF_FIGURES.search(piece)

@@ -60,7 +60,7 @@ def test_stored_suites_match_their_definitions() -> None:
         "identities_structure": 1 + 3 * 3,
         "identities_hygiene": 1 + 3 * 6,
         "identities_across_years": 1 + 3 * 3,
-        "identities_performance": 1 + 3 * 0,
+        "identities_performance": 1 + 3 * 3,
     }
 
 

@@ -1,0 +1,412 @@
+"""How far each check can be trusted: defects seeded into real documents, found or not, and false alarms.
+
+Documents: the five corpus reports (text exports), the bundled samples (ruled and unruled PDFs, DOCX) and
+the two real 决算 PDFs of ``../shared/real/final`` (Word and WPS), each in its layout family. Every
+document is read once (``juesuan.transform.seeding.SeededDocument``) and extracted clean and once per
+seeded defect (``seeds_for``: a cell changed, blanked, its row deleted; a table deleted; a narrative
+figure changed; a total zeroed in the prose; a rate changed; 大于/小于 and 增加/减少 flipped; a year changed;
+XX inserted), each variant through the extractor's own path, written to a fresh lake and validated by the
+GX suites (``validate_lake``). A defect is *found by a rule* when that rule raises a finding on the variant
+(rounding, warning or error) the clean document does not have.
+
+Across years and documents, in the lake:
+
+* R27 — every text export is validated beside a report of the year before made of exactly the figures it
+  restates (so the clean pair agrees); its seeds then also count for R27 (a flipped 增加/减少 restates
+  another figure);
+* R26 — two years of a synthetic unit (``juesuan.simulate``, whose balances carry over), clean and with
+  last year's 年末结转和结余 changed;
+* R28 — each text export loaded, then a version with a changed cell loaded over it (the lake keeps both).
+
+Output: per rule and per layout family, seeds targeted at the rule, found, recall; the false ``error``
+findings of the rules on the clean documents (which must be none beyond the documents' genuine
+inconsistencies, listed); the section "Seeded errors" of ``benchmarks/RESULTS.md`` unless ``--dry-run``.
+
+Run: ``.venv/bin/python benchmarks/seeded_errors.py`` (``--only corpus|samples|real`` for a part).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+
+from benchlib import ROOT, command, is_loaded, load_average, machine, markdown_table, today, write_section
+
+from juesuan.contract import Fact
+from juesuan.errors import DocumentError
+from juesuan.expectations.findings import Finding
+from juesuan.expectations.runner import validate_lake
+from juesuan.extract.api import Extraction
+from juesuan.lake import Lake
+from juesuan.registry import Registry, Unit, load_registry
+from juesuan.settings import Settings
+from juesuan.simulate.corpus import UnitSpec, generate_report
+from juesuan.transform.catalogue import Catalogue
+from juesuan.transform.seeding import TABLE, Edit, SeededDocument, seeds_for
+
+log = logging.getLogger("benchmark")
+SHARED = ROOT.parent / "shared"
+FOUND = ("rounding", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    unit_id: str
+    year: int
+    family: str
+
+
+@dataclass
+class Outcome:
+    family: str
+    document: str
+    seed: str
+    rules: tuple[str, ...]
+    place: str
+    applied: bool
+    found_by: tuple[str, ...] = ()  # rules that raised a new finding
+
+
+@dataclass
+class Run:
+    outcomes: list[Outcome] = field(default_factory=list)
+    clean_errors: list[tuple[str, str, Finding]] = field(default_factory=list)  # family, document, finding
+    seconds: float = 0.0
+
+
+def real_registry() -> Registry:
+    units = (
+        Unit("putuo-ghzy", "上海市普陀区规划和自然资源局", "上海市", "上海市", "普陀区", "县级", "行政单位", (), ()),
+        Unit("putuo-shgzb", "中共上海市普陀区委社会工作部", "上海市", "上海市", "普陀区", "县级", "行政单位", (), ()),
+    )
+    return Registry(path=ROOT / "registry" / "units.toml", units=units)
+
+
+def sources(only: str | None) -> list[tuple[Source, Registry]]:
+    chosen: list[tuple[Source, Registry]] = []
+    if only in (None, "corpus"):
+        corpus = load_registry(ROOT / "registry" / "units.toml")
+        files = {"datong-sic": 2023, "dazhu-sic": 2023, "chaoyang-sic": 2024, "jincheng-hrss": 2023, "wuhai-sic": 2024}
+        for unit_id, year in files.items():
+            path = SHARED / "corpus" / f"{unit_id.split('-')[0]}_{year}.txt"
+            if path.exists():
+                chosen.append((Source(path, unit_id, year, "text export (corpus)"), corpus))
+    if only in (None, "samples"):
+        samples = load_registry(ROOT / "samples" / "registry.toml")
+        families = {"ruled": "sample PDF, ruled", "unruled": "sample PDF, unruled", "docx": "sample DOCX"}
+        for unit in samples.units:
+            for report in unit.reports:
+                path = (ROOT / "samples" / report.url).resolve()
+                family = families[path.parent.name]
+                chosen.append((Source(path, unit.id, report.year, family), samples))
+    if only in (None, "real"):
+        real = real_registry()
+        for name, unit_id, family in (
+            ("putuo_ghzy_2024.pdf", "putuo-ghzy", "real PDF (MS Word)"),
+            ("putuo_shgzb_2024.pdf", "putuo-shgzb", "real PDF (WPS)"),
+        ):
+            path = SHARED / "real" / "final" / name
+            if path.exists():
+                chosen.append((Source(path, unit_id, 2024, family), real))
+    return chosen
+
+
+class Validator:
+    """A fresh lake per variant, validated by the stored GX checkpoint."""
+
+    def __init__(self, scratch: Path, registry: Registry) -> None:
+        self.scratch = scratch
+        self.registry = registry
+        self.count = 0
+
+    def findings(self, reports: list[tuple[Extraction, list[Fact]]], revisions: list[Extraction] = ()) -> list[Finding]:
+        self.count += 1
+        root = self.scratch / f"v{self.count}"
+        settings = Settings.from_env({"JUESUAN_DATA_DIR": str(root)})
+        lake = Lake(settings.lake)
+        for extraction, extra in reports:
+            lake.write_report(
+                extraction.unit_id,
+                extraction.year,
+                extraction.sha256,
+                extraction.facts + extra,
+                extraction.repairs,
+                extraction.tables,
+                prior_year_facts=extraction.prior_year_facts,
+                evidence=extraction.evidence,
+            )
+        for revised in revisions:
+            lake.keep_superseded(revised.unit_id, revised.year, revised.sha256)
+            lake.write_report(
+                revised.unit_id,
+                revised.year,
+                revised.sha256,
+                revised.facts,
+                revised.repairs,
+                revised.tables,
+                prior_year_facts=revised.prior_year_facts,
+                evidence=revised.evidence,
+            )
+        summary = validate_lake(settings, self.registry, f"seeded-{self.count}", lake)
+        shutil.rmtree(root, ignore_errors=True)
+        return summary.findings
+
+
+def last_year_of(extraction: Extraction) -> Extraction | None:
+    """A report of the year before made of exactly the figures ``extraction`` restates (narrative facts)."""
+    if not extraction.prior_year_facts:
+        return None
+    sha = hashlib.sha256(f"{extraction.sha256}/last-year".encode()).hexdigest()
+    facts = [replace(f, document_sha256=sha) for f in extraction.prior_year_facts]
+    return Extraction(
+        source="(restated)", sha256=sha, format="txt", pages=None, unit_id=extraction.unit_id,
+        year=extraction.year - 1, facts=facts,
+    )  # fmt: skip
+
+
+def _identity(finding: Finding) -> tuple[str, ...]:
+    """What makes two findings the same one: the check, or for a mark in the text what was found (a row
+    deleted above it moves it to another line, it is still the same mark)."""
+    if finding.family == "hygiene":
+        return (finding.rule_id, finding.line_item, finding.column_name, finding.severity)
+    return (finding.check_id, finding.severity)
+
+
+def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
+    """Findings of ``after`` (rounding or worse) that ``before`` does not have at that severity."""
+    had = {_identity(f) for f in before}
+    return [f for f in after if f.severity in FOUND and _identity(f) not in had]
+
+
+def measure_document(source: Source, registry: Registry, validator: Validator, run: Run) -> None:
+    started = time.perf_counter()
+    document = SeededDocument(source.path, source.unit_id, source.year, registry)
+    try:
+        clean = document.extract()
+        assert clean is not None
+        last = last_year_of(clean) if source.family.startswith("text export") else None
+        pair = [(clean, [])] + ([(last, [])] if last is not None else [])
+        baseline = validator.findings(pair)
+        mine = [f for f in baseline if f.unit_id == source.unit_id and f.year == source.year]
+        for finding in mine:
+            if finding.severity == "error":
+                run.clean_errors.append((source.family, source.path.name, finding))
+        for seed in seeds_for(clean):
+            try:
+                variant = document.extract((seed.edit,))
+            except DocumentError as exc:  # the variant is no readable report: refused, which is found too
+                log.info("%s %s: refused (%s)", source.path.name, seed.kind, exc.reason)
+                run.outcomes.append(
+                    Outcome(source.family, source.path.name, seed.kind, seed.rules, seed.place, True, ("refused",))
+                )
+                continue
+            outcome = Outcome(source.family, source.path.name, seed.kind, seed.rules, seed.place, variant is not None)
+            if variant is not None:
+                pair = [(variant, [])] + ([(last, [])] if last is not None else [])
+                found = new_findings(baseline, validator.findings(pair))
+                outcome.found_by = tuple(sorted({f.rule_id for f in found if f.unit_id == source.unit_id}))
+            run.outcomes.append(outcome)
+            if seed.kind == "flip-change" and last is not None:
+                # Last year's report is in the lake: the changed word restates another figure of it (R27).
+                run.outcomes.append(
+                    Outcome(
+                        source.family,
+                        source.path.name,
+                        "restated-figure",
+                        ("R27",),
+                        seed.place,
+                        outcome.applied,
+                        outcome.found_by,
+                    )
+                )
+            log.info("%s %s: %s", source.path.name, seed.kind, outcome.found_by or "not found")
+        if source.family.startswith("text export"):
+            revise(document, clean, source, validator, run)
+    finally:
+        document.close()
+    log.info("%s: %.1f s", source.path.name, time.perf_counter() - started)
+
+
+def revise(document: SeededDocument, clean: Extraction, source: Source, validator: Validator, run: Run) -> None:
+    """R28: the report loaded, then a version with a changed cell loaded over it."""
+    cells = [s for s in seeds_for(clean) if s.kind == "cell"]
+    outcome = Outcome(source.family, source.path.name, "revised", ("R28",), cells[0].place if cells else "", False)
+    if cells:
+        revised = document.extract((cells[0].edit,))
+        if revised is not None:
+            outcome.applied = True
+            found = validator.findings([(clean, [])], revisions=[revised])
+            outcome.found_by = tuple(
+                sorted({f.rule_id for f in found if f.rule_id == "R28" and f.severity == "warning"})
+            )
+    run.outcomes.append(outcome)
+
+
+def across_years(validator: Validator, run: Run, scratch: Path) -> None:
+    """R26 on two years of a synthetic unit: clean, then last year's 年末结转和结余 changed."""
+    catalogue = Catalogue.load()
+    unit = UnitSpec("synthetic-sic", "晋中市社会保险事业服务中心", "山西省", "晋中市", "", "市级", "事业单位", ())
+    spec = Unit(unit.id, unit.name, unit.province, unit.city, "", "市级", "事业单位", (), ())
+    registry = Registry(path=scratch / "units.toml", units=(spec,))
+    validator.registry = registry
+    seed = 0
+    while True:  # a unit whose balance is not zero, so that changing it is a defect
+        reports = [
+            generate_report(unit, year, seed=seed, catalogue=catalogue, layout={"style": "txt", "amount_unit": "万元"})
+            for year in (2023, 2024)
+        ]
+        closing = next((v for (t, k, col), v in reports[0].expected.items() if k == "年末结转和结余"), Decimal(0))
+        if closing:
+            break
+        seed += 1
+    paths = []
+    for report in reports:
+        path = scratch / f"{unit.id}_{report.year}.txt"
+        path.write_bytes(report.data)
+        paths.append(path)
+    before = SeededDocument(paths[0], unit.id, 2023, registry)
+    after = SeededDocument(paths[1], unit.id, 2024, registry)
+    clean = [before.extract(), after.extract()]
+    assert clean[0] is not None and clean[1] is not None
+    baseline = validator.findings([(clean[0], []), (clean[1], [])])
+    for finding in baseline:
+        if finding.severity == "error":
+            run.clean_errors.append(("across years (synthetic)", finding.unit_id, finding))
+    raw = next(
+        f.raw_text.strip() for f in clean[0].facts if f.line_item == "年末结转和结余" and f.source_kind == "table"
+    )
+    changed = f"{Decimal(raw.replace(',', '')) + 100:,.2f}"
+    edit = Edit(TABLE, raw, changed, table_name="收入支出决算总表")
+    variant = before.extract((edit,))
+    outcome = Outcome(
+        "across years (synthetic)",
+        paths[0].name,
+        "last-year-closing",
+        ("R26",),
+        "收入支出决算总表 年末结转和结余",
+        variant is not None,
+    )
+    if variant is not None:
+        found = new_findings(baseline, validator.findings([(variant, []), (clean[1], [])]))
+        outcome.found_by = tuple(sorted({f.rule_id for f in found if f.unit_id == unit.id and f.year == 2024}))
+    run.outcomes.append(outcome)
+
+
+def target(rules: tuple[str, ...]) -> str:
+    """The rules a defect is aimed at, as one label (R01–R13 for the arithmetic rules together)."""
+    return "R01–R13 (arithmetic)" if len(rules) > 3 else ", ".join(rules)
+
+
+def recall_rows(run: Run) -> tuple[list[list[object]], list[list[object]]]:
+    """Per target rule (defects aimed at it, found by it) and per family × defect (found by its rules, by any)."""
+    per_rule: dict[str, Counter[str]] = defaultdict(Counter)
+    for o in run.outcomes:
+        if not o.applied:
+            continue
+        label = target(o.rules)
+        per_rule[label]["seeded"] += 1
+        per_rule[label]["found"] += bool(set(o.found_by) & set(o.rules))
+    rules = [
+        [rule, counts["seeded"], counts["found"], f"{counts['found'] / counts['seeded']:.0%}"]
+        for rule, counts in sorted(per_rule.items())
+    ]
+    per_family: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    for o in run.outcomes:
+        key = (o.family, o.seed, target(o.rules))
+        per_family[key]["seeded"] += o.applied
+        per_family[key]["found"] += bool(o.found_by)
+        per_family[key]["by_target"] += bool(set(o.found_by) & set(o.rules))
+    families = [
+        [family, seed, rule, counts["seeded"], counts["by_target"], counts["found"],
+         f"{counts['by_target'] / counts['seeded']:.0%}" if counts["seeded"] else "n/a"]
+        for (family, seed, rule), counts in sorted(per_family.items())
+    ]  # fmt: skip
+    return rules, families
+
+
+def report(run: Run, dry_run: bool, json_path: Path | None, loads: tuple[float, float]) -> None:
+    rules, families = recall_rows(run)
+    rule_table = markdown_table(["rule", "defects aimed at it", "found by it", "recall"], rules)
+    family_table = markdown_table(
+        ["layout family", "defect", "aimed at", "seeded", "found by it", "found by any rule", "recall"], families
+    )
+    clean = Counter((finding.rule_id, family) for family, _doc, finding in run.clean_errors)
+    clean_rows = [[rule, family, n] for (rule, family), n in sorted(clean.items())]
+    details = [f"- {doc} ({family}): {f.rule_id} {f.message}" for family, doc, f in run.clean_errors]
+    missed = [
+        f"- {o.document} ({o.family}) {o.seed} at {o.place}: aimed at {', '.join(o.rules)}, found by "
+        f"{', '.join(o.found_by) or 'nothing'}"
+        for o in run.outcomes
+        if o.applied and not set(o.found_by) & set(o.rules)
+    ]
+    provisional = " **Provisional: the machine was loaded.**" if is_loaded(*loads) else ""
+    lines = [
+        "## Seeded errors",
+        "",
+        f"{today()}, {machine()}, {run.seconds:.0f} s.{provisional} `{command()}`",
+        "",
+        "Defects seeded into every document (benchmarks/seeded_errors.py), each variant extracted and validated by "
+        "the GX suites in a lake of its own; a defect is found by a rule when the rule raises a finding the clean "
+        "document does not have. Per rule:",
+        "",
+        *rule_table,
+        "",
+        "Per layout family and defect (found by the rules aimed at it; `seeded` counts the defects the document "
+        "could carry):",
+        "",
+        *family_table,
+        "",
+        "`error` findings on the clean documents, per rule and family (every one listed below; they must be the "
+        "documents' genuine inconsistencies):",
+        "",
+        *(markdown_table(["rule", "layout family", "errors"], clean_rows) if clean_rows else ["none"]),
+        "",
+        *details,
+        "",
+        "Defects not found by the rules aimed at them:",
+        "",
+        *(missed or ["none"]),
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if json_path is not None:
+        rows = [o.__dict__ for o in run.outcomes]
+        json_path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    if not dry_run:
+        write_section("## Seeded errors", text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("corpus", "samples", "real", "years"), default=None)
+    parser.add_argument("--dry-run", action="store_true", help="print, do not write benchmarks/RESULTS.md")
+    parser.add_argument("--json", type=Path, default=None, help="every outcome as JSON")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for noisy in ("great_expectations", "juesuan", "camelot", "pdfminer", "prefect"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    run = Run()
+    load_before = load_average()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="juesuan-seeded-") as folder:
+        scratch = Path(folder)
+        for source, registry in sources(args.only if args.only != "years" else "none"):
+            measure_document(source, registry, Validator(scratch, registry), run)
+        if args.only in (None, "years"):
+            across_years(Validator(scratch, real_registry()), run, scratch)
+    run.seconds = time.perf_counter() - started
+    report(run, args.dry_run, args.json, (load_before, load_average()))
+
+
+if __name__ == "__main__":
+    main()
