@@ -216,11 +216,14 @@ class Scores(PerformanceRule):
         parts: list[tuple[Decimal, str]],
         minus: Sequence[tuple[Decimal, str]] = (),
     ) -> ClaimCheck:
+        # Scores are printed to a common precision with trailing zeros dropped (40 beside 29.2 is 40.0): the
+        # figures added are known to the finest decimals any of them shows; the total to its own (59 for 59.005).
+        places = max(_places(v) for v in (*(v for v, _ in parts), *(v for v, _ in minus)))
         interval = iv.Interval.point(0)
         for value, _label in parts:
-            interval = interval + _printed(value, _places(value))
+            interval = interval + _printed(value, places)
         for value, _label in minus:
-            interval = interval - _printed(value, _places(value))
+            interval = interval - _printed(value, places)
         point = sum((v for v, _ in parts), ZERO) - sum((v for v, _ in minus), ZERO)
         stated = _printed(total, _places(total))
         shown = " + ".join(format_amount(v) for v, _ in parts) + "".join(f" − {format_amount(v)}" for v, _ in minus)

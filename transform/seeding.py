@@ -137,7 +137,7 @@ class SeededDocument:
                     return None
                 groups = edited
                 if edit.delete_table:
-                    pages = [(page, _drop_title(text, edit.table_name)) for page, text in pages]
+                    pages = _drop_title(pages, edit.table_name)
         digest = hashlib.sha256(repr((segments, pages, edits)).encode("utf-8") + self.document.data).hexdigest()
         document = replace(self.document, sha256=digest)
         reading = _SeededReading(self, segments, pages, groups, edits)
@@ -290,8 +290,21 @@ def _starts(cell: str, key: str) -> bool:
     return cell.strip() == key or cell.strip().startswith(key + " ")
 
 
-def _drop_title(text: str, table: str) -> str:
-    return "\n".join(line for line in text.split("\n") if not _is_title_of(line, table))
+def _drop_title(pages: list[tuple[int | None, str]], table: str) -> list[tuple[int | None, str]]:
+    """The pages without the table's title in the body (its last title line: the first is in the contents)."""
+    found = [
+        (p, i)
+        for p, (_, text) in enumerate(pages)
+        for i, line in enumerate(text.split("\n"))
+        if _is_title_of(line, table)
+    ]
+    if not found:
+        return pages
+    page, index = found[-1]
+    lines = pages[page][1].split("\n")
+    changed = list(pages)
+    changed[page] = (pages[page][0], "\n".join(lines[:index] + lines[index + 1 :]))
+    return changed
 
 
 # --- planning the defects of one document ------------------------------------------------------------------
