@@ -177,3 +177,27 @@ def test_r28_a_report_revised_after_publication_keeps_both_versions(tmp_path: Pa
     run_registry(settings)
     kept = lake.read_partitions(SUPERSEDED_FACTS)[(UNIT, 2023)]
     assert len({row["document_sha256"] for row in kept}) == 1
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
+
+
+@pytest.mark.corpus
+def test_a_lake_from_before_gets_the_evidence_of_its_reports(tmp_path: Path, corpus: type) -> None:
+    """Reports loaded before statements and marks were kept are extracted again, once."""
+    (tmp_path / "reports").mkdir()
+    shutil.copy(corpus.path(UNIT), tmp_path / "reports" / "datong_2023.txt")
+    registry_text = (PROJECT_ROOT / "registry" / "units.toml").read_text(encoding="utf-8")
+    start = registry_text.index('[[unit]]\nid = "datong-sic"')
+    block = registry_text[start : registry_text.index("[[unit]]", start + 10)]
+    url = next(line for line in block.splitlines() if line.startswith("url"))
+    (tmp_path / "units.toml").write_text(block.replace(url, 'url = "reports/datong_2023.txt"'), encoding="utf-8")
+    settings = settings_for(tmp_path).with_overrides(registry=tmp_path / "units.toml")
+    run_registry(settings)
+    lake = settings.lake
+    complete = _tree(lake)
+    shutil.rmtree(lake / "narrative_statements")
+    assert [o.action for o in run_registry(settings).outcomes] == ["new"]  # extracted again, as if new
+    assert _tree(lake) == complete
+    assert [o.action for o in run_registry(settings).outcomes] == ["unchanged"]
