@@ -347,6 +347,31 @@ def _names(lines: list[_Line], names: Sequence[str]) -> list[DocumentMark]:
     return marks
 
 
+# A table header naming the unit: 单位：辽宁省朝阳市…中心, 部门名称：…, 编制单位：… (not 单位：万元).
+_HEADER_NAME = re.compile(r"(?:编制)?(?:单位|部门)(?:名称)?[:：]\s*(?P<name>[\u4e00-\u9fff（）()]{4,40})")
+
+
+def _header_names(lines: list[_Line], names: Sequence[str]) -> list[DocumentMark]:
+    """Table headers naming another unit than the cover and the registry (a report copied from another's)."""
+    known = {n for n in names if n}
+    if not known:
+        return []
+    marks = []
+    seen: set[str] = set()
+    for line in lines:
+        for m in _HEADER_NAME.finditer(line.text):
+            name = m["name"]
+            if name in ("万元", "元", "亿元") or name in known or name in seen:
+                continue
+            if any(k.endswith(name) or name.startswith(k) for k in known):
+                continue  # the name without its province, or followed by more words
+            if not name.endswith(_UNIT_SUFFIXES):
+                continue
+            seen.add(name)
+            marks.append(_mark(UNIT_NAME, name, line, expected=sorted(known)[0], context=line.text[:60]))
+    return marks
+
+
 def document_marks(
     segments: Sequence[tuple[int | None, str]], year: int, unit_names: Sequence[str] = ()
 ) -> list[DocumentMark]:
@@ -364,6 +389,7 @@ def document_marks(
             *_years(lines, contents, year),
             *_doubled(lines),
             *_names(lines, names),
+            *_header_names(lines, names),
         ]
     )
     return list(found)

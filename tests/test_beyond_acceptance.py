@@ -98,3 +98,28 @@ def test_every_alteration_is_found_at_its_place(versions: tuple[list[Finding], l
     (year,) = [f for f in new if f.rule_id == "R22"]
     assert year.severity == "warning" and year.line_item == "2023年" and year.left_pages == (22,)
     assert {f.rule_id for f in new} <= {"R13", "R14", "R16", "R17", "R22", "R18", "R19"}
+
+
+def test_the_other_real_report_raises_no_error_beyond_arithmetic() -> None:
+    """规划和自然资源局 2024 (an MS Word PDF): its statements and marks hold or are warnings and rounding."""
+    from juesuan.contract import facts_to_frame
+    from juesuan.extract.api import extract_document
+    from juesuan.transform.identities import RULES, ParsedTable, compute_checks, reports_from_facts
+
+    unit = Unit("putuo-ghzy", "上海市普陀区规划和自然资源局", "上海市", "上海市", "普陀区", "县级", "行政单位", (), ())
+    path = real_path("final/putuo_ghzy_2024.pdf")
+    extraction = extract_document(path, unit_id=unit.id, year=2024, registry=Registry(path=path, units=(unit,)))
+    (report,) = reports_from_facts(facts_to_frame(extraction.facts))
+    report.evidence.statements = extraction.evidence.statements
+    report.evidence.marks = extraction.evidence.marks
+    report.evidence.performance = extraction.evidence.performance
+    report.evidence.tables = [
+        ParsedTable(t.title or "", t.table_name, t.status, t.facts, t.reliable, tuple(t.pages))
+        for t in extraction.tables
+    ]
+    report.evidence.read = True
+    checks = compute_checks([report], [rule for rule in RULES if int(rule.rule_id[1:]) >= 14])
+    assert [ch.message() for ch in checks if ch.expected_severity() == "error"] == []
+    found = {(ch.rule_id, ch.expected_severity()) for ch in checks}
+    # 99.86% and 95.45% cut off, 下降（增长）, 规划与自然资源局, 增长13.95 without its %
+    assert {("R16", "rounding"), ("R20", "warning"), ("R23", "warning"), ("R25", "warning")} <= found

@@ -221,6 +221,8 @@ def test_marks_of_a_made_up_report_in_our_own_wording() -> None:
             "二、收入决算表",
             "一、收入支出决算总表",
             "收入支出决算总表",
+            "单位：万元",
+            "编制单位：上海市另一区规划局",
             "注：本表反映总收支。",
             "政府性基金预算财政拨款收入支出决算表",
             "说明：本部门本年度没有政府性基金预算财政拨款收入和支出，故本表无数据。",
@@ -239,7 +241,8 @@ def test_marks_of_a_made_up_report_in_our_own_wording() -> None:
     assert [m.table_name for m in kinds(marks, EMPTY_NOTE)] == [c.GOV_FUND]
     assert [m.table_name for m in kinds(marks, NARRATIVE_EMPTY)] == [c.GOV_FUND]
     assert sorted(m.text for m in kinds(marks, STRAY_YEAR)) == ["2022年", "2023年"]  # not the comparison's 2023
-    assert [m.text for m in kinds(marks, UNIT_NAME)] == ["上海市某某区示范管理所"]
+    # a name a character off in the prose; a table headed with another unit's name
+    assert [m.text for m in kinds(marks, UNIT_NAME)] == ["上海市某某区示范管理所", "上海市另一区规划局"]
     assert [m.text for m in kinds(marks, DOUBLED_PUNCTUATION)] == ["，，"]
     assert [m.text for m in kinds(marks, PLACEHOLDER)] == ["XX"]
 
