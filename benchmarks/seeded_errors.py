@@ -35,13 +35,13 @@ import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 from benchlib import ROOT, command, is_loaded, load_average, machine, markdown_table, today, write_section
 
-from juesuan.contract import Fact
 from juesuan.errors import DocumentError
 from juesuan.expectations.findings import Finding
 from juesuan.expectations.runner import validate_lake
@@ -51,7 +51,7 @@ from juesuan.registry import Registry, Unit, load_registry
 from juesuan.settings import Settings
 from juesuan.simulate.corpus import UnitSpec, generate_report
 from juesuan.transform.catalogue import Catalogue
-from juesuan.transform.seeding import TABLE, Edit, SeededDocument, seeds_for
+from juesuan.transform.seeding import TABLE, Edit, Seed, SeededDocument, seeds_for
 
 log = logging.getLogger("benchmark")
 SHARED = ROOT.parent / "shared"
@@ -121,25 +121,37 @@ def sources(only: str | None) -> list[tuple[Source, Registry]]:
     return chosen
 
 
+def as_unit(extraction: Extraction, unit_id: str) -> Extraction:
+    """The extraction as if of another unit (every variant of a document gets a unit id of its own, so that
+    all of them are validated in one lake by one GX run)."""
+    return replace(
+        extraction,
+        unit_id=unit_id,
+        facts=[replace(f, unit_id=unit_id) for f in extraction.facts],
+        prior_year_facts=[replace(f, unit_id=unit_id) for f in extraction.prior_year_facts],
+    )
+
+
 class Validator:
-    """A fresh lake per variant, validated by the stored GX checkpoint."""
+    """A fresh lake per document holding every variant under a unit id of its own, validated by the stored
+    GX checkpoint in one run."""
 
     def __init__(self, scratch: Path, registry: Registry) -> None:
         self.scratch = scratch
         self.registry = registry
         self.count = 0
 
-    def findings(self, reports: list[tuple[Extraction, list[Fact]]], revisions: list[Extraction] = ()) -> list[Finding]:
+    def findings(self, reports: list[Extraction], unit: Unit, revisions: Sequence[Extraction] = ()) -> list[Finding]:
         self.count += 1
         root = self.scratch / f"v{self.count}"
         settings = Settings.from_env({"JUESUAN_DATA_DIR": str(root)})
         lake = Lake(settings.lake)
-        for extraction, extra in reports:
+        for extraction in reports:
             lake.write_report(
                 extraction.unit_id,
                 extraction.year,
                 extraction.sha256,
-                extraction.facts + extra,
+                extraction.facts,
                 extraction.repairs,
                 extraction.tables,
                 prior_year_facts=extraction.prior_year_facts,
@@ -157,7 +169,10 @@ class Validator:
                 prior_year_facts=revised.prior_year_facts,
                 evidence=revised.evidence,
             )
-        summary = validate_lake(settings, self.registry, f"seeded-{self.count}", lake)
+        ids = sorted({e.unit_id for e in [*reports, *revisions]})
+        units = tuple(replace(unit, id=unit_id, reports=()) for unit_id in ids)
+        registry = Registry(path=self.registry.path, units=units)
+        summary = validate_lake(settings, registry, f"seeded-{self.count}", lake)
         shutil.rmtree(root, ignore_errors=True)
         return summary.findings
 
@@ -175,11 +190,12 @@ def last_year_of(extraction: Extraction) -> Extraction | None:
 
 
 def _identity(finding: Finding) -> tuple[str, ...]:
-    """What makes two findings the same one: the check, or for a mark in the text what was found (a row
-    deleted above it moves it to another line, it is still the same mark)."""
+    """What makes two findings the same one, whatever unit id the variant was loaded under: the check, or
+    for a mark in the text what was found (a row deleted above it moves it to another line, it is still the
+    same mark)."""
     if finding.family == "hygiene":
         return (finding.rule_id, finding.line_item, finding.column_name, finding.severity)
-    return (finding.check_id, finding.severity)
+    return (finding.check_id.split("/", 1)[1], finding.severity)
 
 
 def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
@@ -190,66 +206,74 @@ def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
 
 def measure_document(source: Source, registry: Registry, validator: Validator, run: Run) -> None:
     started = time.perf_counter()
+    unit = registry.unit(source.unit_id)
     document = SeededDocument(source.path, source.unit_id, source.year, registry)
     try:
         clean = document.extract()
         assert clean is not None
         last = last_year_of(clean) if source.family.startswith("text export") else None
-        pair = [(clean, [])] + ([(last, [])] if last is not None else [])
-        baseline = validator.findings(pair)
-        mine = [f for f in baseline if f.unit_id == source.unit_id and f.year == source.year]
-        for finding in mine:
-            if finding.severity == "error":
-                run.clean_errors.append((source.family, source.path.name, finding))
-        for seed in seeds_for(clean):
+        seeds = seeds_for(clean)
+        variants: list[tuple[Seed, Extraction | str | None]] = []
+        for seed in seeds:
             try:
-                variant = document.extract((seed.edit,))
+                variants.append((seed, document.extract((seed.edit,))))
             except DocumentError as exc:  # the variant is no readable report: refused, which is found too
-                log.info("%s %s: refused (%s)", source.path.name, seed.kind, exc.reason)
-                run.outcomes.append(
-                    Outcome(source.family, source.path.name, seed.kind, seed.rules, seed.place, True, ("refused",))
-                )
-                continue
-            outcome = Outcome(source.family, source.path.name, seed.kind, seed.rules, seed.place, variant is not None)
-            if variant is not None:
-                pair = [(variant, [])] + ([(last, [])] if last is not None else [])
-                found = new_findings(baseline, validator.findings(pair))
-                outcome.found_by = tuple(sorted({f.rule_id for f in found if f.unit_id == source.unit_id}))
-            run.outcomes.append(outcome)
-            if seed.kind == "flip-change" and last is not None:
-                # Last year's report is in the lake: the changed word restates another figure of it (R27).
-                run.outcomes.append(
-                    Outcome(
-                        source.family,
-                        source.path.name,
-                        "restated-figure",
-                        ("R27",),
-                        seed.place,
-                        outcome.applied,
-                        outcome.found_by,
-                    )
-                )
-            log.info("%s %s: %s", source.path.name, seed.kind, outcome.found_by or "not found")
-        if source.family.startswith("text export"):
-            revise(document, clean, source, validator, run)
+                variants.append((seed, f"refused: {exc.reason}"))
+        revised = None
+        cells = [seed for seed in seeds if seed.kind == "cell"]
+        if source.family.startswith("text export") and cells:
+            revised = document.extract((cells[0].edit,))
     finally:
         document.close()
-    log.info("%s: %.1f s", source.path.name, time.perf_counter() - started)
-
-
-def revise(document: SeededDocument, clean: Extraction, source: Source, validator: Validator, run: Run) -> None:
-    """R28: the report loaded, then a version with a changed cell loaded over it."""
-    cells = [s for s in seeds_for(clean) if s.kind == "cell"]
-    outcome = Outcome(source.family, source.path.name, "revised", ("R28",), cells[0].place if cells else "", False)
-    if cells:
-        revised = document.extract((cells[0].edit,))
-        if revised is not None:
-            outcome.applied = True
-            found = validator.findings([(clean, [])], revisions=[revised])
-            outcome.found_by = tuple(
-                sorted({f.rule_id for f in found if f.rule_id == "R28" and f.severity == "warning"})
+    ids = [f"{source.unit_id}-s{k}" for k in range(len(variants) + 1)]
+    reports = [as_unit(clean, ids[0])]
+    for unit_id, (_seed, variant) in zip(ids[1:], variants, strict=True):
+        if isinstance(variant, Extraction):
+            reports.append(as_unit(variant, unit_id))
+    if last is not None:  # last year's report beside every variant (R27)
+        reports += [as_unit(last, unit_id) for unit_id in ids]
+    revisions: list[Extraction] = []
+    revised_id = f"{source.unit_id}-rv"
+    if revised is not None:
+        reports.append(as_unit(clean, revised_id))
+        revisions.append(as_unit(revised, revised_id))
+    findings = validator.findings(reports, unit, revisions)
+    by_unit: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.year == source.year:
+            by_unit[finding.unit_id].append(finding)
+    baseline = by_unit[ids[0]]
+    for finding in baseline:
+        if finding.severity == "error":
+            run.clean_errors.append((source.family, source.path.name, finding))
+    for unit_id, (seed, variant) in zip(ids[1:], variants, strict=True):
+        outcome = Outcome(source.family, source.path.name, seed.kind, seed.rules, seed.place, variant is not None)
+        if isinstance(variant, str):
+            outcome.found_by = ("refused",)
+        elif variant is not None:
+            outcome.found_by = tuple(sorted({f.rule_id for f in new_findings(baseline, by_unit[unit_id])}))
+        run.outcomes.append(outcome)
+        if seed.kind == "flip-change" and last is not None:
+            # Last year's report is in the lake: the changed word restates another figure of it (R27).
+            restated = Outcome(
+                source.family,
+                source.path.name,
+                "restated-figure",
+                ("R27",),
+                seed.place,
+                outcome.applied,
+                outcome.found_by,
             )
-    run.outcomes.append(outcome)
+            run.outcomes.append(restated)
+        log.info("%s %s: %s", source.path.name, seed.kind, outcome.found_by or "not found")
+    if source.family.startswith("text export"):
+        outcome = Outcome(
+            source.family, source.path.name, "revised", ("R28",), cells[0].place if cells else "", revised is not None
+        )
+        found = [f for f in by_unit[revised_id] if f.rule_id == "R28" and f.severity == "warning"]
+        outcome.found_by = ("R28",) if found else ()
+        run.outcomes.append(outcome)
+    log.info("%s: %.1f s", source.path.name, time.perf_counter() - started)
 
 
 def across_years(validator: Validator, run: Run, scratch: Path) -> None:
@@ -278,7 +302,7 @@ def across_years(validator: Validator, run: Run, scratch: Path) -> None:
     after = SeededDocument(paths[1], unit.id, 2024, registry)
     clean = [before.extract(), after.extract()]
     assert clean[0] is not None and clean[1] is not None
-    baseline = validator.findings([(clean[0], []), (clean[1], [])])
+    baseline = validator.findings([clean[0], clean[1]], spec)
     for finding in baseline:
         if finding.severity == "error":
             run.clean_errors.append(("across years (synthetic)", finding.unit_id, finding))
@@ -297,14 +321,17 @@ def across_years(validator: Validator, run: Run, scratch: Path) -> None:
         variant is not None,
     )
     if variant is not None:
-        found = new_findings(baseline, validator.findings([(variant, []), (clean[1], [])]))
+        found = new_findings(baseline, validator.findings([variant, clean[1]], spec))
         outcome.found_by = tuple(sorted({f.rule_id for f in found if f.unit_id == unit.id and f.year == 2024}))
     run.outcomes.append(outcome)
 
 
 def target(rules: tuple[str, ...]) -> str:
     """The rules a defect is aimed at, as one label (R01–R13 for the arithmetic rules together)."""
-    return "R01–R13 (arithmetic)" if len(rules) > 3 else ", ".join(rules)
+    arithmetic = [r for r in rules if int(r[1:]) <= 13]
+    if len(arithmetic) > 3:
+        return ", ".join(["R01–R13", *(r for r in rules if r not in arithmetic)])
+    return ", ".join(rules)
 
 
 def recall_rows(run: Run) -> tuple[list[list[object]], list[list[object]]]:

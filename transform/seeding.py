@@ -335,8 +335,20 @@ def seeds_for(extraction: api.Extraction) -> list[Seed]:
     statements = extraction.evidence.statements
     published = {f.table_name for f in table}
     # A cell changed (+100.00), blanked, its row deleted: a 项 of 支出决算表 (a class or 项 of any coded table else).
+    # A row with a sibling under the same parent: deleting an only child leaves its parent's sum intact.
+    codes = {(f.table_name, f.column_name, f.subject_code) for f in table if f.subject_code}
+
+    def has_sibling(fact: Fact) -> bool:
+        code = fact.subject_code or ""
+        parent = code[:3] if len(code) == 5 else code[:5] if len(code) == 7 else ""
+        return any(
+            other != code and len(other) == len(code) and other.startswith(parent)
+            for t, col, other in codes
+            if t == fact.table_name and col == fact.column_name and other
+        )
+
     coded = sorted(
-        (f for f in table if f.table_name in c.CODED_TABLES and f.subject_code and f.value != 0),
+        (f for f in table if f.table_name in c.CODED_TABLES and f.subject_code and f.value != 0 and has_sibling(f)),
         key=lambda f: (f.table_name != c.EXPENDITURE, -len(f.subject_code or ""), f.subject_code),
     )
     if coded:
@@ -393,28 +405,40 @@ def seeds_for(extraction: api.Extraction) -> list[Seed]:
             edit = Edit(TEXT, statement.word, flipped, _occurrence(statements, statement))
             seeds.append(Seed("flip-comparison", edit, ("R14",), statement.raw_text[-40:]))
             break
-    for statement in statements:
-        if statement.kind == GROWTH and statement.sign != 0 and statement.left and statement.left.value != 0:
-            word = "增加" if statement.sign > 0 else "减少"
-            other = "减少" if statement.sign > 0 else "增加"
-            text = statement.raw_text
-            if word in text:
-                edit = Edit(TEXT, text, text.replace(word, other, 1))
-                seeds.append(Seed("flip-change", edit, ("R15",), text[-40:]))
-                break
+    for statement in sorted(statements, key=lambda s: s.against != "last_year"):
+        # A change against last year whose flipped word still implies a last year's figure (≥ 0), so that a
+        # report of that year in the lake tells (R27); else any change.
+        if statement.kind != GROWTH or statement.sign == 0 or not statement.left or statement.left.value == 0:
+            continue
+        if statement.right is not None and statement.right.value + statement.sign * statement.left.value < 0:
+            continue
+        word = "增加" if statement.sign > 0 else "减少"
+        other = "减少" if statement.sign > 0 else "增加"
+        text = statement.raw_text
+        if word in text:
+            at = text.rfind(word)  # the change's own word: the sentence may hold another change before it
+            edit = Edit(TEXT, text, text[:at] + other + text[at + len(word) :])
+            kind = "flip-change" if statement.against == "last_year" else "flip-change-budget"
+            seeds.append(Seed(kind, edit, ("R15",), text[-40:]))
+            break
     # A year changed, XX inserted.
     year = extraction.year
     seeds.append(Seed("year", Edit(TEXT, f"截至{year}年", f"截至{year - 1}年"), ("R22",), f"截至{year}年"))
-    # The last "YYYY年度" (the cover's first one names the report's year: changing it makes another report).
-    seeds.append(Seed("year-2", Edit(TEXT, f"{year}年度", f"{year - 2}年度", -1), ("R22",), f"{year}年度"))
+    # A statement about the report's own figures dated two years back ("2021年度收入总计…" in a 2023 report).
+    dated = [s.raw_text for s in statements if f"{year}年" in s.raw_text.replace(" ", "")]
+    dated += [f.raw_text for f in narrative if f"{year}年" in f.raw_text.replace(" ", "")]
+    if dated:
+        sentence = dated[0].replace(" ", "")
+        edit = Edit(TEXT, sentence, sentence.replace(f"{year}年", f"{year - 2}年", 1))
+        seeds.append(Seed("year-in-statement", edit, ("R22",), sentence[:40]))
     seeds.append(Seed("placeholder", Edit(TEXT, "情况说明", "情况说明（XX局）"), ("R20",), "情况说明"))
     return seeds
 
 
 def _narrative_rules(fact: Fact, published: set[str]) -> tuple[str, ...]:
     """A narrative figure changed: R13 finds it against its table; in a report whose tables are not read
-    (printed as images) the narrative stands for them, and the arithmetic rules do."""
-    return ("R13",) if fact.table_name in published else ARITHMETIC
+    (printed as images) the narrative stands for them, and the arithmetic rules do, or the rates stated on it."""
+    return ("R13",) if fact.table_name in published else (*ARITHMETIC, "R16")
 
 
 def _occurrence(statements: list[Statement], statement: Statement) -> int:
