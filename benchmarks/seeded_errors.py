@@ -306,12 +306,17 @@ def across_years(validator: Validator, run: Run, scratch: Path) -> None:
     for finding in baseline:
         if finding.severity == "error":
             run.clean_errors.append(("across years (synthetic)", finding.unit_id, finding))
-    raw = next(
-        f.raw_text.strip() for f in clean[0].facts if f.line_item == "年末结转和结余" and f.source_kind == "table"
-    )
-    changed = f"{Decimal(raw.replace(',', '')) + 100:,.2f}"
-    edit = Edit(TABLE, raw, changed, table_name="收入支出决算总表")
-    variant = before.extract((edit,))
+    # Last year's report stays consistent in itself (a closing balance 100.00 higher, and the totals with it):
+    # only this year's opening balance disagrees with it. A lone changed cell would break last year's own
+    # totals, which the reader takes for a misreading of that table.
+    edits = []
+    for line in ("年初结转和结余", "收入总计", "年末结转和结余", "支出总计"):
+        fact = next(f for f in clean[0].facts if f.line_item == line and f.source_kind == "table")
+        cells = fact.raw_text.split("\t")
+        raw, label = cells[-1].strip(), cells[0].strip()  # the cell and the row's label, as printed (总计 …)
+        changed = f"{fact.value + 100:,.2f}" if "," in raw else f"{fact.value + 100:.2f}"
+        edits.append(Edit(TABLE, raw, changed, table_name="收入支出决算总表", row_key=label))
+    variant = before.extract(tuple(edits))
     outcome = Outcome(
         "across years (synthetic)",
         paths[0].name,

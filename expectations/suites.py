@@ -109,6 +109,7 @@ BROKEN_MEANS = {
     "R12": "errors for 行政/参公 units, warnings for others",
     "R14": "errors (基本持平 beyond 5 %: warnings)",
     "R16": "errors (增长100% over a zero base: warnings)",
+    "R17": "errors (a table of the national template when the report has no contents list: warnings)",
     "R18": "errors for a note over figures, warnings for an empty table without one",
     "R20": "warnings",
     "R21": "warnings",

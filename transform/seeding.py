@@ -223,13 +223,15 @@ def _edit_text_export(text: str, edit: Edit) -> str | None:
         return "\n".join(lines[:start] + lines[end:])
     for i in range(start, end):
         cells = lines[i].split("\t")
-        if edit.row_key and not any(cell.strip() == edit.row_key for cell in cells):
+        keys = [k for k, cell in enumerate(cells) if _starts(cell, edit.row_key)] if edit.row_key else [-1]
+        if not keys:
             continue
         if edit.delete_row:
             if any(cell.strip() == edit.old for cell in cells):
                 return "\n".join(lines[:i] + lines[i + 1 :])
             continue
-        hits = [k for k, cell in enumerate(cells) if cell.strip() == edit.old]
+        # the figure after the row's key (a two-sided table holds two rows on one line)
+        hits = [k for k, cell in enumerate(cells) if cell.strip() == edit.old and k > keys[0]]
         if hits:
             cells[hits[0]] = cells[hits[0]].replace(edit.old, edit.new)
             lines[i] = "\t".join(cells)
@@ -272,9 +274,10 @@ def _edit_groups(groups: list[list[RawTable]], edit: Edit) -> list[list[RawTable
     for index in targets:
         for part in changed[index]:
             for r, row in enumerate(part.rows):
-                if edit.row_key and not any(_starts(cell, edit.row_key) for cell in row):
+                keys = [k for k, cell in enumerate(row) if _starts(cell, edit.row_key)] if edit.row_key else [-1]
+                if not keys:
                     continue
-                hits = [k for k, cell in enumerate(row) if cell.strip() == edit.old]
+                hits = [k for k, cell in enumerate(row) if cell.strip() == edit.old and k > keys[0]]
                 if not hits:
                     continue
                 if edit.delete_row:
@@ -286,8 +289,9 @@ def _edit_groups(groups: list[list[RawTable]], edit: Edit) -> list[list[RawTable
 
 
 def _starts(cell: str, key: str) -> bool:
-    """A grid cell holding the row's key (a code, possibly with its name in the same cell)."""
-    return cell.strip() == key or cell.strip().startswith(key + " ")
+    """A grid cell holding the row's key (a code, possibly with its name in the same cell; a line's label)."""
+    text = cell.strip()
+    return text == key or text.startswith(key + " ") or (not key.isdigit() and text.endswith(key))
 
 
 def _drop_title(pages: list[tuple[int | None, str]], table: str) -> list[tuple[int | None, str]]:
