@@ -255,7 +255,7 @@ def _extract(
     names = [unit.name] if unit is not None else []
     evidence = DocumentEvidence(
         statements=prose.statements,
-        marks=prose.marks + document_marks(reading.page_texts(), year, names),
+        marks=prose.marks + document_marks(reading.page_texts(), year, names, prose=reading.segments()),
         performance=[replace(t, number=n) for n, t in enumerate(result.performance, start=1)],
     )
     if not result.facts:

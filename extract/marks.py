@@ -75,6 +75,8 @@ _PLACEHOLDER = re.compile(
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)\s*年")
 _COMPARISON_WORDS = re.compile(r"与|比|较|同比|上年|上一年|相比|增加|减少|增长|下降")
 _DATE_OF_FIGURES = re.compile(r"截[至止]|年末|年底")
+# A sentence dated by its first words and about the accounts ("2024年度“三公”经费支出决算数小于预算数…").
+_DATED_STATEMENT = re.compile(r"^\s*(?:19|20)\d\d\s*年度?[^。；;]{0,40}?(?:决算|预算|收入|支出|经费)")
 _AMOUNT = re.compile(r"\d\s*(?:万元|元|亿元)|\d\.\d\d(?!\d)")  # an amount, with its unit or printed to the 分
 _DOUBLED = re.compile(r"([，。；：、！？])\1|[，；、：][。]|[。][，；、]")
 _SENTENCE = re.compile(r"[^。；;！？!?]+[。；;！？!?]?")
@@ -250,15 +252,23 @@ def _years(lines: list[_Line], contents: set[int], year: int) -> list[DocumentMa
             "\t" not in line.raw and re.fullmatch(r"[(（]?\d{4}\s*年度?[)）]?", line.text) is not None
         )
         pieces = [line.text] if heading else _SENTENCE.findall(line.text)
-        for piece in pieces:
-            about_figures = heading or _AMOUNT.search(piece) or _DATE_OF_FIGURES.search(piece)
+        # A sentence wraps: its amount may be on the next line ("2022年度…比2023年度减" / "少0.15万元").
+        following = lines[index + 1].text if index + 1 < len(lines) else ""
+        for number, piece in enumerate(pieces):
+            tail = following if number == len(pieces) - 1 and not piece.endswith(("。", "；", ";")) else ""
+            about_figures = (
+                heading
+                or _AMOUNT.search(piece + tail)
+                or _DATE_OF_FIGURES.search(piece)
+                or _DATED_STATEMENT.match(piece + tail)
+            )
             if not about_figures:
                 continue
             for m in _YEAR.finditer(piece):
                 found = int(m.group(1))
                 if found == year:
                     continue
-                if found == year - 1 and not heading and _COMPARISON_WORDS.search(piece):
+                if found == year - 1 and not heading and _COMPARISON_WORDS.search(piece + tail):
                     continue  # last year's, named in a comparison
                 if found == year - 1 and _DATE_OF_FIGURES.search(piece) is None and not heading:
                     continue  # last year's figure stated as such, not as this year's
@@ -372,10 +382,31 @@ def _header_names(lines: list[_Line], names: Sequence[str]) -> list[DocumentMark
     return marks
 
 
+def _combined(
+    pages: Sequence[tuple[int | None, str]], prose: Sequence[tuple[int | None, str]]
+) -> list[tuple[int | None, str]]:
+    """Every page once: the prose pages as the narrative reads them (lines in visual order), the others
+    (table pages) as their text layer gives them."""
+    if not prose:
+        return list(pages)
+    read = {page for page, _ in prose}
+    if None in read:
+        return list(prose)  # a text export or a DOCX: one text
+    merged = [*prose, *((page, text) for page, text in pages if page not in read)]
+    return sorted(merged, key=lambda item: item[0] or 0)
+
+
 def document_marks(
-    segments: Sequence[tuple[int | None, str]], year: int, unit_names: Sequence[str] = ()
+    segments: Sequence[tuple[int | None, str]],
+    year: int,
+    unit_names: Sequence[str] = (),
+    prose: Sequence[tuple[int | None, str]] = (),
 ) -> list[DocumentMark]:
-    """Every structure and hygiene mark of one document (``unit_names``: the registry's name of the unit)."""
+    """Every structure and hygiene mark of one document (``unit_names``: the registry's name of the unit).
+
+    ``segments`` are the document's pages; ``prose``, when given, the narrative's own reading of its prose
+    pages (``PdfReading.segments``: lines rebuilt in visual order), which stands for those pages."""
+    segments = _combined(segments, prose)
     lines = _lines(segments)
     contents_marks, contents = _contents(lines)
     names = [n for n in (*unit_names, cover_name(segments)) if n]

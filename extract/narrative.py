@@ -1531,7 +1531,7 @@ class _Reader:
         text = paragraph.text
         if token.unit == "元":
             self._mark(YUAN_AMOUNT, token.start, token.end, paragraph, expected="万元")
-        elif token.unit is None and _HAS_CJK.search(text[max(prefix_start, token.start - 1) : token.start]):
+        elif token.unit is None and _HAS_CJK.search(text[prefix_start : token.start].rstrip(" \t")[-1:]):
             self._mark(UNITLESS_AMOUNT, token.start, token.end, paragraph, expected="万元")
 
     def _mark(self, kind: str, start: int, end: int, paragraph: _Paragraph, expected: str = "") -> None:

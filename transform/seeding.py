@@ -138,6 +138,8 @@ class SeededDocument:
                 groups = edited
                 if edit.delete_table:
                     pages = _drop_title(pages, edit.table_name)
+                    if any(page is None for page, _ in segments):  # one text (DOCX): its body title is in it
+                        segments = _drop_title(segments, edit.table_name)
         digest = hashlib.sha256(repr((segments, pages, edits)).encode("utf-8") + self.document.data).hexdigest()
         document = replace(self.document, sha256=digest)
         reading = _SeededReading(self, segments, pages, groups, edits)
@@ -404,6 +406,10 @@ def seeds_for(extraction: api.Extraction) -> list[Seed]:
                 break
     # 大于/小于 flipped; 增加/减少 flipped.
     for statement in statements:
+        # A comparison with one budget: against either of two (预算数 after 年初 and 全年 are stated) a flip
+        # may still hold, by design.
+        if statement.alternative is not None:
+            continue
         if statement.kind == COMPARISON and any(w in statement.word for w in ("小于", "大于", "低于", "高于")):
             flipped = statement.word.translate(str.maketrans({"小": "大", "大": "小", "低": "高", "高": "低"}))
             edit = Edit(TEXT, statement.word, flipped, _occurrence(statements, statement))
@@ -436,6 +442,16 @@ def seeds_for(extraction: api.Extraction) -> list[Seed]:
         edit = Edit(TEXT, sentence, sentence.replace(f"{year}年", f"{year - 2}年", 1))
         seeds.append(Seed("year-in-statement", edit, ("R22",), sentence[:40]))
     seeds.append(Seed("placeholder", Edit(TEXT, "情况说明", "情况说明（XX局）"), ("R20",), "情况说明"))
+    seeds.append(Seed("draft-mark", Edit(TEXT, "情况说明", "情况说明（征求意见稿）", -1), ("R21",), "情况说明"))
+    # A note saying a table with figures has none, under its title (the last one: the body's, not the contents').
+    if c.INCOME in tables and any(f.table_name == c.INCOME for f in table):
+        edit = Edit(TEXT, c.INCOME, f"{c.INCOME}\n说明：本表无数据。", -1)
+        seeds.append(Seed("empty-note-over-figures", edit, ("R18",), c.INCOME))
+    amounts = [f for f in narrative if f.raw_text.rstrip().endswith("万元") and f.value != 0]
+    if amounts:
+        text = amounts[0].raw_text.rstrip()
+        seeds.append(Seed("unit-dropped", Edit(TEXT, text, text[: -len("万元")]), ("R25",), text[-30:]))
+        seeds.append(Seed("doubled-punctuation", Edit(TEXT, text, text + "，，"), ("R24",), text[-30:]))
     return seeds
 
 
