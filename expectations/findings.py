@@ -131,7 +131,7 @@ class Finding:
             left_pages=tuple(check.left.pages),
             right_pages=tuple(check.right.pages),
             left_document_sha256=_one_document(check.left.documents) or check.report_document,
-            right_document_sha256=_one_document(check.right.documents) or check.report_document,
+            right_document_sha256=_one_document(check.right.documents) or check.other_document or check.report_document,
             message=check.message(),
         )
 

@@ -66,6 +66,7 @@ from juesuan.transform.identities import (
     residual_frame,
 )
 from juesuan.transform.reliability import UnreliableTable, unreliable_by_report, unreliable_tables
+from juesuan.transform.report_evidence import attach_evidence
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -261,9 +262,13 @@ def validate_lake(
     validated_at = datetime.now(UTC)
     lake = lake or lake_of(settings)
     facts = lake.read_facts()
-    doubtful = unreliable_tables(lake.read_parsed_tables())
+    parsed_tables = lake.read_parsed_tables()
+    doubtful = unreliable_tables(parsed_tables)
     kinds = {unit.id: unit.kind for unit in registry.units} if registry is not None else {}
     reports = reports_from_facts(facts, kinds, unreliable_by_report(doubtful))
+    # What the checks beyond arithmetic read: statements, marks, last year's report, earlier versions …
+    names = {unit.id: unit.name for unit in registry.units} if registry is not None else {}
+    attach_evidence(reports, lake, parsed_tables, names)
     checks = compute_checks(reports)
     findings, ran, index = validate_checks(checks, settings, run_id, validated_at)
     report_keys = [(report.unit_id, report.year) for report in reports]

@@ -65,6 +65,11 @@ SUITE_TITLES = {
     "within_table": "Within one table (rules 1–6)",
     "across_tables": "Across tables (rules 7–12)",
     "table_vs_narrative": "Table against narrative (rule 13)",
+    "narrative_claims": "Rates and comparison words of the narrative, with interval arithmetic (rules 14–16)",
+    "structure": "The report's structure: template tables, empty tables, fund tables (rules 17–19)",
+    "hygiene": "Document hygiene: placeholders, draft marks, years, names, punctuation, units (rules 20–25)",
+    "across_years": "Across years and documents: last year's report, revisions (rules 26–28)",
+    "performance": "Performance self-evaluation tables (rules 29–31)",
 }
 
 
@@ -99,7 +104,23 @@ def _rule_expectations(rule: Rule) -> list[gx.expectations.Expectation]:
 
 
 #: What a broken instance is, where it is not simply an error.
-BROKEN_MEANS = {"R11": "warnings", "R12": "errors for 行政/参公 units, warnings for others"}
+BROKEN_MEANS = {
+    "R11": "warnings",
+    "R12": "errors for 行政/参公 units, warnings for others",
+    "R14": "errors (基本持平 beyond 5 %: warnings)",
+    "R16": "errors (增长100% over a zero base: warnings)",
+    "R17": "errors (a table of the national template when the report has no contents list: warnings)",
+    "R18": "errors for a note over figures, warnings for an empty table without one",
+    "R20": "warnings",
+    "R21": "warnings",
+    "R22": "warnings",
+    "R23": "warnings",
+    "R24": "warnings",
+    "R25": "warnings",
+    "R28": "warnings (type revised)",
+    "R30": "errors (预算执行率得分: warnings)",
+    "R31": "warnings",
+}
 
 
 def build_suite(family: str) -> gx.ExpectationSuite:

@@ -31,7 +31,9 @@ from juesuan.extract.document import (
     using_limits,
 )
 from juesuan.extract.docx_reader import DocxReading, read_docx
-from juesuan.extract.narrative import extract_narrative_and_previous_year
+from juesuan.extract.evidence import DocumentEvidence
+from juesuan.extract.marks import document_marks
+from juesuan.extract.narrative import read_narrative
 from juesuan.extract.pdf import PdfReading, read_pdf
 from juesuan.extract.tables import map_groups
 from juesuan.extract.text_export import extract_text_tables
@@ -62,6 +64,9 @@ class Extraction:
     repairs: list[CodeRepair] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     prior_year_facts: list[Fact] = field(default_factory=list)
+    #: What the report says beyond its figures: statements relating figures, structure and hygiene marks,
+    #: 绩效自评表 (extract/evidence.py); kept in the lake beside the facts for the checks beyond arithmetic.
+    evidence: DocumentEvidence = field(default_factory=DocumentEvidence)
 
 
 def extract_document(
@@ -150,6 +155,8 @@ class _Reading(Protocol):
 
     def segments(self) -> list[tuple[int | None, str]]: ...
 
+    def page_texts(self) -> list[tuple[int | None, str]]: ...
+
     def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult: ...
 
     def located(self, facts: list[Fact]) -> list[Fact]: ...
@@ -168,6 +175,9 @@ class _TextReading:
         return self.data_text
 
     def segments(self) -> list[tuple[int | None, str]]:
+        return [(None, self.data_text)]
+
+    def page_texts(self) -> list[tuple[int | None, str]]:
         return [(None, self.data_text)]
 
     def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
@@ -199,6 +209,12 @@ class _PagedReading:
         return self.reading.notes if isinstance(self.reading, PdfReading) else []
 
     def segments(self) -> list[tuple[int | None, str]]:
+        return self.reading.segments()
+
+    def page_texts(self) -> list[tuple[int | None, str]]:
+        """The whole document's text by page (table pages too), for the structure and hygiene marks."""
+        if isinstance(self.reading, PdfReading):
+            return [(page.number, page.text) for page in self.reading.triage.pages]
         return self.reading.segments()
 
     def tables(self, context: DocumentContext, catalogue: Catalogue) -> StrategyResult:
@@ -272,12 +288,18 @@ def _extract(
     # restates and decide a subject the prose names wrongly.
     unreliable = {t.table_name for t in result.tables if not t.reliable}
     table_facts = [f for f in result.facts if f.table_name not in unreliable]
-    narrative, previous_year = extract_narrative_and_previous_year(
-        reading.segments(), context, catalogue, table_facts=table_facts
-    )
+    empty = [t.table_name for t in result.tables if t.table_name and t.status == "empty" and t.reliable]
+    prose = read_narrative(reading.segments(), context, catalogue, table_facts=table_facts, empty_tables=empty)
+    narrative, previous_year = prose.narrative, prose.previous_year
     narrative.facts = reading.located(narrative.facts)
     previous_year.facts = reading.located(previous_year.facts)
     result.extend(narrative)
+    names = [unit.name] if unit is not None else []
+    evidence = DocumentEvidence(
+        statements=prose.statements,
+        marks=prose.marks + document_marks(reading.page_texts(), year, names, prose=reading.segments()),
+        performance=[replace(t, number=n) for n, t in enumerate(result.performance, start=1)],
+    )
     if not result.facts:
         recognised = [t.title for t in result.tables if t.table_name]
         detail = f" (tables found but empty: {', '.join(map(str, recognised))})" if recognised else ""
@@ -304,6 +326,7 @@ def _extract(
         repairs=result.repairs,
         notes=result.notes + [f"last year: {note}" for note in previous_year.notes],
         prior_year_facts=previous_year.facts,
+        evidence=evidence,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from juesuan.contract import Fact
+from juesuan.extract.evidence import PerformanceTable
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, origin bottom-left of the page as displayed
 
@@ -127,9 +128,12 @@ class StrategyResult:
     tables: list[TableReport] = field(default_factory=list)
     repairs: list[CodeRepair] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: 绩效自评表 read from grids the table mapping recognised as non-fiscal (extract/performance.py).
+    performance: list[PerformanceTable] = field(default_factory=list)
 
     def extend(self, other: StrategyResult) -> None:
         self.facts.extend(other.facts)
         self.tables.extend(other.tables)
         self.repairs.extend(other.repairs)
         self.notes.extend(other.notes)
+        self.performance.extend(other.performance)

@@ -28,6 +28,7 @@ from juesuan import contract as c
 from juesuan.contract import Fact
 from juesuan.extract.base import Cell, CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import HEADER_VOCABULARY, Block, Column, Layout, analyse
+from juesuan.extract.performance import read_performance
 from juesuan.extract.selfcheck import reconcile
 from juesuan.extract.text import clean_cell, is_empty_cell, looks_like_amount, parse_amount
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
@@ -762,7 +763,9 @@ def map_table(raw: RawTable, context: DocumentContext, catalogue: Catalogue, *, 
         report.status = "unrecognised"
         kind = "non-fiscal table" if raw.title and NON_FISCAL_TITLE.search(raw.title) else "unknown table title"
         report.notes.append(f"{kind}: {raw.title or '(no title)'}")
-        return StrategyResult(tables=[report])
+        # A 绩效自评表 carries no fiscal facts, but figures the performance rules check (extract/performance.py).
+        performance = [read_performance(raw)] if kind == "non-fiscal table" else []
+        return StrategyResult(tables=[report], performance=performance)
     if by_content:
         report.notes.append(f"no title: recognised as {table_name} by its columns and row keys")
     emitter = _Emitter(raw=raw, table_name=table_name, context=context, catalogue=catalogue)

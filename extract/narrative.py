@@ -99,10 +99,34 @@ from juesuan.contract import (
     Fact,
 )
 from juesuan.extract.base import DocumentContext, StrategyResult
+from juesuan.extract.evidence import (
+    ABOUT,
+    COMPARISON,
+    COMPLETION,
+    EQUAL,
+    GREATER,
+    GROWTH,
+    LESS,
+    NARRATIVE_SOURCE,
+    SHARE,
+    TABLE_SOURCE,
+    UNITLESS_AMOUNT,
+    YUAN_AMOUNT,
+    DocumentMark,
+    Operand,
+    Statement,
+)
 from juesuan.extract.text import normalise
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
-__all__ = ["EXTRACTOR", "extract_narrative", "extract_narrative_and_previous_year", "extract_previous_year"]
+__all__ = [
+    "EXTRACTOR",
+    "NarrativeReading",
+    "extract_narrative",
+    "extract_narrative_and_previous_year",
+    "extract_previous_year",
+    "read_narrative",
+]
 
 EXTRACTOR = "narrative-regex"
 SOURCE_KIND = "narrative"
@@ -204,6 +228,55 @@ _BUDGET_COMPARED_SUBJECT = re.compile(r"^[ \t_，,。]*与[ \t_]*$")
 _BUDGET_COMPARED_TAIL = re.compile(r"[ \t]*相[ \t]*比")
 _EMPTY_SUBJECT = re.compile(r"^[\s_、,，:：]*(?:支出|其中)?[\s_]*$")
 _LEADING_NOISE = re.compile(r"^[\s、,，#*\-_]+")
+
+# --- statements that relate figures (rates, comparison words; evidence for transform/claims.py) -----------
+# The words right before a rate name what it is a rate of. "占X的" names the whole; "占"/"占比" alone
+# leaves it to the list head ("…合计X万元，其中：…占Y%").
+_SHARE_NAMED = re.compile(r"占[ \t]*(?P<whole>[^，,；;。:：%]{1,40}?)[ \t]*的[ \t_]*(?:比(?:例|重))?(?:为)?[ \t_]*$")
+_SHARE_BARE = re.compile(r"占(?:比)?(?:为)?[ \t_]*$")
+_COMPLETION_WORD = re.compile(
+    r"(?:完成[ \t]*(?P<which>年初|全年)?[ \t]*预算(?:数)?(?:的)?|(?:预算)?执行率(?:为|是|达到?)?)[ \t_]*$"
+)
+_GROWTH_WORD = re.compile(
+    r"(?P<word>增长|下降|降低|上升|增幅|降幅)(?P<other>\((?:增长|下降|降低)\))?(?:了|为|幅度为)?[ \t_]*$"
+)
+_RATE_UP = ("增长", "上升", "增幅")
+# A rate printed without its % ("增长 13.95。"): a bare number right after a rate word.
+_RATE_WORD_BEFORE = re.compile(r"(?:占(?:比)?|的|增长|下降|降低|增幅|降幅|执行率(?:为)?)[ \t_]*$")
+# 决算数 against 预算数 in words.
+_COMPARED = re.compile(
+    r"决算(?:数)?[ \t]*(?:与|同|和|较|跟)?[ \t]*(?P<which1>年初|全年)?[ \t]*预算(?:数)?[ \t]*"
+    r"(?P<word1>基本持平|持平|相同|相等|一致)"
+    r"|决算(?:数)?[ \t]*(?P<word2>大于|小于|高于|低于|超过|超出|少于|等于|基本持平|持平)"
+    r"[ \t]*(?P<which2>年初|全年)?[ \t]*预算(?:数)?"
+)
+_RELATION_OF = {
+    "大于": GREATER,
+    "高于": GREATER,
+    "超过": GREATER,
+    "超出": GREATER,
+    "小于": LESS,
+    "低于": LESS,
+    "少于": LESS,
+    "等于": EQUAL,
+    "持平": EQUAL,
+    "相同": EQUAL,
+    "相等": EQUAL,
+    "一致": EQUAL,
+    "基本持平": ABOUT,
+}
+# An amount that heads a list: its parts' shares are of it ("收入合计X万元，其中：", "主要用于以下方面").
+_HEAD_FOLLOW = re.compile(
+    r"[ \t]*[，,:：。]?[ \t]*(?:其中|包括|主要用于|主要包括|具体包括|具体情况如下|按支出功能分类科目分)"
+)
+# "“三公”经费财政拨款支出决算中，因公出国(境)费…占0%": the sentence names the whole before 中.
+_WHOLE_BEFORE = re.compile(r"^[ \t]*(?:\d{4}[ \t]*年度?)?[ \t]*(?P<name>[^，,；;。:：]{2,40}?)(?:决算)?中[，,]")
+# The budget a change compares with ("与年初预算相比，…增加X万元"): the base is the budget, not last year.
+_BUDGET_COMPARISON = re.compile(
+    r"(?:与|比|较)[ \t]*(?:全[ \t]*年|年[ \t]*初)?[ \t]*预[ \t]*算(?:数)?(?:[ \t]*相[ \t]*比)?"
+)
+_LABEL_TAIL = re.compile(r"[ \t_]*(?:均为|各为|为|是)?[ \t_:：]*$")
+_YEAR_WORDS = re.compile(r"^[ \t]*(?:\d{4}[ \t]*年度?)?[ \t]*")
 
 # The row total of 一般公共预算财政拨款支出决算表 is its 小计; a reader may name that column 合计.
 _ROW_TOTAL_COLUMNS = ("小计", "合计")
@@ -490,6 +563,37 @@ class _Change:
     end: int
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """A money figure of the paragraphs read, kept for the statements that relate figures."""
+
+    kind: str  # ACTUAL | BUDGET | INITIAL_BUDGET
+    value: Decimal  # 万元
+    places: int  # decimals printed, in ``unit``
+    unit: str
+    subject: _Subject | None
+    label: str
+    paragraph: _Paragraph
+    number: int  # which paragraph of the section (the reader counts them)
+    start: int
+    end: int
+    clause: int = 0  # where the words naming the figure start
+    change: int | None = None  # a change (增加/减少 X): its sign (0 when the words leave it open)
+    current: Decimal | None = None  # a change: the figure it is a change of
+    current_target: _Target | None = None
+    against: str = ""  # a change: last_year or budget
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """决算数 小于/大于/持平 预算数, as printed."""
+
+    start: int
+    end: int
+    word: str
+    which: str | None  # 年初 | 全年 | None (预算数 unqualified)
+
+
 def _concatenate(segments: Sequence[tuple[int | None, str]]) -> tuple[str, list[int], list[int | None]]:
     """One source string plus the start offset and page of every segment."""
     parts: list[str] = []
@@ -524,8 +628,9 @@ def _is_heading(cleaned: str) -> bool:
     return bool(_PART_HEADING.match(cleaned) or _TOP_HEADING.match(cleaned) or _SUB_HEADING.match(cleaned))
 
 
-def _paragraphs(norm: str) -> Iterator[_Paragraph]:
-    """Prose paragraphs of the readable sections, each with its section."""
+def _paragraphs(norm: str, keep_skipped: bool = False) -> Iterator[_Paragraph]:
+    """Prose paragraphs of the readable sections, each with its section (``keep_skipped``: the 绩效
+    sections' too, as ``SKIP``: they state rates, not facts)."""
     section = NONE
     locked = False  # inside 名词解释 / 附件 until the next part heading
     text = ""
@@ -534,7 +639,7 @@ def _paragraphs(norm: str) -> Iterator[_Paragraph]:
 
     def flush() -> Iterator[_Paragraph]:
         nonlocal text, offsets
-        if text.strip() and text_section not in (NONE, SKIP):
+        if text.strip() and text_section != NONE and (keep_skipped or text_section != SKIP):
             yield _Paragraph(text, offsets, text_section)
         text, offsets = "", []
 
@@ -568,7 +673,7 @@ def _paragraphs(norm: str) -> Iterator[_Paragraph]:
                 text, offsets, text_section = line, list(range(line_start, line_start + len(line))), section
                 yield from flush()
             continue
-        if locked or section in (NONE, SKIP):
+        if locked or section == NONE or (section == SKIP and not keep_skipped):
             yield from flush()
             continue
         ended = text.rstrip().endswith(_SENTENCE_END) and not _SUBJECT_END.search(text)
@@ -645,6 +750,7 @@ class _Reader:
         context: DocumentContext,
         catalogue: Catalogue,
         table_facts: Sequence[Fact] = (),
+        empty_tables: Sequence[str] = (),
     ) -> None:
         self.source = source
         self.index = index
@@ -666,6 +772,20 @@ class _Reader:
         # besides its own (_Subject.restated) and decide a chain the catalogue cannot resolve alone.
         self.has_tables = bool(table_facts)
         self.row_totals = _row_totals(table_facts)
+        # Statements relating figures (rates, comparison words) and the prose's hygiene marks.
+        self.statements: list[Statement] = []
+        self.statement_notes: list[str] = []
+        self.marks: list[DocumentMark] = []
+        self.seen: list[_Seen] = []  # money figures of the section read so far
+        self.list_head: _Seen | None = None
+        self.paragraph_number = 0
+        self.table_values = {
+            (f.table_name, f.subject_key, f.column_name): f for f in table_facts if f.source_kind == "table"
+        }
+        self.empty_tables = frozenset(empty_tables)
+        # (table, column) pairs the report's tables print: a blank cell of one is 0, an unprinted column unknown.
+        self.printed_columns = frozenset((f.table_name, f.column_name) for f in table_facts if f.source_kind == "table")
+        self.newlines = [i for i, ch in enumerate(source) if ch == "\n"]
         self.families: dict[str, tuple[Callable[[str], _Subject | None], ...]] = {
             OVERALL: (
                 self._grand_totals,
@@ -921,17 +1041,27 @@ class _Reader:
             self.section = paragraph.section
             self.class_context = None
             self.economic_parent = None
+            self.seen = []
+            self.list_head = None
+        self.paragraph_number += 1
         text = paragraph.text
         self.stated = {}
         self.last_actual = None
+        facts_here = self.section != SKIP  # 绩效 prose: its rates are read, its figures are no facts
         tokens = _tokens(text)
-        events: list[tuple[int, int, _Token | _Chain | _ClassMark | _Unchanged]] = [(t.start, 2, t) for t in tokens]
+        events: list[tuple[int, int, _Token | _Chain | _ClassMark | _Unchanged | _Compared]] = [
+            (t.start, 2, t) for t in tokens
+        ]
         chains = sorted(_chains(text), key=lambda c: c.start) if self.section == GENERAL else []
         limits = {c: following.start for c, following in itertools.pairwise(chains)}
         if self.section == GENERAL:
             events += [(c.end, 1, c) for c in chains]
             events += [(m.end(), 0, _ClassMark(m.end(), m["c"])) for m in _CLASS_MARK.finditer(text)]
-        events += [(u.start, 3, u) for u in self._unchanged(text)]
+        if facts_here:
+            events += [(u.start, 3, u) for u in self._unchanged(text)]
+        for m in _COMPARED.finditer(text):
+            word = m["word1"] or m["word2"]
+            events.append((m.start(), 4, _Compared(m.start(), m.end(), word, m["which1"] or m["which2"])))
         events.sort(key=lambda e: (e[0], e[1]))
 
         pending: _Pending | None = None
@@ -949,6 +1079,9 @@ class _Reader:
             if isinstance(item, _Unchanged):
                 self._previous_unchanged(item, paragraph)
                 continue
+            if isinstance(item, _Compared):
+                self._comparison(item, paragraph)
+                continue
             token = item
             prefix_start = max(previous_end, _last_end(_BOUNDARY, text, token.start))
             previous_end = token.end
@@ -956,13 +1089,27 @@ class _Reader:
             if token.unit in MONEY_UNITS:
                 money_unit = token.unit
             if token.unit == PERCENT:
+                self._rate(token, prefix_start, paragraph)
                 continue
+            if token.unit is None and _RATE_WORD_BEFORE.search(text, prefix_start, token.start):
+                self._rate(token, prefix_start, paragraph)  # a rate printed without its %
+                continue
+            if token.unit in MONEY_UNITS or token.unit is None:
+                self._prose_hygiene(token, prefix_start, paragraph)
             change = self._change(text, token, prefix_start) if token.unit in MONEY_UNITS else None
             if change is not None:  # last year's figure, never this year's
-                self._previous_from_change(change, _to_wan(change.amount, token.unit or money_unit), paragraph)
+                change_amount = _to_wan(change.amount, token.unit or money_unit)
+                current = self._previous_from_change(change, change_amount, paragraph, emit=facts_here)
+                self._see_change(token, unit, change.sign, current, "last_year", paragraph)
+                continue
+            budget_change = self._budget_change(text, token, prefix_start) if token.unit in MONEY_UNITS else None
+            if budget_change is not None:
+                sign, current = budget_change
+                self._see_change(token, unit, sign, current, "budget", paragraph)
                 continue
             statement = _statement(text, token, prefix_start)
             if statement is None:
+                self._see(token, unit, _qualifier_kind(text, prefix_start, token), None, prefix_start, paragraph)
                 continue
             kind, subject_text = statement
             empty = _EMPTY_SUBJECT.match(subject_text) is not None
@@ -975,11 +1122,16 @@ class _Reader:
             else:
                 found = self._classify(subject_text, token)
                 if found is None:
+                    self._see(token, unit, kind, None, prefix_start, paragraph)
                     continue
                 noise = _LEADING_NOISE.match(subject_text)
                 subject, start = found, prefix_start + (noise.end() if noise else 0)
             pending = _Pending(subject, start, token.end)
             value = token.number if unit in (VEHICLES, EQUIPMENT) else _to_wan(token.number, unit)
+            if unit not in (VEHICLES, EQUIPMENT):
+                self._see(token, unit, kind, subject, prefix_start, paragraph)
+            if not facts_here:
+                continue
             for target in subject.targets(kind):
                 self._emit(target, value, paragraph, start, token.end)
             if kind == ACTUAL and self.has_tables:
@@ -989,6 +1141,416 @@ class _Reader:
                 stated = _Stated(subject.actual, value, start)
                 self.last_actual = stated
                 self.stated.update(dict.fromkeys(subject.actual, stated))
+
+    # --- statements relating figures ---------------------------------------------------------------------
+    def _see(
+        self, token: _Token, unit: str, kind: str, subject: _Subject | None, prefix_start: int, paragraph: _Paragraph
+    ) -> _Seen | None:
+        """Keep a money figure for the rates and comparison words that may follow it."""
+        if unit not in MONEY_UNITS:
+            return None
+        text = paragraph.text
+        label = _LABEL_TAIL.sub("", _INNER_SPACE.sub("", text[prefix_start : token.start]).strip(" \t_，,、：:"))
+        seen = _Seen(
+            kind=kind,
+            value=_to_wan(token.number, unit),
+            places=_places(token.number),
+            unit=unit,
+            subject=subject,
+            label=label or (subject.label if subject else ""),
+            paragraph=paragraph,
+            number=self.paragraph_number,
+            start=token.start,
+            end=token.end,
+            clause=prefix_start,
+        )
+        self.seen.append(seen)
+        if _HEAD_FOLLOW.match(text, token.end) and kind == ACTUAL:
+            self.list_head = seen
+        return seen
+
+    def _see_change(
+        self,
+        token: _Token,
+        unit: str,
+        sign: int,
+        current: _Stated | None,
+        against: str,
+        paragraph: _Paragraph,
+    ) -> None:
+        if unit not in MONEY_UNITS:
+            return
+        self.seen.append(
+            _Seen(
+                kind=ACTUAL,
+                value=_to_wan(token.number, unit),
+                places=_places(token.number),
+                unit=unit,
+                subject=None,
+                label="增减额",
+                paragraph=paragraph,
+                number=self.paragraph_number,
+                start=token.start,
+                end=token.end,
+                clause=_last_end(_PERIOD, paragraph.text, token.start),
+                change=sign,
+                current=None if current is None else current.value,
+                current_target=current.targets[0] if current is not None and current.targets else None,
+                against=against,
+            )
+        )
+
+    def _budget_change(self, text: str, token: _Token, prefix_start: int) -> tuple[int, _Stated | None] | None:
+        """A change against the budget (与年初预算相比，…增加X万元): its sign and the figure it changes."""
+        sentence_start = _last_end(_PERIOD, text, token.start)
+        comparison = None
+        for m in _BUDGET_COMPARISON.finditer(text, sentence_start, token.start):
+            comparison = m
+        if comparison is None or "原因" in text[comparison.end() : token.start]:
+            return None
+        direction = _DIRECTION.search(text, prefix_start, token.start)
+        if direction is None:
+            return None
+        sign = 0 if direction["either"] else (1 if direction["word"] in _INCREASE else -1)
+        if comparison.start() >= prefix_start:
+            after = text[comparison.end() : direction.start()]
+            before = text[_last_end(_BOUNDARY, text, comparison.start()) : comparison.start()]
+        else:
+            after, before = text[prefix_start : direction.start()], ""
+        notes = len(self.previous_notes)
+        found = self._previous_subject(after, before, sentence_start)
+        del self.previous_notes[notes:]
+        return sign, (found[0][1] if found else None)
+
+    def _rate(self, token: _Token, prefix_start: int, paragraph: _Paragraph) -> None:
+        """A rate the prose states: what it is a rate of, and the figures it relates."""
+        text = paragraph.text
+        before = text[prefix_start : token.start]
+        rate_unit = PERCENT if token.unit == PERCENT else ""
+        if not rate_unit:
+            self._mark(UNITLESS_AMOUNT, token.start, token.end, paragraph, expected="%")
+        if (m := _GROWTH_WORD.search(before)) is not None:
+            self._growth(m, token, rate_unit, paragraph)
+        elif (m := _COMPLETION_WORD.search(before)) is not None:
+            self._completion(m, token, prefix_start, rate_unit, paragraph)
+        elif (m := _SHARE_NAMED.search(before)) is not None or (m := _SHARE_BARE.search(before)) is not None:
+            self._share(m, token, prefix_start, rate_unit, paragraph)
+
+    def _growth(self, m: re.Match[str], token: _Token, rate_unit: str, paragraph: _Paragraph) -> None:
+        sentence_start = _last_end(_PERIOD, paragraph.text, token.start)
+        changes = [
+            seen
+            for seen in self.seen
+            if seen.paragraph is paragraph and seen.change is not None and sentence_start <= seen.start < token.start
+        ]
+        if not changes:
+            self.statement_notes.append(f"rate {token.number}% after {m['word']!r} names no change amount: not checked")
+            return
+        change = changes[-1]
+        if any(
+            seen.paragraph is paragraph and change.end <= seen.start < token.start and seen.change is None
+            for seen in self.seen
+        ):
+            return  # another figure stands between: the rate is not of this change
+        rate_sign = 0 if m["other"] else (1 if m["word"] in _RATE_UP else -1)
+        current = None
+        target = change.current_target
+        if change.current is not None:
+            if target is not None:
+                current = _target_operand(target, target.line_item, change.current, NARRATIVE_SOURCE)
+            else:
+                current = Operand("本年数", change.current, _places(change.current), "万元", NARRATIVE_SOURCE)
+        self._add(
+            GROWTH,
+            m.group(0).strip(" \t_"),
+            _operand(change, "增减额"),
+            current,
+            paragraph,
+            change.clause,
+            token,
+            rate_unit,
+            sign=change.change or 0,
+            rate_sign=rate_sign,
+            against=change.against,
+            missing="" if current is not None else "this year's figure the change is of is not stated",
+            subject=target.line_item if target else "",
+            target=target,
+        )
+
+    def _completion(
+        self, m: re.Match[str], token: _Token, prefix_start: int, rate_unit: str, paragraph: _Paragraph
+    ) -> None:
+        text = paragraph.text
+        named = _YEAR_WORDS.sub("", _INNER_SPACE.sub("", text[prefix_start : prefix_start + m.start()]))
+        named = named.strip(" \t_，,、：:")
+        which = m["which"]
+        wanted = (INITIAL_BUDGET,) if which == "年初" else (BUDGET,) if which == "全年" else (INITIAL_BUDGET, BUDGET)
+        actual: Operand | None = None
+        subject: _Subject | None = None
+        start = token.start
+        if named and _HAS_CJK.search(named):
+            # "2024年度财政拨款支出完成年初预算的98.32%": the subject is named right before the rate.
+            subject = self._resolve_named(named)
+            if subject is None or not subject.actual:
+                self.statement_notes.append(f"rate {token.number}% of {named!r}: subject not resolved, not checked")
+                return
+            actual = self._value_operand(subject.actual, named)
+            if actual is None:
+                return
+        else:
+            candidates = [
+                seen
+                for seen in self.seen
+                if seen.paragraph is paragraph
+                and seen.kind == ACTUAL
+                and seen.change is None
+                and seen.end <= token.start
+            ]
+            if not candidates:
+                return
+            chosen = candidates[-1]
+            subject, start = chosen.subject, chosen.clause
+            actual = _operand(chosen, chosen.label or "决算数")
+        budgets = self._budgets(subject, wanted, paragraph, token.start)
+        budget = budgets[0] if budgets else None
+        if budget is None and subject is not None:
+            budget = self._value_operand(
+                tuple(t for kind in wanted for t in subject.targets(kind)),
+                "预算数" if which is None else f"{which}预算",
+            )
+        label = {"年初": "年初预算", "全年": "全年预算"}.get(which or "", "预算")
+        self._add(
+            COMPLETION,
+            m.group(0).strip(" \t_"),
+            actual,
+            budget,
+            paragraph,
+            start,
+            token,
+            rate_unit,
+            missing="" if budget is not None else f"{label} not stated",
+            subject=subject.label if subject else actual.label,
+            target=subject.actual[0] if subject and subject.actual else None,
+        )
+
+    def _budgets(
+        self, subject: _Subject | None, wanted: tuple[str, ...], paragraph: _Paragraph, before: int
+    ) -> list[Operand]:
+        """The budgets stated for ``subject`` before ``before``, nearest first (a figure without a subject
+        only in the same paragraph)."""
+        found = []
+        for seen in reversed(self.seen):
+            if seen.change is not None or seen.kind not in wanted:
+                continue
+            if seen.paragraph is paragraph and seen.end > before:
+                continue
+            if seen.subject != subject or (subject is None and seen.paragraph is not paragraph):
+                continue
+            found.append(_operand(seen, seen.label or "预算数"))
+        return found
+
+    def _share(self, m: re.Match[str], token: _Token, prefix_start: int, rate_unit: str, paragraph: _Paragraph) -> None:
+        text = paragraph.text
+        if _HAS_CJK.search(_YEAR_WORDS.sub("", text[prefix_start : prefix_start + m.start()])):
+            return  # the part is named in the rate's own clause without its amount: nothing to check it on
+        sentence_start = _last_end(_SENTENCE_BOUNDARY, text, token.start)
+        parts = [
+            seen
+            for seen in self.seen
+            if seen.paragraph is paragraph and seen.change is None and sentence_start <= seen.start < token.start
+        ]
+        if not parts:
+            return
+        part = parts[-1]
+        whole: Operand | None = None
+        named = m.groupdict().get("whole")
+        if named:
+            name = _INNER_SPACE.sub("", named).strip(" \t_")
+            subject = self._resolve_named(name)
+            if subject is None or not subject.actual:
+                self.statement_notes.append(
+                    f"share {token.number}% of {name!r}: the whole is not resolved, not checked"
+                )
+                return
+            whole = self._value_operand(subject.actual, name)
+        else:
+            before = _WHOLE_BEFORE.match(text, _last_end(_PERIOD, text, token.start))
+            if before is not None and before.end() <= part.start:
+                subject = self._resolve_named(_INNER_SPACE.sub("", before["name"]))
+                if subject is not None and subject.actual:
+                    whole = self._value_operand(subject.actual, before["name"])
+            elif self.list_head is not None and self.list_head is not part:
+                whole = _operand(self.list_head, self.list_head.label or "合计")
+        if whole is None:
+            self.statement_notes.append(f"share {token.number}%: the whole is not stated, not checked")
+            return
+        self._add(
+            SHARE,
+            m.group(0).strip(" \t_"),
+            _operand(part, part.label),
+            whole,
+            paragraph,
+            part.clause,
+            token,
+            rate_unit,
+            subject=part.subject.label if part.subject else part.label,
+            target=part.subject.actual[0] if part.subject and part.subject.actual else None,
+        )
+
+    def _comparison(self, compared: _Compared, paragraph: _Paragraph) -> None:
+        """决算数 小于 预算数: the 决算 and the budget(s) stated just before, for the same subject."""
+        candidates = [
+            seen
+            for seen in self.seen
+            if seen.kind == ACTUAL
+            and seen.change is None
+            and (seen.paragraph is not paragraph or seen.end <= compared.start)
+            and (seen.paragraph is paragraph or seen.number == self.paragraph_number - 1)
+        ]
+        if not candidates:
+            return
+        actual = candidates[-1]
+        which = compared.which
+        wanted = (INITIAL_BUDGET,) if which == "年初" else (BUDGET,) if which == "全年" else (INITIAL_BUDGET, BUDGET)
+        budgets = [
+            _operand(seen, seen.label or "预算数")
+            for seen in reversed(self.seen)
+            if seen.kind in wanted
+            and seen.change is None
+            and (seen.paragraph is not paragraph or seen.end <= compared.start)
+            and seen.subject == actual.subject
+            and (seen.paragraph is actual.paragraph or actual.subject is not None)
+        ]
+        if not budgets and actual.subject is not None:
+            found = self._value_operand(
+                tuple(t for kind in wanted for t in actual.subject.targets(kind)), f"{which or ''}预算数"
+            )
+            budgets = [found] if found is not None else []
+        word = compared.word
+        self._add(
+            COMPARISON,
+            paragraph.text[compared.start : compared.end],
+            _operand(actual, actual.label or "决算数"),
+            budgets[0] if budgets else None,
+            paragraph,
+            actual.clause if actual.paragraph is paragraph else compared.start,
+            compared,
+            "",
+            relation=_RELATION_OF[word],
+            alternative=next((b for b in budgets[1:] if b.value != budgets[0].value), None) if which is None else None,
+            missing="" if budgets else f"{which or ''}预算数 not stated",
+            subject=actual.subject.label if actual.subject else actual.label,
+            target=actual.subject.actual[0] if actual.subject and actual.subject.actual else None,
+        )
+
+    def _resolve_named(self, name: str) -> _Subject | None:
+        """What a name means in this section, else in any narrative section (占收入总计的 …)."""
+        saved = self.section
+        try:
+            for section in dict.fromkeys(
+                (saved, OVERALL, INCOME_SECTION, EXPENDITURE_SECTION, FISCAL, GENERAL, THREE, OTHER)
+            ):
+                self.section = section
+                subject = self._classify_quietly(name)
+                if subject is not None and subject.actual:
+                    return subject
+            return None
+        finally:
+            self.section = saved
+
+    def _value_operand(self, targets: Sequence[_Target], label: str) -> Operand | None:
+        """The figure the report states for one of ``targets``: in this paragraph, in the prose before,
+        in its tables (a blank cell of a table printed empty is 0)."""
+        for target in targets:
+            stated = self.stated.get(target)
+            if stated is not None:
+                return _target_operand(target, label, stated.value, NARRATIVE_SOURCE)
+            unit_year = (self.context.unit_id, self.context.year)
+            fact = self.facts.get(
+                (*unit_year, target.table, target.code or target.line_item, target.column, SOURCE_KIND)
+            )
+            if fact is not None:
+                return _target_operand(target, label, fact.value, NARRATIVE_SOURCE, fact.page)
+        for target in targets:
+            table_fact = self.table_values.get((target.table, target.code or target.line_item, target.column))
+            if table_fact is not None:
+                return _target_operand(target, label, table_fact.value, TABLE_SOURCE, table_fact.page, places=2)
+            if target.table in self.empty_tables or (target.table, target.column) in self.printed_columns:
+                return _target_operand(target, f"{label} (表中空白)", Decimal(0), TABLE_SOURCE, places=2)
+        return None
+
+    def _add(
+        self,
+        kind: str,
+        word: str,
+        left: Operand | None,
+        right: Operand | None,
+        paragraph: _Paragraph,
+        start: int,
+        end_at: _Token | _Compared,
+        rate_unit: str,
+        *,
+        target: _Target | None = None,
+        **options: object,
+    ) -> None:
+        for operand in (left, right, options.get("alternative")):
+            if isinstance(operand, Operand) and operand.value != operand.value.quantize(Decimal("0.000001")):
+                where = paragraph.text[start : end_at.end]
+                self.statement_notes.append(f"statement {where!r}: a figure finer than 0.000001 万元, not checked")
+                return
+        source_start = self.index[paragraph.offsets[start]]
+        source_end = self.index[paragraph.offsets[end_at.end - 1]] + 1
+        page = self.pages[max(bisect.bisect_right(self.starts, source_start) - 1, 0)]
+        line = None if page is not None else bisect.bisect_right(self.newlines, source_start - 1) + 1
+        rate = end_at.number if isinstance(end_at, _Token) and kind != COMPARISON else None
+        self.statements.append(
+            Statement(
+                number=len(self.statements) + 1,
+                kind=kind,
+                word=word,
+                left=left,
+                right=right,
+                rate=rate,
+                rate_places=_places(rate) if rate is not None else 0,
+                rate_unit=rate_unit,
+                table_name=target.table if target else "",
+                subject_key=(target.code or target.line_item) if target else "",
+                column_name=target.column if target else "",
+                page=page,
+                line=line,
+                raw_text=self.source[source_start:source_end],
+                **options,
+            )
+        )
+
+    # --- the prose's hygiene ------------------------------------------------------------------------------
+    def _prose_hygiene(self, token: _Token, prefix_start: int, paragraph: _Paragraph) -> None:
+        """An amount in 元 inside 万元 prose, or one printed without any unit (晋城: "卫生健康支出165141.73，")."""
+        if self.section == SKIP:
+            return
+        text = paragraph.text
+        if token.unit == "元":
+            self._mark(YUAN_AMOUNT, token.start, token.end, paragraph, expected="万元")
+        elif token.unit is None and _HAS_CJK.search(text[prefix_start : token.start].rstrip(" \t")[-1:]):
+            self._mark(UNITLESS_AMOUNT, token.start, token.end, paragraph, expected="万元")
+
+    def _mark(self, kind: str, start: int, end: int, paragraph: _Paragraph, expected: str = "") -> None:
+        source_start = self.index[paragraph.offsets[start]]
+        source_end = self.index[paragraph.offsets[end - 1]] + 1
+        page = self.pages[max(bisect.bisect_right(self.starts, source_start) - 1, 0)]
+        line = None if page is not None else bisect.bisect_right(self.newlines, source_start - 1) + 1
+        context_start = self.index[paragraph.offsets[max(0, start - 15)]]
+        context_end = self.index[paragraph.offsets[min(len(paragraph.offsets) - 1, end + 5)]] + 1
+        self.marks.append(
+            DocumentMark(
+                kind=kind,
+                text=self.source[source_start:source_end],
+                expected=expected,
+                context=self.source[context_start:context_end].replace("\n", ""),
+                page=page,
+                line=line,
+            )
+        )
 
     # --- last year's figures ----------------------------------------------------------------------------
     def _unchanged(self, text: str) -> list[_Unchanged]:
@@ -1026,13 +1588,23 @@ class _Reader:
             after, before = text[prefix_start : direction.start()], ""
         return _Change(sign, token.number, after, before, sentence_start, token.end)
 
-    def _previous_from_change(self, change: _Change, amount: Decimal, paragraph: _Paragraph) -> None:
+    def _previous_from_change(
+        self, change: _Change, amount: Decimal, paragraph: _Paragraph, emit: bool = True
+    ) -> _Stated | None:
+        """Emit last year's figures a change implies; return this year's figure it is a change of."""
         if change.sign == 0 and amount != 0:
-            self.previous_notes.append(f"change of unknown direction {amount} against last year: no figure")
-            return
-        for target, current in self._previous_subject(change.after, change.before, change.start):
+            if emit:
+                self.previous_notes.append(f"change of unknown direction {amount} against last year: no figure")
+            return None
+        notes = len(self.previous_notes)
+        found = self._previous_subject(change.after, change.before, change.start)
+        if not emit:
+            del self.previous_notes[notes:]
+            return found[0][1] if found else None
+        for target, current in found:
             previous = current.value - change.sign * amount
             self._emit_previous(target, previous, paragraph, min(current.start, change.start), change.end)
+        return found[0][1] if found else None
 
     def _previous_unchanged(self, unchanged: _Unchanged, paragraph: _Paragraph) -> None:
         text = paragraph.text
@@ -1144,6 +1716,51 @@ class _Reader:
         self.facts[fact.key] = fact
 
 
+def _places(value: Decimal) -> int:
+    """Decimals of a number as printed (``2,509.44`` → 2, ``871`` → 0)."""
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _operand(seen: _Seen, label: str) -> Operand:
+    target = None
+    if seen.subject is not None:
+        targets = seen.subject.targets(seen.kind)
+        target = targets[0] if targets else None
+    return Operand(
+        label=label,
+        value=seen.value,
+        places=seen.places,
+        unit=seen.unit,
+        source=NARRATIVE_SOURCE,
+        table_name=target.table if target else "",
+        key=(target.code or target.line_item) if target else "",
+        column_name=target.column if target else "",
+    )
+
+
+def _target_operand(
+    target: _Target, label: str, value: Decimal, source: str, page: int | None = None, places: int | None = None
+) -> Operand:
+    return Operand(
+        label=label,
+        value=value,
+        places=_places(value) if places is None else places,
+        unit="万元",
+        source=source,
+        table_name=target.table,
+        key=target.code or target.line_item,
+        column_name=target.column,
+        page=page,
+    )
+
+
+def _qualifier_kind(text: str, prefix_start: int, token: _Token) -> str:
+    """Whether an amount is a 决算, a 年初预算 or a budget by the words right before it."""
+    qualifier = _QUALIFIER.search(text, prefix_start, token.start)
+    return _kind(qualifier["kind"] if qualifier is not None else None)
+
+
 def _statement(text: str, token: _Token, prefix_start: int) -> tuple[str, str] | None:
     """(kind, subject text) of the amount ``token`` states for this year, or None when it states none
     (inside a comparison, or a change)."""
@@ -1210,13 +1827,45 @@ def _read(
     context: DocumentContext,
     catalogue: Catalogue,
     table_facts: Sequence[Fact] | None,
+    empty_tables: Sequence[str] = (),
 ) -> _Reader:
     source, starts, pages = _concatenate(segments)
     norm, index = normalise(source)
-    reader = _Reader(source, index, starts, pages, context, catalogue, table_facts or ())
-    for paragraph in _paragraphs(norm):
+    reader = _Reader(source, index, starts, pages, context, catalogue, table_facts or (), empty_tables)
+    for paragraph in _paragraphs(norm, keep_skipped=True):
         reader.read(paragraph)
     return reader
+
+
+@dataclass
+class NarrativeReading:
+    """Everything one reading of the prose yields: this year's figures, last year's figures the changes
+    imply, the statements relating figures (rates, comparison words) and the prose's hygiene marks."""
+
+    narrative: StrategyResult
+    previous_year: StrategyResult
+    statements: list[Statement]
+    marks: list[DocumentMark]
+    statement_notes: list[str]
+
+
+def read_narrative(
+    segments: Sequence[tuple[int | None, str]],
+    context: DocumentContext,
+    catalogue: Catalogue,
+    table_facts: Sequence[Fact] | None = None,
+    empty_tables: Sequence[str] = (),
+) -> NarrativeReading:
+    """One reading of the prose (see :func:`extract_narrative`); ``empty_tables`` are the report's tables
+    printed without figures, whose blank cells a statement may rely on (完成预算的0% of an empty 三公 table)."""
+    reader = _read(segments, context, catalogue, table_facts, empty_tables)
+    return NarrativeReading(
+        narrative=StrategyResult(facts=list(reader.facts.values()), notes=reader.notes),
+        previous_year=StrategyResult(facts=list(reader.previous.values()), notes=reader.previous_notes),
+        statements=reader.statements,
+        marks=reader.marks,
+        statement_notes=reader.statement_notes,
+    )
 
 
 def extract_narrative(

@@ -331,7 +331,11 @@ def _after_fetch(
         extraction = _extract(job, env, document, started)
         if env.time_limit is not None and time.perf_counter() - started > env.time_limit:
             raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded while reading the document")
-        env.lake().write_report(
+        lake = env.lake()
+        if previous is not None:
+            # New bytes for a report already loaded (revised after publication): keep both versions.
+            lake.keep_superseded(report.unit_id, report.year, extraction.sha256)
+        lake.write_report(
             report.unit_id,
             report.year,
             extraction.sha256,
@@ -339,6 +343,7 @@ def _after_fetch(
             extraction.repairs,
             extraction.tables,
             prior_year_facts=extraction.prior_year_facts,
+            evidence=extraction.evidence,
         )
     except DocumentError as exc:
         return _quarantine(outcome, exc.reason, dict(http, format=document.format))

@@ -24,7 +24,7 @@ from juesuan.flows.discover import Discovery, DiscoveryEnv, DiscoverySummary, So
 from juesuan.flows.fetch import USER_AGENT, FetchPolicy
 from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, Prefetched, ReportOutcome, ingest_report
 from juesuan.flows.ledger import DocumentLedger
-from juesuan.lake import FACTS, PRIOR_YEAR_FACTS, Lake, lake_of, storage_options
+from juesuan.lake import FACTS, NARRATIVE_STATEMENTS, PRIOR_YEAR_FACTS, Lake, lake_of, storage_options
 from juesuan.registry import Registry, Report, load_registry
 from juesuan.settings import Settings
 from juesuan.transform.catalogue import Catalogue
@@ -198,7 +198,9 @@ def plan_run(
         jobs[explicit:] = sorted(jobs[explicit:], key=lambda job: (order[job.report.unit_id], job.report.year))
     backfilled = sum(1 for job in jobs if job.force) if not force else 0
     if backfilled:
-        log.info("%d report(s) loaded before prior-year facts were stored: extracting them again", backfilled)
+        log.info(
+            "%d report(s) loaded before prior-year facts or evidence were stored: extracting them again", backfilled
+        )
     return RunPlan(
         settings=settings,
         registry=registry,
@@ -212,12 +214,14 @@ def plan_run(
 
 
 def reports_without_prior_year_facts(lake: Lake) -> set[tuple[str, int]]:
-    """Reports whose facts partition has no ``prior_year_facts`` partition beside it.
+    """Reports whose facts partition has no ``prior_year_facts`` (or ``narrative_statements``) partition beside it.
 
-    Lakes written before the restated figures were stored hold such reports; their bytes are
-    unchanged, so only a forced extraction writes the missing partition.
+    Lakes written before the restated figures — or the evidence the checks beyond arithmetic read — were
+    stored hold such reports; their bytes are unchanged, so only a forced extraction writes the missing
+    partitions.
     """
-    return lake.partition_keys(FACTS) - lake.partition_keys(PRIOR_YEAR_FACTS)
+    facts = lake.partition_keys(FACTS)
+    return (facts - lake.partition_keys(PRIOR_YEAR_FACTS)) | (facts - lake.partition_keys(NARRATIVE_STATEMENTS))
 
 
 def lake_changed(plan: RunPlan, summary: RunSummary) -> bool:

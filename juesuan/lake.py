@@ -7,6 +7,12 @@ Layout (``{lake}`` defaults to ``data/lake``; it may be any fsspec URL, e.g. ``s
     {lake}/parsed_tables/year=2023/unit_id=datong-sic/parsed_tables.parquet parsing report per table
     {lake}/prior_year_facts/year=2023/unit_id=datong-sic/prior_year_facts.parquet
                                figures of 2022 the 2023 report restates (与上年相比 …), see below
+    {lake}/narrative_statements/…, document_marks/…, performance_tables/…
+                               what the report says beyond its figures (extract/evidence.py): statements
+                               relating figures, structure and hygiene marks, 绩效自评表
+    {lake}/superseded_facts/year=2023/unit_id=datong-sic/superseded_facts.parquet
+                               the facts of every earlier document of the report that a new one replaced
+                               (a report revised after publication), with that document's sha256
     {lake}/units.parquet       one row per registry unit
     {lake}/subjects.parquet    the classification catalogue
     {lake}/documents.parquet   one row per document (sha256) ever seen, with status and error
@@ -64,6 +70,15 @@ import pyarrow.parquet as pq
 from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table, is_valid_unit_id, validate_facts
 from juesuan.errors import ContractViolation
 from juesuan.extract.base import RECONCILED_STATES, CodeRepair, TableReport
+from juesuan.extract.evidence import (
+    MARK_SCHEMA,
+    PERFORMANCE_SCHEMA,
+    STATEMENT_SCHEMA,
+    DocumentEvidence,
+    mark_rows,
+    performance_rows,
+    statement_rows,
+)
 from juesuan.registry import Registry
 from juesuan.settings import Settings
 
@@ -73,7 +88,13 @@ FACTS = "facts"
 CODE_REPAIRS = "code_repairs"
 PARSED_TABLES = "parsed_tables"
 PRIOR_YEAR_FACTS = "prior_year_facts"
-PARTITIONED_DATASETS = (FACTS, CODE_REPAIRS, PARSED_TABLES, PRIOR_YEAR_FACTS)
+NARRATIVE_STATEMENTS = "narrative_statements"
+DOCUMENT_MARKS = "document_marks"
+PERFORMANCE_TABLES = "performance_tables"
+SUPERSEDED_FACTS = "superseded_facts"
+#: Datasets with one partition per report, replaced with it (superseded_facts accumulates instead).
+EVIDENCE_DATASETS = (NARRATIVE_STATEMENTS, DOCUMENT_MARKS, PERFORMANCE_TABLES)
+PARTITIONED_DATASETS = (FACTS, CODE_REPAIRS, PARSED_TABLES, PRIOR_YEAR_FACTS, *EVIDENCE_DATASETS, SUPERSEDED_FACTS)
 
 #: ``loaded``: its facts are in the lake; ``quarantined``: bytes arrived but are no readable report;
 #: ``withdrawn``: the site answers 404/410 (the last good facts are kept); ``failed``: the download
@@ -83,6 +104,15 @@ DOCUMENT_STATUSES = ("loaded", "quarantined", "withdrawn", "failed")
 FACT_FILE_SCHEMA = pa.schema([f for f in FACT_SCHEMA if f.name not in PARTITION_COLUMNS])
 #: A ``prior_year_facts`` file: the fact columns plus the figures' own year (partition year − 1).
 PRIOR_YEAR_FACT_FILE_SCHEMA = pa.schema([pa.field("fact_year", pa.int16(), nullable=False), *FACT_FILE_SCHEMA])
+#: A ``superseded_facts`` file: the fact columns of earlier documents plus when a newer one replaced them.
+SUPERSEDED_FACT_FILE_SCHEMA = pa.schema(
+    [*FACT_FILE_SCHEMA, pa.field("superseded_at", pa.timestamp("us", tz="UTC"), nullable=False)]
+)
+EVIDENCE_SCHEMAS = {
+    NARRATIVE_STATEMENTS: STATEMENT_SCHEMA,
+    DOCUMENT_MARKS: MARK_SCHEMA,
+    PERFORMANCE_TABLES: PERFORMANCE_SCHEMA,
+}
 CODE_REPAIR_SCHEMA = pa.schema(
     [
         ("document_sha256", pa.string()),
@@ -535,14 +565,15 @@ class Lake:
         repairs: list[CodeRepair],
         tables: list[TableReport],
         prior_year_facts: Sequence[Fact] = (),
+        evidence: DocumentEvidence | None = None,
     ) -> None:
-        """Replace one report's partitions (facts, code repairs, parsing report, prior-year facts).
+        """Replace one report's partitions (facts, code repairs, parsing report, prior-year facts, evidence).
 
         The facts are checked against the contract first: nothing that breaks it reaches the lake.
         ``prior_year_facts`` are the figures of ``year - 1`` the report restates; they go into the
-        report's own ``prior_year_facts`` partition (written even when empty). The facts file goes
-        last, so a report whose facts file holds ``document_sha256`` has all four partitions of
-        that document (see :meth:`partition_sha256`).
+        report's own ``prior_year_facts`` partition (written even when empty), as do the ``evidence``
+        datasets (statements, marks, 绩效自评表). The facts file goes last, so a report whose facts
+        file holds ``document_sha256`` has all its partitions of that document (see :meth:`partition_sha256`).
         """
         validate_facts(facts)
         strays = {(f.unit_id, f.year) for f in facts} - {(unit_id, year)}
@@ -561,7 +592,38 @@ class Lake:
             self.partition_relative(PARSED_TABLES, unit_id, year),
         )
         self.put_table(prior_year_table, self.partition_relative(PRIOR_YEAR_FACTS, unit_id, year))
+        found = evidence or DocumentEvidence()
+        evidence_tables = {
+            NARRATIVE_STATEMENTS: statement_rows(document_sha256, found.statements),
+            DOCUMENT_MARKS: mark_rows(document_sha256, found.marks),
+            PERFORMANCE_TABLES: performance_rows(document_sha256, found.performance),
+        }
+        for dataset, table in evidence_tables.items():
+            self.put_table(table, self.partition_relative(dataset, unit_id, year))
         self.put_table(fact_table, self.partition_relative(FACTS, unit_id, year))
+
+    def keep_superseded(self, unit_id: str, year: int, document_sha256: str, at: datetime | None = None) -> int:
+        """Before ``document_sha256`` replaces a report's facts: keep the facts of the document it replaces.
+
+        Every earlier document of the report stays in ``superseded_facts`` (one file per report, a
+        document's facts kept once). Returns how many facts were kept now (0 when the report holds no
+        other document).
+        """
+        current = self.read_table(self.partition_relative(FACTS, unit_id, year))
+        if current is None or current.num_rows == 0:
+            return 0
+        old_sha = str(current.column("document_sha256")[0].as_py())
+        if old_sha == document_sha256:
+            return 0
+        relative = self.partition_relative(SUPERSEDED_FACTS, unit_id, year)
+        kept = self.read_table(relative)
+        if kept is not None and old_sha in set(kept.column("document_sha256").to_pylist()):
+            return 0
+        stamp = pa.array([at or datetime.now(UTC)] * current.num_rows, type=pa.timestamp("us", tz="UTC"))
+        added = current.cast(FACT_FILE_SCHEMA).append_column("superseded_at", stamp).cast(SUPERSEDED_FACT_FILE_SCHEMA)
+        table = added if kept is None else pa.concat_tables([kept.cast(SUPERSEDED_FACT_FILE_SCHEMA), added])
+        self.put_table(table, relative)
+        return current.num_rows
 
     def partition_sha256(self, unit_id: str, year: int) -> str | None:
         """The document the report's facts partition came from (``None`` when there is none)."""
@@ -640,6 +702,17 @@ class Lake:
         frame = pd.concat(frames, ignore_index=True)
         frame["year"] = frame["year"].astype("int16")
         return frame
+
+    def read_partitions(self, dataset: str) -> dict[tuple[str, int], list[dict[str, Any]]]:
+        """Every partition of a per-report dataset as rows, by ``(unit_id, year)`` (evidence, superseded facts)."""
+        found: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for relative in self.files(f"{dataset}/year=*/unit_id=*/{dataset}.parquet"):
+            table = self.read_table(relative)
+            if table is None:
+                raise FileNotFoundError(f"{self.path(relative)} was listed but is gone: is a writer running?")
+            _, year, unit_id, _ = relative.split("/")
+            found[(unit_id.removeprefix("unit_id="), int(year.removeprefix("year=")))] = table.to_pylist()
+        return found
 
     def partition_keys(self, dataset: str) -> set[tuple[str, int]]:
         """The ``(unit_id, year)`` of every partition file of ``dataset`` in the lake."""

@@ -37,6 +37,14 @@ Severities (:data:`SEVERITIES`)
     :meth:`IdentityCheck.expected_severity` classifies with Decimal arithmetic; the Great
     Expectations suites (``juesuan.expectations``) classify the same residual frame independently,
     and the runner insists that the two agree.
+
+Checks beyond arithmetic
+    Sibling modules add rules in the same style that read what the report *says* besides its
+    figures (``ReportFacts.evidence``: statements relating figures, structure and hygiene marks,
+    绩效自评表, last year's report and earlier versions of this one): ``claims.py`` (rates and
+    comparison words, with interval arithmetic), ``structure.py``, ``hygiene.py``, ``across_years.py``
+    (and revisions), ``performance.py``. They are registered at the end of this module, so
+    :data:`RULES` holds every rule and each family has its suite.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from typing import ClassVar
 import pandas as pd
 
 from juesuan import contract as c
+from juesuan.extract.evidence import DocumentMark, PerformanceTable, Statement
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +76,21 @@ SEVERITY_RANK: dict[str, int] = {PASSED: 0, NOT_CHECKABLE: 1, ROUNDING: 2, WARNI
 WITHIN_TABLE = "within_table"
 ACROSS_TABLES = "across_tables"
 TABLE_VS_NARRATIVE = "table_vs_narrative"
-FAMILIES: tuple[str, ...] = (WITHIN_TABLE, ACROSS_TABLES, TABLE_VS_NARRATIVE)
+NARRATIVE_CLAIMS = "narrative_claims"  # rates and comparison words (claims.py)
+STRUCTURE = "structure"  # the template's tables, empty tables (structure.py)
+HYGIENE = "hygiene"  # placeholders, draft marks, stray years … (hygiene.py): warnings
+ACROSS_YEARS = "across_years"  # against last year's report and earlier versions of this one (across_years.py)
+PERFORMANCE = "performance"  # 绩效自评表 (performance.py)
+FAMILIES: tuple[str, ...] = (
+    WITHIN_TABLE,
+    ACROSS_TABLES,
+    TABLE_VS_NARRATIVE,
+    NARRATIVE_CLAIMS,
+    STRUCTURE,
+    HYGIENE,
+    ACROSS_YEARS,
+    PERFORMANCE,
+)
 
 TABLE = "table"
 NARRATIVE = "narrative"
@@ -176,6 +199,49 @@ class Term:
     optional: bool = False
 
 
+@dataclass
+class ParsedTable:
+    """One table the reader found in the report (lake ``parsed_tables``): what the structure rules need."""
+
+    title: str
+    table_name: str | None
+    status: str  # ok | empty | unrecognised | error
+    facts: int
+    reliable: bool
+    pages: tuple[int, ...] = ()
+    line: int | None = None
+
+
+@dataclass
+class SupersededVersion:
+    """An earlier document of the report that a newer one replaced, with its facts."""
+
+    document_sha256: str
+    facts: list[FactRef]
+
+
+@dataclass
+class ReportEvidence:
+    """What the report says beyond its facts, and the other documents the checks across years compare.
+
+    ``restated`` are the figures of the year before that the report restates (``prior_year_facts``),
+    ``previous`` last year's report of the unit when the lake holds it, ``superseded`` the earlier
+    documents of this report (newest last), ``unit_name`` the registry's name of the unit.
+    """
+
+    statements: list[Statement] = field(default_factory=list)
+    marks: list[DocumentMark] = field(default_factory=list)
+    performance: list[PerformanceTable] = field(default_factory=list)
+    tables: list[ParsedTable] = field(default_factory=list)
+    restated: list[FactRef] = field(default_factory=list)
+    previous: ReportFacts | None = None
+    superseded: list[SupersededVersion] = field(default_factory=list)
+    unit_name: str = ""
+    #: Whether the lake holds evidence for this report at all (a report loaded before evidence was read has none:
+    #: its statement and structure rules are then not checkable rather than passed).
+    read: bool = False
+
+
 class ReportFacts:
     """The facts of one report (unit and year), indexed for the rules (:data:`UNCHECKED_COLUMNS` left out).
 
@@ -195,8 +261,10 @@ class ReportFacts:
         self.year = year
         self.unit_kind = unit_kind
         self.unreliable: dict[str, str] = dict(unreliable or {})
+        self.evidence = ReportEvidence()
         self._index: dict[tuple[str, str], dict[tuple[str, str], FactRef]] = {}
-        for fact in facts:
+        self._all: list[FactRef] = list(facts)
+        for fact in self._all:
             if fact.column_name in UNCHECKED_COLUMNS:
                 continue  # left out here, not per rule: a table known only by these figures stays unpublished
             cells = self._index.setdefault((fact.source_kind, fact.table_name), {})
@@ -252,6 +320,14 @@ class ReportFacts:
 
     def table_fact(self, table_name: str, key: str, column_name: str) -> FactRef | None:
         return self._index.get((TABLE, table_name), {}).get((key, column_name))
+
+    def table_cells(self, table_name: str) -> list[FactRef]:
+        """The figures the report's table itself prints (whatever the narrative says), by row and column."""
+        return sorted(self._index.get((TABLE, table_name), {}).values(), key=lambda f: (f.key, f.column_name))
+
+    def all_facts(self) -> list[FactRef]:
+        """Every fact of the report as stored, every column included (revisions compare them all)."""
+        return list(self._all)
 
     def side(self, label: str, terms: Iterable[Term]) -> Side:
         """Σ of the figures present among ``terms`` (see the module docstring for absent ones)."""
@@ -361,6 +437,8 @@ class IdentityCheck:
     published_precision: bool = False  # compare at 0.01 万元 (narrative stated more precisely)
     missing_reason: str | None = None  # a check that cannot be formed at all
     report_document: str | None = None  # the report's document, for sides with no figure
+    other_document: str | None = None  # the right side's document when it is another one (last year's report)
+    extra_addends: int = 0  # rounded figures behind a side that are no fact of it (a change a figure is derived by)
 
     @property
     def rule_id(self) -> str:
@@ -416,7 +494,7 @@ class IdentityCheck:
 
     @property
     def addends(self) -> int:
-        return max(1, len(self.left.facts) + len(self.right.facts) - 1)
+        return max(1, len(self.left.facts) + len(self.right.facts) - 1) + self.extra_addends
 
     @property
     def tolerance(self) -> Decimal:
@@ -1178,7 +1256,7 @@ class NarrativeRestatement(Rule):
             )
 
 
-RULES: tuple[Rule, ...] = (
+IDENTITY_RULES: tuple[Rule, ...] = (
     TotalsBalance(),
     CodedHierarchy(),
     RowSums(),
@@ -1192,6 +1270,20 @@ RULES: tuple[Rule, ...] = (
     CarRunningCost(),
     OperatingCost(),
     NarrativeRestatement(),
+)
+
+# The checks beyond arithmetic live in sibling modules, which build on the classes above: imported here,
+# at the end, so that every rule is registered wherever the import starts (transform/__init__.py imports
+# this module first).
+from juesuan.transform import across_years, claims, hygiene, performance, structure  # noqa: E402
+
+RULES: tuple[Rule, ...] = (
+    *IDENTITY_RULES,
+    *claims.RULES,
+    *structure.RULES,
+    *hygiene.RULES,
+    *across_years.RULES,
+    *performance.RULES,
 )
 RULES_BY_ID: dict[str, Rule] = {rule.rule_id: rule for rule in RULES}
 

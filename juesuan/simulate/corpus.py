@@ -864,7 +864,13 @@ def generate_report(
     subjects += rng.sample(extra, rng.randint(1, 4))
     if rng.random() < 0.3:
         subjects.append(rng.choice(SUBJECT_POOL["201"] + SUBJECT_POOL["206"]))
-    model = build_model(draw_figures(rng, sorted(set(subjects))), catalogue, year)
+    figures = draw_figures(rng, sorted(set(subjects)))
+    # One carried balance per unit whatever the year: 年初结转和结余 of a year is 年末 of the year before
+    # (rule 26), so the reports of one unit agree across years.
+    figures.carry = random.Random(f"{seed}/{unit.id}/carry").choice(
+        [0, random.Random(f"{seed}/{unit.id}").randint(100, 5_000)]
+    )
+    model = build_model(figures, catalogue, year)
     injected = [inject(model, error, rng) for error in errors]
     data = RENDERERS[kind](unit, year, model, chosen, catalogue)
     return SyntheticReport(

@@ -68,7 +68,7 @@ COMMENT ON VIEW identity_findings IS 'Accounting-identity findings (勾稽关系
 COMMENT ON COLUMN identity_findings.unit_id IS 'Unit id.';
 COMMENT ON COLUMN identity_findings.unit_name IS 'Unit name from the registry; NULL for a unit no longer registered.';
 COMMENT ON COLUMN identity_findings.year IS 'Fiscal year.';
-COMMENT ON COLUMN identity_findings.rule_id IS 'Rule of contract section 5: R01 … R13 (docs/validation.md).';
+COMMENT ON COLUMN identity_findings.rule_id IS 'Rule: R01 … R13 the identities of contract section 5, R14 … R31 the checks beyond arithmetic (docs/validation.md).';
 COMMENT ON COLUMN identity_findings.rule_name IS 'Name of the rule.';
 COMMENT ON COLUMN identity_findings.check_name IS 'Form of the rule checked, e.g. 类 = Σ 款.';
 COMMENT ON COLUMN identity_findings.severity IS 'error (off by more than 0.01 万元 per addend), warning (soft rules 11 and 12), rounding (off by no more than that), not_checkable (a side missing: table not published, figure not stated, or table juesuan did not read reliably — never an error of the unit).';
@@ -88,7 +88,7 @@ COMMENT ON COLUMN identity_findings.right_pages IS '1-based pages of the right f
 COMMENT ON COLUMN identity_findings.left_document_sha256 IS 'SHA-256 of the left figures'' document (documents.sha256).';
 COMMENT ON COLUMN identity_findings.right_document_sha256 IS 'SHA-256 of the right figures'' document (documents.sha256).';
 COMMENT ON COLUMN identity_findings.message IS 'The finding in one line, as in the stewards'' e-mail.';
-COMMENT ON COLUMN identity_findings.family IS 'Suite: within_table, across_tables or table_vs_narrative.';
+COMMENT ON COLUMN identity_findings.family IS 'Suite: within_table, across_tables, table_vs_narrative, narrative_claims, structure, hygiene, across_years or performance.';
 COMMENT ON COLUMN identity_findings.check_id IS 'Unique id of the check (as shown in the Data Docs).';
 COMMENT ON COLUMN identity_findings.run_id IS 'Id of the validation run.';
 COMMENT ON COLUMN identity_findings.validated_at IS 'When the run started (UTC).';

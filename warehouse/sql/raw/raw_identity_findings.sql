@@ -36,9 +36,9 @@ COMMENT ON COLUMN raw_identity_findings.year IS 'Fiscal year (hive partition yea
 COMMENT ON COLUMN raw_identity_findings.run_id IS 'Id of the validation run that produced the row.';
 COMMENT ON COLUMN raw_identity_findings.validated_at IS 'When that run started (UTC).';
 COMMENT ON COLUMN raw_identity_findings.check_id IS 'Unique id of the check: unit/year/rule/table/line/column/form.';
-COMMENT ON COLUMN raw_identity_findings.rule_id IS 'Rule of contract section 5: R01 … R13.';
+COMMENT ON COLUMN raw_identity_findings.rule_id IS 'Rule: R01 … R13 the identities of contract section 5, R14 … R31 the checks beyond arithmetic.';
 COMMENT ON COLUMN raw_identity_findings.rule_name IS 'Name of the rule, e.g. 功能分类层级汇总.';
-COMMENT ON COLUMN raw_identity_findings.family IS 'Suite: within_table, across_tables or table_vs_narrative.';
+COMMENT ON COLUMN raw_identity_findings.family IS 'Suite: within_table, across_tables, table_vs_narrative, narrative_claims, structure, hygiene, across_years or performance.';
 COMMENT ON COLUMN raw_identity_findings.check_name IS 'Form of the rule checked, e.g. 类 = Σ 款.';
 COMMENT ON COLUMN raw_identity_findings.severity IS 'passed, rounding (within 0.01 万元 per addend), warning (soft rules 11/12), error, or not_checkable (a side missing: not published, not stated, or not read reliably).';
 COMMENT ON COLUMN raw_identity_findings.table_name IS 'Canonical table of the left side (where the finding points).';
