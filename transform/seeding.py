@@ -191,6 +191,9 @@ class _SeededReading:
 
         return map_groups(self.groups, context, catalogue, others)
 
+    def located(self, facts: list[Fact]) -> list[Fact]:
+        return facts  # edited text has no glyph positions to box a sentence's figure in
+
     def close(self) -> None:
         return None
 
