@@ -98,6 +98,7 @@ MART_MODELS: tuple[str, ...] = (
     "parsed_tables",
     "preferred_facts",
     "subject_values",
+    "headline_figures",
     "unit_year_totals",
     "function_class_spending",
     "basic_expenditure",
