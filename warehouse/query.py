@@ -192,7 +192,9 @@ def _check_selection(connection: duckdb.DuckDBPyConnection, selection: Selection
         if unknown:
             raise UsageError("--units", ",".join(unknown), registered)
     if selection.years is not None:
-        present = [int(row[0]) for row in connection.execute("SELECT DISTINCT year FROM facts ORDER BY 1").fetchall()]
+        # unit_year_totals has one row per unit-year with facts: a small table, not the facts.
+        years = connection.execute("SELECT DISTINCT year FROM unit_year_totals ORDER BY 1").fetchall()
+        present = [int(row[0]) for row in years]
         missing = [year for year in selection.years if year not in present]
         kept = tuple(year for year in selection.years if year in present)
         if missing and (not selection.years_span or not kept):
@@ -217,7 +219,7 @@ unit_list AS (
     WHERE $units IS NULL OR list_contains($units, unit_id)
 ),
 latest AS (
-    SELECT unit_id, max(year) AS year FROM facts GROUP BY unit_id
+    SELECT unit_id, max(year) AS year FROM unit_year_totals GROUP BY unit_id
 ),
 chosen_years AS (
     SELECT CAST(unnest($years) AS SMALLINT) AS year
@@ -274,7 +276,7 @@ def _check_column(connection: duckdb.DuckDBPyConnection, table_name: str, column
     known = [
         row[0]
         for row in connection.execute(
-            "SELECT DISTINCT column_name FROM facts WHERE table_name = $t ORDER BY 1", {"t": table_name}
+            "SELECT DISTINCT column_name FROM subject_index WHERE table_name = $t ORDER BY 1", {"t": table_name}
         ).fetchall()
     ]
     if known and column_name not in known:
@@ -478,8 +480,13 @@ def compare_units(
     column_name: str | None = None,
     selection: Selection | None = None,
     measure: str = "amount",
+    connection: duckdb.DuckDBPyConnection | None = None,
 ) -> Comparison:
-    """:func:`compare` with its title and notes (see :class:`Comparison`)."""
+    """:func:`compare` with its title and notes (see :class:`Comparison`).
+
+    ``connection`` (a read-only connection to ``path`` the caller keeps open, as the web app does) is
+    used instead of opening one.
+    """
     from juesuan.warehouse.subject_search import resolve_subject
 
     if by not in BY_DIMENSIONS:
@@ -488,7 +495,8 @@ def compare_units(
         raise UsageError("measure", measure, MEASURES)
     asked = selection or Selection()
     path = Path(path)
-    connection = connect_readonly(path)
+    owned = connection is None
+    connection = connect_readonly(path) if connection is None else connection
     try:
         chosen = _check_selection(connection, asked)
         notes: list[Note] = []
@@ -532,7 +540,8 @@ def compare_units(
     except duckdb.Error as exc:
         raise WarehouseError(f"comparison on {path} failed: {exc}") from exc
     finally:
-        connection.close()
+        if owned:
+            connection.close()
 
 
 def _reported_elsewhere(
@@ -541,10 +550,9 @@ def _reported_elsewhere(
     """Where a subject nobody states in the chosen table and column is stated instead."""
     rows = connection.execute(
         """
-        SELECT table_name, column_name, count(DISTINCT unit_id) AS units
-        FROM preferred_facts
+        SELECT table_name, column_name, units
+        FROM subject_index
         WHERE subject_key = $key
-        GROUP BY ALL
         ORDER BY units DESC, table_name, column_name
         LIMIT 6
         """,
@@ -667,7 +675,11 @@ NO_REPORT = "no report"
 
 def _with_quality(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the unit-year's ``quality`` and ``reconciles`` from ``data_quality`` appended."""
-    quality = _fetch(connection, "SELECT unit_id, year, quality, reconciles FROM data_quality")
+    quality = _fetch(
+        connection,
+        "SELECT unit_id, year, quality, reconciles FROM data_quality WHERE list_contains($units, unit_id)",
+        {"units": sorted(set(frame["unit_id"]))},
+    )
     merged = frame.merge(quality.astype({"year": "Int16"}), on=["unit_id", "year"], how="left")
     merged["quality"] = merged["quality"].fillna(NO_REPORT)
     merged["reconciles"] = merged["reconciles"].astype("boolean")

@@ -30,7 +30,7 @@ class SubjectMatch:
     name: str
     level: str | None  # 类 / 款 / 项; None for a line item
     classification: str | None  # functional / economic; None for a line item
-    reported_units: int  # units stating it anywhere (any table, any year)
+    reported_units: int  # units stating it, in the table and column most units state it in (any year)
     match: int  # EXACT, CODE_PREFIX, NAME_PREFIX or CONTAINS
 
     @property
@@ -74,17 +74,18 @@ WITH catalogue AS (
     GROUP BY code
 ),
 
--- Codes the reports print that the catalogue does not know (kept as printed, with their printed name).
+-- Codes the reports print that the catalogue does not know (kept as printed, with their printed name),
+-- and the line items: from subject_index, a small table, never the facts themselves.
 printed AS (
-    SELECT subject_code AS key, min(line_item) AS name, NULL AS level, NULL AS classification
-    FROM facts
+    SELECT subject_code AS key, min(subject_name) AS name, NULL AS level, NULL AS classification
+    FROM subject_index
     WHERE subject_code IS NOT NULL AND subject_code NOT IN (SELECT key FROM catalogue)
     GROUP BY subject_code
 ),
 
 line_items AS (
-    SELECT DISTINCT line_item AS key, line_item AS name, NULL AS level, NULL AS classification
-    FROM facts
+    SELECT DISTINCT subject_key AS key, subject_key AS name, NULL AS level, NULL AS classification
+    FROM subject_index
     WHERE subject_code IS NULL
 ),
 
@@ -147,13 +148,9 @@ def find_subjects(connection: duckdb.DuckDBPyConnection, text: str, limit: int =
 def _reported_units(connection: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, int]:
     if not keys:
         return {}
+    # The units stating it in the table and column most units state it in (subject_index is small).
     rows = connection.execute(
-        """
-        SELECT coalesce(subject_code, line_item) AS key, count(DISTINCT unit_id)
-        FROM facts
-        WHERE list_contains($keys, coalesce(subject_code, line_item))
-        GROUP BY 1
-        """,
+        "SELECT subject_key, max(units) FROM subject_index WHERE list_contains($keys, subject_key) GROUP BY 1",
         {"keys": keys},
     ).fetchall()
     return {key: int(count) for key, count in rows}

@@ -12,6 +12,7 @@ the extractor and the reading status of its table.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,6 +92,36 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
+class SharedWarehouse:
+    """One read-only DuckDB instance over the warehouse for the whole app, a cursor per request.
+
+    The instance comes from :func:`juesuan.warehouse.query.connect_readonly` (its hardening applies
+    to every cursor) and keeps its buffer pool warm between pages. When the nightly build swaps in a
+    new file (another inode, size or modification time), the next request opens a new instance; pages
+    still running on the old one finish there and it is closed when its last cursor is gone.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._root: duckdb.DuckDBPyConnection | None = None
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        from juesuan.warehouse.query import connect_readonly
+
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            status = None
+        stamp = (status.st_ino, status.st_size, status.st_mtime_ns) if status else None
+        with self._lock:
+            if self._root is None or stamp != self._stamp:
+                self._root = connect_readonly(self.path)  # a missing file: WarehouseError naming it
+                self._stamp = stamp
+            return self._root.cursor()
+
+
 def create_app(config: UiConfig) -> FastAPI:
     """The app over ``config.warehouse`` (read-only) and ``config.raw_store``."""
     app = FastAPI(title="决算数据 · juesuan", docs_url=None, redoc_url=None, openapi_url=None)
@@ -98,11 +129,11 @@ def create_app(config: UiConfig) -> FastAPI:
     raw_files = RawFiles(config.raw_store)
     app.mount("/static", StaticFiles(directory=str(resources.files(PACKAGE) / "static")), name="static")
 
+    warehouse = SharedWarehouse(config.warehouse)
+
     @contextmanager
     def connection() -> Iterator[duckdb.DuckDBPyConnection]:
-        from juesuan.warehouse.query import connect_readonly
-
-        opened = connect_readonly(config.warehouse)
+        opened = warehouse.cursor()
         try:
             yield opened
         except duckdb.Error as exc:
@@ -185,14 +216,16 @@ def create_app(config: UiConfig) -> FastAPI:
             years_span=is_year_range(year_values),
         )
         try:
-            comparison = compare_units(
-                config.warehouse,
-                subject=subject,
-                table_name=table or None,
-                column_name=column or None,
-                selection=selection,
-                measure="share",
-            )
+            with connection() as con:
+                comparison = compare_units(
+                    config.warehouse,
+                    subject=subject,
+                    table_name=table or None,
+                    column_name=column or None,
+                    selection=selection,
+                    measure="share",
+                    connection=con,
+                )
         except AmbiguousSubjectError as exc:
             return None, {"matches": exc.matches, "ambiguous": True}
         except SubjectNotFoundError as exc:
