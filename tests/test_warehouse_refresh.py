@@ -118,6 +118,7 @@ def test_the_web_app_follows_a_swapped_in_warehouse(tmp_path: Path) -> None:
     warehouse = tmp_path / "wh.duckdb"
     build_warehouse(lake.url, warehouse)
     client = TestClient(create_app(UiConfig(warehouse, tmp_path / "raw")))
+
     def income_total() -> str:
         page = client.get("/unit/datong-sic/2023").text
         return page.split('data-measure="收入总计"')[1].split("</tr>")[0]
