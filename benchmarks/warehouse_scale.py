@@ -292,8 +292,8 @@ def generate(root: Path, facts: int, seed: int, workers: int) -> dict[str, Any]:
     from juesuan.lake import DOCUMENT_SCHEMA, UNIT_SCHEMA, Lake
     from juesuan.transform.catalogue import Catalogue
 
-    per_report = 191  # table facts + the narrative's restatements of a simulated report (measured)
-    units = max(2, round(facts / per_report / len(YEARS)))
+    per_report = 187  # table facts + the narrative's restatements of a simulated report (measured: 187.9)
+    units = max(2, -(-facts // (per_report * len(YEARS))))  # enough for at least ``facts``
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)

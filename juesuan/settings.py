@@ -54,6 +54,8 @@ class Settings:
     fetch_backoff: float = 2.0  # first retry delay in seconds, doubled at each retry
     document_timeout: float = 600.0  # time limit of one document (fetch + extract + write), seconds
     dask_address: str | None = None  # tcp://host:8786: run the documents on that Dask cluster
+    # --- warehouse builds (docs/warehouse.md) ---
+    build_memory_limit: str = "4GB"  # DuckDB memory_limit of a build or refresh; beyond it, it spills to disk
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +90,7 @@ class Settings:
             fetch_backoff=_env_number(env, "FETCH_BACKOFF", float, 2.0),
             document_timeout=_env_number(env, "DOCUMENT_TIMEOUT", float, 600.0),
             dask_address=env.get(f"{ENV_PREFIX}DASK_ADDRESS") or None,
+            build_memory_limit=env.get(f"{ENV_PREFIX}BUILD_MEMORY_LIMIT") or "4GB",
         )
         return settings
 

@@ -127,3 +127,17 @@ def test_the_web_app_follows_a_swapped_in_warehouse(tmp_path: Path) -> None:
     changed_lake(lake)
     refresh_warehouse(lake.url, warehouse)
     assert "5,571.34" in income_total()  # the next page reads the new file
+
+
+def test_subject_comparison_has_no_column_per_unit_beyond_the_cap(tmp_path: Path, monkeypatch: Any) -> None:
+    from juesuan.warehouse import build
+
+    monkeypatch.setattr(build, "COMPARISON_MAX_UNITS", 2)  # the sample lake has six units
+    lake = build_sample_lake(tmp_path / "lake")
+    build_warehouse(lake.url, tmp_path / "wh.duckdb")
+    columns = [c for (c,) in rows(tmp_path / "wh.duckdb", "SELECT column_name FROM (DESCRIBE subject_comparison)")]
+    assert columns == list(build.COMPARISON_KEY_COLUMNS)
+    (comment,) = rows(
+        tmp_path / "wh.duckdb", "SELECT comment FROM duckdb_views() WHERE view_name = 'subject_comparison'"
+    )
+    assert "no column per unit" in comment[0] and "subject_values" in comment[0]

@@ -58,6 +58,9 @@ SQL_PACKAGE = "juesuan.warehouse"
 HIVE_TYPES = "{'year': 'SMALLINT', 'unit_id': 'VARCHAR'}"
 UNIT_COLUMNS_PLACEHOLDER = "{{unit_columns}}"
 GENERATED_MART = "subject_comparison"
+#: ``subject_comparison`` gets one column per unit up to this many units; beyond, a table ten thousand
+#: columns wide helps nobody (and takes minutes to declare): it keeps its key columns and says so.
+COMPARISON_MAX_UNITS = 200
 #: Columns of ``subject_comparison`` before the per-unit ones.
 COMPARISON_KEY_COLUMNS = ("table_name", "column_name", "subject_code", "subject_name", "level")
 
@@ -69,7 +72,7 @@ class RawSource:
     table: str
     pattern: str  # glob relative to the lake root
     partitioned: bool = False  # hive partitions year=…/unit_id=… in the path
-    order_by: str = "ALL"
+    order_by: str | None = "ALL"  # None: as read (the table is re-sorted downstream anyway)
     row_number_column: str | None = None  # filled from the file's row number (1-based)
 
 
@@ -78,7 +81,8 @@ def _partitioned(dataset: str) -> str:
 
 
 RAW_SOURCES: tuple[RawSource, ...] = (
-    RawSource("raw_facts", _partitioned(FACTS), partitioned=True),
+    # Ten million facts sorted here would be sorted again by stg_resolved_facts: loaded as read.
+    RawSource("raw_facts", _partitioned(FACTS), partitioned=True, order_by=None),
     RawSource("raw_units", "units.parquet", order_by="registry_order", row_number_column="registry_order"),
     RawSource("raw_subjects", "subjects.parquet"),
     RawSource("raw_documents", "documents.parquet"),
@@ -319,12 +323,16 @@ def _publish(
 ) -> BuildSummary:
     """Run ``fill`` (the raw layer) and the derived layers in ``temporary`` in one transaction, then
     swap it in for ``warehouse``; leftovers are removed whatever happens."""
+    spill = temporary.with_name(temporary.name + ".spill")
     leftovers = (temporary, temporary.with_name(temporary.name + ".wal"))
     try:
         connection = duckdb.connect(str(temporary))
         lake_files.register(connection)
         progress = ["start"]
         try:
+            # Bounded memory (DuckDB would take 80% of the machine): sorts and windows spill beside the file.
+            connection.execute(f"SET memory_limit = {quote_literal(build_memory_limit())}")
+            connection.execute(f"SET temp_directory = {quote_literal(str(spill))}")
             connection.execute("BEGIN TRANSACTION")
             fill(connection, progress)
             progress[0] = "key check"
@@ -344,7 +352,15 @@ def _publish(
         for leftover in leftovers:
             if leftover.exists():
                 leftover.unlink()
+        shutil.rmtree(spill, ignore_errors=True)
     return summary
+
+
+def build_memory_limit() -> str:
+    """DuckDB's memory limit for a build (``JUESUAN_BUILD_MEMORY_LIMIT``, default 4GB)."""
+    from juesuan.settings import Settings
+
+    return Settings.from_env().build_memory_limit
 
 
 def _create_derived(connection: duckdb.DuckDBPyConnection, progress: list[str]) -> None:
@@ -540,7 +556,8 @@ def _load_raw(
     if ignored:
         log.warning("%s: lake column(s) %s not in the warehouse; ignored", source.table, ", ".join(ignored))
     connection.execute(
-        f"INSERT INTO {source.table} BY NAME SELECT {', '.join(select)} FROM {scan} ORDER BY {source.order_by}",
+        f"INSERT INTO {source.table} BY NAME SELECT {', '.join(select)} FROM {scan}"
+        + (f" ORDER BY {source.order_by}" if source.order_by else ""),
         params,
     )
 
@@ -578,6 +595,14 @@ def _comparison_sql(connection: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()
     columns: list[str] = []
     comments: list[str] = []
+    if len(units) > COMPARISON_MAX_UNITS:
+        log.info("%s: %d units, more than %d: no column per unit", GENERATED_MART, len(units), COMPARISON_MAX_UNITS)
+        note = (
+            f"With {len(units)} units (more than {COMPARISON_MAX_UNITS}) there is no column per unit: "
+            "use subject_values (long form), subject_matrix or juesuan compare."
+        )
+        units = []
+        comments.append(f"COMMENT ON VIEW {GENERATED_MART} IS {quote_literal(note)};")
     for unit_id, unit_name, year in units:
         if unit_id in COMPARISON_KEY_COLUMNS:
             raise WarehouseError(f"unit id {unit_id!r} collides with a column of {GENERATED_MART}")
