@@ -405,9 +405,10 @@ def _time(run: Callable[[], object], repeats: int) -> dict[str, float]:
 def queries(warehouse: Path, repeats: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
+    from juesuan.reader import floats_for_decimals
     from juesuan.ui import data
     from juesuan.ui.app import SharedWarehouse, UiConfig, create_app
-    from juesuan.warehouse.query import Selection, compare_units, connect_readonly
+    from juesuan.warehouse.query import Selection, compare_units, connect_readonly, frame_from_arrow
     from juesuan.warehouse.subject_search import find_subjects
 
     unit = unit_ids(7)
@@ -442,11 +443,12 @@ def queries(warehouse: Path, repeats: int) -> dict[str, Any]:
         )
 
     def yoy_of_class(con: Any) -> object:
-        return data.rows(
-            con,
+        # As juesuan.read returns it to a notebook: Arrow → pandas, amounts as float64.
+        sql = (
             "SELECT unit_id, year, previous_value, value, change, change_rate FROM year_over_year "
-            "WHERE table_name = '支出决算表' AND subject_code = '208' AND column_name = '本年支出合计'",
+            "WHERE table_name = '支出决算表' AND subject_code = '208' AND column_name = '本年支出合计'"
         )
+        return frame_from_arrow(floats_for_decimals(con.sql(sql).to_arrow_table()))
 
     checks = {
         "open a fresh read-only connection (connect_readonly)": lambda: connect_readonly(warehouse).close(),

@@ -150,6 +150,7 @@ MATERIALIZED: dict[str, str | None] = {
     "restated_facts": None,
     "year_over_year": "unit_id, year, table_name, subject_key, column_name",
     "budget_execution": None,
+    "identity_findings": None,
     "identity_summary": None,
     "data_quality": None,
     "unit_ratios": None,
@@ -208,13 +209,16 @@ def build_warehouse(
     temporary = warehouse.parent / f".{warehouse.name}.{uuid.uuid4().hex}.tmp"
 
     def fill(connection: duckdb.DuckDBPyConnection, progress: list[str]) -> None:
+        inventory = lake_files.inventory()  # one listing of the lake, for the loads and the manifest
         for source in RAW_SOURCES:
             progress[0] = source.table
             connection.execute(sql_text("raw", source.table))
-            _load_raw(connection, lake_files, source)
+            _load_raw(
+                connection, lake_files, source, [f.url for f in inventory.values() if f.raw_table == source.table]
+            )
         connection.execute(sql_text("raw", MANIFEST))
         progress[0] = MANIFEST
-        _record_files(connection, lake_files.inventory(), replace=True)
+        _record_files(connection, inventory, replace=True)
 
     summary = _publish(lake_files, warehouse, temporary, fill)
     log.info("built %s", summary)

@@ -224,7 +224,7 @@ latest AS (
 chosen_years AS (
     SELECT CAST(unnest($years) AS SMALLINT) AS year
 ),
-targets AS (
+years_of_units AS (
     SELECT
         unit_list.unit_id,
         unit_list.unit_name,
@@ -233,6 +233,13 @@ targets AS (
         CAST({year_expression} AS SMALLINT) AS year
     FROM unit_list
     {year_join}
+),
+-- Whether each unit-year's figures reconcile (data_quality), joined here rather than afterwards.
+targets AS (
+    SELECT years_of_units.*, data_quality.quality, data_quality.reconciles
+    FROM years_of_units
+    LEFT JOIN data_quality
+        ON data_quality.unit_id = years_of_units.unit_id AND data_quality.year = years_of_units.year
 )
 """
 
@@ -264,6 +271,8 @@ SELECT
     chosen.source_kind,
     CASE WHEN chosen.value IS NULL THEN 'not reported' ELSE 'reported' END AS status,
     CAST(round(chosen.value / nullif(totals.total, 0), 6) AS DOUBLE) AS share,
+    targets.quality,
+    targets.reconciles,
     targets.short_name
 FROM targets
 LEFT JOIN chosen ON chosen.unit_id = targets.unit_id AND chosen.year = targets.year
@@ -330,7 +339,7 @@ def compare_subject(
     try:
         selection = _check_selection(connection, selection)
         frame = _subject_frame(connection, subject_code, table_name, column_name, selection)
-        return frame.drop(columns=["short_name"])
+        return frame.drop(columns=["quality", "reconciles", "short_name"])  # its documented columns
     except duckdb.Error as exc:
         raise WarehouseError(f"comparison on {path} failed: {exc}") from exc
     finally:
@@ -391,7 +400,8 @@ def _structure_frame(
 ) -> pd.DataFrame:
     targets = _fetch(
         connection,
-        "WITH " + _targets_sql(selection) + " SELECT unit_id, unit_name, year, short_name FROM targets "
+        "WITH " + _targets_sql(selection) + " SELECT unit_id, unit_name, year, short_name, quality, reconciles "
+        "FROM targets "
         "ORDER BY registry_order, unit_id, year",
         _selection_params(selection),
     )
@@ -405,7 +415,8 @@ def _structure_frame(
         order = {name: i for i, name in enumerate(_economic_order(frame["component"]))}
         frame = frame.sort_values("component", key=lambda s: s.map(order), kind="stable")
     pivot = _pivot_structure(frame, targets, ["unit_id", "unit_name", "year"])
-    pivot["short_name"] = targets["short_name"].to_list()
+    for column in ("quality", "reconciles", "short_name"):
+        pivot[column] = targets[column].to_list()
     return pivot
 
 
@@ -572,6 +583,10 @@ def _reported_elsewhere(
     )
 
 
+#: A note lists the units of each year by name up to this many units; beyond, it counts them.
+NOTE_MAX_NAMES = 12
+
+
 def _year_notes(frame: pd.DataFrame, asked: Selection, chosen: Selection) -> list[Note]:
     notes: list[Note] = []
     if asked.years is not None and chosen.years is not None and len(chosen.years) < len(asked.years):
@@ -585,17 +600,16 @@ def _year_notes(frame: pd.DataFrame, asked: Selection, chosen: Selection) -> lis
         )
     if asked.years is None and "year" in frame:
         years = frame.dropna(subset=["year"])
-        by_year: dict[int, list[str]] = {}
-        for row in years.itertuples(index=False):
-            label = str(getattr(row, "short_name", None) or row.unit_id)
-            by_year.setdefault(int(row.year), []).append(label)
+        labels = years["short_name"].fillna(years["unit_id"]) if "short_name" in years else years["unit_id"]
+        by_year = labels.groupby(years["year"].astype(int), sort=True).agg(list)
         if len(by_year) > 1:
-            en = "; ".join(f"{year}: {', '.join(names)}" for year, names in sorted(by_year.items()))
-            zh = "；".join(f"{year} 年：{'、'.join(names)}" for year, names in sorted(by_year.items()))
+            many = len(years) > NOTE_MAX_NAMES
+            en_parts = [f"{y}: {len(n):,} units" if many else f"{y}: {', '.join(n)}" for y, n in by_year.items()]
+            zh_parts = [f"{y} 年 {len(n):,} 个单位" if many else f"{y} 年：{'、'.join(n)}" for y, n in by_year.items()]
             notes.append(
                 Note(
-                    f"mixed years — each unit's latest report: {en}",
-                    f"年度不一致——各单位取最新一年的报告：{zh}",
+                    f"mixed years — each unit's latest report: {'; '.join(en_parts)}",
+                    f"年度不一致——各单位取最新一年的报告：{'；'.join(zh_parts)}",
                 )
             )
     return notes
@@ -674,18 +688,15 @@ NO_REPORT = "no report"
 
 
 def _with_quality(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the unit-year's ``quality`` and ``reconciles`` from ``data_quality`` appended."""
-    quality = _fetch(
-        connection,
-        "SELECT unit_id, year, quality, reconciles FROM data_quality WHERE list_contains($units, unit_id)",
-        {"units": sorted(set(frame["unit_id"]))},
-    )
-    merged = frame.merge(quality.astype({"year": "Int16"}), on=["unit_id", "year"], how="left")
-    merged["quality"] = merged["quality"].fillna(NO_REPORT)
-    merged["reconciles"] = merged["reconciles"].astype("boolean")
-    if "short_name" in merged:
-        merged["short_name"] = merged.pop("short_name")  # the people's label goes last
-    return merged
+    """``frame`` (which carries the unit-year's ``quality`` and ``reconciles`` from ``data_quality``)
+    with ``no report`` where there is no unit-year, ``reconciles`` as a nullable boolean, and the
+    columns in their documented order: …, ``status``, ``quality``, ``reconciles``, ``short_name``."""
+    finished = frame.copy()
+    finished["quality"] = finished["quality"].astype(object).where(finished["quality"].notna(), NO_REPORT)
+    finished["reconciles"] = finished["reconciles"].astype("boolean")
+    for column in ("quality", "reconciles", "short_name"):
+        finished[column] = finished.pop(column)
+    return finished
 
 
 def comparison_title(by: str, subject: str | None, table_name: str | None, column_name: str | None) -> str:

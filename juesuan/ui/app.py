@@ -163,9 +163,19 @@ def create_app(config: UiConfig) -> FastAPI:
 
     # --- units ------------------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
-    def units_page(request: Request) -> HTMLResponse:
+    def units_page(request: Request, q: str = "", page_number: int = Query(1, alias="page", ge=1)) -> HTMLResponse:
         with connection() as con:
-            return page(request, "units.html", overview=data.overview(con), units=data.units_and_years(con))
+            units, total = data.units_and_years(con, q, page_number)
+            return page(
+                request,
+                "units.html",
+                overview=data.overview(con),
+                units=units,
+                matching=total,
+                q=q,
+                page_number=page_number,
+                pages=max(1, -(-total // data.UNITS_PER_PAGE)),
+            )
 
     @app.get("/unit/{unit_id}", response_class=HTMLResponse)
     def unit_latest(request: Request, unit_id: str) -> Response:
@@ -240,6 +250,7 @@ def create_app(config: UiConfig) -> FastAPI:
         column: str = "",
         years: str = "",
         units: str = "",
+        page_number: int = Query(1, alias="page", ge=1),
     ) -> HTMLResponse:
         context: dict[str, Any] = {
             "subject": subject,
@@ -251,12 +262,11 @@ def create_app(config: UiConfig) -> FastAPI:
         }
         with connection() as con:
             context["columns"] = _columns_of(con, table or GENERAL_BUDGET)
-            context["all_units"] = data.rows(con, "SELECT unit_id, short_name FROM units ORDER BY registry_order")
         if subject.strip():
             comparison, problem = _comparison(subject, table, column, years, units)
             context.update(problem)
             if comparison is not None:
-                context.update(_comparison_context(comparison))
+                context.update(_comparison_context(comparison, page_number))
         return page(request, "compare.html", **context)
 
     @app.get("/compare/export")
@@ -433,15 +443,45 @@ def _columns_of(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [
         str(row[0])
         for row in connection.execute(
-            "SELECT DISTINCT column_name FROM facts WHERE table_name = $t ORDER BY 1", {"t": table}
+            "SELECT DISTINCT column_name FROM subject_index WHERE table_name = $t ORDER BY 1", {"t": table}
         ).fetchall()
     ]
 
 
-def _comparison_context(comparison: Any) -> dict[str, Any]:
-    """Rows of a comparison for the page: each figure with its fact key, and the bars of the chart."""
+#: Rows of a comparison per page, and bars in its chart (the largest amounts when there are more).
+ROWS_PER_PAGE = 200
+CHART_MAX_BARS = 40
+
+
+def _comparison_context(comparison: Any, page_number: int = 1) -> dict[str, Any]:
+    """One page of a comparison's rows, each figure with its fact key, and the bars of the chart."""
+    frame = comparison.frame
+    total = len(frame)
+    pages = max(1, -(-total // ROWS_PER_PAGE))
+    page_number = min(page_number, pages)
+    shown = frame.iloc[(page_number - 1) * ROWS_PER_PAGE : page_number * ROWS_PER_PAGE]
+    charted = frame
+    largest = False
+    if frame["value"].notna().sum() > CHART_MAX_BARS:
+        values = frame["value"].map(lambda v: None if data._missing(v) else float(v))
+        charted = frame.loc[values.dropna().sort_values(ascending=False).index[:CHART_MAX_BARS]]
+        largest = True
+    rows = _comparison_rows(comparison, shown)
+    bars = _bars(_comparison_rows(comparison, charted))
+    return {
+        "comparison": comparison,
+        "rows": rows,
+        "chart_bars": bars,
+        "chart_largest": largest,
+        "total_rows": total,
+        "page_number": page_number,
+        "pages": pages,
+    }
+
+
+def _comparison_rows(comparison: Any, frame: Any) -> list[dict[str, Any]]:
     rows = []
-    for record in comparison.frame.to_dict("records"):
+    for record in frame.to_dict("records"):
         value = record.get("value")
         value = None if data._missing(value) else value
         year = None if data._missing(record.get("year")) else int(record["year"])
@@ -466,9 +506,13 @@ def _comparison_context(comparison: Any) -> dict[str, Any]:
                 "reconciles": None if data._missing(record.get("reconciles")) else bool(record["reconciles"]),
             }
         )
+    return rows
+
+
+def _bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     values = [float(r["value"]) for r in rows if r["value"] is not None]
     top = max((abs(v) for v in values), default=0.0) or 1.0
-    bars = [
+    return [
         {
             "label": f"{r.get('short_name') or r['unit_id']} {r['year'] or ''}",
             "value": r["value"],
@@ -478,7 +522,6 @@ def _comparison_context(comparison: Any) -> dict[str, Any]:
         }
         for r in rows
     ]
-    return {"comparison": comparison, "rows": rows, "chart_bars": bars}
 
 
 def _box_style(bbox: list[float] | None, size: Any) -> dict[str, float] | None:

@@ -108,11 +108,26 @@ def overview(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return dict(zip(("units", "unit_years", "documents", "facts"), counted, strict=True))
 
 
-def units_and_years(connection: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every registered unit with each year it has a report of: coverage, status, findings."""
+#: Units listed per page of the units page.
+UNITS_PER_PAGE = 100
+
+
+def units_and_years(connection: duckdb.DuckDBPyConnection, search: str = "", page: int = 1) -> tuple[list[dict], int]:
+    """One page of registered units (matching ``search`` in id, name or place) with each year they have a
+    report of: coverage, status, findings. Also the number of matching units."""
+    where = (
+        "WHERE $q = '' OR contains(unit_id, $q) OR contains(name, $q) OR contains(coalesce(province, '') "
+        "|| coalesce(city, '') || coalesce(county, ''), $q)"
+    )
+    params: dict[str, object] = {"q": search.strip()}
+    total = int(connection.execute(f"SELECT count(*) FROM units {where}", params).fetchall()[0][0])
     units = rows(
         connection,
-        "SELECT unit_id, name, short_name, province, city, county, level, kind FROM units ORDER BY registry_order",
+        f"""
+        SELECT unit_id, name, short_name, province, city, county, level, kind FROM units {where}
+        ORDER BY registry_order LIMIT $limit OFFSET $offset
+        """,
+        {**params, "limit": UNITS_PER_PAGE, "offset": max(page - 1, 0) * UNITS_PER_PAGE},
     )
     years = rows(
         connection,
@@ -127,15 +142,17 @@ def units_and_years(connection: duckdb.DuckDBPyConnection) -> list[dict]:
         FROM report_coverage AS c
         LEFT JOIN data_quality AS q ON q.unit_id = c.unit_id AND q.year = c.year
         LEFT JOIN identity_summary AS s ON s.unit_id = c.unit_id AND s.year = c.year
+        WHERE list_contains($units, c.unit_id)
         ORDER BY c.unit_id, c.year DESC
         """,
+        {"units": [u["unit_id"] for u in units]},
     )
     by_unit: dict[str, list[dict]] = {}
     for row in years:
         by_unit.setdefault(row["unit_id"], []).append(row)
     for unit in units:
         unit["years"] = by_unit.get(unit["unit_id"], [])
-    return units
+    return units, total
 
 
 # --- the unit-year page -------------------------------------------------------------------------------------
@@ -352,17 +369,25 @@ def findings(
     return found
 
 
-def finding_filters(connection: duckdb.DuckDBPyConnection) -> dict[str, list]:
-    """The choices of the findings page's filters, with counts."""
-    return {
-        "units": rows(
+#: Up to this many units the findings page offers them in a list (with counts); beyond, a text box.
+FILTER_MAX_UNITS = 200
+
+
+def finding_filters(connection: duckdb.DuckDBPyConnection) -> dict[str, list | None]:
+    """The choices of the findings page's filters, with counts (``units`` None: too many to list)."""
+    unit_count = int(connection.execute("SELECT count(*) FROM units").fetchall()[0][0])
+    units = None
+    if unit_count <= FILTER_MAX_UNITS:
+        units = rows(
             connection,
             """
             SELECT u.unit_id, u.short_name, count(f.check_id) AS n
             FROM units AS u LEFT JOIN identity_findings AS f ON f.unit_id = u.unit_id
             GROUP BY ALL ORDER BY min(u.registry_order)
             """,
-        ),
+        )
+    return {
+        "units": units,
         "rules": rows(
             connection,
             "SELECT rule_id, any_value(rule_name) AS rule_name, count(*) AS n FROM identity_findings "
