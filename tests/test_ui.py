@@ -429,3 +429,37 @@ def test_juesuan_ui_without_a_warehouse_is_one_error(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["ui", "--warehouse", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "juesuan run" in result.output
+
+
+@pytest.mark.corpus
+def test_many_units_are_paged_searched_and_charted_by_the_largest(
+    page: Any, corpus_app: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At ten thousand units a page cannot list them all: the units page pages and searches, a comparison
+    pages its rows and charts the largest amounts, the findings take a unit id (limits lowered here)."""
+    from juesuan.ui import app as app_module
+    from juesuan.ui import data
+
+    monkeypatch.setattr(data, "UNITS_PER_PAGE", 2)
+    monkeypatch.setattr(data, "FILTER_MAX_UNITS", 3)
+    monkeypatch.setattr(app_module, "ROWS_PER_PAGE", 2)
+    monkeypatch.setattr(app_module, "CHART_MAX_BARS", 3)
+    page.goto(corpus_app + "/")
+    assert cell_texts(page, "#units a.unit-name") == ["大同", "大竹"]
+    page.click("#next-page")
+    assert cell_texts(page, "#units a.unit-name") == ["朝阳", "晋城"]
+    page.fill("#unit-search", "乌海")
+    page.click("#units-form button")
+    assert cell_texts(page, "#units a.unit-name") == ["乌海"]
+    page.goto(corpus_app + "/compare?subject=208")
+    assert "共 5 行" in page.locator("#row-count").inner_text()
+    assert [r.get_attribute("data-unit") for r in page.locator("#comparison tbody tr").all()] == list(UNIT_IDS[:2])
+    labels = [t.strip() for t in page.locator("svg.chart text.bar-label").all_text_contents()]
+    assert labels == ["大同 2023", "朝阳 2024", "乌海 2024"]  # the three largest amounts, largest first
+    page.click("#next-page")
+    assert [r.get_attribute("data-unit") for r in page.locator("#comparison tbody tr").all()] == list(UNIT_IDS[2:4])
+    page.goto(corpus_app + "/findings")
+    assert page.locator("input#filter-unit").count() == 1  # a box, not a list of every unit
+    page.fill("#filter-unit", "jincheng-hrss")
+    page.click("#findings-form button")
+    assert {a.get_attribute("data-unit") for a in page.locator("article.finding").all()} == {"jincheng-hrss"}
