@@ -447,9 +447,11 @@ def test_many_units_are_paged_searched_and_charted_by_the_largest(
     page.goto(corpus_app + "/")
     assert cell_texts(page, "#units a.unit-name") == ["大同", "大竹"]
     page.click("#next-page")
+    page.wait_for_url(re.compile(r"page=2"))
     assert cell_texts(page, "#units a.unit-name") == ["朝阳", "晋城"]
     page.fill("#unit-search", "乌海")
     page.click("#units-form button")
+    page.wait_for_url(re.compile(r"q=%E4%B9%8C%E6%B5%B7"))
     assert cell_texts(page, "#units a.unit-name") == ["乌海"]
     page.goto(corpus_app + "/compare?subject=208")
     assert "共 5 行" in page.locator("#row-count").inner_text()
@@ -457,9 +459,11 @@ def test_many_units_are_paged_searched_and_charted_by_the_largest(
     labels = [t.strip() for t in page.locator("svg.chart text.bar-label").all_text_contents()]
     assert labels == ["大同 2023", "朝阳 2024", "乌海 2024"]  # the three largest amounts, largest first
     page.click("#next-page")
+    page.wait_for_url(re.compile(r"page=2"))
     assert [r.get_attribute("data-unit") for r in page.locator("#comparison tbody tr").all()] == list(UNIT_IDS[2:4])
     page.goto(corpus_app + "/findings")
     assert page.locator("input#filter-unit").count() == 1  # a box, not a list of every unit
     page.fill("#filter-unit", "jincheng-hrss")
     page.click("#findings-form button")
+    page.wait_for_url(re.compile(r"unit=jincheng-hrss"))
     assert {a.get_attribute("data-unit") for a in page.locator("article.finding").all()} == {"jincheng-hrss"}
