@@ -28,7 +28,7 @@ from juesuan.lake import FACTS, NARRATIVE_STATEMENTS, PRIOR_YEAR_FACTS, Lake, la
 from juesuan.registry import Registry, Report, load_registry
 from juesuan.settings import Settings
 from juesuan.transform.catalogue import Catalogue
-from juesuan.warehouse.build import BuildSummary, build_warehouse
+from juesuan.warehouse.build import BuildSummary, refresh_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,8 @@ def lake_changed(plan: RunPlan, summary: RunSummary) -> bool:
 
 
 def load_warehouse(plan: RunPlan, summary: RunSummary, *, build: bool = True) -> None:
-    """Rebuild and swap in the warehouse when the lake changed (or when there is none yet)."""
+    """Refresh and swap in the warehouse when the lake changed (or build it when there is none yet): only
+    the partitions whose files changed are loaded again (:func:`juesuan.warehouse.build.refresh_warehouse`)."""
     plan.ledger.flush()
     summary.lake_changed = lake_changed(plan, summary)
     warehouse = plan.settings.warehouse
@@ -243,7 +244,7 @@ def load_warehouse(plan: RunPlan, summary: RunSummary, *, build: bool = True) ->
     if not build:
         return
     if summary.lake_changed or not warehouse.exists():
-        summary.warehouse = build_warehouse(plan.lake.url, warehouse, storage_options=plan.lake.storage_options)
+        summary.warehouse = refresh_warehouse(plan.lake.url, warehouse, storage_options=plan.lake.storage_options)
     else:
         log.info("nothing changed in the lake: %s left as it is", warehouse)
 

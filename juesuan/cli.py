@@ -7,9 +7,10 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import pandas as pd
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
@@ -20,6 +21,10 @@ from rich.table import Table
 from juesuan import contract
 from juesuan.errors import JuesuanError, UsageError
 from juesuan.settings import Settings
+
+if TYPE_CHECKING:
+    from juesuan.export import ExportNotes, Result
+    from juesuan.warehouse.subject_search import AmbiguousSubjectError, SubjectNotFoundError
 
 app = typer.Typer(
     name="juesuan",
@@ -86,7 +91,9 @@ def _check_format(fmt: str) -> None:
 @reports_errors
 def extract(
     file: Annotated[Path, typer.Argument(help="A report: text/markdown export (PDF/DOCX: see README).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Write the facts to this Parquet file.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Write the facts here: .parquet, .csv (UTF-8 with BOM) or .xlsx.")
+    ],
     unit_id: Annotated[str | None, typer.Option("--unit-id", help="Registry unit id; inferred if absent.")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Fiscal year; inferred if absent.")] = None,
     registry: RegistryOption = None,
@@ -98,9 +105,13 @@ def extract(
     ] = None,
 ) -> None:
     """Extract one document into contract facts and print a per-table summary."""
+    from juesuan.export import export_format
     from juesuan.extract.api import extract_document
     from juesuan.registry import load_registry
 
+    export_format(output)  # refuse an unknown extension before reading anything
+    if prior_year_output is not None:
+        export_format(prior_year_output)
     settings = _settings(registry=registry)
     loaded = load_registry(settings.registry) if settings.registry.exists() else None
     if loaded is None and unit_id is None:
@@ -109,7 +120,7 @@ def extract(
             "(or --registry FILE / JUESUAN_REGISTRY)"
         )
     extraction = extract_document(file, unit_id=unit_id, year=year, registry=loaded, limits=settings.document_limits())
-    _write_facts(extraction.facts, output)
+    _write_facts(contract.facts_to_table(extraction.facts), output, f"{file.name} ({extraction.sha256})")
 
     table = Table(title=f"{file.name} → {extraction.unit_id} {extraction.year}  (sha256 {extraction.sha256[:12]}…)")
     table.add_column("table", overflow="fold", min_width=20)
@@ -144,7 +155,7 @@ def extract(
     console.print(f"{len(extraction.facts)} facts written to {output}")
     restated = extraction.prior_year_facts
     if prior_year_output is not None:
-        _write_facts(restated, prior_year_output)
+        _write_facts(contract.facts_to_table(restated), prior_year_output, f"{file.name} ({extraction.sha256})")
         console.print(
             f"{len(restated)} figures of {extraction.year - 1} restated by the report written to {prior_year_output}"
         )
@@ -155,12 +166,22 @@ def extract(
         )
 
 
-def _write_facts(facts: list[contract.Fact], output: Path) -> None:
-    """Facts to a Parquet file; a path that cannot be written is one line, not a traceback."""
+def _write_facts(table: pa.Table, output: Path, source: str) -> None:
+    """Contract facts to ``output``: Parquet as the lake stores them, or CSV/XLSX for people.
+
+    A path that cannot be written is one line, not a traceback.
+    """
+    from juesuan.export import ExportNotes, Result, export_format, write_results
     from juesuan.lake import write_table_atomic
+    from juesuan.warehouse.query import frame_from_arrow
 
     try:
-        write_table_atomic(contract.facts_to_table(facts), output)
+        if export_format(output) == "parquet":
+            write_table_atomic(table, output)
+            return
+        frame = frame_from_arrow(table)
+        notes = ExportNotes(source=f"juesuan extract {source}")
+        write_results(output, [Result(frame, "facts", "contract facts")], notes)
     except OSError as exc:
         raise JuesuanError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
@@ -264,19 +285,42 @@ def run(
         raise typer.Exit(code=DOCUMENTS_EXIT_CODE)
 
 
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the result to FILE instead: .csv (UTF-8 with BOM), .xlsx or .parquet."),
+]
+
+
 @app.command()
 @reports_errors
 def query(
     sql: Annotated[str, typer.Argument(help="Read-only SQL, e.g. 'SELECT * FROM unit_year_totals'.")],
     warehouse: WarehouseOption = None,
     fmt: FormatOption = "table",
+    output: OutputOption = None,
 ) -> None:
-    """Run read-only SQL on the warehouse and print the result."""
+    """Run read-only SQL on the warehouse and print the result (or write it with -o FILE)."""
+    from juesuan.export import ExportNotes, Result, export_format
     from juesuan.warehouse.query import run_query
 
     _check_format(fmt)
+    if output is not None:
+        export_format(output)
     settings = _settings(warehouse=warehouse)
-    _print_frame(run_query(settings.warehouse, sql), fmt, title=None)
+    frame = run_query(settings.warehouse, sql)
+    if output is not None:
+        notes = ExportNotes(source=f"{settings.warehouse} — SQL: {' '.join(sql.split())}")
+        _export(output, [Result(frame, "查询结果", "juesuan query")], notes)
+        return
+    _print_frame(frame, fmt, title=None)
+
+
+def _export(output: Path, results: list[Result], notes: ExportNotes) -> None:
+    from juesuan.export import write_results
+
+    fmt = write_results(output, results, notes)
+    rows = sum(len(r.frame) for r in results)
+    console.print(f"{rows} row(s) written to {output} ({fmt}, {output.stat().st_size:,} bytes)", highlight=False)
 
 
 @app.command()
@@ -285,7 +329,9 @@ def compare(
     subject: Annotated[
         str | None,
         typer.Option(
-            "--subject", help="科目代码 (208, 2080109, 30101) or line item; with --by class/economic a code prefix."
+            "--subject",
+            help="科目代码 (208, 2080109, 30101), a subject's name (社会保障和就业支出; part of one lists the "
+            "matches) or a line item; with --by class/economic a code prefix.",
         ),
     ] = None,
     by: Annotated[
@@ -303,29 +349,79 @@ def compare(
         str | None, typer.Option("--table", help="Canonical table (--by subject; default by the code's kind).")
     ] = None,
     column: Annotated[str | None, typer.Option("--column", help="Canonical column (--by subject).")] = None,
-    share: Annotated[bool, typer.Option("--share", help="Shares instead of 万元 (--by class/economic).")] = False,
+    share: Annotated[
+        bool, typer.Option("--share", help="Shares: of the unit's 合计 (--by subject), of the whole (class/economic).")
+    ] = False,
     warehouse: WarehouseOption = None,
     fmt: FormatOption = "table",
+    output: OutputOption = None,
 ) -> None:
     """Compare units: one subject, the functional-class structure or the economic structure of 基本支出."""
-    from juesuan.warehouse.query import Selection, compare, comparison_title, parse_units, parse_years
+    from juesuan.export import ExportNotes, Result, export_format
+    from juesuan.warehouse.query import Selection, compare_units, is_year_range, parse_units, parse_years
+    from juesuan.warehouse.subject_search import AmbiguousSubjectError, SubjectNotFoundError
 
     _check_format(fmt)
+    if output is not None:
+        export_format(output)
     if year is not None and years:
         raise UsageError("--year together with --years", f"{year} and {','.join(years)}")
     chosen_years = parse_years(years) if years else ((year,) if year is not None else None)
-    selection = Selection(units=parse_units(units), years=chosen_years)
+    selection = Selection(units=parse_units(units), years=chosen_years, years_span=is_year_range(years))
     settings = _settings(warehouse=warehouse)
-    frame = compare(
-        settings.warehouse,
-        by=by,
-        subject=subject,
-        table_name=table,
-        column_name=column,
-        selection=selection,
-        measure="share" if share else "amount",
-    )
-    _print_frame(frame, fmt, title=comparison_title(by, subject, table, column))
+    try:
+        comparison = compare_units(
+            settings.warehouse,
+            by=by,
+            subject=subject,
+            table_name=table,
+            column_name=column,
+            selection=selection,
+            measure="share" if share else "amount",
+        )
+    except (AmbiguousSubjectError, SubjectNotFoundError) as exc:
+        _print_subject_matches(exc)
+        raise
+    if output is not None:
+        notes = ExportNotes(
+            source=f"{settings.warehouse} — juesuan compare: {comparison.title}",
+            notes=tuple(note.zh for note in comparison.notes),
+        )
+        _export(output, [Result(comparison.frame, "比较", comparison.title)], notes)
+        return
+    if fmt == "table":
+        from juesuan.warehouse.query import display_frame, frame_to_rich_table
+
+        shown, legend = display_frame(comparison)
+        rich_table = frame_to_rich_table(shown, comparison.title)
+        rich_table.show_edge = False
+        if legend:
+            rich_table.caption = legend
+        console.print(rich_table)
+        for note in comparison.notes:
+            console.print(f"[yellow]note:[/] {note.en}", highlight=False)
+        return
+    _print_frame(comparison.frame, fmt, title=comparison.title)
+    for note in comparison.notes:
+        err_console.print(f"note: {note.en}", highlight=False)
+
+
+def _print_subject_matches(exc: AmbiguousSubjectError | SubjectNotFoundError) -> None:
+    """The subjects that match (or come nearest), as a table on stderr, before the one-line error."""
+    from juesuan.warehouse.subject_search import AmbiguousSubjectError
+
+    matches = exc.matches if isinstance(exc, AmbiguousSubjectError) else exc.suggestions
+    if not matches:
+        return
+    title = "matching subjects" if isinstance(exc, AmbiguousSubjectError) else "nearest subjects"
+    listing = Table(title=f"{title} for {exc.text!r}")
+    listing.add_column("--subject", no_wrap=True)
+    listing.add_column("name", overflow="fold")
+    listing.add_column("level", no_wrap=True)
+    listing.add_column("units", justify="right", no_wrap=True)
+    for match in matches[:20]:
+        listing.add_row(match.key, match.name, match.level or "line", str(match.reported_units))
+    err_console.print(listing)
 
 
 def _print_frame(frame: pd.DataFrame, fmt: str, title: str | None) -> None:

@@ -101,6 +101,8 @@ class Settings:
     extract_isolation: str = "process"  # "process": each document read in a worker process; "inline"
     #: Folders besides the registry's own from which local report files may be read (JUESUAN_LOCAL_ROOTS).
     local_roots: tuple[Path, ...] = ()
+    # --- warehouse builds (docs/warehouse.md) ---
+    build_memory_limit: str = "4GB"  # DuckDB memory_limit of a build or refresh; beyond it, it spills to disk
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -151,6 +153,7 @@ class Settings:
             local_roots=tuple(
                 Path(part) for part in env.get(f"{ENV_PREFIX}LOCAL_ROOTS", "").split(os.pathsep) if part.strip()
             ),
+            build_memory_limit=env.get(f"{ENV_PREFIX}BUILD_MEMORY_LIMIT") or "4GB",
         )
         settings.check()
         return settings

@@ -18,19 +18,24 @@
 #
 # Five units that run social insurance — 大同, 大竹, 朝阳, 晋城 and 乌海 — side by side: how big they
 # are, how their money splits, what they spend it on, and whether their figures reconcile.
-# Everything comes from the warehouse's marts (read-only); amounts are in 万元.
+# Everything comes from the warehouse's marts (read-only) through `juesuan.read`, which returns amounts
+# in 万元 as plain floats, so pandas computes and plots them directly.
 #
 # Run `juesuan run` (and `juesuan validate` for the identity checks) in the project folder first.
 # The warehouse is found through `JUESUAN_WAREHOUSE`, else `data/juesuan.duckdb` above this folder.
 
 # %%
+import matplotlib.pyplot as plt
 import pandas as pd
 
+import juesuan
+from juesuan.report.fonts import cjk_font
 from juesuan.report.notebook import chart, warehouse_path
-from juesuan.warehouse.query import compare, run_query
+from juesuan.warehouse.query import compare
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 200)
+plt.rcParams["font.family"] = [cjk_font().name, "DejaVu Sans"]  # Chinese labels in pandas' own plots
 WAREHOUSE = warehouse_path()
 WAREHOUSE
 
@@ -41,8 +46,7 @@ WAREHOUSE
 # 大竹 and 乌海, whose tables were published as images) and whether the accounting identities hold.
 
 # %%
-quality = run_query(
-    WAREHOUSE,
+quality = juesuan.read(
     """
     SELECT unit_id, unit_name, year, figures_source, table_facts, narrative_facts,
            checks, checked, errors, rounding, quality, reconciles
@@ -58,8 +62,7 @@ quality
 # 公用经费 (in 元), with the identity verdict beside every row.
 
 # %%
-ratios = run_query(
-    WAREHOUSE,
+ratios = juesuan.read(
     """
     SELECT unit_id, year, "本年收入合计", "本年支出合计", "基本支出", "项目支出",
            round(basic_share * 100, 1) AS "基本支出占比%",
@@ -70,6 +73,12 @@ ratios = run_query(
     """,
 )
 ratios
+
+# %% [markdown]
+# The amounts are floats: pandas plots them as they come.
+
+# %%
+ratios.plot.barh(x="unit_id", y=["基本支出", "项目支出"], stacked=True, title="基本支出与项目支出（万元）")
 
 # %%
 chart(WAREHOUSE, "basic-project")
@@ -85,8 +94,7 @@ chart(WAREHOUSE, "personnel-public")
 # takes 90–97% of every budget.
 
 # %%
-income = run_query(
-    WAREHOUSE,
+income = juesuan.read(
     """
     SELECT unit_id, year, component, amount, round(share * 100, 2) AS "share%", basis
     FROM unit_year_structure
@@ -122,8 +130,7 @@ chart(WAREHOUSE, "subject", subject="2080109")
 # did not report it. Pivoted here on the unit, latest year of each unit.
 
 # %%
-matrix = run_query(
-    WAREHOUSE,
+matrix = juesuan.read(
     """
     WITH latest AS (SELECT unit_id, max(year) AS year FROM facts GROUP BY unit_id)
     SELECT m.subject_code, m.subject_name, m.unit_id, m.value
@@ -144,8 +151,7 @@ pivot
 # first report once those restated figures are loaded.
 
 # %%
-growth = run_query(
-    WAREHOUSE,
+growth = juesuan.read(
     """
     SELECT unit_id, year, subject_key, previous_value, value, change,
            round(change_rate * 100, 2) AS "change%", previous_source_kind
@@ -162,8 +168,7 @@ growth if not growth.empty else "no unit has figures of two consecutive years in
 # ones with both sides and where to look.
 
 # %%
-findings = run_query(
-    WAREHOUSE,
+findings = juesuan.read(
     """
     SELECT unit_id, year, rule_id, severity, count(*) AS findings
     FROM identity_findings
@@ -179,8 +184,7 @@ else:
 by_rule
 
 # %%
-run_query(
-    WAREHOUSE,
+juesuan.read(
     """
     SELECT unit_id, year, severity, rule_id, check_name, table_name, line_item, column_name,
            left_value, right_value, difference

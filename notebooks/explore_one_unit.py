@@ -30,8 +30,8 @@ UNIT = os.environ.get("JUESUAN_NOTEBOOK_UNIT", "datong-sic")
 # %%
 import pandas as pd
 
+import juesuan
 from juesuan.report.notebook import chart, warehouse_path
-from juesuan.warehouse.query import connect_readonly, frame_from_arrow
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 200)
@@ -39,16 +39,12 @@ WAREHOUSE = warehouse_path()
 
 
 def unit_query(sql: str) -> pd.DataFrame:
-    """Run read-only SQL, with ``$unit`` (where the query uses it) bound to UNIT."""
-    connection = connect_readonly(WAREHOUSE)
-    try:
-        params = {"unit": UNIT} if "$unit" in sql else None
-        return frame_from_arrow(connection.sql(sql, params=params).to_arrow_table())
-    finally:
-        connection.close()
+    """Read-only SQL through ``juesuan.read`` (amounts as float64), keeping UNIT's rows: the query
+    selects ``unit_id``, which is then dropped from what is shown."""
+    return juesuan.read(sql, WAREHOUSE, unit_id=UNIT).drop(columns="unit_id")
 
 
-units = unit_query("SELECT unit_id, name, province, city, county, level, kind FROM units")
+units = juesuan.read("units", WAREHOUSE)[["unit_id", "name", "province", "city", "county", "level", "kind"]]
 if UNIT not in set(units["unit_id"]):
     raise ValueError(f"unit {UNIT!r} is not registered; choose one of {', '.join(units['unit_id'])}")
 units[units["unit_id"] == UNIT]
@@ -59,14 +55,14 @@ units[units["unit_id"] == UNIT]
 # %%
 unit_query(
     """
-    SELECT year, document_status, error, table_facts, narrative_facts, tables_with_facts,
+    SELECT unit_id, year, document_status, error, table_facts, narrative_facts, tables_with_facts,
            tables_not_parsed, repaired_codes, unresolved_codes
-    FROM report_coverage WHERE unit_id = $unit
+    FROM report_coverage
     """
 )
 
 # %%
-unit_query("SELECT year, status, format, url, fetched_at FROM documents WHERE unit_id = $unit")
+unit_query("SELECT unit_id, year, status, format, url, fetched_at FROM documents")
 
 # %% [markdown]
 # ## Headline figures, ratios and the identity verdict
@@ -74,12 +70,11 @@ unit_query("SELECT year, status, format, url, fetched_at FROM documents WHERE un
 # %%
 unit_query(
     """
-    SELECT r.year, r."本年收入合计", r."本年支出合计", r."基本支出", r."项目支出",
+    SELECT r.unit_id, r.year, r."本年收入合计", r."本年支出合计", r."基本支出", r."项目支出",
            round(r.basic_share * 100, 1) AS "基本支出占比%", r."人员经费", r."公用经费",
            round(r.personnel_share_of_basic * 100, 1) AS "人员经费占基本支出%", r."三公经费",
            q.quality, q.checks, q.errors, q.rounding, q.not_checkable
     FROM unit_ratios AS r JOIN data_quality AS q USING (unit_id, year)
-    WHERE r.unit_id = $unit
     """
 )
 
@@ -92,8 +87,9 @@ unit_query(
 # %%
 structure = unit_query(
     """
-    SELECT year, dimension, component_code, component, amount, round(share * 100, 2) AS "share%", source_kind, basis
-    FROM unit_year_structure WHERE unit_id = $unit
+    SELECT unit_id, year, dimension, component_code, component, amount, round(share * 100, 2) AS "share%",
+           source_kind, basis
+    FROM unit_year_structure
     """
 )
 structure
@@ -107,15 +103,11 @@ chart(WAREHOUSE, "class-structure", units=(UNIT,))
 # `subject_values`, 一般公共预算财政拨款支出决算表 column 小计: the spending tree of the latest year.
 
 # %%
-subjects = unit_query(
-    """
-    SELECT year, subject_code, level, subject_name, value, source_kind
-    FROM subject_values
-    WHERE unit_id = $unit AND table_name = '一般公共预算财政拨款支出决算表' AND column_name = '小计'
-      AND year = (SELECT max(year) FROM facts WHERE unit_id = $unit)
-    ORDER BY subject_code
-    """
+subjects = juesuan.read(
+    "subject_values", WAREHOUSE, unit_id=UNIT, table_name="一般公共预算财政拨款支出决算表", column_name="小计"
 )
+subjects = subjects[subjects["year"] == subjects["year"].max()].sort_values("subject_code")
+subjects = subjects[["year", "subject_code", "level", "subject_name", "value", "source_kind"]]
 subjects.assign(subject=subjects["subject_code"].str.len().map({3: "", 5: "  ", 7: "    "}) + subjects["subject_name"])
 
 # %% [markdown]
@@ -124,9 +116,9 @@ subjects.assign(subject=subjects["subject_code"].str.len().map({3: "", 5: "  ", 
 # %%
 unit_query(
     """
-    SELECT year, economic_class_code, economic_class_name, expense_group, amount,
+    SELECT unit_id, year, economic_class_code, economic_class_name, expense_group, amount,
            round(share_of_basic * 100, 2) AS "share%", source_kind
-    FROM basic_expenditure WHERE unit_id = $unit
+    FROM basic_expenditure
     """
 )
 
@@ -136,9 +128,9 @@ unit_query(
 # %%
 unit_query(
     """
-    SELECT year, budget_kind, subject_key AS line, budget, actual, difference,
+    SELECT unit_id, year, budget_kind, subject_key AS line, budget, actual, difference,
            round(execution_rate * 100, 1) AS "execution%"
-    FROM budget_execution WHERE unit_id = $unit
+    FROM budget_execution
     """
 )
 
@@ -151,14 +143,14 @@ unit_query(
 # %%
 unit_query(
     """
-    SELECT t.year, t.table_name, coalesce(t.subject_code, t.line_item) AS line, t.column_name,
+    SELECT t.unit_id, t.year, t.table_name, coalesce(t.subject_code, t.line_item) AS line, t.column_name,
            t.value AS table_value, n.value AS narrative_value, n.value - t.value AS difference
     FROM facts AS t
     JOIN facts AS n
       ON n.unit_id = t.unit_id AND n.year = t.year AND n.table_name = t.table_name
      AND coalesce(n.subject_code, n.line_item) = coalesce(t.subject_code, t.line_item)
      AND n.column_name = t.column_name AND n.source_kind = 'narrative'
-    WHERE t.unit_id = $unit AND t.source_kind = 'table'
+    WHERE t.source_kind = 'table'
     ORDER BY abs(n.value - t.value) DESC, t.table_name, line
     """
 )
@@ -167,7 +159,7 @@ unit_query(
 # ## Repaired subject codes
 
 # %%
-unit_query("SELECT year, table_name, raw_code, raw_name, code, status, reason FROM code_repairs WHERE unit_id = $unit")
+unit_query("SELECT unit_id, year, table_name, raw_code, raw_name, code, status, reason FROM code_repairs")
 
 # %% [markdown]
 # ## Year on year
@@ -175,9 +167,9 @@ unit_query("SELECT year, table_name, raw_code, raw_name, code, status, reason FR
 # %%
 growth = unit_query(
     """
-    SELECT year, table_name, subject_key, column_name, previous_value, value, change,
+    SELECT unit_id, year, table_name, subject_key, column_name, previous_value, value, change,
            round(change_rate * 100, 2) AS "change%", previous_source_kind
-    FROM year_over_year WHERE unit_id = $unit
+    FROM year_over_year
     """
 )
 growth if not growth.empty else f"{UNIT}: no figures of two consecutive years in this warehouse yet"
@@ -188,8 +180,8 @@ growth if not growth.empty else f"{UNIT}: no figures of two consecutive years in
 # %%
 unit_query(
     """
-    SELECT year, severity, rule_id, check_name, table_name, line_item, column_name,
+    SELECT unit_id, year, severity, rule_id, check_name, table_name, line_item, column_name,
            left_value, right_value, difference, message
-    FROM identity_findings WHERE unit_id = $unit AND severity <> 'not_checkable'
+    FROM identity_findings WHERE severity <> 'not_checkable'
     """
 )

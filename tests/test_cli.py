@@ -54,7 +54,7 @@ def test_the_run_loaded_the_identity_findings(warehouse: Path) -> None:
 def invoke(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # notes (mixed years …) go to stderr
 
 
 def test_compare_208_lists_all_five_units(warehouse: Path) -> None:

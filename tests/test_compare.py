@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from analyst_fixtures import UNIT_IDS, sample_warehouse
 from lake_fixtures import build_sample_warehouse
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from juesuan.cli import app
@@ -41,7 +42,7 @@ def corpus_warehouse(tmp_path_factory: pytest.TempPathFactory, corpus: type) -> 
 def invoke(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # notes go to stderr
 
 
 def fails(*args: str) -> str:
@@ -56,7 +57,7 @@ def fails(*args: str) -> str:
 def test_subject_2080109_as_csv_one_line_per_unit(corpus_warehouse: Path) -> None:
     output = invoke("compare", "--subject", "2080109", "--format", "csv", "--warehouse", str(corpus_warehouse))
     header, *lines = output.strip().splitlines()
-    assert header == "unit_id,unit_name,year,value,source_kind,status,quality,reconciles"
+    assert header == "unit_id,unit_name,year,value,source_kind,status,quality,reconciles,short_name"
     assert [line.split(",")[0] for line in lines] == list(UNIT_IDS)
     got = {line.split(",")[0]: line.split(",") for line in lines}
     # 社会保险经办机构 in each report's 一般公共预算财政拨款支出决算表 (or its narrative).
@@ -68,7 +69,8 @@ def test_subject_2080109_as_csv_one_line_per_unit(corpus_warehouse: Path) -> Non
     # Each line says whether the unit-year's figures reconcile (data_quality, from the identity checks).
     quality = run_query(corpus_warehouse, "SELECT unit_id, quality, reconciles FROM data_quality")
     expected = {r.unit_id: [r.quality, str(r.reconciles)] for r in quality.itertuples(index=False)}
-    assert {unit: row[6:] for unit, row in got.items()} == expected
+    assert {unit: row[6:8] for unit, row in got.items()} == expected
+    assert [row[8] for row in got.values()] == ["大同", "大竹", "朝阳", "晋城", "乌海"]
     assert {row[6] for row in got.values()} <= {"exact", "rounding", "warnings", "errors"}
 
 
@@ -180,7 +182,6 @@ def test_parse_units_and_years() -> None:
         (["--by", "unit"], "invalid --by: 'unit' (allowed: subject, class, economic)"),
         (["--by", "subject"], "--subject (required with --by subject)"),
         (["--by", "class", "--table", "支出决算表"], "--table/--column (only with --by subject)"),
-        (["--subject", "208", "--share"], "--share (only with --by class or --by economic)"),
         (["--subject", "208", "--year", "2023", "--years", "2024"], "--year together with --years"),
         (["--subject", "208", "--table", "支出决算表"], "--column (required with a --table other than the default)"),
         (["--subject", "208", "--format", "xlsx"], "invalid --format: 'xlsx' (allowed: table, csv, json, markdown)"),
@@ -189,3 +190,112 @@ def test_parse_units_and_years() -> None:
 def test_bad_options_are_one_clear_error(handmade: Path, args: list[str], message: str) -> None:
     output = fails("compare", *args, "--warehouse", str(handmade))
     assert message in " ".join(output.split())
+
+
+# --- a subject by name, year ranges, notes, short names, the terminal ------------------------------------
+@pytest.mark.corpus
+def test_a_subject_by_its_name_or_part_of_it(corpus_warehouse: Path) -> None:
+    from juesuan.warehouse.query import compare_units
+    from juesuan.warehouse.subject_search import find_subjects
+
+    by_name = compare_units(corpus_warehouse, subject="社会保障和就业支出")
+    assert by_name.subject_key == "208"
+    assert by_name.frame.set_index("unit_id").loc["datong-sic", "value"] == D("5347.00")
+    assert any("208 社会保障和就业支出" in note.en for note in by_name.notes)
+    # Part of a name lists the matching subjects, 208 first; the command prints them and fails.
+    result = runner.invoke(app, ["compare", "--subject", "社会保障", "--warehouse", str(corpus_warehouse)])
+    assert result.exit_code == 1
+    listing = result.stderr
+    assert "matching subjects for '社会保障'" in listing
+    assert listing.index("208") < listing.index("20801") < listing.index("313")
+    assert "pass one of their codes as --subject" in " ".join(listing.split())
+    assert find_subjects_first(corpus_warehouse, "社会保障") == "208"
+    from juesuan.warehouse.query import connect_readonly
+
+    connection = connect_readonly(corpus_warehouse)
+    try:
+        matches = find_subjects(connection, "养老")
+    finally:
+        connection.close()
+    assert matches and all("养老" in m.name for m in matches)
+
+
+def find_subjects_first(warehouse: Path, text: str) -> str:
+    from juesuan.warehouse.query import connect_readonly
+    from juesuan.warehouse.subject_search import find_subjects
+
+    connection = connect_readonly(warehouse)
+    try:
+        return find_subjects(connection, text)[0].key
+    finally:
+        connection.close()
+
+
+@pytest.mark.corpus
+def test_an_unknown_code_suggests_the_nearest(corpus_warehouse: Path) -> None:
+    result = runner.invoke(app, ["compare", "--subject", "999", "--warehouse", str(corpus_warehouse)])
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "no unit reports 999" in text and "nearest subjects for '999'" in text
+    assert "2089999" in text  # 其他社会保障和就业支出 holds 999
+
+
+@pytest.mark.corpus
+def test_a_year_range_keeps_the_years_with_reports_and_says_so(corpus_warehouse: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            "--subject",
+            "208",
+            "--years",
+            "2022-2024",
+            "--format",
+            "csv",
+            "--warehouse",
+            str(corpus_warehouse),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(pd.io.common.StringIO(result.stdout), dtype=str)
+    assert sorted(set(frame["year"])) == ["2023", "2024"]
+    assert "no unit has a report of 2022" in " ".join(result.stderr.split())
+    # Named years stay strict: a year nobody reported is an error naming the years there are.
+    output = fails("compare", "--subject", "208", "--years", "2022,2023", "--warehouse", str(corpus_warehouse))
+    assert "invalid --years: '2022' (allowed: 2023, 2024)" in " ".join(output.split())
+
+
+@pytest.mark.corpus
+def test_the_terminal_table_uses_short_names_states_mixed_years_and_fits(corpus_warehouse: Path) -> None:
+    result = runner.invoke(
+        app, ["compare", "--by", "class", "--share", "--warehouse", str(corpus_warehouse)], terminal_width=80
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(cell_len(line) <= 80 for line in lines)  # the terminal's width (a CJK character is two cells)
+    table_lines = [
+        line for line in lines if "│" in line and line.lstrip().startswith(("大同", "大竹", "朝阳", "晋城", "乌海"))
+    ]
+    assert len(table_lines) == 5  # one line per unit: names are never wrapped a character per line
+    assert "208 社会保障和就业支出" in result.stdout  # the codes' legend
+    text = " ".join(result.stdout.split())
+    assert "mixed years" in text and "2023: 大同, 大竹, 晋城; 2024: 朝阳, 乌海" in text
+
+
+@pytest.mark.corpus
+def test_share_of_a_subject_is_of_the_units_total(corpus_warehouse: Path) -> None:
+    frame = compare(corpus_warehouse, subject="208", measure="share").set_index("unit_id")
+    assert list(frame.columns[:5]) == ["unit_name", "year", "value", "share", "source_kind"]
+    assert frame.loc["datong-sic", "share"] == pytest.approx(5347.00 / 5569.36, abs=1e-6)
+
+
+def test_a_subject_nobody_states_in_the_table_says_where_it_is_stated(handmade: Path) -> None:
+    from juesuan.warehouse.query import compare_units
+
+    comparison = compare_units(handmade, subject="合计", table_name="支出决算表", column_name="基本支出")
+    stated = comparison.frame["status"] == "reported"
+    if not stated.any():
+        assert any("is stated in" in note.en for note in comparison.notes)
+    other = compare_units(handmade, subject="2080109", table_name="收入决算表", column_name="本年收入合计")
+    assert not (other.frame["status"] == "reported").any()
+    assert any("no selected unit states 2080109" in note.en for note in other.notes)

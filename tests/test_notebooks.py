@@ -61,7 +61,7 @@ def test_paired_notebooks_hold_the_same_cells(name: str) -> None:
 def test_compare_the_social_insurance_centres(warehouse: Path, tmp_path: Path) -> None:
     executed = execute_notebook(NOTEBOOKS / f"{PAIRS[0]}.py", tmp_path / "compare.ipynb", warehouse=warehouse)
     text, images = outputs(executed)
-    assert images == 4  # 基本/项目, 人员/公用, class structure, 2080109 across units and years
+    assert images == 5  # pandas plot of juesuan.read floats; 基本/项目, 人员/公用, class structure, 2080109
     for name in UNIT_NAMES:
         assert name in text
     assert "1734.75" in text and "not reported" in text  # 2080109: 大同 …, 晋城 books it elsewhere

@@ -15,6 +15,16 @@ marts (views, ``sql/marts``)
     (``unit_year_totals``, ``function_class_spending``, ``subject_values``, ``subject_comparison``,
     ``basic_expenditure``, ``report_coverage``, and their building block ``preferred_facts``).
 
+Models listed in :data:`MATERIALIZED` (dbt's ``materialized='table'``) are stored as tables, each
+computed once per build and kept in the order that lets the analysts' filters skip row groups; the
+rest stay views. At ten million facts a view stack recomputed per query takes seconds, the tables
+answer in milliseconds (benchmarks/RESULTS.md, docs/warehouse.md).
+
+:func:`refresh_warehouse` is the nightly entry: it loads only the lake partitions whose files changed
+since the last load (``raw_lake_files`` records each file's size and modification stamp) into a copy
+of the published file, recomputes the staging and mart layers there, and swaps the copy in — the
+same atomic publication as a full build, without reading every lake file again.
+
 The SQL lives in the ``.sql`` files; this module only orders and runs them. The one exception is
 ``subject_comparison``, whose per-unit columns are generated from the units present (DuckDB cannot
 pivot to dynamic columns inside a view).
@@ -28,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +67,9 @@ SQL_PACKAGE = "juesuan.warehouse"
 HIVE_TYPES = "{'year': 'SMALLINT', 'unit_id': 'VARCHAR'}"
 UNIT_COLUMNS_PLACEHOLDER = "{{unit_columns}}"
 GENERATED_MART = "subject_comparison"
+#: ``subject_comparison`` gets one column per unit up to this many units; beyond, a table ten thousand
+#: columns wide helps nobody (and takes minutes to declare): it keeps its key columns and says so.
+COMPARISON_MAX_UNITS = 200
 #: Columns of ``subject_comparison`` before the per-unit ones.
 COMPARISON_KEY_COLUMNS = ("table_name", "column_name", "subject_code", "subject_name", "level")
 
@@ -67,7 +81,7 @@ class RawSource:
     table: str
     pattern: str  # glob relative to the lake root
     partitioned: bool = False  # hive partitions year=…/unit_id=… in the path
-    order_by: str = "ALL"
+    order_by: str | None = "ALL"  # None: as read (the table is re-sorted downstream anyway)
     row_number_column: str | None = None  # filled from the file's row number (1-based)
 
 
@@ -76,7 +90,8 @@ def _partitioned(dataset: str) -> str:
 
 
 RAW_SOURCES: tuple[RawSource, ...] = (
-    RawSource("raw_facts", _partitioned(FACTS), partitioned=True),
+    # Ten million facts sorted here would be sorted again by stg_resolved_facts: loaded as read.
+    RawSource("raw_facts", _partitioned(FACTS), partitioned=True, order_by=None),
     RawSource("raw_units", "units.parquet", order_by="registry_order", row_number_column="registry_order"),
     RawSource("raw_subjects", "subjects.parquet"),
     RawSource("raw_documents", "documents.parquet"),
@@ -114,6 +129,8 @@ MART_MODELS: tuple[str, ...] = (
     "parsed_tables",
     "preferred_facts",
     "subject_values",
+    "subject_index",
+    "headline_figures",
     "unit_year_totals",
     "function_class_spending",
     "basic_expenditure",
@@ -136,7 +153,31 @@ MART_MODELS: tuple[str, ...] = (
     "discovery_pages",
     "discovery_coverage",
 )
-RAW_MODELS: tuple[str, ...] = tuple(s.table for s in RAW_SOURCES)
+#: Staging and mart models stored as tables, with the order their rows are stored in (``None``: the
+#: model's own ORDER BY). Sorted storage lets DuckDB skip row groups on the usual filters: provenance
+#: and unit pages filter the facts by unit and year, comparisons the preferred facts by table, column
+#: and subject. Every other model is a view over these.
+MATERIALIZED: dict[str, str | None] = {
+    "stg_resolved_facts": "unit_id, year, table_name, subject_key, column_name",
+    "preferred_facts": "table_name, column_name, subject_key, unit_id, year",
+    "subject_index": None,
+    "headline_figures": None,
+    "unit_year_totals": None,
+    "function_class_spending": None,
+    "basic_expenditure": None,
+    "report_coverage": None,
+    "unit_year_structure": None,
+    "restated_facts": None,
+    "year_over_year": "unit_id, year, table_name, subject_key, column_name",
+    "budget_execution": None,
+    "identity_findings": None,
+    "identity_summary": None,
+    "data_quality": None,
+    "unit_ratios": None,
+}
+#: The manifest of loaded lake files (raw layer, not loaded from the lake itself).
+MANIFEST = "raw_lake_files"
+RAW_MODELS: tuple[str, ...] = (*(s.table for s in RAW_SOURCES), MANIFEST)
 MODELS: tuple[str, ...] = RAW_MODELS + STAGING_MODELS + MART_MODELS
 LAYERS: dict[str, tuple[str, ...]] = {"raw": RAW_MODELS, "staging": STAGING_MODELS, "marts": MART_MODELS}
 
@@ -175,7 +216,7 @@ def quote_literal(text: str) -> str:
 def build_warehouse(
     lake: str | Path, warehouse: Path, storage_options: Mapping[str, Any] | None = None
 ) -> BuildSummary:
-    """Build the warehouse file ``warehouse`` from the lake at ``lake`` and publish it atomically.
+    """Build the warehouse file ``warehouse`` from the whole lake at ``lake`` and publish it atomically.
 
     ``lake`` is a folder or an fsspec URL (``s3://bucket/lake``, with ``storage_options`` for
     fsspec); a remote lake is read by DuckDB through the same fsspec filesystem.
@@ -186,35 +227,148 @@ def build_warehouse(
         raise WarehouseError(f"lake {lake} not found: run `juesuan run` to extract the reports into it first")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     temporary = warehouse.parent / f".{warehouse.name}.{uuid.uuid4().hex}.tmp"
+
+    def fill(connection: duckdb.DuckDBPyConnection, progress: list[str]) -> None:
+        inventory = lake_files.inventory()  # one listing of the lake, for the loads and the manifest
+        for source in RAW_SOURCES:
+            progress[0] = source.table
+            connection.execute(sql_text("raw", source.table))
+            _load_raw(
+                connection, lake_files, source, [f.url for f in inventory.values() if f.raw_table == source.table]
+            )
+        connection.execute(sql_text("raw", MANIFEST))
+        progress[0] = MANIFEST
+        _record_files(connection, inventory, replace=True)
+
+    summary = _publish(lake_files, warehouse, temporary, fill)
+    log.info("built %s", summary)
+    return summary
+
+
+@dataclass(frozen=True)
+class RefreshSummary(BuildSummary):
+    """What a refresh did: the partitions loaded again (0 and ``full=True`` for a full build)."""
+
+    full: bool = False
+    changed_files: int = 0
+    removed_files: int = 0
+
+    def __str__(self) -> str:
+        if self.full:
+            return f"full build: {super().__str__()}"
+        return (
+            f"refresh: {self.changed_files} changed and {self.removed_files} removed lake file(s) loaded; "
+            f"{super().__str__()}"
+        )
+
+
+def refresh_warehouse(
+    lake: str | Path, warehouse: Path, storage_options: Mapping[str, Any] | None = None
+) -> RefreshSummary:
+    """Bring ``warehouse`` up to date with the lake, loading only the files that changed since its last load.
+
+    A copy of the published file gets the changed partitions (rows of a changed or removed partition
+    deleted, its new file loaded), the staging and mart layers are recomputed in it, and the copy is
+    swapped in atomically. Without a published warehouse, or one built by another version of the
+    models, it is a full :func:`build_warehouse`.
+    """
+    lake_files = LakeFiles(lake, storage_options)
+    warehouse = Path(warehouse)
+    if not lake_files.exists():
+        raise WarehouseError(f"lake {lake} not found: run `juesuan run` to extract the reports into it first")
+    previous = _loaded_files(warehouse)
+    if previous is None:
+        return _as_refresh(build_warehouse(lake, warehouse, storage_options), full=True)
+    current = lake_files.inventory()
+    changed = {key: info for key, info in current.items() if previous.get(key) != info.signature}
+    removed = {key for key in previous if key not in current}
+    temporary = warehouse.parent / f".{warehouse.name}.{uuid.uuid4().hex}.tmp"
+    shutil.copyfile(warehouse, temporary)
+
+    def fill(connection: duckdb.DuckDBPyConnection, progress: list[str]) -> None:
+        _drop_derived(connection)
+        for source in RAW_SOURCES:
+            progress[0] = source.table
+            stale = {key for key in (*changed, *removed) if key[0] == source.table}
+            if not stale:
+                continue
+            if source.partitioned:
+                partitions = sorted(
+                    {f"{info.year}/{info.unit_id}" for info in _infos(stale, changed) if info.year is not None}
+                )
+                connection.execute(
+                    f"DELETE FROM {source.table} WHERE list_contains($keys, CAST(year AS VARCHAR) || '/' || unit_id)",
+                    {"keys": partitions},
+                )
+            else:
+                connection.execute(f"DELETE FROM {source.table}")
+            files = [changed[key].url for key in stale if key in changed]
+            _load_raw(connection, lake_files, source, files)
+        progress[0] = MANIFEST
+        _record_files(connection, current, replace=True)
+
+    summary = _publish(lake_files, warehouse, temporary, fill)
+    result = _as_refresh(summary, full=False, changed=len(changed), removed=len(removed))
+    log.info("%s", result)
+    return result
+
+
+def _as_refresh(summary: BuildSummary, full: bool, changed: int = 0, removed: int = 0) -> RefreshSummary:
+    return RefreshSummary(
+        path=summary.path,
+        facts=summary.facts,
+        units=summary.units,
+        documents=summary.documents,
+        unit_years=summary.unit_years,
+        models=summary.models,
+        full=full,
+        changed_files=changed,
+        removed_files=removed,
+    )
+
+
+def _infos(keys: set[tuple[str, str]], changed: dict[tuple[str, str], LakeFile]) -> list[LakeFile]:
+    """The partitions of ``keys`` (changed ones from the lake, removed ones from their path)."""
+    found = []
+    for key in keys:
+        if key in changed:
+            found.append(changed[key])
+        else:
+            year, unit_id = _partition_of(key[1])
+            found.append(LakeFile(key[0], key[1], "", year, unit_id, ""))
+    return found
+
+
+def _publish(
+    lake_files: LakeFiles,
+    warehouse: Path,
+    temporary: Path,
+    fill: Any,
+) -> BuildSummary:
+    """Run ``fill`` (the raw layer) and the derived layers in ``temporary`` in one transaction, then
+    swap it in for ``warehouse``; leftovers are removed whatever happens."""
+    spill = temporary.with_name(temporary.name + ".spill")
     leftovers = (temporary, temporary.with_name(temporary.name + ".wal"))
     try:
         connection = duckdb.connect(str(temporary))
         lake_files.register(connection)
-        step = "start"
+        progress = ["start"]
         try:
+            # Bounded memory (DuckDB would take 80% of the machine): sorts and windows spill beside the file.
+            connection.execute(f"SET memory_limit = {quote_literal(build_memory_limit())}")
+            connection.execute(f"SET temp_directory = {quote_literal(str(spill))}")
             connection.execute("BEGIN TRANSACTION")
-            for source in RAW_SOURCES:
-                step = source.table
-                connection.execute(sql_text("raw", source.table))
-                _load_raw(connection, lake_files, source)
-            step = "key check"
+            fill(connection, progress)
+            progress[0] = "key check"
             _check_fact_keys(connection, lake_files)
-            for name in STAGING_MODELS:
-                step = name
-                connection.execute(sql_text("staging", name))
-            for name in MART_MODELS:
-                step = name
-                if name == GENERATED_MART:
-                    connection.execute(_comparison_sql(connection))
-                else:
-                    connection.execute(sql_text("marts", name))
-            step = "commit"
+            _create_derived(connection, progress)
+            progress[0] = "commit"
             connection.execute("COMMIT")
             summary = _summarise(connection, warehouse)
-            step = "checkpoint"
+            progress[0] = "checkpoint"
             connection.execute("CHECKPOINT")
         except duckdb.Error as exc:
-            raise WarehouseError(f"building the warehouse from {lake} failed at {step}: {exc}") from exc
+            raise WarehouseError(f"building the warehouse from {lake_files} failed at {progress[0]}: {exc}") from exc
         finally:
             connection.close()
         os.replace(temporary, warehouse)
@@ -222,7 +376,7 @@ def build_warehouse(
         for leftover in leftovers:
             if leftover.exists():
                 leftover.unlink()
-    log.info("built %s", summary)
+        shutil.rmtree(spill, ignore_errors=True)
     return summary
 
 
@@ -257,6 +411,123 @@ def remove_stale_builds(warehouse: Path, before: float) -> list[Path]:
             ", ".join(p.name for p in removed),
         )
     return removed
+def build_memory_limit() -> str:
+    """DuckDB's memory limit for a build (``JUESUAN_BUILD_MEMORY_LIMIT``, default 4GB)."""
+    from juesuan.settings import Settings
+
+    return Settings.from_env().build_memory_limit
+
+
+def _create_derived(connection: duckdb.DuckDBPyConnection, progress: list[str]) -> None:
+    """The staging and mart layers, in dependency order; :data:`MATERIALIZED` models become tables."""
+    for layer, names in (("staging", STAGING_MODELS), ("marts", MART_MODELS)):
+        for name in names:
+            progress[0] = name
+            if name == GENERATED_MART:
+                connection.execute(_comparison_sql(connection))
+            else:
+                connection.execute(sql_text(layer, name))
+            if name in MATERIALIZED:
+                _materialize(connection, name, MATERIALIZED[name])
+
+
+def _materialize(connection: duckdb.DuckDBPyConnection, name: str, order_by: str | None) -> None:
+    """Replace the view ``name`` by a table of its rows (sorted by ``order_by``), comments kept."""
+    comment = connection.execute(
+        "SELECT comment FROM duckdb_views() WHERE view_name = $n AND database_name = current_database()", {"n": name}
+    ).fetchall()
+    columns = connection.execute(
+        "SELECT column_name, comment FROM duckdb_columns() "
+        "WHERE table_name = $n AND database_name = current_database() ORDER BY column_index",
+        {"n": name},
+    ).fetchall()
+    staged = quote_identifier(f"__materializing_{name}")
+    ordering = f" ORDER BY {order_by}" if order_by else ""
+    connection.execute(f"CREATE TABLE {staged} AS SELECT * FROM {quote_identifier(name)}{ordering}")
+    connection.execute(f"DROP VIEW {quote_identifier(name)}")
+    connection.execute(f"ALTER TABLE {staged} RENAME TO {quote_identifier(name)}")
+    if comment and comment[0][0]:
+        connection.execute(f"COMMENT ON TABLE {quote_identifier(name)} IS {quote_literal(comment[0][0])}")
+    for column, text in columns:
+        if text:
+            connection.execute(
+                f"COMMENT ON COLUMN {quote_identifier(name)}.{quote_identifier(column)} IS {quote_literal(text)}"
+            )
+
+
+def _drop_derived(connection: duckdb.DuckDBPyConnection) -> None:
+    """Drop every staging and mart model (views and materialized tables), dependents first."""
+    kinds = dict(
+        connection.execute(
+            "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE database_name = current_database() AND NOT internal "
+            "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    )
+    for name in reversed((*STAGING_MODELS, *MART_MODELS)):
+        if name in kinds:
+            connection.execute(f"DROP {kinds[name]} {quote_identifier(name)}")
+
+
+def _loaded_files(warehouse: Path) -> dict[tuple[str, str], str] | None:
+    """The manifest of a published warehouse built by these models; ``None`` when a full build is needed."""
+    if not warehouse.is_file():
+        return None
+    try:
+        connection = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        log.warning("warehouse %s cannot be opened (%s): building it anew", warehouse, exc)
+        return None
+    try:
+        tables = {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        views = {row[0] for row in connection.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+        expected_tables = set(RAW_MODELS) | set(MATERIALIZED)
+        if not expected_tables <= tables or not (set(MODELS) - expected_tables) <= views:
+            log.info("warehouse %s was built by other models: building it anew", warehouse)
+            return None
+        rows = connection.execute(f"SELECT raw_table, path, signature FROM {MANIFEST}").fetchall()
+    except duckdb.Error as exc:
+        log.warning("warehouse %s has no usable manifest (%s): building it anew", warehouse, exc)
+        return None
+    finally:
+        connection.close()
+    return {(table, path): signature for table, path, signature in rows}
+
+
+def _record_files(
+    connection: duckdb.DuckDBPyConnection, files: Mapping[tuple[str, str], LakeFile], replace: bool
+) -> None:
+    if replace:
+        connection.execute(f"DELETE FROM {MANIFEST}")
+    rows = [(f.raw_table, f.path, f.year, f.unit_id, f.signature) for f in sorted(files.values(), key=_file_key)]
+    if rows:
+        connection.executemany(f"INSERT INTO {MANIFEST} VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def _file_key(item: LakeFile) -> tuple[str, str]:
+    return item.raw_table, item.path
+
+
+def _partition_of(path: str) -> tuple[int | None, str | None]:
+    """``facts/year=2023/unit_id=datong-sic/facts.parquet`` → (2023, 'datong-sic')."""
+    year = unit_id = None
+    for part in path.split("/"):
+        if part.startswith("year="):
+            year = int(part.removeprefix("year="))
+        elif part.startswith("unit_id="):
+            unit_id = part.removeprefix("unit_id=")
+    return year, unit_id
+
+
+@dataclass(frozen=True)
+class LakeFile:
+    """One lake file a raw table is loaded from."""
+
+    raw_table: str
+    path: str  # relative to the lake
+    url: str  # what DuckDB reads
+    year: int | None
+    unit_id: str | None
+    signature: str  # size and modification stamp (or ETag)
 
 
 class LakeFiles:
@@ -294,9 +565,33 @@ class LakeFiles:
         if not self.is_local:
             connection.register_filesystem(self.fs)
 
+    def inventory(self) -> dict[tuple[str, str], LakeFile]:
+        """Every file a raw table is loaded from, keyed by (raw table, path relative to the lake)."""
+        found: dict[tuple[str, str], LakeFile] = {}
+        base = fsspec.core.strip_protocol(self.url).rstrip("/") + "/"
+        for source in RAW_SOURCES:
+            self.fs.invalidate_cache()
+            listed = self.fs.glob(f"{self.url}/{source.pattern}", detail=True)
+            valid = set(skip_invalid_partitions([str(path) for path in listed], f"lake {self.url}"))
+            for path, info in sorted(listed.items()):
+                if str(path) not in valid:
+                    continue
+                bare = fsspec.core.strip_protocol(str(path))
+                relative = bare.removeprefix(base)
+                url = str(path) if self.is_local or "://" in str(path) else f"{self.protocol}://{path}"
+                stamp = info.get("mtime") or info.get("LastModified") or info.get("ETag") or info.get("etag") or ""
+                year, unit_id = _partition_of(relative) if source.partitioned else (None, None)
+                found[(source.table, relative)] = LakeFile(
+                    source.table, relative, url, year, unit_id, f"{info.get('size')}:{stamp}"
+                )
+        return found
 
-def _load_raw(connection: duckdb.DuckDBPyConnection, lake: LakeFiles, source: RawSource) -> None:
-    files = lake.glob(source.pattern)
+
+def _load_raw(
+    connection: duckdb.DuckDBPyConnection, lake: LakeFiles, source: RawSource, only: list[str] | None = None
+) -> None:
+    """Load ``source``'s lake files (or just the files ``only`` names) into its raw table."""
+    files = lake.glob(source.pattern) if only is None else sorted(only)
     if not files:
         log.info("%s: no lake files match %s/%s; the table stays empty", source.table, lake, source.pattern)
         return
@@ -323,7 +618,8 @@ def _load_raw(connection: duckdb.DuckDBPyConnection, lake: LakeFiles, source: Ra
     if ignored:
         log.warning("%s: lake column(s) %s not in the warehouse; ignored", source.table, ", ".join(ignored))
     connection.execute(
-        f"INSERT INTO {source.table} BY NAME SELECT {', '.join(select)} FROM {scan} ORDER BY {source.order_by}",
+        f"INSERT INTO {source.table} BY NAME SELECT {', '.join(select)} FROM {scan}"
+        + (f" ORDER BY {source.order_by}" if source.order_by else ""),
         params,
     )
 
@@ -361,6 +657,14 @@ def _comparison_sql(connection: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()
     columns: list[str] = []
     comments: list[str] = []
+    if len(units) > COMPARISON_MAX_UNITS:
+        log.info("%s: %d units, more than %d: no column per unit", GENERATED_MART, len(units), COMPARISON_MAX_UNITS)
+        note = (
+            f"With {len(units)} units (more than {COMPARISON_MAX_UNITS}) there is no column per unit: "
+            "use subject_values (long form), subject_matrix or juesuan compare."
+        )
+        units = []
+        comments.append(f"COMMENT ON VIEW {GENERATED_MART} IS {quote_literal(note)};")
     for unit_id, unit_name, year in units:
         if unit_id in COMPARISON_KEY_COLUMNS:
             raise WarehouseError(f"unit id {unit_id!r} collides with a column of {GENERATED_MART}")

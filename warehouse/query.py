@@ -154,10 +154,15 @@ FUNCTIONAL_TABLE_COLUMN = (GENERAL_BUDGET, "小计")
 
 @dataclass(frozen=True)
 class Selection:
-    """Which units and years a comparison covers: ``None`` is every registered unit / each unit's latest year."""
+    """Which units and years a comparison covers: ``None`` is every registered unit / each unit's latest year.
+
+    ``years_span`` marks years given as a range (``2022-2024``): years of the range no unit reported
+    are left out (and said so in the comparison's notes) instead of being an error.
+    """
 
     units: tuple[str, ...] | None = None
     years: tuple[int, ...] | None = None
+    years_span: bool = False
 
 
 def parse_units(values: list[str] | None) -> tuple[str, ...] | None:
@@ -168,6 +173,11 @@ def parse_units(values: list[str] | None) -> tuple[str, ...] | None:
     if not units:
         raise UsageError("--units", ",".join(values))
     return units
+
+
+def is_year_range(values: list[str] | None) -> bool:
+    """Whether ``--years`` names a range (``2022-2024``) anywhere."""
+    return any("-" in part for value in values or () for part in value.split(","))
 
 
 def parse_years(values: list[str] | None) -> tuple[int, ...] | None:
@@ -196,7 +206,8 @@ def default_table_column(subject_code: str) -> tuple[str, str]:
     return ECONOMIC_TABLE_COLUMN if code.isdigit() and code.startswith("3") else FUNCTIONAL_TABLE_COLUMN
 
 
-def _check_selection(connection: duckdb.DuckDBPyConnection, selection: Selection) -> None:
+def _check_selection(connection: duckdb.DuckDBPyConnection, selection: Selection) -> Selection:
+    """``selection`` checked against the warehouse; a range's years without any report are left out."""
     if selection.units is not None:
         registered = [
             row[0] for row in connection.execute("SELECT unit_id FROM units ORDER BY registry_order").fetchall()
@@ -205,10 +216,16 @@ def _check_selection(connection: duckdb.DuckDBPyConnection, selection: Selection
         if unknown:
             raise UsageError("--units", ",".join(unknown), registered)
     if selection.years is not None:
-        present = [int(row[0]) for row in connection.execute("SELECT DISTINCT year FROM facts ORDER BY 1").fetchall()]
+        # unit_year_totals has one row per unit-year with facts: a small table, not the facts.
+        years = connection.execute("SELECT DISTINCT year FROM unit_year_totals ORDER BY 1").fetchall()
+        present = [int(row[0]) for row in years]
         missing = [year for year in selection.years if year not in present]
-        if missing:
+        kept = tuple(year for year in selection.years if year in present)
+        if missing and (not selection.years_span or not kept):
             raise UsageError("--years", ",".join(map(str, missing)), [str(y) for y in present])
+        if missing:
+            return Selection(units=selection.units, years=kept, years_span=True)
+    return selection
 
 
 def _targets_sql(selection: Selection) -> str:
@@ -221,24 +238,32 @@ def _targets_sql(selection: Selection) -> str:
         year_expression = "chosen_years.year"
     return f"""
 unit_list AS (
-    SELECT unit_id, name AS unit_name, registry_order
+    SELECT unit_id, name AS unit_name, short_name, registry_order
     FROM units
     WHERE $units IS NULL OR list_contains($units, unit_id)
 ),
 latest AS (
-    SELECT unit_id, max(year) AS year FROM facts GROUP BY unit_id
+    SELECT unit_id, max(year) AS year FROM unit_year_totals GROUP BY unit_id
 ),
 chosen_years AS (
     SELECT CAST(unnest($years) AS SMALLINT) AS year
 ),
-targets AS (
+years_of_units AS (
     SELECT
         unit_list.unit_id,
         unit_list.unit_name,
+        unit_list.short_name,
         unit_list.registry_order,
         CAST({year_expression} AS SMALLINT) AS year
     FROM unit_list
     {year_join}
+),
+-- Whether each unit-year's figures reconcile (data_quality), joined here rather than afterwards.
+targets AS (
+    SELECT years_of_units.*, data_quality.quality, data_quality.reconciles
+    FROM years_of_units
+    LEFT JOIN data_quality
+        ON data_quality.unit_id = years_of_units.unit_id AND data_quality.year = years_of_units.year
 )
 """
 
@@ -255,6 +280,12 @@ chosen AS (
     SELECT unit_id, year, value, source_kind
     FROM preferred_facts
     WHERE table_name = $table_name AND column_name = $column_name AND subject_key = $subject_code
+),
+-- The unit-year's total of the same table and column (its 合计 row): the base of share.
+totals AS (
+    SELECT unit_id, year, value AS total
+    FROM preferred_facts
+    WHERE table_name = $table_name AND column_name = $column_name AND subject_key = '合计'
 )
 SELECT
     targets.unit_id,
@@ -262,9 +293,14 @@ SELECT
     targets.year,
     chosen.value,
     chosen.source_kind,
-    CASE WHEN chosen.value IS NULL THEN 'not reported' ELSE 'reported' END AS status
+    CASE WHEN chosen.value IS NULL THEN 'not reported' ELSE 'reported' END AS status,
+    CAST(round(chosen.value / nullif(totals.total, 0), 6) AS DOUBLE) AS share,
+    targets.quality,
+    targets.reconciles,
+    targets.short_name
 FROM targets
 LEFT JOIN chosen ON chosen.unit_id = targets.unit_id AND chosen.year = targets.year
+LEFT JOIN totals ON totals.unit_id = targets.unit_id AND totals.year = targets.year
 ORDER BY targets.registry_order, targets.unit_id, targets.year
 """
 
@@ -273,7 +309,7 @@ def _check_column(connection: duckdb.DuckDBPyConnection, table_name: str, column
     known = [
         row[0]
         for row in connection.execute(
-            "SELECT DISTINCT column_name FROM facts WHERE table_name = $t ORDER BY 1", {"t": table_name}
+            "SELECT DISTINCT column_name FROM subject_index WHERE table_name = $t ORDER BY 1", {"t": table_name}
         ).fetchall()
     ]
     if known and column_name not in known:
@@ -286,18 +322,25 @@ def _subject_frame(
     table_name: str,
     column_name: str,
     selection: Selection,
+    measure: str = "amount",
 ) -> pd.DataFrame:
+    """One row per target unit-year; ``share`` (value / the 合计 of the same table and column) only
+    when ``measure == 'share'``; ``short_name`` last."""
     if table_name not in TABLE_NAMES:
         raise UsageError("table", table_name, TABLE_NAMES)
     _check_column(connection, table_name, column_name)
-    _check_selection(connection, selection)
     params = {
         **_selection_params(selection),
         "table_name": table_name,
         "column_name": column_name,
         "subject_code": subject_code.strip(),
     }
-    return _fetch(connection, "WITH " + _targets_sql(selection) + "," + _SUBJECT_SQL, params)
+    frame = _fetch(connection, "WITH " + _targets_sql(selection) + "," + _SUBJECT_SQL, params)
+    if measure != "share":
+        frame = frame.drop(columns=["share"])
+    else:
+        frame.insert(4, "share", frame.pop("share"))
+    return frame
 
 
 def compare_subject(
@@ -318,7 +361,9 @@ def compare_subject(
     path = Path(path)
     connection = connect_readonly(path)
     try:
-        return _subject_frame(connection, subject_code, table_name, column_name, selection)
+        selection = _check_selection(connection, selection)
+        frame = _subject_frame(connection, subject_code, table_name, column_name, selection)
+        return frame.drop(columns=["quality", "reconciles", "short_name"])  # its documented columns
     except duckdb.Error as exc:
         raise WarehouseError(f"comparison on {path} failed: {exc}") from exc
     finally:
@@ -377,10 +422,10 @@ FROM (
 def _structure_frame(
     connection: duckdb.DuckDBPyConnection, by: str, prefix: str | None, measure: str, selection: Selection
 ) -> pd.DataFrame:
-    _check_selection(connection, selection)
     targets = _fetch(
         connection,
-        "WITH " + _targets_sql(selection) + " SELECT unit_id, unit_name, year FROM targets "
+        "WITH " + _targets_sql(selection) + " SELECT unit_id, unit_name, year, short_name, quality, reconciles "
+        "FROM targets "
         "ORDER BY registry_order, unit_id, year",
         _selection_params(selection),
     )
@@ -393,13 +438,38 @@ def _structure_frame(
         # 人员经费 / 公用经费 first, then the economic classes in code order.
         order = {name: i for i, name in enumerate(_economic_order(frame["component"]))}
         frame = frame.sort_values("component", key=lambda s: s.map(order), kind="stable")
-    return _pivot_structure(frame, targets, ["unit_id", "unit_name", "year"])
+    pivot = _pivot_structure(frame, targets, ["unit_id", "unit_name", "year"])
+    for column in ("quality", "reconciles", "short_name"):
+        pivot[column] = targets[column].to_list()
+    return pivot
 
 
 def _economic_order(components: pd.Series) -> list[str]:
     groups = [c for c in ("人员经费", "公用经费") if c in set(components)]
     classes = sorted({c for c in components if c not in groups})
     return groups + classes
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note on a comparison, for people: in English (command line) and Chinese (web app, workbooks)."""
+
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison's rows, title and notes (mixed years, years without reports, how the subject was found)."""
+
+    frame: pd.DataFrame
+    by: str
+    title: str
+    notes: tuple[Note, ...] = ()
+    subject_key: str | None = None
+    subject_name: str | None = None
+    table_name: str | None = None
+    column_name: str | None = None
 
 
 def compare(
@@ -415,42 +485,184 @@ def compare(
     """Compare units: one subject (``by='subject'``), the functional-class structure (``'class'``) or
     the economic structure of basic spending (``'economic'``).
 
-    ``subject`` (needed for ``'subject'``) is a 科目代码 or a line item; its table and column default
+    ``subject`` (needed for ``'subject'``) is a 科目代码, a catalogue name or a line item (resolved by
+    :func:`juesuan.warehouse.subject_search.resolve_subject`); its table and column default
     to 一般公共预算财政拨款支出决算表/小计 for functional codes and line items and to
     一般公共预算财政拨款基本支出决算表/决算数 for economic codes (3xx). For ``'class'`` and
-    ``'economic'`` it filters the components by code prefix, and ``measure='share'`` gives shares
-    instead of 万元. Every selected unit gets a row per year; ``status`` says whether it reported,
-    ``quality`` and ``reconciles`` (from ``data_quality``) whether the unit-year's figures reconcile.
+    ``'economic'`` it filters the components by code prefix. ``measure='share'`` gives shares: of the
+    unit-year's 合计 in the same table and column for a subject, of the whole for a structure.
+    Every selected unit gets a row per year; ``status`` says whether it reported, ``quality`` and
+    ``reconciles`` (from ``data_quality``) whether the unit-year's figures reconcile; ``short_name``
+    (last) labels the unit for people. :func:`compare_units` adds the title and notes.
     """
+    return compare_units(
+        path,
+        by=by,
+        subject=subject,
+        table_name=table_name,
+        column_name=column_name,
+        selection=selection,
+        measure=measure,
+    ).frame
+
+
+def compare_units(
+    path: str | Path,
+    *,
+    by: str = "subject",
+    subject: str | None = None,
+    table_name: str | None = None,
+    column_name: str | None = None,
+    selection: Selection | None = None,
+    measure: str = "amount",
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> Comparison:
+    """:func:`compare` with its title and notes (see :class:`Comparison`).
+
+    ``connection`` (a read-only connection to ``path`` the caller keeps open, as the web app does) is
+    used instead of opening one.
+    """
+    from juesuan.warehouse.subject_search import resolve_subject
+
     if by not in BY_DIMENSIONS:
         raise UsageError("--by", by, BY_DIMENSIONS)
     if measure not in MEASURES:
         raise UsageError("measure", measure, MEASURES)
-    selection = selection or Selection()
+    asked = selection or Selection()
     path = Path(path)
-    connection = connect_readonly(path)
+    owned = connection is None
+    connection = connect_readonly(path) if connection is None else connection
     try:
+        chosen = _check_selection(connection, asked)
+        notes: list[Note] = []
         if by == "subject":
             if subject is None or not subject.strip():
                 raise UsageError("--subject (required with --by subject)", subject)
-            if measure != "amount":
-                raise UsageError("--share (only with --by class or --by economic)", measure)
-            default_table, default_column = default_table_column(subject)
+            found = resolve_subject(connection, subject)
+            if found.key != subject.strip():
+                notes.append(
+                    Note(f"subject {subject.strip()!r} is {found.label}", f"科目“{subject.strip()}”即 {found.label}")
+                )
+            default_table, default_column = default_table_column(found.key)
             chosen_table = table_name or default_table
             chosen_column = column_name or (default_column if chosen_table == default_table else None)
             if chosen_column is None:
                 raise UsageError("--column (required with a --table other than the default)", column_name)
-            frame = _subject_frame(connection, subject, chosen_table, chosen_column, selection)
+            frame = _subject_frame(connection, found.key, chosen_table, chosen_column, chosen, measure)
+            if not (frame["status"] == REPORTED).any():
+                notes.append(_reported_elsewhere(connection, found.key, found.label, chosen_table, chosen_column))
+            title = f"{found.label} · {chosen_table} · {chosen_column}"
+            result = Comparison(
+                _with_quality(connection, frame), by, title, (), found.key, found.name, chosen_table, chosen_column
+            )
         else:
             if table_name is not None or column_name is not None:
                 raise UsageError("--table/--column (only with --by subject)", table_name or column_name)
             prefix = subject.strip() if subject and subject.strip() else None
-            frame = _structure_frame(connection, by, prefix, measure, selection)
-        return _with_quality(connection, frame)
+            frame = _structure_frame(connection, by, prefix, measure, chosen)
+            result = Comparison(_with_quality(connection, frame), by, comparison_title(by, subject, None, None))
+        notes += _year_notes(result.frame, asked, chosen)
+        return Comparison(
+            result.frame,
+            result.by,
+            result.title,
+            tuple(notes),
+            result.subject_key,
+            result.subject_name,
+            result.table_name,
+            result.column_name,
+        )
     except duckdb.Error as exc:
         raise WarehouseError(f"comparison on {path} failed: {exc}") from exc
     finally:
-        connection.close()
+        if owned:
+            connection.close()
+
+
+def _reported_elsewhere(
+    connection: duckdb.DuckDBPyConnection, key: str, label: str, table_name: str, column_name: str
+) -> Note:
+    """Where a subject nobody states in the chosen table and column is stated instead."""
+    rows = connection.execute(
+        """
+        SELECT table_name, column_name, units
+        FROM subject_index
+        WHERE subject_key = $key
+        ORDER BY units DESC, table_name, column_name
+        LIMIT 6
+        """,
+        {"key": key},
+    ).fetchall()
+    where = f"{table_name}/{column_name}"
+    if not rows:
+        return Note(
+            f"no unit of the warehouse states {label} in any table",
+            f"仓库中没有任何单位填报 {label}",
+        )
+    en = "; ".join(f"{t}/{c} ({n} unit{'s' if n != 1 else ''})" for t, c, n in rows)
+    zh = "；".join(f"{t}/{c}（{n} 个单位）" for t, c, n in rows)
+    return Note(
+        f"no selected unit states {label} in {where}; it is stated in {en} (--table/--column)",
+        f"所选单位均未在 {where} 中填报 {label}；填报于 {zh}",
+    )
+
+
+#: A note lists the units of each year by name up to this many units; beyond, it counts them.
+NOTE_MAX_NAMES = 12
+
+
+def _year_notes(frame: pd.DataFrame, asked: Selection, chosen: Selection) -> list[Note]:
+    notes: list[Note] = []
+    if asked.years is not None and chosen.years is not None and len(chosen.years) < len(asked.years):
+        dropped = [y for y in asked.years if y not in chosen.years]
+        shown = ", ".join(map(str, dropped))
+        notes.append(
+            Note(
+                f"no unit has a report of {shown} in the warehouse: left out of the range",
+                f"仓库中没有任何单位 {shown} 年度的报告，已从年度范围中略去",
+            )
+        )
+    if asked.years is None and "year" in frame:
+        years = frame.dropna(subset=["year"])
+        labels = years["short_name"].fillna(years["unit_id"]) if "short_name" in years else years["unit_id"]
+        by_year = labels.groupby(years["year"].astype(int), sort=True).agg(list)
+        if len(by_year) > 1:
+            many = len(years) > NOTE_MAX_NAMES
+            en_parts = [f"{y}: {len(n):,} units" if many else f"{y}: {', '.join(n)}" for y, n in by_year.items()]
+            zh_parts = [f"{y} 年 {len(n):,} 个单位" if many else f"{y} 年：{'、'.join(n)}" for y, n in by_year.items()]
+            notes.append(
+                Note(
+                    f"mixed years — each unit's latest report: {'; '.join(en_parts)}",
+                    f"年度不一致——各单位取最新一年的报告：{'；'.join(zh_parts)}",
+                )
+            )
+    return notes
+
+
+#: Columns people read in a terminal, in order; the machine formats keep every column.
+_DISPLAY_DROP = ("unit_id", "unit_name", "short_name", "reconciles")
+
+
+def display_frame(comparison: Comparison) -> tuple[pd.DataFrame, str | None]:
+    """A comparison for a terminal: units by short name, class columns headed by their codes only
+    (their names in the returned legend), no column that repeats another. Fits 80 columns for the
+    usual five-unit, five-class comparison."""
+    frame = comparison.frame
+    shown = pd.DataFrame({"unit": frame.get("short_name", frame["unit_id"]).fillna(frame["unit_id"])})
+    legend: list[str] = []
+    for column in frame.columns:
+        if column in _DISPLAY_DROP:
+            continue
+        name = str(column)
+        code, _, label = name.partition(" ")
+        if comparison.by in ("class", "economic") and code.isdigit() and label:
+            shown[code] = frame[column]
+            legend.append(f"{code} {label}")
+        else:
+            shown[name] = frame[column]
+    if "status" in shown and (shown["status"] == REPORTED).all():
+        shown = shown.drop(columns=["status"])  # every row reported: the column says nothing
+    return shown, ("; ".join(legend) if legend else None)
 
 
 def mart_for_selection(path: str | Path, mart: str, selection: Selection | None = None) -> pd.DataFrame:
@@ -473,7 +685,7 @@ def mart_for_selection(path: str | Path, mart: str, selection: Selection | None 
         if mart not in MART_MODELS or not {"unit_id", "year"} <= columns:
             allowed = _unit_year_marts(connection)
             raise UsageError("mart (one with unit_id and year columns)", mart, allowed)
-        _check_selection(connection, selection)
+        selection = _check_selection(connection, selection)
         sql = (
             "WITH " + _targets_sql(selection) + f"SELECT mart.* FROM targets JOIN {mart} AS mart "
             "ON mart.unit_id = targets.unit_id AND mart.year = targets.year "
@@ -500,12 +712,15 @@ NO_REPORT = "no report"
 
 
 def _with_quality(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the unit-year's ``quality`` and ``reconciles`` from ``data_quality`` appended."""
-    quality = _fetch(connection, "SELECT unit_id, year, quality, reconciles FROM data_quality")
-    merged = frame.merge(quality.astype({"year": "Int16"}), on=["unit_id", "year"], how="left")
-    merged["quality"] = merged["quality"].fillna(NO_REPORT)
-    merged["reconciles"] = merged["reconciles"].astype("boolean")
-    return merged
+    """``frame`` (which carries the unit-year's ``quality`` and ``reconciles`` from ``data_quality``)
+    with ``no report`` where there is no unit-year, ``reconciles`` as a nullable boolean, and the
+    columns in their documented order: …, ``status``, ``quality``, ``reconciles``, ``short_name``."""
+    finished = frame.copy()
+    finished["quality"] = finished["quality"].astype(object).where(finished["quality"].notna(), NO_REPORT)
+    finished["reconciles"] = finished["reconciles"].astype("boolean")
+    for column in ("quality", "reconciles", "short_name"):
+        finished[column] = finished.pop(column)
+    return finished
 
 
 def comparison_title(by: str, subject: str | None, table_name: str | None, column_name: str | None) -> str:
@@ -589,7 +804,11 @@ def frame_to_rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
     cells = [[display_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     for position, column in enumerate(frame.columns):
         # Amounts and ids are never cut short on a narrow terminal; long text wraps instead.
-        keep_whole = column in numeric or str(column).endswith("_id") or column in ("year", "status")
+        keep_whole = (
+            column in numeric
+            or str(column).endswith("_id")
+            or column in ("unit", "year", "status", "quality", "source_kind")
+        )
         width = max((cell_width(row[position]) for row in cells), default=0)
         table.add_column(
             str(column),

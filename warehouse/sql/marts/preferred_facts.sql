@@ -2,18 +2,39 @@
 -- else the narrative fact. The building block of the analyst marts.
 CREATE VIEW preferred_facts AS
 WITH staged AS (
-    SELECT * FROM stg_facts
+    SELECT
+        *,
+        CASE source_kind WHEN 'table' THEN 1 WHEN 'narrative' THEN 2 ELSE 3 END AS source_rank
+    FROM stg_facts
+),
+
+-- Per key: how many sources state it and the best one (an aggregate, not a window: no sort of all
+-- the facts). The key is unique per source kind, so one fact has the best rank.
+keys AS (
+    SELECT
+        unit_id,
+        year,
+        table_name,
+        subject_key,
+        column_name,
+        count(*) AS source_count,
+        min(source_rank) AS best_rank
+    FROM staged
+    GROUP BY unit_id, year, table_name, subject_key, column_name
 ),
 
 ranked AS (
     SELECT
-        *,
-        count(*) OVER (PARTITION BY unit_id, year, table_name, subject_key, column_name) AS source_count,
-        row_number() OVER (
-            PARTITION BY unit_id, year, table_name, subject_key, column_name
-            ORDER BY CASE source_kind WHEN 'table' THEN 1 WHEN 'narrative' THEN 2 ELSE 3 END, source_kind
-        ) AS preference
+        staged.*,
+        keys.source_count
     FROM staged
+    JOIN keys
+        ON keys.unit_id = staged.unit_id
+        AND keys.year = staged.year
+        AND keys.table_name = staged.table_name
+        AND keys.subject_key = staged.subject_key
+        AND keys.column_name = staged.column_name
+        AND keys.best_rank = staged.source_rank
 )
 
 SELECT
@@ -32,8 +53,7 @@ SELECT
     source_count > 1 AS also_in_other_source,
     document_sha256,
     page
-FROM ranked
-WHERE preference = 1;
+FROM ranked;
 
 COMMENT ON VIEW preferred_facts IS 'One value per (unit_id, year, table_name, subject_key, column_name): the table fact where the report has one, else the narrative fact.';
 COMMENT ON COLUMN preferred_facts.unit_id IS 'Unit id.';

@@ -1,54 +1,13 @@
 -- unit_year_totals: the headline figures of each report, one row per unit and year.
 -- Each figure is taken from the first candidate that the report states, table facts before
--- narrative facts, then in the candidate order below.
+-- narrative facts (headline_figures holds the candidates and the chosen facts' keys).
 CREATE VIEW unit_year_totals AS
-WITH candidates (measure, priority, table_name, line_item, column_name) AS (
-    VALUES
-        ('收入总计', 1, '收入支出决算总表', '收入总计', '金额'),
-        ('本年收入合计', 1, '收入支出决算总表', '本年收入合计', '金额'),
-        ('本年收入合计', 2, '收入决算表', '合计', '本年收入合计'),
-        ('本年支出合计', 1, '收入支出决算总表', '本年支出合计', '金额'),
-        ('本年支出合计', 2, '支出决算表', '合计', '本年支出合计'),
-        ('基本支出', 1, '支出决算表', '合计', '基本支出'),
-        ('基本支出', 2, '一般公共预算财政拨款支出决算表', '合计', '基本支出'),
-        ('项目支出', 1, '支出决算表', '合计', '项目支出'),
-        ('项目支出', 2, '一般公共预算财政拨款支出决算表', '合计', '项目支出'),
-        ('财政拨款收入', 1, '收入决算表', '合计', '财政拨款收入'),
-        ('财政拨款收入', 2, '财政拨款收入支出决算总表', '本年收入合计', '金额'),
-        ('财政拨款收入', 3, '收入支出决算总表', '一般公共预算财政拨款收入', '金额')
-),
-
-staged AS (
-    SELECT * FROM stg_facts
-),
-
-unit_years AS (
-    SELECT DISTINCT unit_id, year FROM staged
-),
-
-matches AS (
-    SELECT
-        candidates.measure,
-        candidates.priority,
-        staged.unit_id,
-        staged.year,
-        staged.value,
-        staged.source_kind
-    FROM staged
-    JOIN candidates
-        ON staged.table_name = candidates.table_name
-        AND staged.subject_code IS NULL
-        AND staged.line_item = candidates.line_item
-        AND staged.column_name = candidates.column_name
+WITH unit_years AS (
+    SELECT DISTINCT unit_id, year FROM stg_facts
 ),
 
 chosen AS (
-    SELECT *
-    FROM matches
-    QUALIFY row_number() OVER (
-        PARTITION BY unit_id, year, measure
-        ORDER BY (source_kind = 'table') DESC, priority
-    ) = 1
+    SELECT * FROM headline_figures
 ),
 
 pivoted AS (

@@ -13,7 +13,8 @@ SELECT
     admin_level AS level,
     unit_kind AS kind,
     stewards,
-    registry_order
+    registry_order,
+    short_name
 FROM staged
 ORDER BY registry_order;
 
@@ -27,3 +28,4 @@ COMMENT ON COLUMN units.level IS 'Administrative level: 省级 / 市级 / 县级
 COMMENT ON COLUMN units.kind IS 'Kind of unit: 行政单位 / 参公事业单位 / 事业单位 ….';
 COMMENT ON COLUMN units.stewards IS 'Data stewards'' e-mail addresses, comma-separated.';
 COMMENT ON COLUMN units.registry_order IS 'Position of the unit in the registry file (1-based).';
+COMMENT ON COLUMN units.short_name IS 'Short label for tables and charts: the county, else the city, without its suffix (大同, 大竹); the unit name when two units of the registry share the place.';

@@ -45,28 +45,49 @@ catalogue AS (
     SELECT * FROM stg_subjects
 ),
 
-resolved AS (
+-- The resolution depends only on the code, the year and the classification the table expects: it is
+-- chosen once per such combination (thousands), not once per fact (millions), then joined back.
+lookups AS (
+    SELECT DISTINCT subject_code, year, expected_classification
+    FROM typed
+    WHERE subject_code IS NOT NULL
+),
+
+chosen AS (
     SELECT
-        typed.*,
+        lookups.subject_code,
+        lookups.year,
+        lookups.expected_classification,
         catalogue.subject_name,
         catalogue.subject_level AS catalogue_level,
         catalogue.classification
-    FROM typed
-    LEFT JOIN catalogue ON catalogue.subject_code = typed.subject_code
+    FROM lookups
+    JOIN catalogue ON catalogue.subject_code = lookups.subject_code
     QUALIFY row_number() OVER (
-        PARTITION BY
-            typed.unit_id, typed.year, typed.table_name, typed.subject_key, typed.column_name, typed.source_kind,
-            typed.restated_from_year
+        PARTITION BY lookups.subject_code, lookups.year, lookups.expected_classification
         ORDER BY
-            (catalogue.classification IS NOT DISTINCT FROM typed.expected_classification) DESC,
+            (catalogue.classification IS NOT DISTINCT FROM lookups.expected_classification) DESC,
             greatest(
-                catalogue.valid_from_year - typed.year,
-                typed.year - coalesce(catalogue.valid_to_year, typed.year),
+                catalogue.valid_from_year - lookups.year,
+                lookups.year - coalesce(catalogue.valid_to_year, lookups.year),
                 0
             ),
             catalogue.valid_from_year DESC,
             catalogue.classification
     ) = 1
+),
+
+resolved AS (
+    SELECT
+        typed.*,
+        chosen.subject_name,
+        chosen.catalogue_level,
+        chosen.classification
+    FROM typed
+    LEFT JOIN chosen
+        ON chosen.subject_code = typed.subject_code
+        AND chosen.year = typed.year
+        AND chosen.expected_classification IS NOT DISTINCT FROM typed.expected_classification
 )
 
 SELECT

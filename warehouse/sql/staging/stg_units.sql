@@ -16,9 +16,40 @@ renamed AS (
         CAST(stewards AS VARCHAR) AS stewards,
         CAST(registry_order AS BIGINT) AS registry_order
     FROM source
+),
+
+-- The place a unit is known by: its county, else its city, without the administrative suffix
+-- (大竹县 → 大竹, 大同市 → 大同); the whole name where no place is registered.
+placed AS (
+    SELECT
+        *,
+        coalesce(
+            nullif(
+                regexp_replace(
+                    coalesce(nullif(trim(county), ''), trim(city), ''),
+                    '(特别行政区|自治州|自治县|自治旗|地区|林区|新区|市|县|区|旗|盟|州)$',
+                    ''
+                ),
+                ''
+            ),
+            unit_name
+        ) AS place
+    FROM renamed
 )
 
-SELECT * FROM renamed;
+SELECT
+    unit_id,
+    unit_name,
+    province,
+    city,
+    county,
+    admin_level,
+    unit_kind,
+    stewards,
+    registry_order,
+    -- Two units of one place are told apart by their names.
+    CASE WHEN count(*) OVER (PARTITION BY place) = 1 THEN place ELSE unit_name END AS short_name
+FROM placed;
 
 COMMENT ON VIEW stg_units IS 'Staging: one row per registry unit, renamed for joins.';
 COMMENT ON COLUMN stg_units.unit_id IS 'Stable ASCII unit id.';
@@ -30,3 +61,4 @@ COMMENT ON COLUMN stg_units.admin_level IS 'Administrative level: 省级 / 市�
 COMMENT ON COLUMN stg_units.unit_kind IS 'Kind of unit: 行政单位 / 参公事业单位 / 事业单位 ….';
 COMMENT ON COLUMN stg_units.stewards IS 'Data stewards'' e-mail addresses, comma-separated.';
 COMMENT ON COLUMN stg_units.registry_order IS 'Position of the unit in the registry file (1-based).';
+COMMENT ON COLUMN stg_units.short_name IS 'Short label for tables and charts: the county, else the city, without its suffix (大同, 大竹); the unit name when two units share the place.';
