@@ -411,6 +411,8 @@ def remove_stale_builds(warehouse: Path, before: float) -> list[Path]:
             ", ".join(p.name for p in removed),
         )
     return removed
+
+
 def build_memory_limit() -> str:
     """DuckDB's memory limit for a build (``JUESUAN_BUILD_MEMORY_LIMIT``, default 4GB)."""
     from juesuan.settings import Settings
