@@ -45,6 +45,68 @@ TABLE_NAMES: tuple[str, ...] = (
 #: Tables keyed by a functional subject code (类/款/项) with a 合计 row.
 CODED_TABLES: tuple[str, ...] = (INCOME, EXPENDITURE, GENERAL_BUDGET, GOV_FUND, STATE_CAPITAL)
 
+# --- document kinds (contract section 7, Document kind) -------------------------------------------
+FINAL = "决算"
+BUDGET = "预算"
+#: What a report is: the final accounts of a year (default) or the budget disclosed for it.
+REPORT_KINDS: tuple[str, ...] = (FINAL, BUDGET)
+#: ASCII form of each kind, for file names and URLs.
+REPORT_KIND_SLUGS: dict[str, str] = {FINAL: "final", BUDGET: "budget"}
+
+# --- canonical budget tables (预算公开; docs/contract.md "Budget tables") ----------------------------
+BUDGET_TOTALS = "收支预算总表"
+BUDGET_INCOME = "收入预算表"
+BUDGET_EXPENDITURE = "支出预算表"
+BUDGET_FISCAL_TOTALS = "财政拨款收支预算总表"
+BUDGET_FISCAL_EXPENDITURE = "财政拨款支出预算表"
+BUDGET_FISCAL_BASIC = "财政拨款基本支出预算表"
+BUDGET_GENERAL = "一般公共预算支出预算表"
+BUDGET_BASIC = "一般公共预算基本支出预算表"
+BUDGET_GOV_FUND = "政府性基金预算支出预算表"
+BUDGET_STATE_CAPITAL = "国有资本经营预算支出预算表"
+BUDGET_THREE_PUBLIC = "“三公”经费支出预算表"
+BUDGET_OPERATING = "机关运行经费支出预算表"
+BUDGET_PROCUREMENT = "政府采购预算表"
+
+BUDGET_TABLE_NAMES: tuple[str, ...] = (
+    BUDGET_TOTALS,
+    BUDGET_INCOME,
+    BUDGET_EXPENDITURE,
+    BUDGET_FISCAL_TOTALS,
+    BUDGET_FISCAL_EXPENDITURE,
+    BUDGET_FISCAL_BASIC,
+    BUDGET_GENERAL,
+    BUDGET_BASIC,
+    BUDGET_GOV_FUND,
+    BUDGET_STATE_CAPITAL,
+    BUDGET_THREE_PUBLIC,
+    BUDGET_OPERATING,
+    BUDGET_PROCUREMENT,
+)
+#: Budget tables keyed by a functional subject code (类/款/项) with a 合计 row.
+BUDGET_FUNCTIONAL_TABLES: tuple[str, ...] = (
+    BUDGET_INCOME,
+    BUDGET_EXPENDITURE,
+    BUDGET_FISCAL_EXPENDITURE,
+    BUDGET_GENERAL,
+    BUDGET_GOV_FUND,
+    BUDGET_STATE_CAPITAL,
+)
+#: Budget tables keyed by an economic subject code (类 3 digits, 款 5) with a 合计 row.
+BUDGET_ECONOMIC_TABLES: tuple[str, ...] = (BUDGET_FISCAL_BASIC, BUDGET_BASIC, BUDGET_OPERATING)
+#: The tables of each kind: a fact's table_name must be one of its kind's.
+TABLES_OF_KIND: dict[str, tuple[str, ...]] = {FINAL: TABLE_NAMES, BUDGET: BUDGET_TABLE_NAMES}
+#: Budget columns (more may be printed; these are the ones every stage relies on). A single amount
+#: column (金额 / 预算数 / 本年预算) is ``预算数``; a coded table's total column is ``合计`` and its parts
+#: ``基本支出`` / ``项目支出`` (支出) or the income sources (收入); the basic table's ``人员经费`` /
+#: ``公用经费``.
+BUDGET_AMOUNT = "预算数"
+BUDGET_TOTAL_COLUMN = "合计"
+BUDGET_PERSONNEL = "人员经费"
+BUDGET_PUBLIC_USE = "公用经费"
+#: The budget table whose figure is the 决算's 年初预算数 of the same subject: 一般公共预算支出预算表 合计.
+BUDGET_OF_INITIAL_BUDGET = (BUDGET_GENERAL, BUDGET_TOTAL_COLUMN)
+
 SOURCE_KINDS = ("table", "narrative")
 EXTRACTORS = (
     "text-table",
@@ -102,8 +164,17 @@ FACT_COLUMNS: tuple[str, ...] = (
     "page",
     "raw_text",
     "bbox",
+    "report_kind",
 )
-KEY_COLUMNS: tuple[str, ...] = ("unit_id", "year", "table_name", "subject_key", "column_name", "source_kind")
+KEY_COLUMNS: tuple[str, ...] = (
+    "unit_id",
+    "year",
+    "report_kind",
+    "table_name",
+    "subject_key",
+    "column_name",
+    "source_kind",
+)
 PARTITION_COLUMNS: tuple[str, ...] = ("year", "unit_id")
 
 VALUE_TYPE = pa.decimal128(20, 6)
@@ -124,6 +195,9 @@ FACT_SCHEMA = pa.schema(
         # Where on ``page`` the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the
         # page as displayed (contract section 7, Position). NULL where the source has no positions.
         pa.field("bbox", pa.list_(pa.float64()), nullable=True),
+        # 决算 or 预算 (contract section 7, Document kind): part of the key. Lake files written before it
+        # existed hold 决算 facts only and read as 决算.
+        pa.field("report_kind", pa.string(), nullable=False),
     ]
 )
 
@@ -164,16 +238,19 @@ class Fact:
     #: The box of the number on ``page`` (x0, y0, x1, y1 in PDF points, origin bottom-left of the page as
     #: displayed), where the reader knows positions (PDF and OCR table cells, narrative sentences on a page).
     bbox: tuple[float, float, float, float] | None = None
+    #: 决算 (final accounts) or 预算 (budget disclosure): the kind of the report the number comes from.
+    report_kind: str = FINAL
 
     @property
     def subject_key(self) -> str:
         return self.subject_code if self.subject_code is not None else self.line_item
 
     @property
-    def key(self) -> tuple[str, int, str, str, str, str]:
+    def key(self) -> tuple[str, int, str, str, str, str, str]:
         return (
             self.unit_id,
             self.year,
+            self.report_kind,
             self.table_name,
             self.subject_key,
             self.column_name,
@@ -212,15 +289,17 @@ def _is_box(box: tuple[float, ...], page: int | None) -> bool:
 def validate_facts(facts: list[Fact]) -> None:
     """Raise :class:`ContractViolation` listing every broken rule (first 20 shown)."""
     problems: list[str] = []
-    seen: dict[tuple[str, int, str, str, str, str], Fact] = {}
+    seen: dict[tuple[str, int, str, str, str, str, str], Fact] = {}
     for fact in facts:
         where = f"{fact.table_name}/{fact.subject_key}/{fact.column_name} ({fact.source_kind})"
         if not is_valid_unit_id(fact.unit_id):
             problems.append(f"{where}: unit_id {fact.unit_id!r} is not a lower-case ASCII id")
         if not 1990 <= fact.year <= 2100:
             problems.append(f"{where}: year {fact.year!r} out of range")
-        if fact.table_name not in TABLE_NAMES:
-            problems.append(f"{where}: table_name {fact.table_name!r} is not canonical")
+        if fact.report_kind not in REPORT_KINDS:
+            problems.append(f"{where}: report_kind {fact.report_kind!r} not in {REPORT_KINDS}")
+        elif fact.table_name not in TABLES_OF_KIND[fact.report_kind]:
+            problems.append(f"{where}: table_name {fact.table_name!r} is not a canonical {fact.report_kind} table")
         if fact.subject_code is not None and not _SUBJECT_CODE.fullmatch(fact.subject_code):
             problems.append(f"{where}: subject_code {fact.subject_code!r} is not 3, 5 or 7 digits")
         if not fact.line_item or not fact.column_name:
