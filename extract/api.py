@@ -353,7 +353,8 @@ def _kind_facts(facts: list[Fact], kind: str, notes: list[str]) -> list[Fact]:
     kept = [replace(f, report_kind=kind) for f in facts if f.table_name in TABLES_OF_KIND[kind]]
     if len(kept) < len(facts):
         other = sorted({f.table_name for f in facts if f.table_name not in TABLES_OF_KIND[kind]})
-        notes.append(f"{len(facts) - len(kept)} figure(s) of tables not of a {kind} report left out: {', '.join(other)}")
+        left_out = len(facts) - len(kept)
+        notes.append(f"{left_out} figure(s) of tables not of a {kind} report left out: {', '.join(other)}")
     return kept
 
 
