@@ -1071,8 +1071,8 @@ def _map_budget_lines(em: _Emitter) -> None:
 #: The lines of a budget's 三公 table beside the six 三公 items (when the template prints them).
 BUDGET_MEETING = "会议费"
 BUDGET_TRAINING = "培训费"
-#: The total of a 三公 table that also prints 会议费 and 培训费: 三公 + 会议费 + 培训费.
-BUDGET_THREE_PUBLIC_GRAND = "“三公”经费、会议费、培训费合计"
+#: The 三公 subtotal of a table that also prints 会议费 and 培训费 (its 合计 is then 三公 + 会议费 + 培训费).
+BUDGET_THREE_PUBLIC_SUBTOTAL = "“三公”经费"
 
 
 def _budget_three_public_item(path: tuple[str, ...], grand: bool) -> str | None:
@@ -1090,9 +1090,9 @@ def _budget_three_public_item(path: tuple[str, ...], grand: bool) -> str | None:
             if above and "公务用车" in above[-1]:
                 return "公务用车购置及运行维护费"
             if any("三公经费" in word for word in above):
-                return "合计"
+                return BUDGET_THREE_PUBLIC_SUBTOTAL if grand else "合计"
             if not above:
-                return BUDGET_THREE_PUBLIC_GRAND if grand else "合计"
+                return "合计"
             continue
         item = three_public_item(part)
         if item is not None:

@@ -189,7 +189,8 @@ def _orphan_titles(ordered: list[PageTable], lines: dict[int, list[TextLine]]) -
     page whose table starts on the next page."""
     orphans: dict[int, TextLine] = {}
     for page, page_lines in lines.items():
-        bottoms = [t.bottom for t in ordered if t.page == page]
+        # A stray box (one row: the first header row of a table split from the rest) holds no table.
+        bottoms = [t.bottom for t in ordered if t.page == page and len(clean_rows(t.rows)) >= 2]
         if not bottoms or any(bottom is None for bottom in bottoms):
             continue  # a page without a grid: its title heads an empty table (or one no reader found)
         lowest = min(b for b in bottoms if b is not None)
