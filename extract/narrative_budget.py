@@ -156,7 +156,7 @@ _UNCHANGED = re.compile(
 )
 _CHANGE_WORD = re.compile(r"增加|减少|增长|下降|降低|压减|调减|调增|增减|原因|相比|持平")
 _SUBJECT_TRIM = re.compile(r"[ \t_、，,:：]*(?:各|均|分别|共)?[ \t_]*$")
-_THIS_YEAR = re.compile(r"^(?:本年数?|今年数?)")
+_THIS_YEAR = re.compile(r"^(?:本年数?|今年数?)|保持$")
 _FILLER_TAIL = re.compile(r"(?:均为|各为|为|是|共计|共|达)$")
 _LEADING_NOISE = re.compile(r"^[\s、,，#*\-_]+|^(?:其中|包括|此外)[:，,]?")
 _NONE_STATED = re.compile(r"无(?P<what>政府性基金|国有资本经营)预算")
@@ -285,9 +285,13 @@ _OPERATING_RULES = _rules(
 )
 # 政府采购预算表: rows 合计, 货物, 工程, 服务 (Jiangsu prints 一、货物A …), one amount column.
 _PROCUREMENT_RULES = _rules(
-    (r"(?:政府采购)?货物(?:采购)?(?:预算)?(?:金额)?|拟购买货物", _t(BUDGET_PROCUREMENT, "货物", BUDGET_AMOUNT)),
-    (r"(?:政府采购)?工程(?:采购)?(?:预算)?(?:金额)?|拟购买工程", _t(BUDGET_PROCUREMENT, "工程", BUDGET_AMOUNT)),
-    (r"(?:政府采购)?服务(?:采购)?(?:预算)?(?:金额)?|拟购买服务", _t(BUDGET_PROCUREMENT, "服务", BUDGET_AMOUNT)),
+    *(
+        (
+            rf"(?:政府采购)?{kind}类?(?:政府)?(?:采购)?(?:支出)?(?:预算)?(?:金额)?|拟购买{kind}",
+            _t(BUDGET_PROCUREMENT, kind, BUDGET_AMOUNT),
+        )
+        for kind in ("货物", "工程", "服务")
+    ),
     (
         r"政府采购(?:支出)?预算(?:总金额|总额|金额)?|政府采购(?:总金额|总额|金额)",
         _t(BUDGET_PROCUREMENT, TOTAL_ROW, BUDGET_AMOUNT),
@@ -322,8 +326,9 @@ _FUNCTIONAL_TABLE = {
 _CJK = r"[\u4e00-\u9fff]"
 # A subject name may hold 、 and a short bracket that is no level mark ("政府办公厅(室)及相关机构事务").
 _NAME = rf"{_CJK}(?:{_CJK}|、|\((?!类\)|款\)|项\)){_CJK}{{1,4}}\))*"
-_FUNCTIONAL_TAIL = re.compile(r'(?:科目)?(?:预算)?(?:数)?(?:支出)?(?:预算)?(?:数)?(?:安排)?["]?$')
-_ITEM_CHAIN = re.compile(rf"(?:(?P<c>{_NAME})\(类\))?(?P<k>{_NAME})\(款\)(?P<x>{_NAME})\(项\)$")
+_FUNCTIONAL_TAIL = re.compile(r'"?(?:科目)?(?:预算)?(?:数)?(?:支出)?(?:预算)?(?:数)?(?:安排)?"?$')
+# The 款 is sometimes marked (类) by mistake ("住房改革支出(类)住房公积金(项)"): read as a 款 unless it is a 类.
+_ITEM_CHAIN = re.compile(rf"(?:(?P<c>{_NAME})\(类\))?(?P<k>{_NAME})\((?:款|类)\)(?P<x>{_NAME})\(项\)$")
 _KUAN_CHAIN = re.compile(rf"(?P<c>{_NAME})\(类\)(?P<k>{_NAME})\(款\)$")
 _ITEM_ONLY = re.compile(rf"(?P<x>{_NAME})\(项\)$")
 _CLASS_ONLY = re.compile(rf"(?P<c>{_NAME})\(类\)(?:支出)?$")
@@ -338,6 +343,7 @@ class _Stated:
     targets: tuple[_Target, ...]
     value: Decimal
     start: int
+    paragraph: object = None  # the paragraph stating it (None: a fact read earlier)
 
 
 @dataclass
@@ -361,12 +367,16 @@ class _BudgetReader:
     previous_notes: list[str] = field(default_factory=list)
     section: str = NONE
     class_context: str | None = None
+    #: This year's figure stated last in the section: the subject of a change that names none, also when a
+    #: line break made the change a paragraph of its own ("…收入预算总计X万元。" / "与上年相比增加Y万元").
+    last: _Stated | None = None
 
     # --- one paragraph ------------------------------------------------------------------------------
     def read(self, paragraph: _Paragraph) -> None:
         if paragraph.section != self.section:
             self.section = paragraph.section
             self.class_context = None
+            self.last = None
         text = paragraph.text
         if self.section == PERFORMANCE:
             for m in _PERFORMANCE.finditer(_INNER_SPACE.sub("", text)):
@@ -375,7 +385,7 @@ class _BudgetReader:
         for m in _CLASS_MARK.finditer(text):
             self.class_context = self._class_code(m["c"]) or self.class_context
         stated: dict[_Target, _Stated] = {}
-        last: _Stated | None = None
+        last = self.last
         events: list[tuple[int, object]] = [(t.start, t) for t in _tokens(text)]
         events += [(m.start(), m) for m in _UNCHANGED.finditer(text)]
         events.sort(key=lambda e: e[0])
@@ -395,8 +405,9 @@ class _BudgetReader:
             if token.unit is not None:
                 money_unit = token.unit
             value = _to_wan(token.number, unit)
-            sentence = text[_last_end(_PERIOD, text, token.start) : token.start]
-            if "原因" in sentence:
+            if token.unit is None and _DIRECTION.search(text, prefix_start, token.start):
+                continue  # "减少9.52，": a rate printed without its %, not an amount
+            if "原因" in text[_last_end(_CLAUSE, text, token.start) : token.start]:
                 continue  # an amount explaining a change, not a figure of the budget
             change = self._change(text, token, prefix_start)
             if change is not None:
@@ -410,13 +421,18 @@ class _BudgetReader:
                 continue
             targets = self._classify(subject, token.unit is None)
             if not targets:
+                if token.unit is not None and re.search(_CJK, _FILLER_TAIL.sub("", subject)):
+                    # A figure of a subject not read (unresolved, or no budget line): a change after it is
+                    # its change, never the one of the figure stated before.
+                    last = self.last = None
                 continue
             noise = _LEADING_NOISE.match(text, prefix_start)
             start = noise.end() if noise else prefix_start
             for target in targets:
                 self._emit(target, value, paragraph, start, token.end)
-            last = _Stated(targets, value, start)
+            last = _Stated(targets, value, start, paragraph)
             stated.update(dict.fromkeys(targets, last))
+            self.last = last
         self._none_stated(paragraph)
 
     # --- subjects -----------------------------------------------------------------------------------
@@ -439,19 +455,20 @@ class _BudgetReader:
         if m := _HYPHEN_CHAIN.search(name):
             parts = [(m["a"], None), (m["b"], None)] + ([(m["c"], None)] if m["c"] else [])
         elif m := _ITEM_CHAIN.search(name):
+            if m["c"] is None and (klass := self._class_code(m["k"])) is not None:
+                code = self._item_of_class(klass, m["x"])  # 类(类)项(项): no 款 named
+                return self._functional_target(code) if code else self._unresolved(name, "no such 项 in the 类")
             head = self._with_class(m["c"], m["k"])
             if not head:
-                self.notes.append(f"unresolved budget narrative subject {name!r}: no 类 in context")
-                return ()
+                return self._unresolved(name, "no 类 in context")
             parts = [*head, (m["x"], None)]
         elif m := _KUAN_CHAIN.search(name):
             parts = [(m["c"], None), (m["k"], None)]
         elif m := _ITEM_ONLY.search(name):
             code = self._item_without_kuan(m["x"])
-            if code is None:
-                self.notes.append(f"unresolved budget narrative subject {name!r}")
-                return ()
-            return self._functional_target(code)
+            if code is None and self.class_context is not None:
+                code = self._item_of_class(self.class_context, m["x"])
+            return self._functional_target(code) if code else self._unresolved(name, "no 款 named")
         elif m := _CLASS_ONLY.search(name):
             code = self._class_code(m["c"])
             if code is None:
@@ -467,11 +484,46 @@ class _BudgetReader:
             self.class_context = code
             return self._functional_target(code)
         resolution = self.catalogue.resolve_chain(parts, year)
-        if resolution.code is None:
-            self.notes.append(f"unresolved budget narrative subject {name!r}: {resolution.reason}")
-            return ()
-        self.class_context = resolution.code[:3]
-        return self._functional_target(resolution.code)
+        code = resolution.code or self._item_variant(parts)
+        if code is None:
+            return self._unresolved(name, resolution.reason)
+        self.class_context = code[:3]
+        return self._functional_target(code)
+
+    def _unresolved(self, name: str, reason: str) -> tuple[_Target, ...]:
+        self.notes.append(f"unresolved budget narrative subject {name!r}: {reason}")
+        return ()
+
+    def _item_variant(self, parts: list[tuple[str, str | None]]) -> str | None:
+        """A 项 printed with a 支出 suffix or cut short ("机关事业单位职业年金"), when one 项 of its 款 fits."""
+        if len(parts) != 3:
+            return None
+        year = self.context.year
+        kuan = self.catalogue.resolve_chain(parts[:2], year).code
+        if kuan is None:
+            return None
+        name = parts[2][0]
+        for candidate, prefix in ((name.removesuffix("支出"), False), (name, True)):
+            found = self.catalogue.by_name(
+                candidate, FUNCTIONAL, level="项", parent_code=kuan, year=year, prefix=prefix
+            )
+            if len(found) == 1:
+                self.notes.append(f"budget narrative 项 {name!r} read as {found[0].code} {found[0].name}")
+                return found[0].code
+        return None
+
+    def _item_of_class(self, klass: str, name: str) -> str | None:
+        """The one 项 of ``name`` (or without its 支出 suffix) under the 类 ``klass``."""
+        year = self.context.year
+        for candidate in dict.fromkeys((name, name.removesuffix("支出"))):
+            found = [
+                s
+                for s in self.catalogue.by_name(candidate, FUNCTIONAL, level="项", year=year)
+                if s.code.startswith(klass)
+            ]
+            if len(found) == 1:
+                return found[0].code
+        return None
 
     def _with_class(self, klass: str | None, kuan: str) -> list[tuple[str, str | None]]:
         if klass is not None:
@@ -541,7 +593,8 @@ class _BudgetReader:
             after = text[comparison.end() : direction.start()]
             before = text[_last_end(_BOUNDARY, text, comparison.start()) : comparison.start()]
         else:
-            after, before = text[prefix_start : direction.start()], ""
+            # "比2022年(上一年度，下同)预算增加": the comparison may span the clause mark before the change.
+            after, before = text[max(prefix_start, comparison.end()) : direction.start()], ""
         return sign, after, before
 
     def _is_last_budget(self, comparison: re.Match[str]) -> bool:
@@ -566,7 +619,8 @@ class _BudgetReader:
             self.previous_notes.append(f"change of unknown direction {amount} against last year: no figure")
             return
         for target, current in self._previous_subject(after, before, stated, last):
-            self._emit_previous(target, current.value - sign * amount, paragraph, current.start, end)
+            start = current.start if current.paragraph is paragraph else 0
+            self._emit_previous(target, current.value - sign * amount, paragraph, start, end)
 
     def _unchanged(
         self, m: re.Match[str], paragraph: _Paragraph, stated: dict[_Target, _Stated], last: _Stated | None
@@ -576,7 +630,8 @@ class _BudgetReader:
         text = paragraph.text
         before = text[_last_end(_BOUNDARY, text, m.start()) : m.start()]
         for target, current in self._previous_subject(m["between"], before, stated, last):
-            self._emit_previous(target, current.value, paragraph, current.start, m.end())
+            start = current.start if current.paragraph is paragraph else 0
+            self._emit_previous(target, current.value, paragraph, start, m.end())
 
     def _previous_subject(
         self, after: str, before: str, stated: dict[_Target, _Stated], last: _Stated | None
