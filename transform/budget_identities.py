@@ -101,7 +101,9 @@ BASIC = "基本支出"
 PROJECT = "项目支出"
 
 # --- the “三公” table -----------------------------------------------------------------------------------------
-TP_TOTAL = "合计"  # the three together
+TP_TOTAL = "合计"
+#: The three together, where the table prints them apart from its 合计 (which then covers 会议费 and 培训费).
+TP_SUBTOTAL = ("“三公”经费", "“三公”经费合计", "“三公”经费小计")
 TP_ABROAD = ("因公出国（境）费",)
 TP_CARS = ("公务用车购置及运行维护费", "公务用车购置及运行费")
 TP_CAR_PURCHASE = ("公务用车购置费",)
@@ -324,7 +326,10 @@ def part_columns(columns: Iterable[str], total: str = TOTAL) -> tuple[list[str],
     Every printed column but the total is a part, except comparisons (上年…, 增减, rates); a column naming
     a fund printed beside a 财政拨款 column is a part of that column, not of the total.
     """
-    parts = [col for col in columns if col != total and not any(marker in col for marker in NOT_PART_MARKERS)]
+    # 预算数 is a table's one amount (no part of anything); comparisons are no part of the year's total.
+    parts = [
+        col for col in columns if col not in (total, AMOUNT) and not any(marker in col for marker in NOT_PART_MARKERS)
+    ]
     fiscal = [col for col in parts if FISCAL_MARKER in col and not any(m in col for m in FUND_MARKERS)]
     nested = [col for col in parts if fiscal and col not in fiscal and any(m in col for m in FUND_MARKERS)]
     return [col for col in parts if col not in nested], nested
@@ -446,21 +451,26 @@ class BudgetThreePublic(BudgetRule):
             cars = _first(report, table, TP_CARS, column)
             reception = _first(report, table, TP_RECEPTION, column)
             three = [abroad, cars, reception]
+            # The three's total is 合计, or the “三公” subtotal where the table prints one beside a 合计 that
+            # also covers 会议费 and 培训费; that grand total is named so, or is the 合计 then.
+            subtotal = _present(report, table, TP_SUBTOTAL, column)
+            three_total = subtotal[0] if subtotal else TP_TOTAL
+            grand = _present(report, table, (TP_GRAND_TOTAL, TP_TOTAL) if subtotal else (TP_GRAND_TOTAL,), column)
             yield self.check(
                 report,
-                "合计 = 出国 + 公务用车 + 接待",
-                Term(table, TP_TOTAL, column),
-                _sum(report, TP_TOTAL, table, [TP_TOTAL], column),
+                f"{three_total} = 出国 + 公务用车 + 接待",
+                Term(table, three_total, column),
+                _sum(report, three_total, table, [three_total], column),
                 _sum(report, " + ".join(three), table, three, column, optional=three),
             )
-            if report.get(Term(table, TP_GRAND_TOTAL, column)) is not None:
-                beside = [TP_TOTAL, *TP_BESIDE]
+            if grand:
+                beside = [three_total, *TP_BESIDE]
                 yield self.check(
                     report,
                     "三公、会议费、培训费合计 = 三公 + 会议 + 培训",
-                    Term(table, TP_GRAND_TOTAL, column),
-                    _sum(report, TP_GRAND_TOTAL, table, [TP_GRAND_TOTAL], column),
-                    _sum(report, "“三公”经费合计 + 会议费 + 培训费", table, beside, column, optional=TP_BESIDE),
+                    Term(table, grand[0], column),
+                    _sum(report, grand[0], table, [grand[0]], column),
+                    _sum(report, " + ".join(beside), table, beside, column, optional=TP_BESIDE),
                 )
             parts = [_first(report, table, TP_CAR_PURCHASE, column), _first(report, table, TP_CAR_RUNNING, column)]
             if report.get(Term(table, cars, column)) is not None or _any(report, table, parts, column):
