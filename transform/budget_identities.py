@@ -67,9 +67,9 @@ CARRIED_OUT = ("结转下年", "结转下年资金", "年末结转和结余", "�
 FISCAL_INCOME = ("财政拨款收入", "财政拨款")
 #: The fund lines (parts of 财政拨款 in 收支预算总表, the income lines of 财政拨款收支预算总表), one tuple a fund.
 FUND_LINES: tuple[tuple[str, ...], ...] = (
-    ("一般公共预算资金", "一般公共预算", "一般公共预算拨款收入", "一般公共预算财政拨款"),
-    ("政府性基金", "政府性基金预算", "政府性基金预算拨款收入", "政府性基金预算财政拨款", "政府性基金收入"),
-    ("国有资本经营预算", "国有资本经营预算资金", "国有资本经营预算拨款收入", "国有资本经营预算财政拨款"),
+    ("一般公共预算资金", "一般公共预算", "一般公共预算拨款收入"),
+    ("政府性基金预算资金", "政府性基金", "政府性基金预算", "政府性基金预算拨款收入"),
+    ("国有资本经营预算资金", "国有资本经营预算", "国有资本经营预算拨款收入"),
 )
 #: The other income lines of 收支预算总表 (besides 财政拨款): they add up to 本年收入.
 OTHER_INCOME_LINES = (
@@ -102,14 +102,16 @@ PROJECT = "项目支出"
 
 # --- the “三公” table -----------------------------------------------------------------------------------------
 TP_TOTAL = "合计"
-TP_SUBTOTAL = ("“三公”经费", "“三公”经费合计", "“三公”经费小计", "三公经费")
+#: The three together, where the table prints them apart from its 合计 (which then covers 会议费 and 培训费).
+TP_SUBTOTAL = ("“三公”经费", "“三公”经费合计", "“三公”经费小计")
 TP_ABROAD = ("因公出国（境）费",)
 TP_CARS = ("公务用车购置及运行维护费", "公务用车购置及运行费")
 TP_CAR_PURCHASE = ("公务用车购置费",)
 TP_CAR_RUNNING = ("公务用车运行维护费", "公务用车运行费")
 TP_RECEPTION = ("公务接待费",)
-#: Printed beside the three in some templates (Jiangsu: “三公”经费、会议费、培训费): parts of 合计 there.
+#: Printed beside the three in some templates (Jiangsu: “三公”经费、会议费、培训费), with a grand total.
 TP_BESIDE = ("会议费", "培训费")
+TP_GRAND_TOTAL = "“三公”经费、会议费、培训费合计"
 #: Printed in the same table in other templates (Shanghai: “三公”经费和机关运行经费预算表): no part of 合计.
 OPERATING_COST = c.OPERATING_COST
 
@@ -324,7 +326,10 @@ def part_columns(columns: Iterable[str], total: str = TOTAL) -> tuple[list[str],
     Every printed column but the total is a part, except comparisons (上年…, 增减, rates); a column naming
     a fund printed beside a 财政拨款 column is a part of that column, not of the total.
     """
-    parts = [col for col in columns if col != total and not any(marker in col for marker in NOT_PART_MARKERS)]
+    # 预算数 is a table's one amount (no part of anything); comparisons are no part of the year's total.
+    parts = [
+        col for col in columns if col not in (total, AMOUNT) and not any(marker in col for marker in NOT_PART_MARKERS)
+    ]
     fiscal = [col for col in parts if FISCAL_MARKER in col and not any(m in col for m in FUND_MARKERS)]
     nested = [col for col in parts if fiscal and col not in fiscal and any(m in col for m in FUND_MARKERS)]
     return [col for col in parts if col not in nested], nested
@@ -429,8 +434,8 @@ class BudgetThreePublic(BudgetRule):
     type = "budget-three-public-composition"
     title = "“三公”经费预算 构成"
     description = (
-        "合计 = 因公出国（境）费 + 公务用车购置及运行(维护)费 + 公务接待费 (+ 会议费 + 培训费 where the table prints "
-        "them beside, with a “三公” 小计 = the three); 公务用车购置及运行(维护)费 = 购置费 + 运行(维护)费."
+        "合计 = 因公出国（境）费 + 公务用车购置及运行(维护)费 + 公务接待费; where the table prints 会议费 and 培训费 "
+        "beside, their grand total = 合计 + 会议费 + 培训费; 公务用车购置及运行(维护)费 = 购置费 + 运行(维护)费."
     )
 
     def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
@@ -446,26 +451,26 @@ class BudgetThreePublic(BudgetRule):
             cars = _first(report, table, TP_CARS, column)
             reception = _first(report, table, TP_RECEPTION, column)
             three = [abroad, cars, reception]
-            three_label = f"{abroad} + {cars} + {reception}"
+            # The three's total is 合计, or the “三公” subtotal where the table prints one beside a 合计 that
+            # also covers 会议费 and 培训费; that grand total is named so, or is the 合计 then.
             subtotal = _present(report, table, TP_SUBTOTAL, column)
-            beside = _present(report, table, TP_BESIDE, column)
-            if subtotal:
+            three_total = subtotal[0] if subtotal else TP_TOTAL
+            grand = _present(report, table, (TP_GRAND_TOTAL, TP_TOTAL) if subtotal else (TP_GRAND_TOTAL,), column)
+            yield self.check(
+                report,
+                f"{three_total} = 出国 + 公务用车 + 接待",
+                Term(table, three_total, column),
+                _sum(report, three_total, table, [three_total], column),
+                _sum(report, " + ".join(three), table, three, column, optional=three),
+            )
+            if grand:
+                beside = [three_total, *TP_BESIDE]
                 yield self.check(
                     report,
-                    "“三公”小计 = 出国 + 公务用车 + 接待",
-                    Term(table, subtotal[0], column),
-                    _sum(report, subtotal[0], table, [subtotal[0]], column),
-                    _sum(report, three_label, table, three, column, optional=three),
-                )
-            if report.get(Term(table, TP_TOTAL, column)) is not None or not subtotal:
-                addends = [subtotal[0]] if subtotal else three
-                label = " + ".join([subtotal[0] if subtotal else three_label, *beside])
-                yield self.check(
-                    report,
-                    "合计 = 出国 + 公务用车 + 接待" + (" + 会议 + 培训" if beside else ""),
-                    Term(table, TP_TOTAL, column),
-                    _sum(report, TP_TOTAL, table, [TP_TOTAL], column),
-                    _sum(report, label, table, [*addends, *beside], column, optional=[*addends, *beside]),
+                    "三公、会议费、培训费合计 = 三公 + 会议 + 培训",
+                    Term(table, grand[0], column),
+                    _sum(report, grand[0], table, [grand[0]], column),
+                    _sum(report, " + ".join(beside), table, beside, column, optional=TP_BESIDE),
                 )
             parts = [_first(report, table, TP_CAR_PURCHASE, column), _first(report, table, TP_CAR_RUNNING, column)]
             if report.get(Term(table, cars, column)) is not None or _any(report, table, parts, column):
