@@ -70,15 +70,11 @@ _HIERARCHY_RULES = ("R02", "B02")
 def table_checks(table_name: str, facts: list[Fact]) -> list[IdentityCheck]:
     """The within-table identity checks of one table's facts (决算: R01–R06; 预算: B01–B05)."""
     if table_name in BUDGET_TABLE_NAMES:
-        # A budget table checks itself with the budget rules (B01–B05), never the 决算 ones. A row sum
-        # needs the total column printed: a one-amount table (预算数 alone) has no row to add up.
-        printed = {f.column_name for f in facts}
+        # A budget table checks itself with the budget rules (B01–B05), never the 决算 ones.
         return [
             check
             for check in within_table_checks(facts)
-            if check.table_name == table_name
-            and check.right_table == table_name
-            and (check.rule_id != "B03" or check.column_name in printed)
+            if check.table_name == table_name and check.right_table == table_name
         ]
     first = facts[0]
     refs = [
