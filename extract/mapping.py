@@ -1071,10 +1071,9 @@ def _map_budget_lines(em: _Emitter) -> None:
 
 
 #: The lines of a budget's 三公 table beside the six 三公 items (when the template prints them).
-BUDGET_MEETING = "会议费"
-BUDGET_TRAINING = "培训费"
+BUDGET_MEETING, BUDGET_TRAINING = c.BUDGET_THREE_PUBLIC_LINES[7:9]
 #: The 三公 subtotal of a table that also prints 会议费 and 培训费 (its 合计 is then 三公 + 会议费 + 培训费).
-BUDGET_THREE_PUBLIC_SUBTOTAL = "“三公”经费"
+BUDGET_THREE_PUBLIC_SUBTOTAL = c.BUDGET_THREE_PUBLIC_LINES[1]
 
 
 def _budget_three_public_item(path: tuple[str, ...], grand: bool) -> str | None:
@@ -1133,7 +1132,7 @@ def _unlabelled_rows(layout: Layout) -> list[RowKey]:
 
 
 #: 政府采购 categories as printed (``一、货物A``, ``货物类``) → the canonical line.
-PROCUREMENT_LINES = (("货物", "政府采购货物支出"), ("工程", "政府采购工程支出"), ("服务", "政府采购服务支出"))
+PROCUREMENT_LINES = tuple(zip(("货物", "工程", "服务"), c.BUDGET_PROCUREMENT_LINES[1:], strict=True))
 
 
 def _map_procurement(em: _Emitter) -> None:
