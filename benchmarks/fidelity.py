@@ -605,18 +605,13 @@ def refresh_folder_lines(fresh: str, folders: set[str], path: Path = RESULTS) ->
 def write_budget_section(text: str, path: Path = RESULTS) -> None:
     """The budget subsection, at the end of the Fidelity section (replaced when there, else inserted)."""
     current = path.read_text(encoding="utf-8")
+    section = re.compile(r"^" + re.escape(SECTION) + r"\n.*?(?=\n## |\Z)", re.DOTALL | re.MULTILINE)
+    match = section.search(current)
+    if BUDGET_SECTION in current or match is None:
+        write_section(BUDGET_SECTION, text, path)  # up to the next ``## ``: the subsection ends the section
+        return
     body = text.rstrip("\n") + "\n"
-    existing = re.compile(r"^" + re.escape(BUDGET_SECTION) + r"\n.*?(?=\n## |\Z)", re.DOTALL | re.MULTILINE)
-    if existing.search(current):
-        updated = existing.sub(lambda _: body, current, count=1)
-    else:
-        section = re.compile(r"^" + re.escape(SECTION) + r"\n.*?(?=\n## |\Z)", re.DOTALL | re.MULTILINE)
-        match = section.search(current)
-        if match is None:
-            updated = current.rstrip("\n") + "\n\n" + body
-        else:
-            updated = current[: match.end()].rstrip("\n") + "\n\n" + body + current[match.end() :]
-    path.write_text(updated, encoding="utf-8")
+    path.write_text(current[: match.end()].rstrip("\n") + "\n\n" + body + current[match.end() :], encoding="utf-8")
 
 
 def print_console(documents: list[Document], console: Console, show_errors: bool) -> None:
