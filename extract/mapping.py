@@ -133,8 +133,8 @@ def _budget_table_name(key: str) -> str | None:
             match = re.fullmatch(_BUDGET_PREFIX.pattern + pattern.pattern, candidate)
             if match is None:
                 continue
-            prefix = _BUDGET_HOLDER.sub("", match.group(1)[::-1][::-1])
-            prefix = re.sub(r"(?:部门|单位)$", "", prefix)
+            # the unit's name before the title's words, without a 部门/单位 of its own at either end
+            prefix = re.sub(r"(?:部门|单位)$", "", _BUDGET_HOLDER.sub("", match.group(1)))
             if not _NOT_A_UNIT.search(prefix):
                 return name
     return None
