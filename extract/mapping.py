@@ -1033,9 +1033,10 @@ def _map_budget_summary(em: _Emitter) -> None:
 
 
 def _map_budget_lines(em: _Emitter) -> None:
-    """A budget table printed as lines, not codes: each labelled row's figures (a label that repeats its
-    group's, such as 小计, is named under its group: ``一般公共预算资金/小计``); a grid of one row of
-    figures under its headers (one row of totals) is read as the 合计 row."""
+    """A budget table printed as lines, not codes: each labelled row's figures under its line (names in
+    two columns, group | source: a group's 小计 row is the group's own line, ``一般公共预算资金``; the
+    table's 收入总计 / 支出总计 its 合计); a grid of one row of figures under its headers (one row of
+    totals) is read as the 合计 row."""
     layout = em.layout
     blocks = [b for b in layout.blocks if b.value_columns]
     if not blocks:
@@ -1060,7 +1061,7 @@ def _map_budget_lines(em: _Emitter) -> None:
                 line = _budget_line(group, "收入")  # a group's 小计 is the group's own amount
             else:
                 line = _budget_line(parts[-1], "收入")
-                line = c.TOTAL_ROW if line in (c.INCOME_GRAND_TOTAL, "收入合计") else line
+                line = c.TOTAL_ROW if line in (c.INCOME_GRAND_TOTAL, c.EXPENDITURE_GRAND_TOTAL) else line
             if not line:
                 em.note_lost(row, block.value_columns, f"row {index}: figures without a line label")
                 continue
