@@ -1867,7 +1867,7 @@ def read_narrative(
         # Imported here: narrative_budget builds on this module's tokens and layout helpers.
         from juesuan.extract.narrative_budget import read_budget_narrative
 
-        return read_budget_narrative(segments, context, catalogue)
+        return read_budget_narrative(segments, context, catalogue, table_facts)
     reader = _read(segments, context, catalogue, table_facts, empty_tables)
     return NarrativeReading(
         narrative=StrategyResult(facts=list(reader.facts.values()), notes=reader.notes),

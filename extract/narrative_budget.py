@@ -40,7 +40,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from juesuan.contract import (
@@ -91,7 +91,7 @@ from juesuan.extract.narrative import (
 from juesuan.extract.text import normalise
 from juesuan.transform.catalogue import FUNCTIONAL, Catalogue
 
-__all__ = ["read_budget_narrative"]
+__all__ = ["align_to_tables", "read_budget_narrative"]
 
 # --- sections -------------------------------------------------------------------------------------
 TOTALS = "totals"  # 收支预算总体情况 / 部门预算编制说明
@@ -283,12 +283,12 @@ _THREE_RULES = _rules(
 _OPERATING_RULES = _rules(
     (r"机关运行经费" + _SUFFIX, _t(BUDGET_OPERATING, TOTAL_ROW, BUDGET_AMOUNT)),
 )
-# 政府采购预算表: rows 合计, 货物, 工程, 服务 (Jiangsu prints 一、货物A …), one amount column.
+# 政府采购预算表: rows 合计, 政府采购货物支出, …工程…, …服务… (the 决算's lines; Jiangsu prints 一、货物A …).
 _PROCUREMENT_RULES = _rules(
     *(
         (
             rf"(?:政府采购)?{kind}类?(?:政府)?(?:采购)?(?:支出)?(?:预算)?(?:金额)?|拟购买{kind}",
-            _t(BUDGET_PROCUREMENT, kind, BUDGET_AMOUNT),
+            _t(BUDGET_PROCUREMENT, f"政府采购{kind}支出", BUDGET_AMOUNT),
         )
         for kind in ("货物", "工程", "服务")
     ),
@@ -797,22 +797,97 @@ def _paragraphs(norm: str) -> list[_Paragraph]:
     return found
 
 
+# --- the cell a figure restates, as the report's tables print it ----------------------------------------
+#: An income source stated as a column of the 收入预算表 合计 row is a line where the template prints sources
+#: as lines (Jiangsu: 一般公共预算资金 小计 …); the reader's line names.
+_SOURCE_LINES = {
+    "一般公共预算拨款收入": "一般公共预算资金",
+    "政府性基金收入": "政府性基金预算资金",
+    "国有资本经营预算收入": "国有资本经营预算资金",
+}
+_AMOUNT_COLUMNS = (BUDGET_TOTAL_COLUMN, BUDGET_AMOUNT)
+
+
+def _alternatives(fact: Fact, fund_codes: set[str]) -> list[tuple[str, str, str | None, str]]:
+    """Other cells printing the figure of ``fact`` (table, line_item, code, column), by layout: a row's amount
+    is 合计 in a table of several columns and 预算数 in a one-amount table; an income source is a column or a
+    line; Shanghai prints 机关运行经费 in its 三公 table, and no 财政拨款支出预算表: a subject's 财政拨款 spending
+    is its 一般公共预算 spending when no 政府性基金 / 国有资本经营 table of the report prints the subject
+    (``fund_codes``)."""
+    table, line, code, column = fact.table_name, fact.line_item, fact.subject_code, fact.column_name
+    found: list[tuple[str, str, str | None, str]] = []
+    if table == BUDGET_FISCAL_EXPENDITURE and (code or "") not in fund_codes:
+        found.append((BUDGET_GENERAL, line, code, column))
+    for other_table, other_line, other_code, other_column in [(table, line, code, column), *found]:
+        if other_column in _AMOUNT_COLUMNS:
+            swapped = _AMOUNT_COLUMNS[1 - _AMOUNT_COLUMNS.index(other_column)]
+            found.append((other_table, other_line, other_code, swapped))
+    if table == BUDGET_INCOME and line == TOTAL_ROW and column not in _AMOUNT_COLUMNS:
+        source = _SOURCE_LINES.get(column, column)
+        found += [
+            (BUDGET_INCOME, source, None, BUDGET_AMOUNT),
+            (BUDGET_INCOME, f"{source}/小计", None, BUDGET_AMOUNT),
+            (BUDGET_TOTALS, source, None, BUDGET_AMOUNT),
+        ]
+    if table == BUDGET_OPERATING and line == TOTAL_ROW:
+        found.append((BUDGET_THREE_PUBLIC, "机关运行经费", None, BUDGET_AMOUNT))
+    return found
+
+
+def align_to_tables(facts: Sequence[Fact], table_facts: Sequence[Fact]) -> tuple[list[Fact], list[str]]:
+    """Budget narrative facts keyed to the cell the report's tables print for them (see :func:`_alternatives`).
+
+    A fact whose key the tables print, or that no alternative cell matches, keeps its key. A report split
+    over two files (正文 + 公开表) reads its prose without its tables: call this again once the parts' facts
+    are merged. Returns the facts and notes (a figure whose printed cell another figure already took)."""
+    printed = {(f.table_name, f.subject_key, f.column_name) for f in table_facts if f.source_kind == "table"}
+    if not printed:
+        return list(facts), []
+    funds = (BUDGET_GOV_FUND, BUDGET_STATE_CAPITAL)
+    fund_codes = {f.subject_code for f in table_facts if f.table_name in funds and f.subject_code is not None}
+    if any(f.table_name in funds and f.subject_code is None and f.value != 0 for f in table_facts):
+        fund_codes.add("")  # fund spending of unknown subjects: the 财政拨款 total is not the 一般公共预算 one
+    notes: list[str] = []
+    kept: dict[tuple[str, int, str, str, str, str, str], Fact] = {}
+    for fact in facts:
+        if (fact.table_name, fact.subject_key, fact.column_name) not in printed:
+            for table, line, code, column in _alternatives(fact, fund_codes):
+                if (table, code or line, column) in printed:
+                    fact = replace(fact, table_name=table, line_item=line, subject_code=code, column_name=column)
+                    break
+        other = kept.get(fact.key)
+        if other is not None:
+            if other.value != fact.value:
+                where = f"{fact.table_name}/{fact.subject_key}/{fact.column_name}"
+                notes.append(f"{where}: kept {other.value}, also stated {fact.value}")
+            continue
+        kept[fact.key] = fact
+    return list(kept.values()), notes
+
+
 def read_budget_narrative(
-    segments: Sequence[tuple[int | None, str]], context: DocumentContext, catalogue: Catalogue
+    segments: Sequence[tuple[int | None, str]],
+    context: DocumentContext,
+    catalogue: Catalogue,
+    table_facts: Sequence[Fact] | None = None,
 ) -> NarrativeReading:
     """What a 预算 report's prose states: this year's budget figures (``narrative``) and last year's budget
     figures its changes restate (``previous_year``, facts of ``year − 1``), all of report_kind 预算.
 
     ``segments`` are (page or None, text) as for :func:`juesuan.extract.narrative.read_narrative`. Budget
-    prose yields no statements or marks (rates and words are read for 决算 prose only)."""
+    prose yields no statements or marks (rates and words are read for 决算 prose only). With the report's
+    ``table_facts``, every figure is keyed to the cell the tables print for it (:func:`align_to_tables`)."""
     source, starts, pages = _concatenate(segments)
     norm, index = normalise(source)
     reader = _BudgetReader(source, index, starts, pages, context, catalogue)
     for paragraph in _paragraphs(norm):
         reader.read(paragraph)
+    facts, notes = align_to_tables(list(reader.facts.values()), table_facts or ())
+    # Last year's figures take the key of this year's cell: the same template prints both years alike.
+    previous, previous_notes = align_to_tables(list(reader.previous.values()), table_facts or ())
     return NarrativeReading(
-        narrative=StrategyResult(facts=list(reader.facts.values()), notes=reader.notes),
-        previous_year=StrategyResult(facts=list(reader.previous.values()), notes=reader.previous_notes),
+        narrative=StrategyResult(facts=facts, notes=reader.notes + notes),
+        previous_year=StrategyResult(facts=previous, notes=reader.previous_notes + previous_notes),
         statements=[],
         marks=[],
         statement_notes=[],
