@@ -451,9 +451,10 @@ class _BudgetReader:
         """A 类, 款 or 项 the subject names, as the section's table row (合计; the summary's 类 line 预算数)."""
         name = _FUNCTIONAL_TAIL.sub("", subject).translate(_VARIANTS)
         year = self.context.year
-        parts: list[tuple[str, str | None]] | None = None
+        parts: list[tuple[str, str | None]]
         if m := _HYPHEN_CHAIN.search(name):
-            parts = [(m["a"], None), (m["b"], None)] + ([(m["c"], None)] if m["c"] else [])
+            names: list[str] = [m["a"], m["b"]] + ([m["c"]] if m["c"] else [])
+            parts = [(part, None) for part in names]
         elif m := _ITEM_CHAIN.search(name):
             if m["c"] is None and (klass := self._class_code(m["k"])) is not None:
                 code = self._item_of_class(klass, m["x"])  # 类(类)项(项): no 款 named
@@ -540,7 +541,7 @@ class _BudgetReader:
         if self.class_context is None:
             return None
         year = self.context.year
-        found = []
+        found: list[str] = []
         for kuan in self.catalogue.children(self.class_context, FUNCTIONAL, year):
             for key in (kuan.name, *kuan.aliases):
                 if name.startswith(key) and len(name) > len(key):
