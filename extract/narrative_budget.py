@@ -89,7 +89,7 @@ from juesuan.extract.narrative import (
     _tokens,
 )
 from juesuan.extract.text import normalise
-from juesuan.transform.catalogue import FUNCTIONAL, Catalogue
+from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
 __all__ = ["align_to_tables", "read_budget_narrative"]
 
@@ -136,6 +136,12 @@ _SECTION_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _TITLE_WORDS = re.compile(r"情况说明|编制说明|名词解释|主要职能|机构设置|概况|预算表$|总表$")
 _TOC_TAIL = re.compile(r"[.…·\s\d]+$")
 _FUNCTIONAL_SECTIONS = (TOTALS, FISCAL_EXPENDITURE, GENERAL, GOV_FUND, STATE_CAPITAL)
+# Sections listing economic 类/款 ("(1)基本工资(款)支出X万元"), and the table (合计 or 预算数 column) they restate.
+_ECONOMIC_TABLE = {
+    FISCAL_BASIC: (BUDGET_FISCAL_BASIC, BUDGET_TOTAL_COLUMN),
+    BASIC: (BUDGET_BASIC, BUDGET_TOTAL_COLUMN),
+    OPERATING: (BUDGET_OPERATING, BUDGET_AMOUNT),
+}
 
 # --- labels ---------------------------------------------------------------------------------------
 _PERIOD = re.compile(r"[。!?]")
@@ -334,8 +340,10 @@ _ITEM_ONLY = re.compile(rf"(?P<x>{_NAME})\(项\)$")
 _CLASS_ONLY = re.compile(rf"(?P<c>{_NAME})\(类\)(?:支出)?$")
 _HYPHEN_CHAIN = re.compile(r'"(?P<a>[^"\-]+)-(?P<b>[^"\-]+)(?:-(?P<c>[^"\-]+))?"?$')
 _CLASS_MARK = re.compile(rf"(?P<c>{_NAME})\(类\)")
+_ECONOMIC_ITEM = re.compile(rf"(?P<name>{_NAME})(?P<mark>\((?:类|款)\))?(?:支出)?$")
 _NAME_AT_END = re.compile(rf"{_NAME}$")
-_VARIANTS = str.maketrans({"它": "他"})  # 其它 / 其他: one name
+_VARIANTS = str.maketrans({"它": "他"})
+_ROUNDING = Decimal("0.005")  # a figure against the table's amount, both to two decimals  # 其它 / 其他: one name
 
 
 @dataclass(frozen=True)
@@ -367,6 +375,11 @@ class _BudgetReader:
     previous_notes: list[str] = field(default_factory=list)
     section: str = NONE
     class_context: str | None = None
+    economic_parent: str | None = None  # the economic 类 just read, for the 款 listed under it
+    #: Code → amount of the report's functional table rows (when at hand): they decide a 项 the prose
+    #: names wrongly ("一般行政事务管理" for 一般行政管理事务), never the catalogue alone.
+    row_amounts: dict[str, set[Decimal]] = field(default_factory=dict)
+    stated_value: Decimal | None = None  # the amount whose subject is being classified
     #: This year's figure stated last in the section: the subject of a change that names none, also when a
     #: line break made the change a paragraph of its own ("…收入预算总计X万元。" / "与上年相比增加Y万元").
     last: _Stated | None = None
@@ -376,6 +389,7 @@ class _BudgetReader:
         if paragraph.section != self.section:
             self.section = paragraph.section
             self.class_context = None
+            self.economic_parent = None
             self.last = None
         text = paragraph.text
         if self.section == PERFORMANCE:
@@ -419,6 +433,7 @@ class _BudgetReader:
             subject = _INNER_SPACE.sub("", text[prefix_start : token.start]).strip(" \t_")
             if _CHANGE_WORD.search(subject):
                 continue
+            self.stated_value = value
             targets = self._classify(subject, token.unit is None)
             if not targets:
                 if token.unit is not None and re.search(_CJK, _FILLER_TAIL.sub("", subject)):
@@ -443,9 +458,42 @@ class _BudgetReader:
         found = _first(subject, _RULES_OF.get(self.section, ()))
         if found:
             return found
-        if bare or self.section not in _FUNCTIONAL_SECTIONS:
+        if bare:
             return ()  # a bare number needs a label of its own
+        if self.section in _ECONOMIC_TABLE:
+            return self._economic(subject)
+        if self.section not in _FUNCTIONAL_SECTIONS:
+            return ()
         return self._functional(subject)
+
+    def _economic(self, subject: str) -> tuple[_Target, ...]:
+        """An economic 类 or 款 (``1、工资福利支出(类)``, ``(1)基本工资(款)支出``), within the 类 just read when
+        the name alone is ambiguous (办公设备购置 is 30206 or 31002)."""
+        m = _ECONOMIC_ITEM.search(_FUNCTIONAL_TAIL.sub("", subject))
+        if m is None:
+            return ()
+        name, year = m["name"], self.context.year
+        if m["mark"]:
+            code = self.catalogue.resolve_economic(None, name, year).code
+        else:  # an unmarked name must be a whole economic name: "其中" or a clause is no subject
+            exact = self.catalogue.by_name(name, ECONOMIC, year=year)
+            code = exact[0].code if len(exact) == 1 else None
+        if code is None and self.economic_parent is not None:
+            candidates = self.catalogue.by_name(name, ECONOMIC, year=year) or self.catalogue.by_name(
+                name, ECONOMIC, year=year, prefix=True
+            )
+            within = [c for c in candidates if self.economic_parent in (c.code, c.parent_code)]
+            code = within[0].code if len(within) == 1 else None
+        if code is None:
+            if m["mark"]:  # a marked name that resolves to nothing: said, never guessed
+                self.notes.append(f"unresolved budget narrative economic item {name!r}")
+            return ()
+        found = self.catalogue.get(code, ECONOMIC, year)
+        assert found is not None
+        if found.level == "类":
+            self.economic_parent = found.code
+        table, column = _ECONOMIC_TABLE[self.section]
+        return _t(table, found.name, column, found.code)
 
     def _functional(self, subject: str) -> tuple[_Target, ...]:
         """A 类, 款 or 项 the subject names, as the section's table row (合计; the summary's 类 line 预算数)."""
@@ -485,7 +533,7 @@ class _BudgetReader:
             self.class_context = code
             return self._functional_target(code)
         resolution = self.catalogue.resolve_chain(parts, year)
-        code = resolution.code or self._item_variant(parts)
+        code = resolution.code or self._item_variant(parts) or self._decided_item(parts, name)
         if code is None:
             return self._unresolved(name, resolution.reason)
         self.class_context = code[:3]
@@ -512,6 +560,37 @@ class _BudgetReader:
                 self.notes.append(f"budget narrative 项 {name!r} read as {found[0].code} {found[0].name}")
                 return found[0].code
         return None
+
+    def _decided_item(self, parts: list[tuple[str, str | None]], name: str) -> str | None:
+        """A 项 the catalogue cannot resolve under a 款 (or 类) that it can: the one 项 of that 类 named so
+        (a wrong 款 name), else — the report's tables at hand — the one 项 row under the deepest part that
+        resolves whose amount is the stated one (a 项 name misprinted). A note says which."""
+        if len(parts) != 3:
+            return None
+        year = self.context.year
+        klass = self.catalogue.resolve_chain(parts[:1], year).code
+        if klass is not None and not self.catalogue.resolve_chain(parts[:2], year).resolved:
+            code = self._item_of_class(klass, parts[2][0])
+            if code is not None:
+                self.notes.append(f"budget narrative subject {name!r}: 款 not of {klass}; its 项 is {code}")
+                return code
+        ancestor = self.catalogue.resolve_chain(parts[:2], year).code or klass
+        if ancestor is None or self.stated_value is None:
+            return None
+        rows = [
+            code
+            for code, amounts in self.row_amounts.items()
+            if len(code) == 7
+            and code.startswith(ancestor)
+            and any(abs(a - self.stated_value) <= _ROUNDING for a in amounts)
+        ]
+        if len(rows) != 1:
+            return None
+        self.notes.append(
+            f"budget narrative subject {name!r} is not in the catalogue under {ancestor}: decided by the table, "
+            f"whose only 项 there of {self.stated_value} is {rows[0]}"
+        )
+        return rows[0]
 
     def _item_of_class(self, klass: str, name: str) -> str | None:
         """The one 项 of ``name`` (or without its 支出 suffix) under the 类 ``klass``."""
@@ -881,6 +960,11 @@ def read_budget_narrative(
     source, starts, pages = _concatenate(segments)
     norm, index = normalise(source)
     reader = _BudgetReader(source, index, starts, pages, context, catalogue)
+    functional = (BUDGET_FISCAL_EXPENDITURE, BUDGET_GENERAL, BUDGET_GOV_FUND, BUDGET_STATE_CAPITAL)
+    for fact in table_facts or ():
+        if fact.source_kind == "table" and fact.table_name in functional and fact.subject_code:
+            if fact.column_name in _AMOUNT_COLUMNS:
+                reader.row_amounts.setdefault(fact.subject_code, set()).add(fact.value)
     for paragraph in _paragraphs(norm):
         reader.read(paragraph)
     facts, notes = align_to_tables(list(reader.facts.values()), table_facts or ())
