@@ -21,6 +21,7 @@ from juesuan.contract import (
     BUDGET,
     BUDGET_BASIC,
     BUDGET_EXPENDITURE,
+    BUDGET_FISCAL_BASIC,
     BUDGET_FISCAL_EXPENDITURE,
     BUDGET_GENERAL,
     BUDGET_GOV_FUND,
@@ -227,6 +228,21 @@ def test_the_public_entry_reads_a_budget_pdf_into_budget_facts_keyed_like_its_ta
     same = [key for key in got if key in printed]
     assert len(same) >= 30 and all(got[key] == printed[key] for key in same)
     assert {f.year for f in extraction.prior_year_facts} == {2016}
+    # "法院(款)一般行政事务管理(项)" is no catalogue 项: the table's only 项 of 20405 printing 6432.89 decides.
+    assert got[(BUDGET_FISCAL_EXPENDITURE, "2040502", "预算数")] == d("6432.89")
+
+
+def test_economic_items_of_the_basic_and_operating_sections() -> None:
+    got = values(prose_of("budget/js-zhengxiebgt-2017-dept-budget.pdf").narrative.facts)
+    expected = {
+        (BUDGET_FISCAL_BASIC, "301", "合计"): d("2097.51"),  # 工资福利支出（类）
+        (BUDGET_FISCAL_BASIC, "30101", "合计"): d("737.94"),  # 基本工资（款）
+        (BUDGET_BASIC, "302", "合计"): d("1131.92"),  # 商品和服务支出（类）
+        (BUDGET_BASIC, "30231", "合计"): d("156.60"),  # 公务用车运行维护费（款）
+        (BUDGET_OPERATING, "合计", "预算数"): d("3348.98"),
+        (BUDGET_OPERATING, "30209", "预算数"): d("446"),  # 物业管理费（款）
+    }
+    assert {key: got.get(key) for key in expected} == expected
 
 
 def test_a_final_report_gives_no_budget_key() -> None:
