@@ -340,6 +340,7 @@ _ITEM_ONLY = re.compile(rf"(?P<x>{_NAME})\(项\)$")
 _CLASS_ONLY = re.compile(rf"(?P<c>{_NAME})\(类\)(?:支出)?$")
 _HYPHEN_CHAIN = re.compile(r'"(?P<a>[^"\-]+)-(?P<b>[^"\-]+)(?:-(?P<c>[^"\-]+))?"?$')
 _CLASS_MARK = re.compile(rf"(?P<c>{_NAME})\(类\)")
+_CLASS_LINE = re.compile(rf"(?:\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+、)?(?P<name>{_NAME})[:：]?")
 _ECONOMIC_ITEM = re.compile(rf"(?P<name>{_NAME})(?P<mark>\((?:类|款)\))?(?:支出)?$")
 _NAME_AT_END = re.compile(rf"{_NAME}$")
 _VARIANTS = str.maketrans({"它": "他"})
@@ -398,6 +399,9 @@ class _BudgetReader:
             return
         for m in _CLASS_MARK.finditer(text):
             self.class_context = self._class_code(m["c"]) or self.class_context
+        if (heading := _CLASS_LINE.fullmatch(text.strip())) is not None:
+            # A line that only names a 类 ("一般公共服务") heads the 项 listed after it without their 类.
+            self.class_context = self._class_code(heading["name"]) or self.class_context
         stated: dict[_Target, _Stated] = {}
         last = self.last
         events: list[tuple[int, object]] = [(t.start, t) for t in _tokens(text)]
