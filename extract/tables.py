@@ -412,6 +412,10 @@ def _aligned(part: RawTable, spans: list[tuple[float, float]] | None, width: int
     for left, right in part.column_spans:
         middle = (left + right) / 2
         column = next((i for i, (a, b) in enumerate(spans) if a - 1 <= middle <= b + 1), None)
+        if column is not None and right - left > 1.5 * (spans[column][1] - spans[column][0]):
+            # A cell merged over several of the first part's columns (a total's label over two blocks):
+            # it belongs to the first column it covers.
+            column = next((i for i, (a, b) in enumerate(spans) if a - 2 <= left < b - 2), column)
         if column is None or column in target:
             return None
         target.append(column)
