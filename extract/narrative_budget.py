@@ -40,7 +40,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from juesuan.contract import (
@@ -89,9 +89,9 @@ from juesuan.extract.narrative import (
     _tokens,
 )
 from juesuan.extract.text import normalise
-from juesuan.transform.catalogue import FUNCTIONAL, Catalogue
+from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
-__all__ = ["read_budget_narrative"]
+__all__ = ["align_to_tables", "read_budget_narrative"]
 
 # --- sections -------------------------------------------------------------------------------------
 TOTALS = "totals"  # 收支预算总体情况 / 部门预算编制说明
@@ -136,6 +136,12 @@ _SECTION_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _TITLE_WORDS = re.compile(r"情况说明|编制说明|名词解释|主要职能|机构设置|概况|预算表$|总表$")
 _TOC_TAIL = re.compile(r"[.…·\s\d]+$")
 _FUNCTIONAL_SECTIONS = (TOTALS, FISCAL_EXPENDITURE, GENERAL, GOV_FUND, STATE_CAPITAL)
+# Sections listing economic 类/款 ("(1)基本工资(款)支出X万元"), and the table (合计 or 预算数 column) they restate.
+_ECONOMIC_TABLE = {
+    FISCAL_BASIC: (BUDGET_FISCAL_BASIC, BUDGET_TOTAL_COLUMN),
+    BASIC: (BUDGET_BASIC, BUDGET_TOTAL_COLUMN),
+    OPERATING: (BUDGET_OPERATING, BUDGET_AMOUNT),
+}
 
 # --- labels ---------------------------------------------------------------------------------------
 _PERIOD = re.compile(r"[。!?]")
@@ -283,12 +289,12 @@ _THREE_RULES = _rules(
 _OPERATING_RULES = _rules(
     (r"机关运行经费" + _SUFFIX, _t(BUDGET_OPERATING, TOTAL_ROW, BUDGET_AMOUNT)),
 )
-# 政府采购预算表: rows 合计, 货物, 工程, 服务 (Jiangsu prints 一、货物A …), one amount column.
+# 政府采购预算表: rows 合计, 政府采购货物支出, …工程…, …服务… (the 决算's lines; Jiangsu prints 一、货物A …).
 _PROCUREMENT_RULES = _rules(
     *(
         (
             rf"(?:政府采购)?{kind}类?(?:政府)?(?:采购)?(?:支出)?(?:预算)?(?:金额)?|拟购买{kind}",
-            _t(BUDGET_PROCUREMENT, kind, BUDGET_AMOUNT),
+            _t(BUDGET_PROCUREMENT, f"政府采购{kind}支出", BUDGET_AMOUNT),
         )
         for kind in ("货物", "工程", "服务")
     ),
@@ -334,8 +340,11 @@ _ITEM_ONLY = re.compile(rf"(?P<x>{_NAME})\(项\)$")
 _CLASS_ONLY = re.compile(rf"(?P<c>{_NAME})\(类\)(?:支出)?$")
 _HYPHEN_CHAIN = re.compile(r'"(?P<a>[^"\-]+)-(?P<b>[^"\-]+)(?:-(?P<c>[^"\-]+))?"?$')
 _CLASS_MARK = re.compile(rf"(?P<c>{_NAME})\(类\)")
+_CLASS_LINE = re.compile(rf"(?:\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+、)?(?P<name>{_NAME})[:：]?")
+_ECONOMIC_ITEM = re.compile(rf"(?P<name>{_NAME})(?P<mark>\((?:类|款)\))?(?:支出)?$")
 _NAME_AT_END = re.compile(rf"{_NAME}$")
-_VARIANTS = str.maketrans({"它": "他"})  # 其它 / 其他: one name
+_VARIANTS = str.maketrans({"它": "他"})
+_ROUNDING = Decimal("0.005")  # a figure against the table's amount, both to two decimals  # 其它 / 其他: one name
 
 
 @dataclass(frozen=True)
@@ -367,6 +376,11 @@ class _BudgetReader:
     previous_notes: list[str] = field(default_factory=list)
     section: str = NONE
     class_context: str | None = None
+    economic_parent: str | None = None  # the economic 类 just read, for the 款 listed under it
+    #: Code → amount of the report's functional table rows (when at hand): they decide a 项 the prose
+    #: names wrongly ("一般行政事务管理" for 一般行政管理事务), never the catalogue alone.
+    row_amounts: dict[str, set[Decimal]] = field(default_factory=dict)
+    stated_value: Decimal | None = None  # the amount whose subject is being classified
     #: This year's figure stated last in the section: the subject of a change that names none, also when a
     #: line break made the change a paragraph of its own ("…收入预算总计X万元。" / "与上年相比增加Y万元").
     last: _Stated | None = None
@@ -376,6 +390,7 @@ class _BudgetReader:
         if paragraph.section != self.section:
             self.section = paragraph.section
             self.class_context = None
+            self.economic_parent = None
             self.last = None
         text = paragraph.text
         if self.section == PERFORMANCE:
@@ -384,6 +399,9 @@ class _BudgetReader:
             return
         for m in _CLASS_MARK.finditer(text):
             self.class_context = self._class_code(m["c"]) or self.class_context
+        if (heading := _CLASS_LINE.fullmatch(text.strip())) is not None:
+            # A line that only names a 类 ("一般公共服务") heads the 项 listed after it without their 类.
+            self.class_context = self._class_code(heading["name"]) or self.class_context
         stated: dict[_Target, _Stated] = {}
         last = self.last
         events: list[tuple[int, object]] = [(t.start, t) for t in _tokens(text)]
@@ -419,6 +437,7 @@ class _BudgetReader:
             subject = _INNER_SPACE.sub("", text[prefix_start : token.start]).strip(" \t_")
             if _CHANGE_WORD.search(subject):
                 continue
+            self.stated_value = value
             targets = self._classify(subject, token.unit is None)
             if not targets:
                 if token.unit is not None and re.search(_CJK, _FILLER_TAIL.sub("", subject)):
@@ -443,17 +462,51 @@ class _BudgetReader:
         found = _first(subject, _RULES_OF.get(self.section, ()))
         if found:
             return found
-        if bare or self.section not in _FUNCTIONAL_SECTIONS:
+        if bare:
             return ()  # a bare number needs a label of its own
+        if self.section in _ECONOMIC_TABLE:
+            return self._economic(subject)
+        if self.section not in _FUNCTIONAL_SECTIONS:
+            return ()
         return self._functional(subject)
+
+    def _economic(self, subject: str) -> tuple[_Target, ...]:
+        """An economic 类 or 款 (``1、工资福利支出(类)``, ``(1)基本工资(款)支出``), within the 类 just read when
+        the name alone is ambiguous (办公设备购置 is 30206 or 31002)."""
+        m = _ECONOMIC_ITEM.search(_FUNCTIONAL_TAIL.sub("", subject))
+        if m is None:
+            return ()
+        name, year = m["name"], self.context.year
+        if m["mark"]:
+            code = self.catalogue.resolve_economic(None, name, year).code
+        else:  # an unmarked name must be a whole economic name: "其中" or a clause is no subject
+            exact = self.catalogue.by_name(name, ECONOMIC, year=year)
+            code = exact[0].code if len(exact) == 1 else None
+        if code is None and self.economic_parent is not None:
+            candidates = self.catalogue.by_name(name, ECONOMIC, year=year) or self.catalogue.by_name(
+                name, ECONOMIC, year=year, prefix=True
+            )
+            within = [c for c in candidates if self.economic_parent in (c.code, c.parent_code)]
+            code = within[0].code if len(within) == 1 else None
+        if code is None:
+            if m["mark"]:  # a marked name that resolves to nothing: said, never guessed
+                self.notes.append(f"unresolved budget narrative economic item {name!r}")
+            return ()
+        found = self.catalogue.get(code, ECONOMIC, year)
+        assert found is not None
+        if found.level == "类":
+            self.economic_parent = found.code
+        table, column = _ECONOMIC_TABLE[self.section]
+        return _t(table, found.name, column, found.code)
 
     def _functional(self, subject: str) -> tuple[_Target, ...]:
         """A 类, 款 or 项 the subject names, as the section's table row (合计; the summary's 类 line 预算数)."""
         name = _FUNCTIONAL_TAIL.sub("", subject).translate(_VARIANTS)
         year = self.context.year
-        parts: list[tuple[str, str | None]] | None = None
+        parts: list[tuple[str, str | None]]
         if m := _HYPHEN_CHAIN.search(name):
-            parts = [(m["a"], None), (m["b"], None)] + ([(m["c"], None)] if m["c"] else [])
+            names: list[str] = [m["a"], m["b"]] + ([m["c"]] if m["c"] else [])
+            parts = [(part, None) for part in names]
         elif m := _ITEM_CHAIN.search(name):
             if m["c"] is None and (klass := self._class_code(m["k"])) is not None:
                 code = self._item_of_class(klass, m["x"])  # 类(类)项(项): no 款 named
@@ -484,7 +537,7 @@ class _BudgetReader:
             self.class_context = code
             return self._functional_target(code)
         resolution = self.catalogue.resolve_chain(parts, year)
-        code = resolution.code or self._item_variant(parts)
+        code = resolution.code or self._item_variant(parts) or self._decided_item(parts, name)
         if code is None:
             return self._unresolved(name, resolution.reason)
         self.class_context = code[:3]
@@ -511,6 +564,37 @@ class _BudgetReader:
                 self.notes.append(f"budget narrative 项 {name!r} read as {found[0].code} {found[0].name}")
                 return found[0].code
         return None
+
+    def _decided_item(self, parts: list[tuple[str, str | None]], name: str) -> str | None:
+        """A 项 the catalogue cannot resolve under a 款 (or 类) that it can: the one 项 of that 类 named so
+        (a wrong 款 name), else — the report's tables at hand — the one 项 row under the deepest part that
+        resolves whose amount is the stated one (a 项 name misprinted). A note says which."""
+        if len(parts) != 3:
+            return None
+        year = self.context.year
+        klass = self.catalogue.resolve_chain(parts[:1], year).code
+        if klass is not None and not self.catalogue.resolve_chain(parts[:2], year).resolved:
+            code = self._item_of_class(klass, parts[2][0])
+            if code is not None:
+                self.notes.append(f"budget narrative subject {name!r}: 款 not of {klass}; its 项 is {code}")
+                return code
+        ancestor = self.catalogue.resolve_chain(parts[:2], year).code or klass
+        if ancestor is None or self.stated_value is None:
+            return None
+        rows = [
+            code
+            for code, amounts in self.row_amounts.items()
+            if len(code) == 7
+            and code.startswith(ancestor)
+            and any(abs(a - self.stated_value) <= _ROUNDING for a in amounts)
+        ]
+        if len(rows) != 1:
+            return None
+        self.notes.append(
+            f"budget narrative subject {name!r} is not in the catalogue under {ancestor}: decided by the table, "
+            f"whose only 项 there of {self.stated_value} is {rows[0]}"
+        )
+        return rows[0]
 
     def _item_of_class(self, klass: str, name: str) -> str | None:
         """The one 项 of ``name`` (or without its 支出 suffix) under the 类 ``klass``."""
@@ -540,7 +624,7 @@ class _BudgetReader:
         if self.class_context is None:
             return None
         year = self.context.year
-        found = []
+        found: list[str] = []
         for kuan in self.catalogue.children(self.class_context, FUNCTIONAL, year):
             for key in (kuan.name, *kuan.aliases):
                 if name.startswith(key) and len(name) > len(key):
@@ -797,22 +881,102 @@ def _paragraphs(norm: str) -> list[_Paragraph]:
     return found
 
 
+# --- the cell a figure restates, as the report's tables print it ----------------------------------------
+#: An income source stated as a column of the 收入预算表 合计 row is a line where the template prints sources
+#: as lines (Jiangsu: 一般公共预算资金 小计 …); the reader's line names.
+_SOURCE_LINES = {
+    "一般公共预算拨款收入": "一般公共预算资金",
+    "政府性基金收入": "政府性基金预算资金",
+    "国有资本经营预算收入": "国有资本经营预算资金",
+}
+_AMOUNT_COLUMNS = (BUDGET_TOTAL_COLUMN, BUDGET_AMOUNT)
+
+
+def _alternatives(fact: Fact, fund_codes: set[str]) -> list[tuple[str, str, str | None, str]]:
+    """Other cells printing the figure of ``fact`` (table, line_item, code, column), by layout: a row's amount
+    is 合计 in a table of several columns and 预算数 in a one-amount table; an income source is a column or a
+    line; Shanghai prints 机关运行经费 in its 三公 table, and no 财政拨款支出预算表: a subject's 财政拨款 spending
+    is its 一般公共预算 spending when no 政府性基金 / 国有资本经营 table of the report prints the subject
+    (``fund_codes``)."""
+    table, line, code, column = fact.table_name, fact.line_item, fact.subject_code, fact.column_name
+    found: list[tuple[str, str, str | None, str]] = []
+    if table == BUDGET_FISCAL_EXPENDITURE and (code or "") not in fund_codes:
+        found.append((BUDGET_GENERAL, line, code, column))
+    for other_table, other_line, other_code, other_column in [(table, line, code, column), *found]:
+        if other_column in _AMOUNT_COLUMNS:
+            swapped = _AMOUNT_COLUMNS[1 - _AMOUNT_COLUMNS.index(other_column)]
+            found.append((other_table, other_line, other_code, swapped))
+    if table == BUDGET_INCOME and line == TOTAL_ROW and column not in _AMOUNT_COLUMNS:
+        source = _SOURCE_LINES.get(column, column)
+        found += [
+            (BUDGET_INCOME, source, None, BUDGET_AMOUNT),
+            (BUDGET_INCOME, f"{source}/小计", None, BUDGET_AMOUNT),
+            (BUDGET_TOTALS, source, None, BUDGET_AMOUNT),
+        ]
+    if table == BUDGET_OPERATING and line == TOTAL_ROW:
+        found.append((BUDGET_THREE_PUBLIC, "机关运行经费", None, BUDGET_AMOUNT))
+    return found
+
+
+def align_to_tables(facts: Sequence[Fact], table_facts: Sequence[Fact]) -> tuple[list[Fact], list[str]]:
+    """Budget narrative facts keyed to the cell the report's tables print for them (see :func:`_alternatives`).
+
+    A fact whose key the tables print, or that no alternative cell matches, keeps its key. A report split
+    over two files (正文 + 公开表) reads its prose without its tables: call this again once the parts' facts
+    are merged. Returns the facts and notes (a figure whose printed cell another figure already took)."""
+    printed = {(f.table_name, f.subject_key, f.column_name) for f in table_facts if f.source_kind == "table"}
+    if not printed:
+        return list(facts), []
+    funds = (BUDGET_GOV_FUND, BUDGET_STATE_CAPITAL)
+    fund_codes = {f.subject_code for f in table_facts if f.table_name in funds and f.subject_code is not None}
+    if any(f.table_name in funds and f.subject_code is None and f.value != 0 for f in table_facts):
+        fund_codes.add("")  # fund spending of unknown subjects: the 财政拨款 total is not the 一般公共预算 one
+    notes: list[str] = []
+    kept: dict[tuple[str, int, str, str, str, str, str], Fact] = {}
+    for fact in facts:
+        if (fact.table_name, fact.subject_key, fact.column_name) not in printed:
+            for table, line, code, column in _alternatives(fact, fund_codes):
+                if (table, code or line, column) in printed:
+                    fact = replace(fact, table_name=table, line_item=line, subject_code=code, column_name=column)
+                    break
+        other = kept.get(fact.key)
+        if other is not None:
+            if other.value != fact.value:
+                where = f"{fact.table_name}/{fact.subject_key}/{fact.column_name}"
+                notes.append(f"{where}: kept {other.value}, also stated {fact.value}")
+            continue
+        kept[fact.key] = fact
+    return list(kept.values()), notes
+
+
 def read_budget_narrative(
-    segments: Sequence[tuple[int | None, str]], context: DocumentContext, catalogue: Catalogue
+    segments: Sequence[tuple[int | None, str]],
+    context: DocumentContext,
+    catalogue: Catalogue,
+    table_facts: Sequence[Fact] | None = None,
 ) -> NarrativeReading:
     """What a 预算 report's prose states: this year's budget figures (``narrative``) and last year's budget
     figures its changes restate (``previous_year``, facts of ``year − 1``), all of report_kind 预算.
 
     ``segments`` are (page or None, text) as for :func:`juesuan.extract.narrative.read_narrative`. Budget
-    prose yields no statements or marks (rates and words are read for 决算 prose only)."""
+    prose yields no statements or marks (rates and words are read for 决算 prose only). With the report's
+    ``table_facts``, every figure is keyed to the cell the tables print for it (:func:`align_to_tables`)."""
     source, starts, pages = _concatenate(segments)
     norm, index = normalise(source)
     reader = _BudgetReader(source, index, starts, pages, context, catalogue)
+    functional = (BUDGET_FISCAL_EXPENDITURE, BUDGET_GENERAL, BUDGET_GOV_FUND, BUDGET_STATE_CAPITAL)
+    for fact in table_facts or ():
+        if fact.source_kind == "table" and fact.table_name in functional and fact.subject_code:
+            if fact.column_name in _AMOUNT_COLUMNS:
+                reader.row_amounts.setdefault(fact.subject_code, set()).add(fact.value)
     for paragraph in _paragraphs(norm):
         reader.read(paragraph)
+    facts, notes = align_to_tables(list(reader.facts.values()), table_facts or ())
+    # Last year's figures take the key of this year's cell: the same template prints both years alike.
+    previous, previous_notes = align_to_tables(list(reader.previous.values()), table_facts or ())
     return NarrativeReading(
-        narrative=StrategyResult(facts=list(reader.facts.values()), notes=reader.notes),
-        previous_year=StrategyResult(facts=list(reader.previous.values()), notes=reader.previous_notes),
+        narrative=StrategyResult(facts=facts, notes=reader.notes + notes),
+        previous_year=StrategyResult(facts=previous, notes=reader.previous_notes + previous_notes),
         statements=[],
         marks=[],
         statement_notes=[],

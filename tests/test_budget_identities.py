@@ -14,21 +14,30 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import real_path
 
 from juesuan import contract as c
 from juesuan.errors import NoTablesOrFiguresError
+from juesuan.expectations.findings import read_finding_objects, read_findings, write_findings
+from juesuan.expectations.runner import validate_lake
+from juesuan.expectations.suites import expected_counts
 from juesuan.extract.api import extract_document
+from juesuan.lake import Lake
+from juesuan.settings import Settings
 from juesuan.transform import budget_identities as b
 from juesuan.transform.identities import (
     ERROR,
     NOT_CHECKABLE,
     PASSED,
     ROUNDING,
+    WARNING,
     FactRef,
     IdentityCheck,
     ReportFacts,
+    compute_checks,
+    reports_from_facts,
 )
 from juesuan.transform.reliability import unreliable_tables_of
 
@@ -342,3 +351,241 @@ def test_the_real_budget_disclosures_reconcile_within_their_tables() -> None:
     made = sum(n for severity, n in counts.items() if severity != NOT_CHECKABLE)
     reconciled = counts.get(PASSED, 0) + counts.get(ROUNDING, 0)
     assert made > 2000 and reconciled / made >= Decimal("0.99"), counts
+
+
+# --- across tables, narrative, across documents ------------------------------------------------------------
+def test_a_consistent_shanghai_budget_agrees_across_its_tables() -> None:
+    checks = b.budget_checks(budget_report(shanghai_rows()), b.ACROSS_TABLE_RULES)
+    assert severities(checks) == {PASSED: len(checks)}, [ch.message() for ch in checks]
+    notes = {(ch.rule_id, ch.note) for ch in checks}
+    assert {
+        ("B06", "收入总计 = 收入预算表 合计"),
+        ("B06", "支出总计 = 支出预算表 合计"),
+        ("B06", "类 = 支出预算表 类"),
+        ("B07", "一般公共预算 = 一般公共预算支出预算表 合计"),
+        ("B07", "类 = 一般公共预算支出预算表 类"),
+        ("B08", "基本支出 = 基本支出预算表 合计"),
+    } <= notes
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "column", "value", "rule_id", "note"),
+    [
+        (INC, "合计", T, "3705.15", "B06", "收入总计 = 收入预算表 合计"),
+        (EXP, "208", T, "1550.00", "B06", "类 = 支出预算表 类"),
+        (FT, "支出总计", "一般公共预算", "3700.00", "B07", "一般公共预算 = 一般公共预算支出预算表 合计"),
+        (GEN, "201", T, "2100.17", "B07", "类 = 一般公共预算支出预算表 类"),
+        (BAS, "合计", T, "2700.00", "B08", "基本支出 = 基本支出预算表 合计"),
+    ],
+)
+def test_each_across_table_rule_fails_on_a_figure_that_disagrees(
+    table: str, key: str, column: str, value: str, rule_id: str, note: str
+) -> None:
+    rows = replaced(shanghai_rows(), table, key, column, value)
+    checks = b.budget_checks(budget_report(rows), b.ACROSS_TABLE_RULES)
+    hits = [ch for ch in checks if ch.rule_id == rule_id and ch.note == note and ch.expected_severity() == ERROR]
+    assert len(hits) == 1, [(ch.rule_id, ch.note, ch.expected_severity()) for ch in checks]
+    assert hits[0].left.table_name != hits[0].right.table_name  # both tables named, each with its pages
+    assert hits[0].left.pages and hits[0].right.pages
+
+
+def test_gov_fund_and_operating_cost_where_both_print_them() -> None:
+    rows = [*shanghai_rows(), (TP, None, "机关运行经费", A, "171.01")][:-1]
+    rows += [
+        (c.BUDGET_OPERATING, None, "合计", A, "171.01"),
+        (FT, None, "支出总计", "政府性基金预算", "0.00"),
+        (GOV, None, "合计", T, "12.00"),
+    ]
+    checks = b.budget_checks(budget_report(rows), b.ACROSS_TABLE_RULES)
+    (operating,) = of(checks, "B10")
+    assert operating.expected_severity() == PASSED
+    (fund,) = of(checks, "B09")
+    assert fund.expected_severity() == ERROR and fund.difference == Decimal("-12.00")
+    # An empty fund table and a blank fund column: nothing to compare.
+    assert not of(b.budget_checks(budget_report(shanghai_rows()), b.ACROSS_TABLE_RULES), "B09")
+
+
+def narrative(rows: list[Row], stated: list[Row]) -> ReportFacts:
+    report = budget_report(rows)
+    sha = report.document_sha256 or ""
+    facts = [*report.all_facts()]
+    facts += [FactRef(t, code, line, col, Decimal(v), "narrative", 7, sha) for t, code, line, col, v in stated]
+    return ReportFacts(UNIT, 2025, facts, None, None, report_kind=c.BUDGET)
+
+
+def test_the_budget_narrative_restates_its_tables() -> None:
+    stated = [
+        (GEN, None, "合计", T, "3715.15"),
+        (TP, None, "公务接待费", A, "1.0000"),
+        (GEN, "2011301", "行政运行", T, "938.99"),
+        (c.BUDGET_PROCUREMENT, None, "合计", A, "38.20"),
+    ]
+    checks = of(b.budget_checks(narrative(shanghai_rows(), stated)), "B11")
+    assert [ch.expected_severity() for ch in checks] == [PASSED, PASSED, PASSED, NOT_CHECKABLE]
+    assert "政府采购预算表 not published" in (checks[-1].not_checkable_reason or "")
+    wrong = of(b.budget_checks(narrative(shanghai_rows(), [(GEN, "2011301", "行政运行", T, "983.99")])), "B11")
+    assert [ch.expected_severity() for ch in wrong] == [ERROR]
+    assert wrong[0].left.source_kind == "narrative" and wrong[0].right.source_kind == "table"
+    # A one-amount table reads as 预算数: the narrative's 合计 is that figure.
+    one = [r for r in jiangsu_rows() if r[0] != GEN] + [(GEN, None, "合计", A, "37188.34")]
+    report = budget_report(one, year=2019)
+    sha = report.document_sha256 or ""
+    facts = [*report.all_facts(), FactRef(GEN, None, "合计", T, Decimal("37188.34"), "narrative", 3, sha)]
+    (restated,) = of(b.budget_checks(ReportFacts(UNIT, 2019, facts, None, None, report_kind=c.BUDGET)), "B11")
+    assert restated.expected_severity() == PASSED
+
+
+def frame(rows: list[tuple[str, str, str | None, str, str, str, str]]) -> pd.DataFrame:
+    """A facts frame: (report kind, table, code, line, column, value, source kind) of unit-year UNIT 2025."""
+    records = []
+    for kind, table, code, line, column, value, source in rows:
+        sha = hashlib.sha256(f"{UNIT}/{kind}".encode()).hexdigest()
+        records.append(
+            {
+                "unit_id": UNIT,
+                "year": 2025,
+                "table_name": table,
+                "subject_code": code,
+                "line_item": line,
+                "column_name": column,
+                "value": Decimal(value),
+                "source_kind": source,
+                "extractor": "pdf-text",
+                "document_sha256": sha,
+                "page": 4 if kind == c.BUDGET else 12,
+                "raw_text": value,
+                "bbox": None,
+                "report_kind": kind,
+            }
+        )
+    return pd.DataFrame(records, columns=list(c.FACT_COLUMNS))
+
+
+FINAL_ROWS = [
+    (c.FINAL, c.GENERAL_BUDGET, None, "合计", "小计", "3600.00", "table"),
+    (c.FINAL, c.GENERAL_BUDGET, "201", "一般公共服务支出", "小计", "2100.00", "table"),
+    (c.FINAL, c.GENERAL_BUDGET, "208", "社会保障和就业支出", "小计", "1500.00", "table"),
+    (c.FINAL, c.GENERAL_BUDGET, None, "合计", c.INITIAL_BUDGET_COLUMN, "3715.15", "narrative"),
+    (c.FINAL, c.GENERAL_BUDGET, "2011301", "行政运行", c.INITIAL_BUDGET_COLUMN, "900.00", "narrative"),
+]
+
+
+def budget_frame_rows() -> list[tuple[str, str, str | None, str, str, str, str]]:
+    return [(c.BUDGET, t, code, line, col, value, "table") for t, code, line, col, value in shanghai_rows()]
+
+
+def test_a_unit_year_with_both_kinds_gives_r_checks_on_the_final_and_b_checks_on_the_budget() -> None:
+    reports = reports_from_facts(frame([*FINAL_ROWS, *budget_frame_rows()]))
+    assert [(r.unit_id, r.year, r.report_kind) for r in reports] == [(UNIT, 2025, "决算"), (UNIT, 2025, "预算")]
+    final, budget = reports
+    assert final.counterpart is budget and budget.counterpart is final
+    checks = compute_checks(reports)
+    on_final = [ch for ch in checks if ch.report_kind == c.FINAL]
+    on_budget = [ch for ch in checks if ch.report_kind == c.BUDGET]
+    assert on_final and on_budget
+    assert all(ch.rule_id.startswith("R") for ch in on_final)
+    assert all(ch.rule_id.startswith("B") for ch in on_budget)
+    # 决算 check ids are what they always were; 预算 ones name the kind; none clash.
+    assert all(ch.check_id.startswith(f"{UNIT}/2025/R") for ch in on_final)
+    assert all(ch.check_id.startswith(f"{UNIT}/2025/预算/B") for ch in on_budget)
+    assert len({ch.check_id for ch in checks}) == len(checks)
+    # A frame written before kinds existed holds 决算 facts.
+    old = frame(FINAL_ROWS).drop(columns=["report_kind"])
+    assert [r.report_kind for r in reports_from_facts(old)] == [c.FINAL]
+
+
+def test_the_final_accounts_initial_budget_against_the_budget_report() -> None:
+    reports = reports_from_facts(frame([*FINAL_ROWS, *budget_frame_rows()]))
+    checks = {ch.line_item: ch for ch in compute_checks(reports, [b.BudgetAgainstInitialBudget()])}
+    assert set(checks) == {"合计", "行政运行"}
+    total, item = checks["合计"], checks["行政运行"]
+    assert total.expected_severity() == PASSED and total.report_kind == c.BUDGET
+    # 900.00 stated by the 决算 against 938.99 disclosed: a warning, with both documents and pages.
+    assert item.expected_severity() == WARNING and item.difference == Decimal("-38.99")
+    assert "adjusted during the year" in item.message()
+    final_sha = hashlib.sha256(f"{UNIT}/{c.FINAL}".encode()).hexdigest()
+    budget_sha = hashlib.sha256(f"{UNIT}/{c.BUDGET}".encode()).hexdigest()
+    assert (item.left.documents, item.left.pages) == ([final_sha], [12])
+    assert (item.right.documents, item.right.pages) == ([budget_sha], [4])
+    assert item.right_table == c.BUDGET_GENERAL and item.table_name == c.GENERAL_BUDGET
+    # Without the 决算 in the run nothing is compared; a 决算 stating no 年初预算数 is not checkable.
+    alone = reports_from_facts(frame(budget_frame_rows()))
+    assert compute_checks(alone, [b.BudgetAgainstInitialBudget()]) == []
+    silent = reports_from_facts(frame([*FINAL_ROWS[:3], *budget_frame_rows()]))
+    (missing,) = compute_checks(silent, [b.BudgetAgainstInitialBudget()])
+    assert missing.expected_severity() == NOT_CHECKABLE and "states no 年初预算数" in (
+        missing.not_checkable_reason or ""
+    )
+    # A budget table not published: the 决算's figure has nothing to compare with.
+    no_table = [r for r in budget_frame_rows() if r[1] != GEN]
+    unpublished = compute_checks(reports_from_facts(frame([*FINAL_ROWS, *no_table])), [b.BudgetAgainstInitialBudget()])
+    assert {ch.expected_severity() for ch in unpublished} == {NOT_CHECKABLE}
+
+
+# --- through the suites, into the lake ------------------------------------------------------------------------
+def _facts_of(rows: list[tuple[str, str, str | None, str, str, str, str]]) -> dict[str, list[c.Fact]]:
+    by_kind: dict[str, list[c.Fact]] = {}
+    for record in frame(rows).to_dict("records"):
+        record["subject_code"] = record["subject_code"] if isinstance(record["subject_code"], str) else None
+        by_kind.setdefault(str(record["report_kind"]), []).append(c.Fact(**record))
+    return by_kind
+
+
+def test_budget_checks_run_through_the_suites_and_their_findings_go_to_the_budget_file(tmp_path: Path) -> None:
+    """One unit-year with a 决算 and a 预算: the GX checkpoint (with its expectation-count guard) classifies
+    both reports' checks, and each report's findings go to its own file, every row naming its kind."""
+    lake = Lake(tmp_path / "lake")
+    broken = [r for r in budget_frame_rows() if not (r[1] == TP and r[3] == "公务接待费")]
+    broken.append((c.BUDGET, TP, None, "公务接待费", A, "2.00", "table"))
+    for kind, facts in _facts_of([*FINAL_ROWS, *broken]).items():
+        lake.write_report(UNIT, 2025, facts[0].document_sha256, facts, [], [], report_kind=kind)
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")})
+    summary = validate_lake(settings, None, "budget-run", lake)
+    assert sorted(summary.reports) == [(UNIT, 2025, c.FINAL), (UNIT, 2025, c.BUDGET)]
+    assert sum(summary.expectations_run.values()) == sum(expected_counts().values())
+    counts = {report.report_kind: report for report in summary.counts()}
+    assert counts[c.BUDGET].errors == 1 and counts[c.BUDGET].checks > 50
+    (error,) = [f for f in summary.findings if f.severity == ERROR and f.report_kind == c.BUDGET]
+    assert (error.rule_id, error.table_name, error.report_kind) == ("B05", TP, c.BUDGET)
+    assert error.check_id.startswith(f"{UNIT}/2025/预算/B05/")
+    files = sorted(Path(path).name for path in summary.findings_files)
+    assert files == ["identity_findings.budget.parquet", "identity_findings.parquet"]
+    stored = read_findings(lake)
+    assert set(zip(stored["report_kind"], stored["rule_id"].str[0], strict=True)) == {(c.FINAL, "R"), (c.BUDGET, "B")}
+    objects = read_finding_objects(lake, [(UNIT, 2025, c.BUDGET)])
+    assert objects and {f.report_kind for f in objects} == {c.BUDGET}
+    assert {f.report_kind for f in read_finding_objects(lake, [(UNIT, 2025)])} == {c.FINAL}
+    # A run that validates the budget report alone drops the 决算's findings file (its report is gone).
+    budget_only = [f for f in summary.findings if f.report_kind == c.BUDGET]
+    written = write_findings(lake, [(UNIT, 2025, c.BUDGET)], budget_only)
+    assert [Path(path).name for path in written] == ["identity_findings.budget.parquet"]
+    assert set(read_findings(lake)["report_kind"]) == {c.BUDGET}
+
+
+def test_the_narrative_restates_figures_a_template_prints_in_another_shape() -> None:
+    """人员经费 of a basic table printed by class is Σ 301 + 303; an income source keyed as a 合计 column is the
+    line of a table printed as lines; a column printed in no shape is not comparable, never blank = 0."""
+    rows = [
+        (BAS, None, "合计", A, "2784.15"),
+        (BAS, "301", "工资福利支出", A, "2400.00"),
+        (BAS, "30101", "基本工资", A, "2400.00"),
+        (BAS, "303", "对个人和家庭的补助", A, "100.00"),
+        (BAS, "302", "商品和服务支出", A, "284.15"),
+        (INC, None, "合计", A, "3715.15"),
+        (INC, None, "一般公共预算资金/小计", A, "3715.15"),
+    ]
+    stated = [
+        (BAS, None, "合计", c.BUDGET_PERSONNEL, "2500.00"),
+        (BAS, None, "合计", c.BUDGET_PUBLIC_USE, "284.15"),
+        (INC, None, "合计", "一般公共预算拨款收入", "3715.15"),
+        (INC, None, "合计", "事业收入", "12.00"),
+    ]
+    checks = {ch.column_name: ch for ch in of(b.budget_checks(narrative(rows, stated)), "B11")}
+    assert checks[c.BUDGET_PERSONNEL].expected_severity() == PASSED
+    assert [f.key for f in checks[c.BUDGET_PERSONNEL].right.facts] == ["301", "303"]
+    assert checks[c.BUDGET_PUBLIC_USE].expected_severity() == PASSED
+    assert checks["一般公共预算拨款收入"].expected_severity() == PASSED
+    assert checks["事业收入"].expected_severity() == NOT_CHECKABLE
+    assert "prints no 「事业收入」 column" in (checks["事业收入"].not_checkable_reason or "")
+    wrong = of(b.budget_checks(narrative(rows, [(BAS, None, "合计", c.BUDGET_PERSONNEL, "2600.00")])), "B11")
+    assert [ch.expected_severity() for ch in wrong] == [ERROR]

@@ -54,12 +54,12 @@ def test_stored_suites_match_their_definitions() -> None:
         assert [_comparable(e) for e in stored["expectations"]] == [_comparable(e) for e in defined["expectations"]]
     assert expected_counts() == {
         "identities_within_table": 1 + 3 * (6 + 5),  # R01–R06, B01–B05
-        "identities_across_tables": 1 + 3 * 6,
-        "identities_table_vs_narrative": 1 + 3 * 1,
+        "identities_across_tables": 1 + 3 * (6 + 5),  # R07–R12, B06–B10
+        "identities_table_vs_narrative": 1 + 3 * (1 + 1),  # R13, B11
         "identities_narrative_claims": 1 + 3 * 3,
         "identities_structure": 1 + 3 * 3,
         "identities_hygiene": 1 + 3 * 6,
-        "identities_across_years": 1 + 3 * 3,
+        "identities_across_years": 1 + 3 * (3 + 1),  # R26–R28, B12
         "identities_performance": 1 + 3 * 3,
     }
 

@@ -39,8 +39,15 @@ from decimal import Decimal
 
 from juesuan import contract as c
 from juesuan.transform.identities import (
+    ACROSS_TABLES,
+    ACROSS_YEARS,
     NARRATIVE,
+    PERSONNEL_CLASSES,
+    PUBLIC_USE_CLASSES,
+    TABLE,
+    TABLE_VS_NARRATIVE,
     UNRELIABLE,
+    WARNING,
     WITHIN_TABLE,
     FactRef,
     IdentityCheck,
@@ -48,6 +55,7 @@ from juesuan.transform.identities import (
     Rule,
     Side,
     Term,
+    _class_lines_not_checkable,
     frontier,
 )
 
@@ -490,7 +498,403 @@ WITHIN_TABLE_RULES: tuple[Rule, ...] = (
     BudgetFiscalTotalsBalance(),
     BudgetThreePublic(),
 )
-RULES: tuple[Rule, ...] = WITHIN_TABLE_RULES
+
+
+# --- across the tables of one 预算 report ---------------------------------------------------------------------
+def total_column(report: ReportFacts, table: str) -> str:
+    """The column a table's total is printed in: 合计 (a table with parts), else 预算数 (one amount)."""
+    columns = report.columns(table)
+    return TOTAL if TOTAL in columns or AMOUNT not in columns else AMOUNT
+
+
+def _prints(report: ReportFacts, table: str, names: Iterable[str]) -> bool:
+    """Whether ``table`` prints one of ``names`` as a line or as a column."""
+    wanted = set(names)
+    return any(f.key in wanted or f.column_name in wanted for f in report.rows(table))
+
+
+def _year_line(report: ReportFacts, table: str, names: tuple[str, ...], column: str, grand: str) -> str:
+    """The 本年 line of a summary table where printed, else its 总计 line."""
+    found = _present(report, table, names, column)
+    return found[0] if found else grand
+
+
+def _classes_compared(
+    rule: Rule, report: ReportFacts, note: str, left: tuple[str, str], right: tuple[str, str]
+) -> Iterator[IdentityCheck]:
+    """One check per 类 printed on either side; nothing when a published table prints no class line at all
+    (budget templates print some tables without codes: Jiangsu's 支出预算总表 is one row of totals)."""
+    (left_table, left_column), (right_table, right_column) = left, right
+    for table in (left_table, right_table):
+        if report.source(table) == UNRELIABLE:
+            reason = report.unreliable_reason(table) or ""
+            yield _class_lines_not_checkable(rule, report, note, left_table, left_column, reason, table)
+            return
+    left_codes = {code for code in report.coded(left_table, left_column) if len(code) == 3}
+    right_codes = {code for code in report.coded(right_table, right_column) if len(code) == 3}
+    if not left_codes or not right_codes:
+        return
+    for code in sorted(left_codes | right_codes):
+        fact = report.get(Term(left_table, code, left_column)) or report.get(Term(right_table, code, right_column))
+        yield rule.check(
+            report,
+            note,
+            Term(left_table, code, left_column),
+            report.side(code, [Term(left_table, code, left_column)]),
+            report.side(f"{right_table} {code}", [Term(right_table, code, right_column)]),
+            line_item=fact.line_item if fact else code,
+            subject_code=code,
+        )
+
+
+ACROSS_TEMPLATE = "{table} {line} {column} {left} ≠ {right_table} {right_label} {right} (difference {difference})"
+
+
+class BudgetTotalsAgainstDetail(BudgetRule):
+    rule_id = "B06"
+    number = 106
+    family = ACROSS_TABLES
+    type = "budget-totals-vs-income-expenditure"
+    title = "收支预算总表 与 收入/支出预算表"
+    description = (
+        "收支预算总表 收入总计 = 收入预算表 合计 (+ 上年结转 where the 收入预算表 does not print it); 支出总计 = "
+        "支出预算表 合计 (+ 结转下年 likewise); 总表 class lines = 支出预算表 类 rows, where both print classes."
+    )
+    template = ACROSS_TEMPLATE
+
+    def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
+        totals = c.BUDGET_TOTALS
+        for detail, grand, carried, note in (
+            (c.BUDGET_INCOME, INCOME_GRAND_TOTAL, CARRIED_IN, "收入总计 = 收入预算表 合计"),
+            (c.BUDGET_EXPENDITURE, EXPENDITURE_GRAND_TOTAL, CARRIED_OUT, "支出总计 = 支出预算表 合计"),
+        ):
+            if report.source(totals) is None and report.source(detail) is None:
+                continue
+            column = total_column(report, detail)
+            # What the detail table leaves out of its 合计 and the 总表 counts in its 总计: the carry-over.
+            beside = [] if _prints(report, detail, carried) else [Term(totals, name, AMOUNT, True) for name in carried]
+            yield self.check(
+                report,
+                note,
+                Term(totals, grand, AMOUNT),
+                report.side(grand, [Term(totals, grand, AMOUNT)]),
+                report.side(
+                    f"{c.TOTAL_ROW} {column}" + (" + 结转" if beside else ""),
+                    [Term(detail, c.TOTAL_ROW, column), *beside],
+                ),
+            )
+        detail = c.BUDGET_EXPENDITURE
+        yield from _classes_compared(
+            self, report, "类 = 支出预算表 类", (totals, AMOUNT), (detail, total_column(report, detail))
+        )
+
+
+class BudgetFiscalAgainstGeneral(BudgetRule):
+    rule_id = "B07"
+    number = 107
+    family = ACROSS_TABLES
+    type = "budget-fiscal-totals-vs-general-budget"
+    title = "财政拨款收支预算总表 与 一般公共预算支出预算表"
+    description = (
+        "财政拨款收支预算总表 一般公共预算 column (本年支出, else 支出总计) = 一般公共预算支出预算表 合计, class by "
+        "class; where the 总表 prints its expenditure by fund."
+    )
+    template = ACROSS_TEMPLATE
+
+    def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
+        table, general = c.BUDGET_FISCAL_TOTALS, c.BUDGET_GENERAL
+        if GENERAL_FUND_COLUMN not in report.columns(table):
+            return  # the 总表 does not print its expenditure by fund
+        line = _year_line(report, table, YEAR_EXPENDITURE, GENERAL_FUND_COLUMN, EXPENDITURE_GRAND_TOTAL)
+        column = total_column(report, general)
+        yield self.check(
+            report,
+            "一般公共预算 = 一般公共预算支出预算表 合计",
+            Term(table, line, GENERAL_FUND_COLUMN),
+            report.side(line, [Term(table, line, GENERAL_FUND_COLUMN)]),
+            report.side(f"{c.TOTAL_ROW} {column}", [Term(general, c.TOTAL_ROW, column)]),
+        )
+        yield from _classes_compared(
+            self, report, "类 = 一般公共预算支出预算表 类", (table, GENERAL_FUND_COLUMN), (general, column)
+        )
+
+
+class BudgetGeneralBasic(BudgetRule):
+    rule_id = "B08"
+    number = 108
+    family = ACROSS_TABLES
+    type = "budget-general-basic-vs-basic-table"
+    title = "一般公共预算 基本支出 与 基本支出预算表"
+    description = (
+        "一般公共预算支出预算表 基本支出 合计 = 一般公共预算基本支出预算表 合计 (人员经费 + 公用经费), where the "
+        "一般公共预算支出预算表 prints a 基本支出 column."
+    )
+    template = ACROSS_TEMPLATE
+
+    def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
+        general, basic = c.BUDGET_GENERAL, c.BUDGET_BASIC
+        if BASIC not in report.columns(general):
+            return
+        column = total_column(report, basic)
+        if column in report.columns(basic) or report.source(basic) != TABLE:
+            right = report.side(f"{c.TOTAL_ROW} {column}", [Term(basic, c.TOTAL_ROW, column)])
+        else:  # the table prints its parts only
+            parts = [Term(basic, c.TOTAL_ROW, part) for part in (c.BUDGET_PERSONNEL, c.BUDGET_PUBLIC_USE)]
+            right = report.side("人员经费 + 公用经费", parts)
+        yield self.check(
+            report,
+            "基本支出 = 基本支出预算表 合计",
+            Term(general, c.TOTAL_ROW, BASIC),
+            report.side(BASIC, [Term(general, c.TOTAL_ROW, BASIC)]),
+            right,
+        )
+
+
+class BudgetGovFund(BudgetRule):
+    rule_id = "B09"
+    number = 109
+    family = ACROSS_TABLES
+    type = "budget-fiscal-totals-vs-gov-fund"
+    title = "财政拨款收支预算总表 与 政府性基金预算支出预算表"
+    description = (
+        "财政拨款收支预算总表 政府性基金预算 column (本年支出, else 支出总计) = 政府性基金预算支出预算表 合计, where "
+        "the 总表 prints its expenditure by fund and either prints a 政府性基金 figure."
+    )
+    template = ACROSS_TEMPLATE
+
+    def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
+        table, fund = c.BUDGET_FISCAL_TOTALS, c.BUDGET_GOV_FUND
+        if TOTAL not in report.columns(table):
+            return  # one amount a side: no fund column
+        if GOV_FUND_COLUMN not in report.columns(table) and report.source(fund) is None:
+            return  # neither prints a 政府性基金 figure (an empty fund table prints none)
+        line = _year_line(report, table, YEAR_EXPENDITURE, TOTAL, EXPENDITURE_GRAND_TOTAL)
+        column = total_column(report, fund)
+        yield self.check(
+            report,
+            "政府性基金预算 = 政府性基金预算支出预算表 合计",
+            Term(table, line, GOV_FUND_COLUMN),
+            report.side(line, [Term(table, line, GOV_FUND_COLUMN)]),
+            report.side(f"{c.TOTAL_ROW} {column}", [Term(fund, c.TOTAL_ROW, column)]),
+        )
+
+
+class BudgetOperatingCost(BudgetRule):
+    rule_id = "B10"
+    number = 110
+    family = ACROSS_TABLES
+    type = "budget-operating-cost"
+    title = "机关运行经费预算 两处一致"
+    description = "“三公”经费表 机关运行经费 = 机关运行经费支出预算表 合计, where both print it."
+    template = ACROSS_TEMPLATE
+
+    def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
+        three, operating = c.BUDGET_THREE_PUBLIC, c.BUDGET_OPERATING
+        column = total_column(report, operating)
+        left = Term(three, OPERATING_COST, AMOUNT)
+        right = Term(operating, c.TOTAL_ROW, column)
+        if report.get(left) is None or report.get(right) is None:
+            return
+        yield self.check(
+            report,
+            "机关运行经费 = 机关运行经费支出预算表 合计",
+            left,
+            report.side(OPERATING_COST, [left]),
+            report.side(f"{c.TOTAL_ROW} {column}", [right]),
+        )
+
+
+ACROSS_TABLE_RULES: tuple[Rule, ...] = (
+    BudgetTotalsAgainstDetail(),
+    BudgetFiscalAgainstGeneral(),
+    BudgetGeneralBasic(),
+    BudgetGovFund(),
+    BudgetOperatingCost(),
+)
+
+
+# --- the narrative against the tables ---------------------------------------------------------------------------
+class BudgetNarrativeRestatement(BudgetRule):
+    rule_id = "B11"
+    number = 111
+    family = TABLE_VS_NARRATIVE
+    type = "budget-narrative-restates-table"
+    title = "预算说明 与 预算表一致"
+    description = (
+        "Every figure the 预算 prose states, keyed like the table cell it restates, equals it within rounding "
+        "(compared at 0.01 万元); a blank cell of a published table is zero; "
+        "a table's one amount (预算数) is its 合计, "
+        "人员经费 / 公用经费 of a table printed by class are Σ their classes, an income source is its line where the "
+        "table prints sources as lines; a figure the table prints in no such shape is not comparable."
+    )
+    template = "{table} {line} {column}: narrative {left} ≠ table {right} (difference {difference})"
+
+    def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
+        unpublished: dict[str, int] = {}
+        unreadable: dict[str, int] = {}
+        for fact in report.narrative():
+            source = report.source(fact.table_name)
+            if source == UNRELIABLE:
+                unreadable[fact.table_name] = unreadable.get(fact.table_name, 0) + 1
+                continue
+            if source != TABLE:
+                unpublished[fact.table_name] = unpublished.get(fact.table_name, 0) + 1
+                continue
+            right = _restated(report, fact)
+            yield IdentityCheck(
+                rule=self,
+                note="narrative = table",
+                unit_id=report.unit_id,
+                report_document=report.document_sha256,
+                year=report.year,
+                report_kind=report.report_kind,
+                table_name=fact.table_name,
+                subject_code=fact.subject_code,
+                line_item=fact.line_item,
+                column_name=fact.column_name,
+                left=Side("narrative", fact.table_name, (fact,), fact.value),
+                right=right,
+                published_precision=True,
+            )
+        for table, count in sorted(unreadable.items()):
+            reason = f"{report.unreliable_reason(table)} ({count} narrative figure(s) not comparable)"
+            yield self.whole_table(
+                report, table, "narrative = table", reason, unreliable=True, line_item="(all narrative figures)"
+            )
+        for table, count in sorted(unpublished.items()):
+            reason = f"{table} not published as a table ({count} narrative figure(s) not comparable)"
+            yield self.whole_table(report, table, "narrative = table", reason, line_item="(all narrative figures)")
+
+
+#: Economic classes of 人员经费 and 公用经费: a basic table printed with one amount column states them by class.
+ECONOMIC_PARTS = {c.BUDGET_PERSONNEL: PERSONNEL_CLASSES, c.BUDGET_PUBLIC_USE: PUBLIC_USE_CLASSES}
+
+
+def _restated(report: ReportFacts, fact: FactRef) -> Side:
+    """The table figure a narrative figure restates, as the table prints it.
+
+    The narrative keys a figure like the table cell it restates; budget templates print the same figure in
+    other shapes, so when the table prints no such column: a table's one amount (预算数) is its 合计; 人员经费
+    and 公用经费 of an economic table printed by class are Σ their classes (301 + 303; 302 + 310 …); an
+    income source keyed as a column of the 合计 row is the line of that source in a table printed as lines.
+    A column the table does not print in any of these shapes is not comparable (never a blank = 0).
+    """
+    table = fact.table_name
+    columns = report.columns(table)
+    if fact.column_name in columns:
+        return report.side("table", [Term(table, fact.key, fact.column_name)])
+    if fact.column_name in (TOTAL, AMOUNT):
+        other = AMOUNT if fact.column_name == TOTAL else TOTAL
+        if other in columns:
+            return report.side("table", [Term(table, fact.key, other)])
+    amount = total_column(report, table)
+    if fact.column_name in ECONOMIC_PARTS and fact.key == c.TOTAL_ROW:
+        coded = report.coded(table, amount)
+        classes = ECONOMIC_PARTS[fact.column_name]
+        present = [code for code in frontier(coded, None) if code.startswith(classes)]
+        if present:
+            return report.fact_side(f"Σ {'+'.join(classes)}", (coded[code] for code in present))
+    if fact.key == c.TOTAL_ROW:
+        for name in _line_names(fact.column_name):
+            for key in (name, f"{name}/小计"):
+                if report.get(Term(table, key, amount)) is not None:
+                    return report.side("table", [Term(table, key, amount)])
+    reason = f"{table} prints no 「{fact.column_name}」 column (nor the figure as a line or by class)"
+    return Side("table", table, (), None, reason)
+
+
+def _line_names(column: str) -> tuple[str, ...]:
+    """The line names a source of income keyed as a column may be printed under (its fund's forms)."""
+    for forms in (*FUND_LINES, FISCAL_INCOME):
+        if column in forms:
+            return forms
+    return (column,)
+
+
+# --- across documents: the budget against the final accounts -------------------------------------------------
+class BudgetAgainstInitialBudget(BudgetRule):
+    rule_id = "B12"
+    number = 112
+    family = ACROSS_YEARS
+    type = "initial-budget-vs-budget-report"
+    title = "决算 年初预算数 与 预算公开"
+    description = (
+        "The 决算's 年初预算数 of 一般公共预算财政拨款支出 (合计 and each subject it states) = the 预算 report's "
+        "一般公共预算支出预算表 figure of the same unit, year and subject. A difference is a warning, not an error: "
+        "a budget disclosed in spring may be adjusted before the 决算 states its initial budget."
+    )
+    template = (
+        "{table} {line} {column} {left} ≠ {right_table} {right} (difference {difference}): the 决算's 年初预算 differs "
+        "from the budget disclosed — adjusted during the year, or one of the two misstated"
+    )
+
+    def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
+        final = report.counterpart
+        if final is None:
+            return  # runs where both reports of the unit-year are in the lake
+        budget_table = c.BUDGET_OF_INITIAL_BUDGET[0]
+        column = total_column(report, budget_table)
+        stated = sorted(
+            (
+                f
+                for f in final.all_facts()
+                if f.table_name == c.GENERAL_BUDGET and f.column_name == c.INITIAL_BUDGET_COLUMN
+            ),
+            key=lambda f: (f.key != c.TOTAL_ROW, f.key, f.source_kind != TABLE),
+        )
+        seen: set[str] = set()
+        for fact in stated:
+            if fact.key in seen:
+                continue  # stated by a table and by the prose: the table's stands
+            seen.add(fact.key)
+            yield self._check(
+                report,
+                Side(c.INITIAL_BUDGET_COLUMN, c.GENERAL_BUDGET, (fact,), fact.value),
+                report.side(f"{budget_table} {column}", [Term(budget_table, fact.key, column)]),
+                fact.subject_code,
+                fact.line_item,
+                final,
+            )
+        if not seen and report.get(Term(budget_table, c.TOTAL_ROW, column)) is not None:
+            reason = f"the 决算 of {report.year} states no {c.INITIAL_BUDGET_COLUMN} of {c.GENERAL_BUDGET}"
+            yield self._check(
+                report,
+                Side(c.INITIAL_BUDGET_COLUMN, c.GENERAL_BUDGET, (), None, reason),
+                report.side(f"{budget_table} {column}", [Term(budget_table, c.TOTAL_ROW, column)]),
+                None,
+                c.TOTAL_ROW,
+                final,
+            )
+
+    def _check(
+        self, report: ReportFacts, left: Side, right: Side, code: str | None, line: str, final: ReportFacts
+    ) -> IdentityCheck:
+        # Left: the 决算's figure (its document and pages); right: the 预算's. The check is the 预算 report's.
+        return IdentityCheck(
+            rule=self,
+            note="年初预算数 = 预算",
+            unit_id=report.unit_id,
+            report_document=final.document_sha256,
+            other_document=report.document_sha256,
+            year=report.year,
+            report_kind=report.report_kind,
+            table_name=c.GENERAL_BUDGET,
+            subject_code=code,
+            line_item=line,
+            column_name=c.INITIAL_BUDGET_COLUMN,
+            left=left,
+            right=right,
+            severity_if_broken=WARNING,
+            published_precision=True,
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    *WITHIN_TABLE_RULES,
+    *ACROSS_TABLE_RULES,
+    BudgetNarrativeRestatement(),
+    BudgetAgainstInitialBudget(),
+)
 
 
 # --- running them ---------------------------------------------------------------------------------------------
