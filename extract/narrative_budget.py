@@ -890,6 +890,12 @@ _SOURCE_LINES = {
     "国有资本经营预算收入": "国有资本经营预算资金",
 }
 _AMOUNT_COLUMNS = (BUDGET_TOTAL_COLUMN, BUDGET_AMOUNT)
+#: A cell that names the figure better where the tables print it: the 三公 table's 合计 is the three's
+#: total unless the table also prints 会议费 and 培训费, when 合计 is their grand total and the three's is the
+#: line “三公”经费 (the reader's line names).
+_PREFERRED: dict[tuple[str, str, str], tuple[str, str, str | None, str]] = {
+    (BUDGET_THREE_PUBLIC, TOTAL_ROW, BUDGET_AMOUNT): (BUDGET_THREE_PUBLIC, "“三公”经费", None, BUDGET_AMOUNT),
+}
 
 
 def _alternatives(fact: Fact, fund_codes: set[str]) -> list[tuple[str, str, str | None, str]]:
@@ -934,6 +940,10 @@ def align_to_tables(facts: Sequence[Fact], table_facts: Sequence[Fact]) -> tuple
     notes: list[str] = []
     kept: dict[tuple[str, int, str, str, str, str, str], Fact] = {}
     for fact in facts:
+        preferred = _PREFERRED.get((fact.table_name, fact.subject_key, fact.column_name))
+        if preferred is not None and (preferred[0], preferred[1], preferred[3]) in printed:
+            table, line, code, column = preferred
+            fact = replace(fact, table_name=table, line_item=line, subject_code=code, column_name=column)
         if (fact.table_name, fact.subject_key, fact.column_name) not in printed:
             for table, line, code, column in _alternatives(fact, fund_codes):
                 if (table, code or line, column) in printed:
