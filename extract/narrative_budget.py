@@ -38,6 +38,7 @@ Values are exact ``Decimal`` 万元. A key stated twice keeps its first figure (
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -91,7 +92,9 @@ from juesuan.extract.narrative import (
 from juesuan.extract.text import normalise
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
-__all__ = ["align_to_tables", "read_budget_narrative"]
+log = logging.getLogger(__name__)
+
+__all__ = ["align_report", "align_to_tables", "read_budget_narrative"]
 
 # --- sections -------------------------------------------------------------------------------------
 TOTALS = "totals"  # 收支预算总体情况 / 部门预算编制说明
@@ -957,6 +960,23 @@ def align_to_tables(facts: Sequence[Fact], table_facts: Sequence[Fact]) -> tuple
             continue
         kept[fact.key] = fact
     return list(kept.values()), notes
+
+
+def align_report(facts: Sequence[Fact], table_facts: Sequence[Fact] | None = None) -> list[Fact]:
+    """A report's merged facts (every part's) with its budget narrative facts keyed to the cells its tables
+    print: for a report split over two files, whose prose was read without its tables. ``table_facts``
+    default to the table facts among ``facts``; pass the report's own for its last-year facts. Facts of
+    a 决算 report, and table facts, come back unchanged."""
+    tables = [f for f in (facts if table_facts is None else table_facts) if f.source_kind == "table"]
+    budget_prose = [f for f in facts if f.source_kind == SOURCE_KIND and f.report_kind == BUDGET]
+    if not budget_prose:
+        return list(facts)
+    others = [f for f in facts if not (f.source_kind == SOURCE_KIND and f.report_kind == BUDGET)]
+    aligned, notes = align_to_tables(budget_prose, tables)
+    for note in notes:
+        log.info("budget narrative of a merged report: %s", note)
+    kept = {f.key for f in others}
+    return others + [f for f in aligned if f.key not in kept]
 
 
 def read_budget_narrative(
