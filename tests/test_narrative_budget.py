@@ -258,3 +258,12 @@ def test_a_final_report_gives_no_budget_key() -> None:
     for fact in [*extraction.facts, *extraction.prior_year_facts]:
         assert fact.report_kind == FINAL and fact.table_name in TABLE_NAMES
     assert any(f.source_kind == "narrative" for f in extraction.facts)
+
+
+def test_changes_worded_as_a_comparison_or_of_open_direction() -> None:
+    previous = values(prose_of("budget/js-rendaban-2017-dept-budget.pdf").previous_year.facts)
+    assert previous[(BUDGET_THREE_PUBLIC, "会议费", "预算数")] == d("1709.00")  # 本年数小于上年预算数403.75万元
+    assert previous[(BUDGET_THREE_PUBLIC, "培训费", "预算数")] == d("0.00")  # 比上年预算增加403.75万元
+    later = values(prose_of("budget/js-rendaban-2018-dept-budget.pdf").previous_year.facts)
+    assert later[(BUDGET_GOV_FUND, "合计", "合计")] == d("0")  # 增加（减少）0万元: only a zero change is read
+    assert later[(BUDGET_THREE_PUBLIC, "会议费", "预算数")] == d("1305.25")  # the 2017 report's own figure
