@@ -1,8 +1,14 @@
 """The ``identity_findings`` dataset: one row per identity check of one validation run.
 
-Layout, partitioned like the facts (hive style, partition columns in the path only)::
+Layout, partitioned like the facts (hive style, partition columns in the path only), one file per report —
+a unit-year's 决算 in ``identity_findings.parquet``, its 预算 in ``identity_findings.budget.parquet``
+(``juesuan.lake.partition_file``)::
 
     {lake}/identity_findings/year=2023/unit_id=datong-sic/identity_findings.parquet
+    {lake}/identity_findings/year=2023/unit_id=datong-sic/identity_findings.budget.parquet
+
+Every row also carries ``report_kind`` (决算 or 预算) as a column, like the facts; a file written before
+kinds existed has none and reads as its file name says (决算).
 
 The lake may be a local folder or any fsspec URL (``s3://bucket/lake``): every read and write goes
 through :class:`juesuan.lake.Lake`. A report's partition is replaced whole by every validation run
@@ -27,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from juesuan.contract import VALUE_TYPE, quantize
+from juesuan.contract import FINAL, REPORT_KINDS, VALUE_TYPE, quantize
 from juesuan.lake import Lake
 from juesuan.transform.identities import ERROR, SEVERITY_RANK, IdentityCheck
 
@@ -63,10 +69,14 @@ FINDING_SCHEMA = pa.schema(
         pa.field("left_document_sha256", pa.string(), nullable=True),
         pa.field("right_document_sha256", pa.string(), nullable=True),
         pa.field("message", pa.string(), nullable=False),
+        # 决算 or 预算: the kind of the report the check is on (its file's name says it too).
+        pa.field("report_kind", pa.string(), nullable=False),
     ]
 )
 FILE_SCHEMA = FINDING_SCHEMA  # unit_id and year live in the path
 COLUMNS = ("unit_id", "year", *FINDING_SCHEMA.names)
+#: A validated report: ``(unit_id, year, report_kind)``; ``(unit_id, year)`` names a 决算 (as it always did).
+ReportKey = tuple[str, int] | tuple[str, int, str]
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,8 @@ class Finding:
     left_document_sha256: str | None
     right_document_sha256: str | None
     message: str
+    #: 决算 or 预算: which report of the unit-year the check is on (the stewards' mail names it).
+    report_kind: str = FINAL
 
     @classmethod
     def from_check(cls, check: IdentityCheck, severity: str, run_id: str, validated_at: datetime) -> Finding:
@@ -133,7 +145,13 @@ class Finding:
             left_document_sha256=_one_document(check.left.documents) or check.report_document,
             right_document_sha256=_one_document(check.right.documents) or check.other_document or check.report_document,
             message=check.message(),
+            report_kind=check.report_kind,
         )
+
+    @property
+    def report(self) -> tuple[str, int, str]:
+        """The report the finding is on: ``(unit_id, year, report_kind)``."""
+        return (self.unit_id, self.year, self.report_kind)
 
     @property
     def rank(self) -> int:
@@ -165,7 +183,14 @@ def _one_document(documents: list[str]) -> str | None:
     return ",".join(documents) if documents else None
 
 
-FILES = f"{DATASET}/year=*/unit_id=*/{DATASET}.parquet"
+def report_of(key: ReportKey) -> tuple[str, int, str]:
+    """``(unit_id, year, report_kind)`` of a report key (a pair is a 决算)."""
+    if len(key) == 2:
+        return (key[0], key[1], FINAL)
+    unit_id, year, kind = key
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"report kind {kind!r} not in {REPORT_KINDS}")
+    return (unit_id, year, kind)
 
 
 def _lake(lake: Lake | Path | str) -> Lake:
@@ -186,25 +211,26 @@ def _table(findings: list[Finding]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
 
 
-def write_findings(lake: Lake | Path | str, reports: list[tuple[str, int]], findings: list[Finding]) -> list[str]:
-    """Replace the partition of every validated report; drop partitions of reports no longer in the lake.
+def write_findings(lake: Lake | Path | str, reports: Iterable[ReportKey], findings: list[Finding]) -> list[str]:
+    """Replace the file of every validated report; drop the files of reports no longer in the lake.
 
-    Returns the written files as fsspec paths (plain paths for a local lake).
+    ``reports`` are ``(unit_id, year, report_kind)`` (a pair is a 决算). Returns the written files as fsspec
+    paths (plain paths for a local lake).
     """
     lake = _lake(lake)
-    by_report: dict[tuple[str, int], list[Finding]] = {report: [] for report in reports}
+    by_report: dict[tuple[str, int, str], list[Finding]] = {report_of(report): [] for report in reports}
     for finding in findings:
-        key = (finding.unit_id, finding.year)
+        key = finding.report
         if key not in by_report:
             raise ValueError(f"finding {finding.check_id} is for {key}, which was not validated in this run")
         by_report[key].append(finding)
     written = []
-    for (unit_id, year), rows in sorted(by_report.items()):
-        relative = Lake.partition_relative(DATASET, unit_id, year)
+    for (unit_id, year, kind), rows in sorted(by_report.items()):
+        relative = Lake.partition_relative(DATASET, unit_id, year, kind)
         lake.put_table(_table(rows), relative)
         written.append(relative)
     kept = set(written)
-    for stale in lake.files(FILES):
+    for stale, _unit, _year, _kind in lake.report_files(DATASET):
         if stale not in kept:
             log.info("removing findings of a report no longer in the lake: %s", lake.path(stale))
             lake.remove(stale)
@@ -215,14 +241,15 @@ def read_findings(lake: Lake | Path | str) -> pd.DataFrame:
     """Every stored finding with ``unit_id`` and ``year`` (empty frame with the columns if none)."""
     lake = _lake(lake)
     frames = []
-    for relative in lake.files(FILES):
+    for relative, unit_id, year, kind in lake.report_files(DATASET):
         table = lake.read_table(relative)
         if table is None:
             raise FileNotFoundError(f"{lake.path(relative)} was listed but is gone: is a validation running?")
-        _, year, unit_id, _ = relative.split("/")
         frame = table.to_pandas()
-        frame.insert(0, "year", int(year.removeprefix("year=")))
-        frame.insert(0, "unit_id", unit_id.removeprefix("unit_id="))
+        if "report_kind" not in frame.columns:
+            frame["report_kind"] = kind  # written before kinds existed: the file's name says (决算)
+        frame.insert(0, "year", year)
+        frame.insert(0, "unit_id", unit_id)
         frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=list(COLUMNS))
@@ -285,13 +312,15 @@ def _finding_from_row(row: dict[str, object]) -> Finding:
         left_document_sha256=_text(row["left_document_sha256"]),
         right_document_sha256=_text(row["right_document_sha256"]),
         message=str(row["message"]),
+        report_kind=_text(row.get("report_kind")) or FINAL,
     )
 
 
-def read_finding_objects(lake: Lake | Path | str, reports: Iterable[tuple[str, int]] | None = None) -> list[Finding]:
-    """Every stored finding as :class:`Finding` objects (of ``reports`` only, when given)."""
+def read_finding_objects(lake: Lake | Path | str, reports: Iterable[ReportKey] | None = None) -> list[Finding]:
+    """Every stored finding as :class:`Finding` objects (of ``reports`` only, when given: ``(unit_id, year,
+    report_kind)``, a pair naming the 决算)."""
     found = findings_from_frame(read_findings(lake))
     if reports is None:
         return found
-    wanted = set(reports)
-    return [f for f in found if (f.unit_id, f.year) in wanted]
+    wanted = {report_of(report) for report in reports}
+    return [f for f in found if f.report in wanted]

@@ -17,7 +17,10 @@
    ``error``/``warning`` ← within-tolerance failed, ``rounding`` ← exact failed) and must agree
    with the Decimal classification — a disagreement means float drift or a broken suite, and is
    an error;
-5. the findings are written to the lake (``identity_findings``), one partition per report.
+5. the findings are written to the lake (``identity_findings``), one file per report.
+
+A report is ``(unit_id, year, report_kind)``: a unit-year may have a 决算 and a 预算, each validated by its
+own rules (R… and B…), each with its own findings file.
 
 The lake may be any fsspec URL (``settings.lake_url``, e.g. ``s3://bucket/lake``): facts are read
 and findings written through :class:`juesuan.lake.Lake`. GX's own output — validation results
@@ -38,8 +41,9 @@ from typing import TYPE_CHECKING, Any
 
 from great_expectations.core.run_identifier import RunIdentifier
 
+from juesuan.contract import FINAL
 from juesuan.expectations.context import ExpectationsError, open_context
-from juesuan.expectations.findings import Finding, write_findings
+from juesuan.expectations.findings import Finding, report_of, write_findings
 from juesuan.expectations.suites import (
     CHECKPOINT,
     CONTEXT_ROOT,
@@ -92,6 +96,7 @@ class ReportCounts:
     warnings: int
     errors: int
     not_checkable: int
+    report_kind: str = FINAL
 
     @property
     def checked(self) -> int:
@@ -105,7 +110,8 @@ class ValidationSummary:
     run_id: str
     validated_at: datetime
     findings: list[Finding]
-    reports: list[tuple[str, int]]
+    #: The validated reports, ``(unit_id, year, report_kind)``.
+    reports: list[tuple[str, int, str]]
     expectations_run: dict[str, int] = field(default_factory=dict)
     data_docs_index: Path | None = None
     data_docs_url: str | None = None
@@ -116,13 +122,14 @@ class ValidationSummary:
     validation_page: Path | None = None
 
     def counts(self) -> list[ReportCounts]:
-        per: dict[tuple[str, int], Counter[str]] = {report: Counter() for report in self.reports}
+        per: dict[tuple[str, int, str], Counter[str]] = {report_of(report): Counter() for report in self.reports}
         for finding in self.findings:
-            per[(finding.unit_id, finding.year)][finding.severity] += 1
+            per[finding.report][finding.severity] += 1
         return [
             ReportCounts(
                 unit_id=unit_id,
                 year=year,
+                report_kind=kind,
                 checks=sum(counter.values()),
                 passed=counter[PASSED],
                 rounding=counter[ROUNDING],
@@ -130,7 +137,7 @@ class ValidationSummary:
                 errors=counter[ERROR],
                 not_checkable=counter[NOT_CHECKABLE],
             )
-            for (unit_id, year), counter in per.items()
+            for (unit_id, year, kind), counter in per.items()
         ]
 
     def problems(self, at_least: str = ROUNDING) -> list[Finding]:
@@ -271,7 +278,7 @@ def validate_lake(
     attach_evidence(reports, lake, parsed_tables, names)
     checks = compute_checks(reports)
     findings, ran, index = validate_checks(checks, settings, run_id, validated_at)
-    report_keys = [(report.unit_id, report.year) for report in reports]
+    report_keys = [(report.unit_id, report.year, report.report_kind) for report in reports]
     validated = set(report_keys)
     files = write_findings(lake, report_keys, findings)
     summary = ValidationSummary(
@@ -283,7 +290,7 @@ def validate_lake(
         data_docs_index=index,
         data_docs_url=settings.data_docs_url,
         findings_files=files,
-        unreliable_tables=[table for table in doubtful if (table.unit_id, table.year) in validated],
+        unreliable_tables=[table for table in doubtful if (table.unit_id, table.year, table.report_kind) in validated],
     )
     if registry is not None:
         from juesuan.report.validation_page import write_validation_page

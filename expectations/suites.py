@@ -20,6 +20,12 @@ the rule's rows by a ``row_condition``:
 
 plus one family guard (every row labelled with the family names one of its rules). All three suites
 validate the same frame, so one checkpoint run validates everything once.
+
+The budget rules (``B01``…, ``transform/budget_identities.py``) are rules of the same families — within one
+table, across tables, table against narrative, across years and documents — so they run through the same
+suites and the same expectation-count guard; a 预算 report's rows carry B rule ids, a 决算's R ids, and a
+row's ``report_kind`` says which (the two never validate each other's rows: the rules never run on the other
+kind's reports).
 """
 
 from __future__ import annotations
@@ -62,13 +68,16 @@ ROLES = (SIDES_PRESENT, WITHIN_TOLERANCE, EXACT)
 RESULT_FORMAT: dict[str, Any] = {"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"]}
 
 SUITE_TITLES = {
-    "within_table": "Within one table (rules 1–6)",
-    "across_tables": "Across tables (rules 7–12)",
-    "table_vs_narrative": "Table against narrative (rule 13)",
+    "within_table": "Within one table (rules 1–6; 预算: B01–B05)",
+    "across_tables": "Across tables (rules 7–12; 预算: B06–B10)",
+    "table_vs_narrative": "Table against narrative (rule 13; 预算: B11)",
     "narrative_claims": "Rates and comparison words of the narrative, with interval arithmetic (rules 14–16)",
     "structure": "The report's structure: template tables, empty tables, fund tables (rules 17–19)",
     "hygiene": "Document hygiene: placeholders, draft marks, years, names, punctuation, units (rules 20–25)",
-    "across_years": "Across years and documents: last year's report, revisions (rules 26–28)",
+    "across_years": (
+        "Across years and documents: last year's report, revisions (rules 26–28); the 决算's 年初预算 against the "
+        "预算 report (B12)"
+    ),
     "performance": "Performance self-evaluation tables (rules 29–31)",
 }
 
@@ -120,6 +129,7 @@ BROKEN_MEANS = {
     "R28": "warnings (type revised)",
     "R30": "errors (预算执行率得分: warnings)",
     "R31": "warnings",
+    "B12": "warnings (budgets are adjusted during the year)",
 }
 
 

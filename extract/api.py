@@ -305,7 +305,9 @@ def _extract(
     unreliable = {t.table_name for t in result.tables if not t.reliable}
     table_facts = [f for f in result.facts if f.table_name not in unreliable]
     empty = [t.table_name for t in result.tables if t.table_name and t.status == "empty" and t.reliable]
-    prose = read_narrative(reading.segments(), context, catalogue, table_facts=table_facts, empty_tables=empty)
+    prose = read_narrative(
+        reading.segments(), context, catalogue, table_facts=table_facts, empty_tables=empty, report_kind=kind
+    )
     narrative, previous_year = prose.narrative, prose.previous_year
     narrative.facts = _kind_facts(reading.located(narrative.facts), kind, narrative.notes)
     previous_year.facts = _kind_facts(reading.located(previous_year.facts), kind, previous_year.notes)

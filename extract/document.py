@@ -75,6 +75,7 @@ _YEAR = re.compile(r"(20\d{2})\s*年度")
 #: A budget disclosure's own title: the year it budgets, then 预算 (``上海市普陀区2025年区级部门预算``,
 #: ``江苏省高级人民法院2017年度部门预算公开``). Matched on text without whitespace.
 _BUDGET_YEAR_TITLE = re.compile(r"(20\d{2})年度?(?:[^。，,；;:：]{0,30}?)(?:部门|单位)预算")
+_TITLE_YEAR = re.compile(r"(20\d{2})\s*年")
 #: The words by which a cover names what the report is: 部门决算, 单位预算, 预算公开, 决算报告 …
 _KIND_WORD = re.compile(r"(?:部门|单位)(决算|预算)|(决算|预算)(?:公开|报告)")
 #: How much of the start of a document is its cover (characters without whitespace).
@@ -252,6 +253,12 @@ def stated_kind(text: str) -> str | None:
     return None
 
 
+def _is_table_title(line: str) -> bool:
+    from juesuan.extract.tables import as_title  # the mapping imports the catalogue (see stated_kind)
+
+    return as_title(line) is not None
+
+
 def stated_year(text: str, kind: str | None = None) -> int | None:
     """The fiscal year the report covers, from its title (``2023年度单位决算公开``; a budget's
     ``2025年区级部门预算``: the year it budgets) or, failing that, the year most often written as
@@ -261,6 +268,14 @@ def stated_year(text: str, kind: str | None = None) -> int | None:
         budgeted = _BUDGET_YEAR_TITLE.search(re.sub(r"\s+", "", head))
         if budgeted:
             return int(budgeted.group(1))
+        # A tables-only part has no cover: the year its tables' titles print (2017年政府采购预算表).
+        titled_years = Counter(
+            int(match.group(1))
+            for line in text.splitlines()
+            if len(line) <= 80 and (match := _TITLE_YEAR.search(line)) and _is_table_title(line)
+        )
+        if titled_years:
+            return titled_years.most_common(1)[0][0]
     titled = _YEAR_TITLE.search(head)
     if titled:
         return int(titled.group(1))

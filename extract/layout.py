@@ -463,6 +463,32 @@ def _rebuild_split(parts: dict[str, str], carried: dict[str, str]) -> str | None
     return code
 
 
+_PART_WIDTH = {"类": 3, "款": 2, "项": 2}
+
+
+def _damaged_parts_blank(cells: list[str], levels: list[str | None], carried: dict[str, str]) -> list[str]:
+    """Split code parts with a damaged leading part (a 类 printed ``7`` over ``11 | 02`` under 210 11) read
+    as blank, so that the part comes from the rows above: only where the row's deeper parts are well
+    formed and continue the code carried down (the name then decides, as for any code)."""
+    widths = [_PART_WIDTH.get(level or "", 0) for level in levels]
+    damaged = [
+        i for i, (cell, width) in enumerate(zip(cells, widths, strict=True)) if cell.isdigit() and len(cell) != width
+    ]
+    if len(damaged) != 1 or not carried:
+        return cells
+    index = damaged[0]
+    deeper = [cell for cell, width in zip(cells[index + 1 :], widths[index + 1 :], strict=True) if cell]
+    sound = deeper and all(
+        cell.isdigit() and len(cell) == width
+        for cell, width in zip(cells[index + 1 :], widths[index + 1 :], strict=True)
+        if cell
+    )
+    upper = [levels[i] for i in range(index + 1)]
+    if not sound or any((level or "") not in carried for level in upper):
+        return cells
+    return [("" if i == index else cell) for i, cell in enumerate(cells)]
+
+
 def block_keys(layout: Layout, block: Block) -> list[RowKey]:
     """The key of every body row of ``block`` (wrapped names joined to the row they belong to)."""
     keys: list[RowKey] = []
@@ -474,6 +500,7 @@ def block_keys(layout: Layout, block: Block) -> list[RowKey]:
         label = clean_cell(label_cell)
         code: str | None = None
         if block.split_codes:
+            code_cells = _damaged_parts_blank(code_cells, [levels[col] for col in block.code_columns], carried)
             parts = {levels[col] or "": cell for col, cell in zip(block.code_columns, code_cells, strict=True)}
             if all(not cell or re.fullmatch(r"\d{2,3}", cell) for cell in code_cells):
                 code = _rebuild_split(parts, carried)

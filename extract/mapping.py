@@ -125,9 +125,9 @@ def canonical_table_name(title: str | None) -> str | None:
 
 def _budget_table_name(key: str) -> str | None:
     """The canonical budget table of a title key (see :data:`BUDGET_TITLE_PATTERNS`), or None."""
+    key = _BUDGET_TITLE_NOTE.sub("", key.replace('"', ""))
     if not key.endswith("表") or "决算" in key:
         return None
-    key = _BUDGET_TITLE_NOTE.sub("", key.replace('"', ""))
     for candidate in dict.fromkeys((key, _BUDGET_HOLDER.sub("", _UNIT_AND_YEAR.sub("", key)))):
         for name, pattern in BUDGET_TITLE_PATTERNS:
             match = re.fullmatch(_BUDGET_PREFIX.pattern + pattern.pattern, candidate)
@@ -967,6 +967,8 @@ BUDGET_SUMMARY_LINES = {
     "国有资本经营预算": "国有资本经营预算资金",
     "国有资本经营预算资金": "国有资本经营预算资金",
     "国有资本经营预算拨款收入": "国有资本经营预算资金",
+    "当年收入": "本年收入合计",  # 当年收入 / 小计 wrapped over a page break
+    "当年支出": "本年支出合计",
     "当年收入小计": "本年收入合计",
     "本年收入小计": "本年收入合计",
     "本年收入合计": "本年收入合计",
@@ -1005,9 +1007,16 @@ def _map_budget_summary(em: _Emitter) -> None:
         names = _column_names(em, block, side)
         if em.table_name == c.BUDGET_TOTALS or side == "收入":
             names = {col: c.BUDGET_AMOUNT if name is not None else None for col, name in names.items()}
+        before = blocks[order - 1] if order else None
         for key in layout.keys(block):
             row = layout.body[key.row]
             label = strip_numbering(key.label)
+            if not label and before is not None and before.label_column is not None:
+                # A total's label merged over the blocks of its side (当年支出小计 over 功能分类 and 支出用途):
+                # printed in the block before, whose own figure cells the merge left blank.
+                spanned = strip_numbering(row[before.label_column])
+                if spanned and all(is_empty_cell(row[col]) for col in before.value_columns):
+                    label = spanned
             if not label:
                 em.note_lost(row, block.value_columns, "figures without a line label")
                 continue
@@ -1048,7 +1057,7 @@ def _map_budget_lines(em: _Emitter) -> None:
             if not parts:
                 line = c.TOTAL_ROW if not labels else ""
             elif parts[-1] == "小计" and group:
-                line = f"{_budget_line(group, '收入')}/小计"
+                line = _budget_line(group, "收入")  # a group's 小计 is the group's own amount
             else:
                 line = _budget_line(parts[-1], "收入")
                 line = c.TOTAL_ROW if line in (c.INCOME_GRAND_TOTAL, "收入合计") else line
@@ -1064,8 +1073,8 @@ def _map_budget_lines(em: _Emitter) -> None:
 #: The lines of a budget's 三公 table beside the six 三公 items (when the template prints them).
 BUDGET_MEETING = "会议费"
 BUDGET_TRAINING = "培训费"
-#: The total of a 三公 table that also prints 会议费 and 培训费: 三公 + 会议费 + 培训费.
-BUDGET_THREE_PUBLIC_GRAND = "“三公”经费、会议费、培训费合计"
+#: The 三公 subtotal of a table that also prints 会议费 and 培训费 (its 合计 is then 三公 + 会议费 + 培训费).
+BUDGET_THREE_PUBLIC_SUBTOTAL = "“三公”经费"
 
 
 def _budget_three_public_item(path: tuple[str, ...], grand: bool) -> str | None:
@@ -1083,9 +1092,9 @@ def _budget_three_public_item(path: tuple[str, ...], grand: bool) -> str | None:
             if above and "公务用车" in above[-1]:
                 return "公务用车购置及运行维护费"
             if any("三公经费" in word for word in above):
-                return "合计"
+                return BUDGET_THREE_PUBLIC_SUBTOTAL if grand else "合计"
             if not above:
-                return BUDGET_THREE_PUBLIC_GRAND if grand else "合计"
+                return "合计"
             continue
         item = three_public_item(part)
         if item is not None:

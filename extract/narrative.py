@@ -80,6 +80,7 @@ from juesuan.contract import (
     EQUIPMENT_COLUMN,
     EXPENDITURE,
     EXPENDITURE_GRAND_TOTAL,
+    FINAL,
     FISCAL_TOTALS,
     GENERAL_BUDGET,
     GOV_FUND,
@@ -98,6 +99,7 @@ from juesuan.contract import (
     VEHICLE_COLUMN,
     Fact,
 )
+from juesuan.contract import BUDGET as BUDGET_KIND
 from juesuan.extract.base import DocumentContext, StrategyResult
 from juesuan.extract.evidence import (
     ABOUT,
@@ -758,13 +760,13 @@ class _Reader:
         self.pages = pages
         self.context = context
         self.catalogue = catalogue
-        self.facts: dict[tuple[str, int, str, str, str, str], Fact] = {}
+        self.facts: dict[tuple[str, int, str, str, str, str, str], Fact] = {}
         self.notes: list[str] = []
         self.class_context: str | None = None  # functional 类 for chains that start at 款
         self.economic_parent: str | None = None  # economic 类 for items listed under it
         self.section = NONE
         # Last year's figures (facts of year - 1), and what the paragraph being read states for this year.
-        self.previous: dict[tuple[str, int, str, str, str, str], Fact] = {}
+        self.previous: dict[tuple[str, int, str, str, str, str, str], Fact] = {}
         self.previous_notes: list[str] = []
         self.stated: dict[_Target, _Stated] = {}
         self.last_actual: _Stated | None = None
@@ -1465,7 +1467,8 @@ class _Reader:
             stated = self.stated.get(target)
             if stated is not None:
                 return _target_operand(target, label, stated.value, NARRATIVE_SOURCE)
-            unit_year = (self.context.unit_id, self.context.year)
+            # Fact.key: (unit_id, year, report_kind, table, subject_key, column, source_kind); 决算 prose.
+            unit_year = (self.context.unit_id, self.context.year, FINAL)
             fact = self.facts.get(
                 (*unit_year, target.table, target.code or target.line_item, target.column, SOURCE_KIND)
             )
@@ -1641,8 +1644,8 @@ class _Reader:
 
     def _own_fact(self, target: _Target, sentence_start: int) -> _Stated | None:
         """This year's fact of ``target`` read earlier in the report (no span in this paragraph)."""
-        key = (self.context.unit_id, self.context.year, target.table, target.code or target.line_item, target.column)
-        fact = self.facts.get((*key, SOURCE_KIND))
+        unit_year = (self.context.unit_id, self.context.year, FINAL)  # the Fact.key of 决算 prose's figures
+        fact = self.facts.get((*unit_year, target.table, target.code or target.line_item, target.column, SOURCE_KIND))
         return _Stated((target,), fact.value, sentence_start) if fact is not None else None
 
     def _classify_quietly(self, name: str) -> _Subject | None:
@@ -1855,9 +1858,18 @@ def read_narrative(
     catalogue: Catalogue,
     table_facts: Sequence[Fact] | None = None,
     empty_tables: Sequence[str] = (),
+    report_kind: str | None = None,
 ) -> NarrativeReading:
     """One reading of the prose (see :func:`extract_narrative`); ``empty_tables`` are the report's tables
-    printed without figures, whose blank cells a statement may rely on (完成预算的0% of an empty 三公 table)."""
+    printed without figures, whose blank cells a statement may rely on (完成预算的0% of an empty 三公 table).
+
+    ``report_kind`` is the report's kind (contract.REPORT_KINDS; None: 决算). A 预算 report's prose is read by
+    :func:`juesuan.extract.narrative_budget.read_budget_narrative`: budget facts only, never a 决算 key."""
+    if report_kind == BUDGET_KIND:
+        # Imported here: narrative_budget builds on this module's tokens and layout helpers.
+        from juesuan.extract.narrative_budget import read_budget_narrative
+
+        return read_budget_narrative(segments, context, catalogue, table_facts)
     reader = _read(segments, context, catalogue, table_facts, empty_tables)
     return NarrativeReading(
         narrative=StrategyResult(facts=list(reader.facts.values()), notes=reader.notes),

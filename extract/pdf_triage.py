@@ -42,6 +42,8 @@ R = TypeVar("R")
 PAGE_KINDS = ("table", "continuation", "text", "scanned", "blank")
 _CONTINUED = re.compile(r"续表|（续）|\(续\)")
 _FIGURE = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})*(?:\.\d{1,2})(?![\d.])|(?<![\d.])\d+\.\d{2}(?![\d.])")
+#: An amount as tables print it, with decimals or thousands separators (budgets in 元 print integers).
+_AMOUNT = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2})(?![\d.,])")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*/\s*共?\s*\d+\s*页?)?[-—–\s]*$")
 _NOTE = re.compile(r"^(?:注|说明|备注)\d*[:：]")
 # A line this short may be half of a title wrapped over two lines.
@@ -256,6 +258,12 @@ def is_tabular(lines: list[str]) -> bool:
     return with_figures >= 2 and with_figures / len(body) >= _TABULAR_SHARE
 
 
+def _last_row(lines: list[str], paths: int) -> bool:
+    """A page holding one ruled row of figures only: the last row of the table before it (its 合计)."""
+    body = _body_lines(lines)
+    return len(body) == 1 and len(_AMOUNT.findall(body[0])) >= 2 and paths >= 4
+
+
 def is_contents(lines: list[str], titles: list[str]) -> bool:
     """A table of contents: it names several standard tables and prints no figure of them."""
     return len(titles) >= _CONTENTS_TITLES and not any(_FIGURE.search(line) for line in _body_lines(lines))
@@ -277,6 +285,7 @@ def classify(pages: list[PageInfo]) -> None:
                 any(_CONTINUED.search(line) for line in lines[:6])
                 or is_tabular(lines)
                 or (page.paths >= _RULED_PATHS and not has_prose(lines))
+                or _last_row(lines, page.paths)
             ):
                 page.kind = "continuation"
             else:

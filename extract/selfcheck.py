@@ -1,7 +1,8 @@
 """A reading that checks itself: a table's own identities run on the figures just read from it.
 
 The within-table identities (rules R01–R06 of :mod:`juesuan.transform.identities`: totals balance,
-类 = Σ 款 = Σ 项, row sums, the 财政拨款 totals, 基本支出 kinds, 三公 items) are also the reader's test:
+类 = Σ 款 = Σ 项, row sums, the 财政拨款 totals, 基本支出 kinds, 三公 items; for a budget table the rules
+B01–B05 of :mod:`juesuan.transform.budget_identities`) are also the reader's test:
 a grid read wrong rarely still adds up. :func:`reconcile` runs them on one table and tells
 
 * ``exact`` — every identity holds; ``rounding`` — some differ within the published rounding
@@ -24,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from juesuan.contract import Fact
+from juesuan.contract import BUDGET_TABLE_NAMES, Fact
+from juesuan.transform.budget_identities import within_table_checks
 from juesuan.transform.identities import (
     ERROR,
     NOT_CHECKABLE,
@@ -61,7 +63,19 @@ class Reconciliation:
         return PREFERENCE.index(self.state)
 
 
-def _checks(table_name: str, facts: list[Fact]) -> list[IdentityCheck]:
+#: The rules of a coded table's hierarchy (上级 = Σ 下级): 决算 R02, 预算 B02.
+_HIERARCHY_RULES = ("R02", "B02")
+
+
+def table_checks(table_name: str, facts: list[Fact]) -> list[IdentityCheck]:
+    """The within-table identity checks of one table's facts (决算: R01–R06; 预算: B01–B05)."""
+    if table_name in BUDGET_TABLE_NAMES:
+        # A budget table checks itself with the budget rules (B01–B05), never the 决算 ones.
+        return [
+            check
+            for check in within_table_checks(facts)
+            if check.table_name == table_name and check.right_table == table_name
+        ]
     first = facts[0]
     refs = [
         FactRef(
@@ -96,7 +110,7 @@ class _Confirmed:
     @classmethod
     def by(cls, holding: list[IdentityCheck]) -> _Confirmed:
         cells = {(t.key, t.column_name) for check in holding for side in (check.left, check.right) for t in side.blanks}
-        sums = {(check.subject_code, check.column_name) for check in holding if check.rule_id == "R02"}
+        sums = {(check.subject_code, check.column_name) for check in holding if check.rule_id in _HIERARCHY_RULES}
         return cls(cells, sums)
 
     def blank(self, key: str, column: str) -> bool:
@@ -118,7 +132,7 @@ def _suspicious_blank(check: IdentityCheck, facts: list[Fact], confirmed: _Confi
             if term.column_name in columns and not confirmed.blank(term.key, term.column_name):
                 return f"{term.key} {term.column_name} is blank, as figures of its column are printed"
     parent = check.subject_code
-    if check.rule_id == "R02" and check.column_name:
+    if check.rule_id in _HIERARCHY_RULES and check.column_name:
         rows = {f.subject_code for f in facts if f.subject_code}
         filled = {f.subject_code for f in facts if f.subject_code and f.column_name == check.column_name}
         below = [code for code in rows if (parent is None and len(code) == 3) or (parent and code.startswith(parent))]
@@ -136,7 +150,7 @@ def reconcile(table_name: str, facts: list[Fact]) -> Reconciliation:
     """How the table's own identities come out on ``facts`` (the facts of that one table)."""
     if not facts:
         return Reconciliation(UNCHECKED)
-    checks = [(check, check.expected_severity()) for check in _checks(table_name, facts)]
+    checks = [(check, check.expected_severity()) for check in table_checks(table_name, facts)]
     tested = [(check, severity) for check, severity in checks if severity != NOT_CHECKABLE]
     if not tested:
         return Reconciliation(UNCHECKED)

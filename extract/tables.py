@@ -24,7 +24,7 @@ from decimal import Decimal
 from juesuan.contract import Fact
 from juesuan.extract.base import Cell, DocumentContext, RawTable, StrategyResult, TableReport
 from juesuan.extract.layout import body_start, is_header_word
-from juesuan.extract.mapping import canonical_table_name, looks_like_title, map_table
+from juesuan.extract.mapping import canonical_table_name, is_budget_table, looks_like_title, map_table
 from juesuan.extract.selfcheck import PREFERENCE, UNRECONCILED
 from juesuan.extract.text import clean_cell
 from juesuan.transform.catalogue import Catalogue
@@ -32,6 +32,7 @@ from juesuan.transform.catalogue import Catalogue
 _CONTINUED = re.compile(r"续表|\(续\)")
 _WRAPPED = re.compile(r"\s*\n\s*")
 _AMOUNT_UNIT = re.compile(r"(?<!编制)单位[:：]\s*(万元|亿元|元)")
+_TOTAL_WORDS = frozenset({"合计", "小计", "总计"})
 _TRAILER = re.compile(r"^(?:注|说明|备注)[:：]|本表|无数据")
 
 
@@ -183,6 +184,26 @@ def _other_title_above(
     return min(candidates, key=lambda line: line.bottom) if candidates else None
 
 
+def _orphan_titles(ordered: list[PageTable], lines: dict[int, list[TextLine]]) -> dict[int, TextLine]:
+    """Per page, a standard title printed below every grid of the page: a title left at the foot of a
+    page whose table starts on the next page."""
+    orphans: dict[int, TextLine] = {}
+    for page, page_lines in lines.items():
+        # A stray box (one row: the first header row of a table split from the rest) holds no table.
+        bottoms = [t.bottom for t in ordered if t.page == page and len(clean_rows(t.rows)) >= 2]
+        if not bottoms or any(bottom is None for bottom in bottoms):
+            continue  # a page without a grid: its title heads an empty table (or one no reader found)
+        lowest = min(b for b in bottoms if b is not None)
+        titles = [
+            line
+            for line in [*page_lines, *_wrapped_titles(page_lines)]
+            if as_title(line.text) is not None and line.top <= lowest + 2
+        ]
+        if titles:
+            orphans[page] = min(titles, key=lambda line: line.bottom)
+    return orphans
+
+
 def _follows(
     previous: int | None, page: int, lines: dict[int, list[TextLine]], with_grids: set[int], blank: set[int]
 ) -> bool:
@@ -204,7 +225,14 @@ def _carries_on(first: RawTable, rows: list[list[str]]) -> bool:
     start = body_start(rows)
     if start == 0:
         return True
-    above = {clean_cell(cell) for row in rows[:start] for cell in row} - {""}
+    # A total word in the first column is a row label (the rest of ``当年收入`` / ``小计`` wrapped over the
+    # page break), not a column header.
+    above = {
+        clean_cell(cell)
+        for row in rows[:start]
+        for index, cell in enumerate(row)
+        if index or clean_cell(cell) not in _TOTAL_WORDS
+    } - {""}
     if not any(is_header_word(cell) for cell in above):
         return True
     header = {clean_cell(cell) for row in first.rows[: body_start(first.rows)] for cell in row} - {""}
@@ -246,6 +274,7 @@ def assemble(
     with_grids = {t.page for t in ordered if t.page is not None}
     running = _running(lines)
     previous_on_page: dict[int, PageTable] = {}
+    orphans = _orphan_titles(ordered, lines)
     for table in ordered:
         rows, kept = _cleaned(table.rows)
         spans = [table.columns[col] for col in kept] if table.columns and len(table.columns) >= len(kept) else None
@@ -256,6 +285,9 @@ def assemble(
         title_line = _title_above(page_lines, table.top, floor)
         if title_line is None:
             rows, title_line = _title_inside(rows, table)
+        if title_line is None and above is None:
+            # A title printed at the foot of the page before, its grid starting on this page.
+            title_line = orphans.pop(page - 1, None)
         other_title = None if title_line else _other_title_above(page_lines, table.top, floor, running)
         last = groups[-1] if groups else None
         # Right after the last table: the grid just above on this page (a table a reader split in two),
@@ -273,7 +305,11 @@ def assemble(
                 (title_line is None and other_title is None)
                 or (
                     title_line is not None
-                    and _CONTINUED.search(clean_cell(title_line.text))
+                    # 续表, or a budget template that repeats the whole title on the table's next page
+                    and (
+                        _CONTINUED.search(clean_cell(title_line.text))
+                        or is_budget_table(last.title and canonical_table_name(last.title))
+                    )
                     and as_title(title_line.text) is not None
                     and canonical_table_name(as_title(title_line.text)) == canonical_table_name(last.title)
                 )
@@ -376,6 +412,10 @@ def _aligned(part: RawTable, spans: list[tuple[float, float]] | None, width: int
     for left, right in part.column_spans:
         middle = (left + right) / 2
         column = next((i for i, (a, b) in enumerate(spans) if a - 1 <= middle <= b + 1), None)
+        if column is not None and right - left > 1.5 * (spans[column][1] - spans[column][0]):
+            # A cell merged over several of the first part's columns (a total's label over two blocks):
+            # it belongs to the first column it covers.
+            column = next((i for i, (a, b) in enumerate(spans) if a - 2 <= left < b - 2), column)
         if column is None or column in target:
             return None
         target.append(column)
@@ -451,7 +491,7 @@ def map_parts(parts: list[RawTable], context: DocumentContext, catalogue: Catalo
         return mapped
     if not _positioned(rows):
         # Cells that do not know their page: each fact gets the page of the part that first yields it.
-        page_of: dict[tuple[str, int, str, str, str, str], int | None] = {}
+        page_of: dict[tuple[str, int, str, str, str, str, str], int | None] = {}
         for part, end in zip(parts, ends, strict=True):
             for fact in map_table(_combined(parts, rows[:end]), context, catalogue, check=False).facts:
                 page_of.setdefault(fact.key, part.page)
@@ -521,7 +561,7 @@ def map_groups(
     reliable, or its own identities broken — is read again by the other parsers and the reading
     that checks out best is kept (:func:`_better_reading`)."""
     result = StrategyResult()
-    seen: dict[tuple[str, int, str, str, str, str], Decimal] = {}
+    seen: dict[tuple[str, int, str, str, str, str, str], Decimal] = {}
     for parts in groups:
         mapped = map_parts(parts, context, catalogue)
         for report in mapped.tables:
@@ -533,7 +573,7 @@ def map_groups(
     return result
 
 
-def _once(mapped: StrategyResult, seen: dict[tuple[str, int, str, str, str, str], Decimal]) -> list[Fact]:
+def _once(mapped: StrategyResult, seen: dict[tuple[str, int, str, str, str, str, str], Decimal]) -> list[Fact]:
     """A table's facts without the cells an earlier table of the same name already gave (a table
     printed twice); where the two disagree the first stays and this table is not read reliably."""
     kept = []

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from juesuan.contract import Fact, facts_to_frame
+from juesuan.contract import BUDGET, Fact, facts_to_frame
+from juesuan.extract.selfcheck import table_checks
 from juesuan.samples.score import Score, TruthRow, score
 from juesuan.transform.identities import (
     ERROR,
@@ -161,11 +162,16 @@ class Consistency:
 
 
 def self_consistency(facts: Iterable[Fact]) -> Consistency:
-    """The within-table identities computed on ``facts`` (one report's), counted by outcome."""
+    """The within-table identities computed on ``facts`` (one report's), counted by outcome: a 决算's
+    by the R rules, a 预算's by the budget rules (B01–B05) table by table, as the reader checks itself."""
     kept = list(facts)
     if not kept:
         return Consistency()
-    checks = compute_checks(reports_from_facts(facts_to_frame(kept)), rules_of(WITHIN_TABLE))
+    budget = [f for f in kept if f.report_kind == BUDGET and f.source_kind == "table"]
+    final = [f for f in kept if f.report_kind != BUDGET]
+    checks = compute_checks(reports_from_facts(facts_to_frame(final)), rules_of(WITHIN_TABLE)) if final else []
+    for table in sorted({f.table_name for f in budget}):
+        checks += table_checks(table, [f for f in budget if f.table_name == table])
     outcomes: Counter[str] = Counter()
     failures = []
     for check in checks:

@@ -208,7 +208,7 @@ def test_the_identity_suites_never_validate_restated_figures(workspace: Settings
     run_registry(workspace)
     assert not Lake(workspace.lake).read_prior_year_facts().empty
     summary = validate_lake(workspace, load_registry(workspace.registry), "restated-check")
-    assert sorted(summary.reports) == [("datong-sic", 2023), ("jincheng-hrss", 2023)]
+    assert sorted(summary.reports) == [("datong-sic", 2023, "决算"), ("jincheng-hrss", 2023, "决算")]
     assert {(f.unit_id, f.year) for f in summary.findings} <= {("datong-sic", 2023), ("jincheng-hrss", 2023)}
 
 

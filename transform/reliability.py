@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from juesuan.contract import FINAL
 from juesuan.extract.base import TableReport
 
 UNRECOGNISED = "unrecognised"
@@ -51,6 +52,7 @@ class UnreliableTable:
     pages: tuple[int, ...] = ()  # 1-based pages it is printed on (none for text exports)
     lines: tuple[int, ...] = ()  # 1-based lines of its title in a text export, where known
     titles: tuple[str, ...] = ()  # the titles as printed
+    report_kind: str = FINAL  # the kind of the report the table is in (决算 or 预算)
 
     @property
     def where(self) -> str:
@@ -88,14 +90,15 @@ def reason_of(status: str, reason: str, reconciled: str) -> str:
 
 
 def _merge(entries: Iterable[dict[str, Any]]) -> list[UnreliableTable]:
-    """Entries (unit_id, year, table_name, status, reliable, reason, reconciled, pages, page, line, title)
-    folded into one :class:`UnreliableTable` per report and table, in a stable order."""
-    grouped: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+    """Entries (unit_id, year, report_kind, table_name, status, reliable, reason, reconciled, pages, page,
+    line, title) folded into one :class:`UnreliableTable` per report and table, in a stable order."""
+    grouped: dict[tuple[str, int, str, str], list[dict[str, Any]]] = {}
     for entry in entries:
         if is_unreliable(entry["table_name"], entry["status"], entry["reliable"]):
-            grouped.setdefault((entry["unit_id"], entry["year"], entry["table_name"]), []).append(entry)
+            key = (entry["unit_id"], entry["year"], entry.get("report_kind") or FINAL, entry["table_name"])
+            grouped.setdefault(key, []).append(entry)
     tables = []
-    for (unit_id, year, table_name), found in sorted(grouped.items()):
+    for (unit_id, year, report_kind, table_name), found in sorted(grouped.items()):
         reasons = [reason_of(e["status"], e["reason"], e["reconciled"]) for e in found]
         pages = sorted({p for e in found for p in (e["pages"] or ([e["page"]] if e["page"] is not None else []))})
         tables.append(
@@ -107,6 +110,7 @@ def _merge(entries: Iterable[dict[str, Any]]) -> list[UnreliableTable]:
                 pages=tuple(pages),
                 lines=tuple(sorted({e["line"] for e in found if e["line"] is not None})),
                 titles=tuple(dict.fromkeys(e["title"] for e in found if e["title"])),
+                report_kind=report_kind,
             )
         )
     return tables
@@ -125,6 +129,8 @@ def unreliable_tables(parsed_tables: pd.DataFrame) -> list[UnreliableTable]:
         {
             "unit_id": str(row.unit_id),
             "year": int(row.year),
+            # A frame without the column (read before report kinds existed) holds 决算 tables.
+            "report_kind": text(getattr(row, "report_kind", None)) or FINAL,
             "table_name": None if not text(row.table_name) else str(row.table_name),
             "status": text(row.status),
             "reliable": bool(row.reliable),
@@ -140,12 +146,15 @@ def unreliable_tables(parsed_tables: pd.DataFrame) -> list[UnreliableTable]:
     return _merge(entries)
 
 
-def unreliable_tables_of(unit_id: str, year: int, tables: Iterable[TableReport]) -> list[UnreliableTable]:
+def unreliable_tables_of(
+    unit_id: str, year: int, tables: Iterable[TableReport], report_kind: str = FINAL
+) -> list[UnreliableTable]:
     """The unreliable tables among one report's parsing reports (as the reader returns them)."""
     return _merge(
         {
             "unit_id": unit_id,
             "year": year,
+            "report_kind": report_kind,
             "table_name": t.table_name,
             "status": t.status,
             "reliable": t.reliable,
@@ -160,9 +169,19 @@ def unreliable_tables_of(unit_id: str, year: int, tables: Iterable[TableReport])
     )
 
 
-def unreliable_by_report(tables: Iterable[UnreliableTable]) -> dict[tuple[str, int], dict[str, str]]:
-    """``{(unit_id, year): {table_name: reason with pages}}``, what ``reports_from_facts(unreliable=…)`` takes."""
-    by_report: dict[tuple[str, int], dict[str, str]] = {}
+def report_key(unit_id: str, year: int, report_kind: str = FINAL) -> tuple[str, int] | tuple[str, int, str]:
+    """How ``reports_from_facts(unreliable=…)`` names a report: ``(unit_id, year)`` for a 决算 (as it always
+    did), ``(unit_id, year, report_kind)`` for a report of another kind."""
+    return (unit_id, year) if report_kind == FINAL else (unit_id, year, report_kind)
+
+
+def unreliable_by_report(
+    tables: Iterable[UnreliableTable],
+) -> dict[tuple[str, int] | tuple[str, int, str], dict[str, str]]:
+    """``{report: {table_name: reason with pages}}`` (report as :func:`report_key` names it), what
+    ``reports_from_facts(unreliable=…)`` takes."""
+    by_report: dict[tuple[str, int] | tuple[str, int, str], dict[str, str]] = {}
     for table in tables:
-        by_report.setdefault((table.unit_id, table.year), {})[table.table_name] = table.describe()
+        key = report_key(table.unit_id, table.year, table.report_kind)
+        by_report.setdefault(key, {})[table.table_name] = table.describe()
     return by_report

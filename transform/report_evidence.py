@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from juesuan.contract import FINAL
 from juesuan.extract.evidence import marks_from_rows, performance_from_rows, statements_from_rows
 from juesuan.lake import DOCUMENT_MARKS, NARRATIVE_STATEMENTS, PERFORMANCE_TABLES, SUPERSEDED_FACTS, Lake
 from juesuan.transform.identities import FactRef, ParsedTable, ReportFacts, SupersededVersion
@@ -39,9 +40,17 @@ def _fact(row: Mapping[str, Any]) -> FactRef:
     )
 
 
+def _kind(row: Mapping[str, Any]) -> str:
+    """A row's report kind: rows read before kinds existed (no value, or NaN from pandas) are 决算."""
+    kind = row.get("report_kind")
+    return kind if isinstance(kind, str) and kind else FINAL
+
+
 def _parsed_tables(frame: pd.DataFrame) -> dict[tuple[str, int], list[ParsedTable]]:
     found: dict[tuple[str, int], list[ParsedTable]] = {}
     for row in frame.to_dict("records"):
+        if _kind(row) != FINAL:
+            continue  # a 预算's tables are no part of the 决算 of its unit-year
         name = row.get("table_name")
         line = row.get("line")
         found.setdefault((str(row["unit_id"]), int(row["year"])), []).append(
@@ -74,8 +83,12 @@ def attach_evidence(
     parsed_tables: pd.DataFrame | None = None,
     unit_names: Mapping[str, str] | None = None,
 ) -> None:
-    """Fill ``report.evidence`` of every report from the lake (in place)."""
-    chosen = list(reports)
+    """Fill ``report.evidence`` of every 决算 report from the lake (in place).
+
+    The checks beyond arithmetic are 决算 rules: a 预算 report gets no evidence, and neither its files nor
+    its facts become a 决算's (its parsing reports, statements and restated figures are the 预算's own).
+    """
+    chosen = [r for r in reports if r.report_kind == FINAL]
     by_key = {(r.unit_id, r.year): r for r in chosen}
     statements = lake.read_partitions(NARRATIVE_STATEMENTS)
     marks = lake.read_partitions(DOCUMENT_MARKS)
@@ -85,6 +98,8 @@ def attach_evidence(
     restated: dict[tuple[str, int], list[FactRef]] = {}
     prior = lake.read_prior_year_facts()
     for row in prior.to_dict("records"):
+        if _kind(row) != FINAL:
+            continue
         restated.setdefault((str(row["unit_id"]), int(row["restated_from_year"])), []).append(_fact(row))
     names = unit_names or {}
     for report in chosen:
