@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from juesuan.contract import FINAL, REPORT_KINDS
+from juesuan.contract import FINAL
 from juesuan.expectations.findings import Finding, read_finding_objects
 from juesuan.lake import Lake
 from juesuan.registry import Registry
@@ -57,15 +57,6 @@ PROBLEM_STATUSES = ("quarantined", "failed", "withdrawn")
 
 #: A report: ``(unit_id, year, report_kind)``.
 ReportKey = tuple[str, int, str]
-
-
-def kind_of(finding: Finding) -> str:
-    """The kind of the report a finding is of (决算 for findings stored before reports had kinds)."""
-    return str(getattr(finding, "report_kind", None) or FINAL)
-
-
-def report_of(finding: Finding) -> ReportKey:
-    return (finding.unit_id, finding.year, kind_of(finding))
 
 
 def _item_report(unit_id: str, year: int, report_kind: str) -> str:
@@ -159,7 +150,7 @@ def report_counts(findings: Iterable[Finding]) -> dict[ReportKey, ReportCounts]:
     """Per report: every check and how many of each severity (unknown severities count as errors or warnings)."""
     tallies: dict[ReportKey, Counter[str]] = {}
     for finding in findings:
-        tallies.setdefault(report_of(finding), Counter())[section_of(finding.severity) or finding.severity] += 1
+        tallies.setdefault(finding.report, Counter())[section_of(finding.severity) or finding.severity] += 1
     return {
         key: ReportCounts(
             unit_id=key[0],
@@ -196,7 +187,7 @@ class StewardState:
 
     def document_of(self, finding: Finding) -> SourceDocument | None:
         sha = (finding.left_document_sha256 or finding.right_document_sha256 or "").split(",")[0]
-        return self.documents.get(sha) or self.report_documents.get(report_of(finding))
+        return self.documents.get(sha) or self.report_documents.get(finding.report)
 
     def name(self, unit_id: str) -> str:
         return self.names.get(unit_id, unit_id)
@@ -219,7 +210,7 @@ def finding_notice(finding: Finding, waivers: dict[str, Waiver]) -> Notice | Non
         fingerprint=_fingerprint(finding.severity, finding.left_value, finding.right_value),
         finding=finding,
         waiver=covering(finding, waivers),
-        report_kind=kind_of(finding),
+        report_kind=finding.report_kind,
     )
 
 
@@ -271,7 +262,8 @@ def _document_notice(problem: DocumentProblem) -> Notice:
     )
 
 
-def _table_notice(table: UnreliableTable, report_kind: str) -> Notice:
+def _table_notice(table: UnreliableTable) -> Notice:
+    report_kind = table.report_kind
     return Notice(
         item=f"{_item_report(table.unit_id, table.year, report_kind)}/table/{table.table_name}",
         kind=TABLE,
@@ -347,13 +339,11 @@ def collect_state(
             notices.append(notice)
     document_rows = lake.read_document_rows()
     notices += [_document_notice(p) for p in document_problems(document_rows, registered, outcomes)]
-    reports_in_lake = {report_of(f) for f in findings} | {
+    reports_in_lake = {f.report for f in findings} | {
         key for key in lake.report_keys("facts") if key[0] in registered_units
     }
-    parsed = lake.read_parsed_tables()
-    for kind in REPORT_KINDS:  # one kind at a time: a unit-year's 决算 and 预算 have tables of their own
-        doubtful = unreliable_tables(parsed[parsed["report_kind"] == kind])
-        notices += [_table_notice(t, kind) for t in doubtful if (t.unit_id, t.year, kind) in reports_in_lake]
+    doubtful = unreliable_tables(lake.read_parsed_tables())
+    notices += [_table_notice(t) for t in doubtful if (t.unit_id, t.year, t.report_kind) in reports_in_lake]
     unresolved, repaired = _codes(lake.read_code_repairs(), reports_in_lake)
     notices += [_code_notice(c) for c in unresolved]
     documents = {
@@ -365,7 +355,7 @@ def collect_state(
     for finding in findings:
         sha = (finding.left_document_sha256 or "").split(",")[0]
         if sha in documents:
-            report_documents.setdefault(report_of(finding), documents[sha])
+            report_documents.setdefault(finding.report, documents[sha])
     for report in registry.reports():  # a report whose document is not in ``documents``: its registered address
         report_documents.setdefault(report.key, SourceDocument("", report.url, report.format))
     return StewardState(
@@ -401,7 +391,5 @@ __all__ = [
     "UnresolvedCode",
     "collect_state",
     "document_problems",
-    "kind_of",
     "open_findings",
-    "report_of",
 ]

@@ -78,8 +78,6 @@ from juesuan.notices import (
     ReportKey,
     StewardState,
     collect_state,
-    kind_of,
-    report_of,
 )
 from juesuan.registry import Registry, Unit
 from juesuan.report.mail_template import MAIL_HTML, SECTION_COLOURS
@@ -484,7 +482,7 @@ def _finding_item(context: MailContext, entry: Entry) -> dict[str, Any]:
         "anchor": f"f-{finding.ref}",
         "status": entry.status_text(),
         "is_new": entry.is_new,
-        "report": _title(context.state, report_of(finding)),
+        "report": _title(context.state, finding.report),
         "headline": finding_sentence(finding),
         "details": details,
         "links": links,
@@ -496,9 +494,7 @@ def _checks_left(state: StewardState, notice: Notice) -> int:
     assert table is not None
     reason = table.describe()
     return sum(
-        1
-        for f in state.findings
-        if report_of(f) == notice.report and f.severity == "not_checkable" and reason in f.message
+        1 for f in state.findings if f.report == notice.report and f.severity == "not_checkable" and reason in f.message
     )
 
 
@@ -709,10 +705,10 @@ def rounding_csv(findings: Sequence[Finding], state: StewardState) -> bytes:
         ["单位", "单位代码", "年度", "报告", "规则", "核对", "表格", "行", "列", "左侧", "左侧构成", "右侧", "右侧构成",
          "差额", "允许尾差", "页码", "编号", "check_id"]
     )  # fmt: skip
-    for f in sorted(findings, key=lambda f: (*report_of(f), f.rule_id, f.check_id)):
+    for f in sorted(findings, key=lambda f: (*f.report, f.rule_id, f.check_id)):
         writer.writerow(
             [
-                state.name(f.unit_id), f.unit_id, f.year, kind_of(f), f"{f.rule_id} {f.rule_name}", f.check_name,
+                state.name(f.unit_id), f.unit_id, f.year, f.report_kind, f"{f.rule_id} {f.rule_name}", f.check_name,
                 f.tables, f.line, f.column_name, amount(f.left_value), f.left_expression,
                 amount(f.right_value), f.right_expression, amount(f.difference), amount(f.tolerance),
                 "、".join(str(p) for p in finding_pages(f)), f.ref, f.check_id,

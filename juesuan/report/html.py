@@ -42,10 +42,9 @@ import jinja2
 import pandas as pd
 
 from juesuan import __version__
-from juesuan.contract import FINAL, REPORT_KINDS
+from juesuan.contract import FINAL
 from juesuan.errors import UsageError, WarehouseError
 from juesuan.expectations.findings import Finding, findings_from_frame
-from juesuan.notices import kind_of
 from juesuan.report.charts import ChartError, ChartRequest, render_chart
 from juesuan.report.fonts import CJKFontError
 from juesuan.report.template import RUN_REPORT
@@ -239,7 +238,7 @@ def _finding_item(
         "severity_label": severity_label(finding.severity),
         "unit_id": finding.unit_id,
         "year": finding.year,
-        "report": report_title(str(row.get("unit_name") or finding.unit_id), finding.year, kind_of(finding)),
+        "report": report_title(str(row.get("unit_name") or finding.unit_id), finding.year, finding.report_kind),
         "sentence": finding_sentence(finding),
         "where": where_text(finding, sources.get(sha)),
         "rule": rule_text(finding),
@@ -275,7 +274,7 @@ def _identities(connection: duckdb.DuckDBPyConnection, settings: Settings, outpu
         if section is None:
             not_checkable.append(
                 {
-                    "report": report_title(str(row.get("unit_name") or unit), finding.year, kind_of(finding)),
+                    "report": report_title(str(row.get("unit_name") or unit), finding.year, finding.report_kind),
                     "rule": rule_text(finding),
                     "message": finding.message,
                     "link": f"{page}#f-{finding.ref}" if page else None,
@@ -286,18 +285,15 @@ def _identities(connection: duckdb.DuckDBPyConnection, settings: Settings, outpu
         groups["waived" if row.get("waived") else section].append(item)
     names = {str(r["unit_id"]): r["unit_name"] for r in summary}
     # The same rule as the identity suites and the mail (transform/reliability.py), on the warehouse's copy.
-    parsed = _frame(connection, "SELECT * FROM parsed_tables")
-    unread = []
-    for kind, tables in _by_kind(parsed):  # a unit-year's 决算 and 预算 have tables of their own
-        unread += [
-            {
-                "report": report_title(str(names.get(t.unit_id) or t.unit_id), t.year, kind),
-                "table_name": t.table_name,
-                "where": where_printed(t.pages, t.lines),
-                "reason": t.reason,
-            }
-            for t in unreliable_tables(tables)
-        ]
+    unread = [
+        {
+            "report": report_title(str(names.get(t.unit_id) or t.unit_id), t.year, t.report_kind),
+            "table_name": t.table_name,
+            "where": where_printed(t.pages, t.lines),
+            "reason": t.reason,
+        }
+        for t in unreliable_tables(_frame(connection, "SELECT * FROM parsed_tables"))
+    ]
     codes = _records(
         _frame(connection, "SELECT * FROM code_repairs WHERE status = 'unresolved' ORDER BY unit_id, year, table_name")
     )
@@ -319,14 +315,6 @@ def _identities(connection: duckdb.DuckDBPyConnection, settings: Settings, outpu
         "page_link": page,
         "index_link": _link(settings, index, output_dir) if index.is_file() else None,
     }
-
-
-def _by_kind(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """``frame`` split by ``report_kind`` (a frame without the column is all 决算)."""
-    if "report_kind" not in frame.columns:
-        return [(FINAL, frame)]
-    kinds = frame["report_kind"].fillna(FINAL)
-    return [(kind, frame[kinds == kind]) for kind in REPORT_KINDS if (kinds == kind).any()]
 
 
 def _failures(

@@ -42,7 +42,6 @@ from juesuan.notices import (
     ReportKey,
     StewardState,
     collect_state,
-    report_of,
 )
 from juesuan.registry import Registry
 from juesuan.report.page_template import PAGE_HTML, ROWS_HTML
@@ -161,7 +160,7 @@ def page_view(state: StewardState, unit_ids: Iterable[str] | None = None, title_
     findings_by_report: dict[ReportKey, list[Finding]] = {}
     for finding in state.findings:
         if wanted is None or finding.unit_id in wanted:
-            findings_by_report.setdefault(report_of(finding), []).append(finding)
+            findings_by_report.setdefault(finding.report, []).append(finding)
     unread_by_report: dict[ReportKey, list[Notice]] = {}
     for notice in state.notices:
         if notice.section == UNREAD_SECTION and (wanted is None or notice.unit_id in wanted):
