@@ -12,9 +12,10 @@ finds into ingestion jobs. The walk, per source:
 2. **Listing pages**: the source's ``url`` and its pagination (links named 下一页, ›, 2, 3 … on the
    same host, or the ``pages`` address template for pages a script draws), up to ``max_pages``.
 3. **Links of a listing page**: a document link (``.pdf``, ``.docx`` … or a viewer's ``file=``) is
-   a candidate; a page link whose words name a 决算 (``include``, not ``exclude``) is an article to
-   follow; a link naming only a 预算, or no 决算 at all (news, 招聘, 公示, navigation), is rejected
-   with that reason.
+   a candidate; a page link whose words name a report of a kind the source takes (``kinds``: 决算 by
+   default, 预算 too when listed; ``include``, not ``exclude``) is an article to follow; a link naming
+   only a kind the source does not take (a 预算 by default), or none at all (news, 招聘, 公示,
+   navigation), is rejected with that reason.
 4. **Article pages** (depth 1, and pages they embed or link as 查看/全文/附件/下载 up to
    ``max_depth``): every document they link or embed (``<iframe>``/``<embed>``/``<object>``, a PDF
    viewer's file) is a candidate, labelled by its own words and the article's title. A "page" that
@@ -26,12 +27,14 @@ finds into ingestion jobs. The walk, per source:
    (unit, year) has the final word. The bytes go to the raw store, by sha256, where ingestion takes
    them (no second download).
 
-Then, over all sources, one document per unit and year is **selected** (a ``[[unit.report]]`` URL
-of that unit and year wins over any): a document confirmed as a 决算 by its content before one that
-is not, the complete report before its 公开表 before its 正文, the ``scope`` the source prefers
+Then, over all sources, one report per unit, year and kind is **selected** (a ``[[unit.report]]``
+of that unit, year and kind wins over any): a document whose content confirms its kind before one
+that does not, the complete report before its 公开表 before its 正文, the ``scope`` the source prefers
 (部门 / 单位), then the newer (date printed on the listing, 更正/修订 in its words, earlier on the
 listing). The same bytes at two addresses (one PDF linked from two articles) are one document.
-Every other candidate is rejected with the reason, naming the document taken instead.
+When the document taken is only a part (its 正文, or its 公开表) and the other part was found too,
+both are taken as one report of two parts (the 正文 first). Every other candidate is rejected with
+the reason, naming the document taken instead.
 
 What was found is stored, for stewards, in the lake (``discovered_documents``: every link of every
 page walked, with its labels, its content reading, ``decision`` ∈ selected / followed / rejected /
