@@ -143,9 +143,7 @@ class _Builder:
     def __init__(self) -> None:
         self.facts: list[TruthFact] = []
 
-    def add(
-        self, table: str, code: str | None, line: str, column: str, value: Decimal, kind: str = TABLE
-    ) -> None:
+    def add(self, table: str, code: str | None, line: str, column: str, value: Decimal, kind: str = TABLE) -> None:
         self.facts.append(TruthFact(table, code, line, column, cents(value), kind))
 
 
@@ -256,7 +254,7 @@ def _budget_tables(
     operating = public_use if unit_kind in ADMINISTRATIVE_KINDS else {}
     if operating:
         table = c.BUDGET_OPERATING
-        out.add(table, None, c.TOTAL_ROW, AMOUNT, sum(operating.values(), Decimal(0)))
+        out.add(table, None, c.TOTAL_ROW, AMOUNT, sum((v for k, v in operating.items() if len(k) == 3), Decimal(0)))
         for code, value in sorted(operating.items()):
             out.add(table, code, _economic_name(current, code), AMOUNT, value)
     else:
@@ -266,9 +264,7 @@ def _budget_tables(
     return out.facts
 
 
-def _spending_row(
-    out: _Builder, table: str, code: str | None, line: str, basic: Decimal, project: Decimal
-) -> None:
+def _spending_row(out: _Builder, table: str, code: str | None, line: str, basic: Decimal, project: Decimal) -> None:
     out.add(table, code, line, TOTAL, basic + project)
     if basic:
         out.add(table, code, line, BASIC_COLUMN, basic)
@@ -281,7 +277,7 @@ def _economic_name(current: list[TruthFact], code: str) -> str:
 
 
 def _basic_economic(out: _Builder, current: list[TruthFact], basic_total: Decimal) -> dict[str, Decimal]:
-    """一般公共预算基本支出预算表; returns the 公用经费 款 (for 机关运行经费)."""
+    """一般公共预算基本支出预算表; returns the 公用经费 类 and 款 (for 机关运行经费)."""
     economic = {f.subject_code: f for f in current if f.table_name == c.BASIC and f.subject_code}
     leaves = _leaves(code for code in economic if code)
     if not leaves:
@@ -297,7 +293,7 @@ def _basic_economic(out: _Builder, current: list[TruthFact], basic_total: Decima
         column = c.BUDGET_PERSONNEL if code[:3] in PERSONNEL_CLASSES else c.BUDGET_PUBLIC_USE
         out.add(table, code, economic[code].line_item if code in economic else code, TOTAL, value)
         out.add(table, code, economic[code].line_item if code in economic else code, column, value)
-    return {k: v for k, v in amounts.items() if k[:3] not in PERSONNEL_CLASSES and v != 0}
+    return {k: v for k, v in rolled.items() if k[:3] not in PERSONNEL_CLASSES}
 
 
 def _three_public(out: _Builder, by_key: dict[tuple[str, str, str], TruthFact]) -> None:

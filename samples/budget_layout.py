@@ -121,11 +121,19 @@ def totals_grid(facts: list[TruthFact]) -> Grid:
 
 def fiscal_totals_grid(facts: list[TruthFact]) -> Grid:
     left: list[tuple[str, str | None]] = [(_numbered(index, line), line) for index, line in enumerate(b.FUND_LINES)]
-    return _summary_grid(c.BUDGET_FISCAL_TOTALS, facts, left, (b.TOTAL, *b.FUND_COLUMNS), ("财政拨款收入", "财政拨款支出"))
+    return _summary_grid(
+        c.BUDGET_FISCAL_TOTALS, facts, left, (b.TOTAL, *b.FUND_COLUMNS), ("财政拨款收入", "财政拨款支出")
+    )
 
 
 def three_public_grid(facts: list[TruthFact]) -> Grid:
-    labels = ("合计", "1.因公出国（境）费", "2.公务用车购置及运行维护费", "（1）公务用车购置费", "（2）公务用车运行维护费")
+    labels = (
+        "合计",
+        "1.因公出国（境）费",
+        "2.公务用车购置及运行维护费",
+        "（1）公务用车购置费",
+        "（2）公务用车运行维护费",
+    )
     by_key = _by_key(facts)
     body, row_facts = [], []
     for label, line in zip((*labels, "3.公务接待费"), b.THREE_PUBLIC_LINES, strict=True):
