@@ -170,8 +170,8 @@ def derive_budget(final: list[TruthFact], unit_kind: str) -> list[TruthFact]:
             continue
         if code not in leaves:
             raise BudgetDerivationError(f"年初预算数 of {code} is stated above the leaf subjects; not supported")
-        basic, project = apportion(value, [basic_out[code], project_out[code]] if value else [Decimal(1), 0])
-        fixed_basic[code], fixed_project[code] = basic, project
+        split = apportion(value, [basic_out[code], project_out[code]] if value else [Decimal(1), Decimal(0)])
+        fixed_basic[code], fixed_project[code] = split
     free = [code for code in leaves if code not in fixed_basic]
     free_basic = sum((basic_out[code] for code in free), Decimal(0))
     free_project = sum((project_out[code] for code in free), Decimal(0))
@@ -187,9 +187,7 @@ def derive_budget(final: list[TruthFact], unit_kind: str) -> list[TruthFact]:
         project_total = rest - basic_total
     basic = dict(zip(free, apportion(basic_total, [basic_out[code] for code in free]), strict=True))
     project = dict(zip(free, apportion(project_total, [project_out[code] for code in free]), strict=True))
-    basic |= fixed_basic
-    project |= fixed_project
-    return _budget_tables(names, basic, project, current, by_key, unit_kind)
+    return _budget_tables(names, basic | fixed_basic, project | fixed_project, current, by_key, unit_kind)
 
 
 def _budget_tables(
@@ -222,25 +220,26 @@ def _budget_tables(
 
     # 收入预算表 and 支出预算表: every subject, by source and by kind of spending.
     for table, columns in ((c.BUDGET_INCOME, (TOTAL, FISCAL_INCOME)), (c.BUDGET_EXPENDITURE, None)):
-        for code in [None, *codes]:
-            key_basic = basic_total if code is None else basic[code]
-            key_project = project_total if code is None else project[code]
-            line = c.TOTAL_ROW if code is None else names[code]
+        for row in [None, *codes]:
+            key_basic = basic_total if row is None else basic[row]
+            key_project = project_total if row is None else project[row]
+            line = c.TOTAL_ROW if row is None else names[row]
             if columns is not None:
                 for column in columns:
-                    out.add(table, code, line, column, key_basic + key_project)
+                    out.add(table, row, line, column, key_basic + key_project)
             else:
-                _spending_row(out, table, code, line, key_basic, key_project)
+                _spending_row(out, table, row, line, key_basic, key_project)
 
     # 财政拨款收支预算总表: fiscal income by fund, spending by class and fund.
     fiscal = c.BUDGET_FISCAL_TOTALS
     out.add(fiscal, None, FUND_LINES[0], AMOUNT, total)
     out.add(fiscal, None, CURRENT_INCOME, AMOUNT, total)
     out.add(fiscal, None, c.INCOME_GRAND_TOTAL, AMOUNT, total)
-    for code, line in [*((code, names[code]) for code in classes), (None, CURRENT_EXPENDITURE)]:
-        amount = total if code is None else basic[code] + project[code]
-        out.add(fiscal, code, line, TOTAL, amount)
-        out.add(fiscal, code, line, FUND_COLUMNS[0], amount)
+    rows: list[tuple[str | None, str]] = [*((code, names[code]) for code in classes), (None, CURRENT_EXPENDITURE)]
+    for row, line in rows:
+        amount = total if row is None else basic[row] + project[row]
+        out.add(fiscal, row, line, TOTAL, amount)
+        out.add(fiscal, row, line, FUND_COLUMNS[0], amount)
     out.add(fiscal, None, c.EXPENDITURE_GRAND_TOTAL, TOTAL, total)
     out.add(fiscal, None, c.EXPENDITURE_GRAND_TOTAL, FUND_COLUMNS[0], total)
 

@@ -80,9 +80,7 @@ def sample_name(unit_id: str, year: int, variant: str, kind: str = FINAL) -> str
     return f"{unit_id}_{year}{suffix}.{EXTENSIONS[variant]}"
 
 
-def build_reports(
-    registry: Registry, data_dir: Path = DATA_DIR, kinds: tuple[str, ...] = (FINAL,)
-) -> list[Report]:
+def build_reports(registry: Registry, data_dir: Path = DATA_DIR, kinds: tuple[str, ...] = (FINAL,)) -> list[Report]:
     """The report model of every registry entry of ``kinds``: a 决算 from ``facts/<unit>.csv``, a 预算 from
     the synthetic ``facts/<unit>.budget.csv`` (:mod:`.budget`). By default the 决算 only, one per unit."""
     catalogue = Catalogue.load()

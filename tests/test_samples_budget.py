@@ -7,12 +7,13 @@ import hashlib
 import inspect
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from juesuan import contract as c
 from juesuan.extract.api import extract_document
-from juesuan.registry import load_registry
+from juesuan.registry import Report, load_registry
 from juesuan.samples import budget as b
 from juesuan.samples.generate import REGISTRY, build_reports, render_variant, truth_csv
 from juesuan.samples.render_pdf import FontMissingError, find_font
@@ -159,7 +160,7 @@ def budget_problems(facts: list[TruthFact], unit_kind: str) -> list[str]:
 
 
 @pytest.mark.parametrize("report", BUDGETS, ids=[r.unit_id for r in BUDGETS])
-def test_budget_sample_facts_satisfy_every_budget_identity(report) -> None:  # type: ignore[no-untyped-def]
+def test_budget_sample_facts_satisfy_every_budget_identity(report: Report) -> None:
     facts = b.load_budget_truth(report.unit_id)
     unit = REGISTRY_OBJ.unit(report.unit_id)
     assert budget_problems(facts, unit.kind) == []
@@ -185,7 +186,7 @@ def test_the_identity_check_catches_a_broken_budget() -> None:
     assert any("一般公共预算支出预算表 208 合计" in p for p in problems), problems
 
 
-def test_budget_facts_are_derived_deterministically_from_the_final_facts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_budget_facts_are_derived_deterministically_from_the_final_facts(tmp_path: Path) -> None:
     for report in BUDGETS:
         (tmp_path / f"{report.unit_id}.csv").write_bytes((DATA_DIR / f"{report.unit_id}.csv").read_bytes())
     units = [(r.unit_id, REGISTRY_OBJ.unit(r.unit_id).kind) for r in BUDGETS]
@@ -234,7 +235,7 @@ def test_regenerating_the_committed_budget_samples_gives_the_same_bytes() -> Non
 
 
 @pytest.mark.parametrize("report", BUDGETS, ids=[r.unit_id for r in BUDGETS])
-def test_budget_sample_reads_back_to_its_truth(report) -> None:  # type: ignore[no-untyped-def]
+def test_budget_sample_reads_back_to_its_truth(report: Report) -> None:
     if "report_kind" not in inspect.signature(extract_document).parameters:
         pytest.skip("the reader does not read budget reports yet (extract_document has no report_kind)")
     path = report.local_path()
