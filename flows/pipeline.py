@@ -167,12 +167,8 @@ def plan_run(
     def add(wanted: list[tuple[Report, Prefetched | None]]) -> None:
         fresh = []
         for report, prefetched in wanted:
-            previous = ledger.previous(report.unit_id, report.year)
-            backfill = (
-                (report.unit_id, report.year) in incomplete
-                and previous is not None
-                and previous.row["status"] == "loaded"
-            )
+            previous = ledger.previous(report.unit_id, report.year, report.kind)
+            backfill = report.key in incomplete and previous is not None and previous.row["status"] == "loaded"
             fresh.append(
                 IngestJob(
                     report=report,
@@ -195,7 +191,9 @@ def plan_run(
         # Discovered reports in registry order (they arrived in the order their sources finished).
         order = {unit.id: index for index, unit in enumerate(registry.units)}
         explicit = len(registry.reports())
-        jobs[explicit:] = sorted(jobs[explicit:], key=lambda job: (order[job.report.unit_id], job.report.year))
+        jobs[explicit:] = sorted(
+            jobs[explicit:], key=lambda job: (order[job.report.unit_id], job.report.year, job.report.kind)
+        )
     backfilled = sum(1 for job in jobs if job.force) if not force else 0
     if backfilled:
         log.info(
@@ -213,15 +211,15 @@ def plan_run(
     )
 
 
-def reports_without_prior_year_facts(lake: Lake) -> set[tuple[str, int]]:
+def reports_without_prior_year_facts(lake: Lake) -> set[tuple[str, int, str]]:
     """Reports whose facts partition has no ``prior_year_facts`` (or ``narrative_statements``) partition beside it.
 
     Lakes written before the restated figures — or the evidence the checks beyond arithmetic read — were
     stored hold such reports; their bytes are unchanged, so only a forced extraction writes the missing
     partitions.
     """
-    facts = lake.partition_keys(FACTS)
-    return (facts - lake.partition_keys(PRIOR_YEAR_FACTS)) | (facts - lake.partition_keys(NARRATIVE_STATEMENTS))
+    facts = lake.report_keys(FACTS)
+    return (facts - lake.report_keys(PRIOR_YEAR_FACTS)) | (facts - lake.report_keys(NARRATIVE_STATEMENTS))
 
 
 def lake_changed(plan: RunPlan, summary: RunSummary) -> bool:
@@ -293,7 +291,7 @@ def process_report(report: Report, registry: Registry, lake: Lake, raw_store: Pa
         report=report,
         unit=registry.unit(report.unit_id),
         registry_path=registry.path,
-        previous=ledger.previous(report.unit_id, report.year),
+        previous=ledger.previous(report.unit_id, report.year, report.kind),
     )
     outcome = ingest_report(job, env)
     ledger.add(outcome)
