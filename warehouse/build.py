@@ -14,6 +14,9 @@ marts (views, ``sql/marts``)
     ``documents``, ``code_repairs``, ``parsed_tables``) and the analyst marts
     (``unit_year_totals``, ``function_class_spending``, ``subject_values``, ``subject_comparison``,
     ``basic_expenditure``, ``report_coverage``, and their building block ``preferred_facts``).
+    Facts carry their ``report_kind`` (决算 or 预算, from the lake file's name: a 预算 report's files are
+    ``{dataset}.budget.parquet`` beside the 决算's ``{dataset}.parquet``); every analyst mart holds 决算
+    figures only, except ``budget_vs_final``, which sets each 预算 figure beside its 决算 figure.
 
 Models listed in :data:`MATERIALIZED` (dbt's ``materialized='table'``) are stored as tables, each
 computed once per build and kept in the order that lets the analysts' filters skip row groups; the
@@ -168,6 +171,9 @@ MART_MODELS: tuple[str, ...] = (
     "year_over_year",
     "subject_matrix",
     "budget_execution",
+    # Budget against outturn: the 预算 reports beside the 决算 (docs/analysts.md).
+    "budget_final_pairs",
+    "budget_vs_final",
     # Accounting identities (docs/validation.md).
     "identity_findings",
     "identity_summary",
@@ -196,6 +202,7 @@ MATERIALIZED: dict[str, str | None] = {
     "restated_facts": None,
     "year_over_year": "unit_id, year, table_name, subject_key, column_name",
     "budget_execution": None,
+    "budget_vs_final": None,
     "identity_findings": None,
     "identity_summary": None,
     "data_quality": None,
@@ -749,7 +756,7 @@ def _comparison_sql(connection: duckdb.DuckDBPyConnection) -> str:
     """``subject_comparison.sql`` with one column (and one comment) per unit present."""
     units = connection.execute(
         """
-        WITH latest AS (SELECT unit_id, max(year) AS year FROM stg_facts GROUP BY unit_id)
+        WITH latest AS (SELECT unit_id, max(year) AS year FROM stg_facts WHERE report_kind = '决算' GROUP BY unit_id)
         SELECT coalesce(stg_units.unit_id, latest.unit_id) AS unit_id, stg_units.unit_name, latest.year
         FROM stg_units
         FULL OUTER JOIN latest ON latest.unit_id = stg_units.unit_id
