@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from lake_fixtures import FETCHED_AT, FIGURES, N, T, Row, build_sample_lake, sha, write_report
+from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, sha, write_report
 
 from juesuan.contract import (
     BUDGET,
@@ -109,8 +109,10 @@ def add_document(lake: Lake, sha256: str, unit_id: str, year: int, kind: str) ->
         status="loaded",
         report_kind=kind,
     )
-    schema = DOCUMENT_SCHEMA if "report_kind" in DOCUMENT_SCHEMA.names else DOCUMENT_SCHEMA.append(
-        pa.field("report_kind", pa.string())
+    schema = (
+        DOCUMENT_SCHEMA
+        if "report_kind" in DOCUMENT_SCHEMA.names
+        else DOCUMENT_SCHEMA.append(pa.field("report_kind", pa.string()))
     )
     pq.write_table(pa.Table.from_pylist([*current, row], schema=schema), path)
 
@@ -161,7 +163,13 @@ def test_budget_vs_final_sets_each_budget_beside_its_outturn(both: tuple[Path, P
     ]
     # The 决算's own 年初预算数 beside the budget report's figure.
     assert vs(built, datong + " AND subject_key = '合计' AND final_column = '小计'") == [
-        (Decimal("5600.000000"), Decimal("5569.360000"), Decimal("-30.640000"), Decimal("99.45"), Decimal("5600.000000"))
+        (
+            Decimal("5600.000000"),
+            Decimal("5569.360000"),
+            Decimal("-30.640000"),
+            Decimal("99.45"),
+            Decimal("5600.000000"),
+        )
     ]
     # A zero budget has no execution rate; a subject only the budget states has no outturn (NULL, not 0).
     assert vs(built, datong + " AND subject_key = '210' AND final_column = '小计'") == [
@@ -206,8 +214,7 @@ def test_a_missing_report_is_null_never_zero(both: tuple[Path, Path]) -> None:
 def test_the_final_accounts_marts_do_not_change_when_budgets_arrive(both: tuple[Path, Path]) -> None:
     before, after = both
     kinds = {
-        table
-        for (table,) in rows(after, "SELECT table_name FROM duckdb_columns() WHERE column_name = 'report_kind'")
+        table for (table,) in rows(after, "SELECT table_name FROM duckdb_columns() WHERE column_name = 'report_kind'")
     }
     compared = [m for m in MART_MODELS if m not in ("budget_vs_final", "budget_final_pairs")]
     for mart in compared:
@@ -247,9 +254,8 @@ def test_a_refresh_loads_a_new_or_changed_budget_file_and_keeps_the_final(tmp_pa
     (lake.partition(FACTS, "datong-sic", 2023).parent / "facts.budget.parquet").unlink()
     refreshed = refresh_warehouse(lake.url, warehouse)
     assert refreshed.removed_files == 1
-    assert rows(warehouse, "SELECT report_kind, count(*) FROM facts WHERE unit_id = 'datong-sic' AND year = 2023 GROUP BY 1") == [
-        ("决算", len(DATONG_FINAL))
-    ]
+    kinds = "SELECT report_kind, count(*) FROM facts WHERE unit_id = 'datong-sic' AND year = 2023 GROUP BY 1"
+    assert rows(warehouse, kinds) == [("决算", len(DATONG_FINAL))]
     build_warehouse(lake.url, tmp_path / "full.duckdb")
     assert sorted(rows(warehouse, "SELECT * FROM budget_vs_final"), key=repr) == sorted(
         rows(tmp_path / "full.duckdb", "SELECT * FROM budget_vs_final"), key=repr
