@@ -3,17 +3,21 @@ the 决算 in ``budget_vs_final``, refreshed per kind, and compared with ``--mea
 
 from __future__ import annotations
 
+import io
 import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, sha, write_report
+from typer.testing import CliRunner
 
+from juesuan.cli import app
 from juesuan.contract import (
     BUDGET,
     BUDGET_BASIC,
@@ -24,9 +28,10 @@ from juesuan.contract import (
     PARTITION_COLUMNS,
     facts_to_table,
 )
-from juesuan.errors import WarehouseError
+from juesuan.errors import UsageError, WarehouseError
 from juesuan.lake import DOCUMENT_SCHEMA, FACTS, Lake
 from juesuan.warehouse.build import MART_MODELS, build_warehouse, refresh_warehouse
+from juesuan.warehouse.query import Selection, compare_units
 
 FACT_FILE_SCHEMA = pa.schema([f for f in FACT_SCHEMA if f.name not in PARTITION_COLUMNS])
 
@@ -271,3 +276,72 @@ def test_a_file_holding_the_other_kind_is_refused(tmp_path: Path) -> None:
     pq.write_table(table, folder / "facts.parquet")
     with pytest.raises(WarehouseError, match="report_kind"):
         build_warehouse(lake.url, tmp_path / "wh.duckdb")
+
+
+# --- compare --measure --------------------------------------------------------------------------------------
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_compare_measures_budget_final_and_execution(both: tuple[Path, Path]) -> None:
+    _, built = both
+    units = ["--units", "datong-sic,dazhu-sic,jincheng-hrss", "--years", "2023"]
+    common = ["compare", "--subject", "208", *units, "--warehouse", str(built), "--format", "csv"]
+    final = invoke(*common)
+    assert final == invoke(*common, "--measure", "final")  # the default is today's comparison
+    assert final.splitlines()[0].split(",")[:4] == ["unit_id", "unit_name", "year", "value"]
+    budget = pd.read_csv(io.StringIO(invoke(*common, "--measure", "budget")), dtype=str, keep_default_na=False)
+    assert list(budget.columns[:6]) == ["unit_id", "unit_name", "year", "预算数", "source_kind", "status"]
+    assert budget.set_index("unit_id")["预算数"].to_dict() == {
+        "datong-sic": "5400.00",
+        "dazhu-sic": "600.00",  # stated in its prose only
+        "jincheng-hrss": "",  # no 预算 report: not reported, not 0
+    }
+    assert budget.set_index("unit_id").loc["jincheng-hrss", "status"] == "not reported"
+    execution = pd.read_csv(io.StringIO(invoke(*common, "--measure", "execution")), dtype=str, keep_default_na=False)
+    assert list(execution.columns[3:7]) == ["执行率", "预算数", "决算数", "差额"]
+    datong = execution.set_index("unit_id").loc["datong-sic"]
+    assert [datong["执行率"], datong["预算数"], datong["决算数"], datong["差额"]] == [
+        "99.02",
+        "5400.00",
+        "5347.00",
+        "-53.00",
+    ]
+    assert execution.set_index("unit_id").loc["dazhu-sic", "执行率"] == "101.18"  # 607.08 / 600
+    table = invoke("compare", "--subject", "208", *units, "--warehouse", str(built), "--measure", "execution")
+    assert "执行率" in table and "99.02" in table
+    assert "决算数" in invoke("compare", "--subject", "208", *units, "--warehouse", str(built))
+
+
+def test_the_budget_measure_takes_the_budget_years(both: tuple[Path, Path]) -> None:
+    _, built = both
+    comparison = compare_units(built, subject="208", selection=Selection(units=("wuhai-sic",)), report_measure="budget")
+    assert comparison.frame[["year", "预算数"]].values.tolist() == [[2025, Decimal("2000.000000")]]
+    assert comparison.measure_label == "预算数" and comparison.value_column == "预算数"
+    with pytest.raises(UsageError, match="--measure"):
+        compare_units(built, subject="208", report_measure="plan")
+    with pytest.raises(UsageError, match="only with --by subject"):
+        compare_units(built, by="class", report_measure="budget")
+    with pytest.raises(UsageError, match="one the 预算 reports have a pair for"):
+        compare_units(built, subject="208", table_name="收入支出决算总表", column_name="合计", report_measure="budget")
+
+
+def test_compare_exports_carry_the_chinese_labels(both: tuple[Path, Path], tmp_path: Path) -> None:
+    _, built = both
+    for suffix in ("csv", "xlsx", "parquet"):
+        target = tmp_path / f"exec.{suffix}"
+        invoke("compare", "--subject", "208", "--years", "2023", "--measure", "execution", "--warehouse", str(built),
+               "-o", str(target))  # fmt: skip
+        if suffix == "csv":
+            frame = pd.read_csv(target, encoding="utf-8-sig")
+        elif suffix == "xlsx":
+            frame = pd.read_excel(target, sheet_name="比较")
+        else:
+            frame = pq.read_table(target).to_pandas()
+        assert {"执行率", "预算数", "决算数", "差额"} <= set(frame.columns)
+        assert float(frame.set_index("unit_id").loc["datong-sic", "执行率"]) == pytest.approx(99.02)
