@@ -60,7 +60,7 @@ TOTAL = c.BUDGET_TOTAL_COLUMN
 BASIC_COLUMN = "基本支出"
 PROJECT_COLUMN = "项目支出"
 FISCAL_INCOME = "财政拨款收入"
-FUND_LINES = ("一般公共预算资金", "政府性基金", "国有资本经营预算")
+FUND_LINES = ("一般公共预算资金", "政府性基金预算资金", "国有资本经营预算资金")
 FUND_COLUMNS = ("一般公共预算", "政府性基金预算", "国有资本经营预算")
 OTHER_INCOME_LINES = ("事业收入", "事业单位经营收入", "其他收入")
 INCOME_COLUMNS = (TOTAL, FISCAL_INCOME, *OTHER_INCOME_LINES)
@@ -76,7 +76,8 @@ THREE_PUBLIC_LINES = (
     "公务用车运行维护费",
     "公务接待费",
 )
-PURCHASE_LINES = (c.TOTAL_ROW, "政府采购货物预算", "政府采购工程预算", "政府采购服务预算")
+#: 政府采购预算表's lines (the reader's canonical 货物 / 工程 / 服务 lines, named like the 决算's).
+PURCHASE_LINES = (c.TOTAL_ROW, "政府采购货物支出", "政府采购工程支出", "政府采购服务支出")
 #: The 决算's 政府采购 lines each budget line follows.
 PURCHASE_SOURCES = ("政府采购支出合计", "政府采购货物支出", "政府采购工程支出", "政府采购服务支出")
 PERSONNEL_CLASSES = ("301", "303")

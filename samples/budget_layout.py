@@ -201,9 +201,10 @@ def budget_narrative(unit_name: str, year: int, facts: list[TruthFact]) -> list[
         Paragraph(f"第二部分 {year}年度单位预算情况说明", heading=True),
         Paragraph("一、收支预算总体情况", heading=True),
     ]
-    s.say(f"{year}年，{unit_name}收入预算", c.BUDGET_TOTALS, c.INCOME_GRAND_TOTAL, b.AMOUNT)
-    s.say("，其中：财政拨款收入", c.BUDGET_TOTALS, b.FISCAL_INCOME, b.AMOUNT)
-    s.say("。支出预算", c.BUDGET_TOTALS, c.EXPENDITURE_GRAND_TOTAL, b.AMOUNT)
+    # Keyed as the narrative extractor keys these wordings: the 合计 row of 收入预算表 and 支出预算表.
+    s.say(f"{year}年，{unit_name}收入预算", c.BUDGET_INCOME, c.TOTAL_ROW, b.TOTAL)
+    s.say("，其中：财政拨款收入", c.BUDGET_INCOME, c.TOTAL_ROW, b.FISCAL_INCOME)
+    s.say("。支出预算", c.BUDGET_EXPENDITURE, c.TOTAL_ROW, b.TOTAL)
     s.say("，其中：基本支出", c.BUDGET_EXPENDITURE, c.TOTAL_ROW, b.BASIC_COLUMN)
     if (c.BUDGET_EXPENDITURE, c.TOTAL_ROW, b.PROJECT_COLUMN) in s.by_key:
         s.say("，项目支出", c.BUDGET_EXPENDITURE, c.TOTAL_ROW, b.PROJECT_COLUMN)

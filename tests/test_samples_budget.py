@@ -18,7 +18,8 @@ from juesuan.samples import budget as b
 from juesuan.samples.generate import REGISTRY, build_reports, render_variant, truth_csv
 from juesuan.samples.render_pdf import FontMissingError, find_font
 from juesuan.samples.score import load_truth_csv
-from juesuan.samples.truth import DATA_DIR, TruthFact, load_truth
+from juesuan.samples.truth import DATA_DIR, TruthFact, format_value, load_truth
+from juesuan.transform.budget_identities import within_table_checks
 
 REGISTRY_OBJ = load_registry(REGISTRY)
 BUDGETS = [r for r in REGISTRY_OBJ.reports() if r.kind == c.BUDGET]
@@ -171,6 +172,36 @@ def test_budget_sample_facts_satisfy_every_budget_identity(report: Report) -> No
     if stated is not None:
         table, column = c.BUDGET_OF_INITIAL_BUDGET
         assert _Facts(facts)(table, c.TOTAL_ROW, column) == stated
+
+
+def _contract_facts(report: Report, facts: list[TruthFact]) -> list[c.Fact]:
+    return [
+        c.Fact(report.unit_id, report.year, f.table_name, f.subject_code, f.line_item, f.column_name, f.value,
+               f.source_kind, "text-table", "0" * 64, 1, format_value(f), report_kind=c.BUDGET)
+        for f in facts
+    ]  # fmt: skip
+
+
+# B03 (transform/budget_identities.py) takes the one amount column of 机关运行经费支出预算表 (预算数, as the
+# contract names a single amount column) for a part of an absent 合计: a false difference on each row.
+# Strict: once B03 is fixed this xfail turns into a failure, and the mark goes.
+ONE_AMOUNT_ROW_SUMS = pytest.mark.xfail(
+    strict=True, reason="B03 checks 合计 = 预算数 on one-amount tables (机关运行经费支出预算表)"
+)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [pytest.param(r, marks=ONE_AMOUNT_ROW_SUMS) if r.unit_id == "datong-sic" else r for r in BUDGETS],
+    ids=[r.unit_id for r in BUDGETS],
+)
+def test_budget_sample_facts_pass_the_budget_rules_exactly(report: Report) -> None:
+    """The project's own budget rules (transform/budget_identities.py, B01–B05) find every instance exact."""
+    facts = _contract_facts(report, [f for f in b.load_budget_truth(report.unit_id) if f.source_kind == "table"])
+    checks = within_table_checks(facts)
+    checked = [check for check in checks if check.not_checkable_reason is None]
+    assert len(checked) > 100 and {check.rule_id for check in checked} >= {"B01", "B02", "B03", "B04", "B05"}
+    assert [(check.check_id, check.difference) for check in checked if check.difference != 0] == []
 
 
 def test_the_identity_check_catches_a_broken_budget() -> None:
