@@ -270,6 +270,26 @@ def test_main_job_runs_on_the_bundled_samples(tmp_path: Path) -> None:
     assert rows[("jincheng-hrss", "合计")] == (Decimal("485.94"), Decimal("430.21"))
     assert rows[("wuhai-sic", "2080109")] == (Decimal("456.68"), Decimal("447.25"))
     assert len(rows) == 11
+    # The synthetic budgets beside two 决算 (kind 预算) fill budget_vs_final: "how did 大同's spending on 208
+    # compare with its budget" is one query, and the 决算's stated 年初预算数 meets the budget's own figure.
+    pairs = run_query(
+        warehouse, "SELECT * FROM budget_vs_final WHERE budget_amount IS NOT NULL AND final_amount IS NOT NULL"
+    )
+    assert set(pairs["unit_id"]) == {r.unit_id for r in REGISTRY_OBJ.reports() if r.kind != FINAL}
+    general = pairs[
+        (pairs["unit_id"] == "datong-sic")
+        & (pairs["budget_table"] == "一般公共预算支出预算表")
+        & (pairs["budget_column"] == "合计")
+    ].set_index("subject_key")
+    assert (general.loc["合计", "budget_amount"], general.loc["合计", "final_amount"]) == (
+        Decimal("2296.46"),
+        Decimal("5569.36"),
+    )
+    assert general.loc["合计", "stated_budget"] == Decimal("2296.46")
+    assert (general.loc["208", "budget_amount"], general.loc["208", "final_amount"]) == (
+        Decimal("2103.88"),
+        Decimal("5347.00"),
+    )
 
 
 def test_extract_command_reads_a_sample_pdf_with_pages(tmp_path: Path) -> None:
