@@ -364,6 +364,14 @@ def compare(
     share: Annotated[
         bool, typer.Option("--share", help="Shares: of the unit's 合计 (--by subject), of the whole (class/economic).")
     ] = False,
+    measure: Annotated[
+        str,
+        typer.Option(
+            "--measure",
+            help="final (决算数, default), budget (预算数 of the 预算 report) or execution (执行率 = 决算/预算, %); "
+            "budget and execution with --by subject.",
+        ),
+    ] = "final",
     warehouse: WarehouseOption = None,
     fmt: FormatOption = "table",
     output: OutputOption = None,
@@ -390,6 +398,7 @@ def compare(
             column_name=column,
             selection=selection,
             measure="share" if share else "amount",
+            report_measure=measure,
         )
     except (AmbiguousSubjectError, SubjectNotFoundError) as exc:
         _print_subject_matches(exc)

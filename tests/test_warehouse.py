@@ -141,6 +141,7 @@ def test_contract_types(built: Path) -> None:
         "page",
         "raw_text",
         "bbox",
+        "report_kind",
     ]
 
 
@@ -480,6 +481,7 @@ def test_plain_views_follow_the_contract(built: Path) -> None:
         "pages",
         "status",
         "error",
+        "report_kind",
     ]
     assert [u for (u,) in rows(built, "SELECT unit_id FROM units")] == list(UNIT_IDS)
     assert rows(built, "SELECT code, status FROM code_repairs") == [("30101", "repaired")]

@@ -1,0 +1,347 @@
+"""Budget reports (预算) in the warehouse: loaded beside the 决算, kept out of the 决算 marts, set against
+the 决算 in ``budget_vs_final``, refreshed per kind, and compared with ``--measure``."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, sha, write_report
+from typer.testing import CliRunner
+
+from juesuan.cli import app
+from juesuan.contract import (
+    BUDGET,
+    BUDGET_BASIC,
+    BUDGET_EXPENDITURE,
+    BUDGET_GENERAL,
+    FACT_SCHEMA,
+    GENERAL_BUDGET,
+    PARTITION_COLUMNS,
+    facts_to_table,
+)
+from juesuan.errors import UsageError, WarehouseError
+from juesuan.lake import DOCUMENT_SCHEMA, FACTS, Lake
+from juesuan.warehouse.build import MART_MODELS, build_warehouse, refresh_warehouse
+from juesuan.warehouse.query import Selection, compare_units
+
+FACT_FILE_SCHEMA = pa.schema([f for f in FACT_SCHEMA if f.name not in PARTITION_COLUMNS])
+
+#: datong's 2023 决算 with the initial budget its prose states (年初预算数 of the 合计).
+DATONG_FINAL: list[Row] = [*FIGURES[("datong-sic", 2023)], (GENERAL_BUDGET, None, "合计", "年初预算数", "5600.00", N)]
+#: The 预算 reports (万元): datong and dazhu 2023 beside their 决算, wuhai 2025 without one.
+BUDGETS: dict[tuple[str, int], list[Row]] = {
+    ("datong-sic", 2023): [
+        (BUDGET_GENERAL, None, "合计", "合计", "5600.00", T),
+        (BUDGET_GENERAL, "208", "社会保障和就业支出", "合计", "5400.00", T),
+        (BUDGET_GENERAL, "208", "社会保障和就业支出", "合计", "5399.00", N),  # the table wins
+        (BUDGET_GENERAL, "2080109", "社会保险经办机构", "合计", "1800.00", T),
+        (BUDGET_GENERAL, "210", "卫生健康支出", "合计", "0", T),
+        (BUDGET_GENERAL, "213", "农林水支出", "合计", "10.00", T),
+        (BUDGET_EXPENDITURE, None, "合计", "基本支出", "2400.00", T),
+    ],
+    ("dazhu-sic", 2023): [
+        (BUDGET_BASIC, None, "合计", "人员经费", "500.00", T),
+        (BUDGET_GENERAL, "208", "社会保障和就业支出", "合计", "600.00", N),
+    ],
+    ("wuhai-sic", 2025): [
+        (BUDGET_GENERAL, "208", "社会保障和就业支出", "合计", "2000.00", T),
+    ],
+}
+
+
+def budget_sha(unit_id: str, year: int) -> str:
+    return sha(unit_id, year * 10)  # another document than the 决算's
+
+
+def write_budget(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
+    """A 预算 report's facts as ``facts.budget.parquet`` beside the 决算's, and its document row."""
+    facts = _budget_facts(unit_id, year, rows)
+    table = facts_to_table(facts).drop_columns(list(PARTITION_COLUMNS)).cast(FACT_FILE_SCHEMA)
+    folder = lake.partition(FACTS, unit_id, year).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / f"{FACTS}.budget.parquet")
+    add_document(lake, budget_sha(unit_id, year), unit_id, year, BUDGET)
+
+
+def _budget_facts(unit_id: str, year: int, rows: list[Row]) -> list[Any]:
+    from juesuan.contract import Fact, validate_facts
+
+    facts = [
+        Fact(
+            unit_id=unit_id,
+            year=year,
+            table_name=table,
+            subject_code=code,
+            line_item=line,
+            column_name=column,
+            value=Decimal(value),
+            source_kind=kind,
+            extractor="text-table" if kind == T else "narrative-regex",
+            document_sha256=budget_sha(unit_id, year),
+            page=index + 1 if kind == T else None,
+            raw_text=value,
+            report_kind=BUDGET,
+        )
+        for index, (table, code, line, column, value, kind) in enumerate(rows)
+    ]
+    validate_facts(facts)
+    return facts
+
+
+def add_document(lake: Lake, sha256: str, unit_id: str, year: int, kind: str) -> None:
+    path = lake.root / "documents.parquet"
+    current = pq.read_table(path).to_pylist()
+    for row in current:
+        row.setdefault("report_kind", "决算")
+    row = {name: None for name in DOCUMENT_SCHEMA.names}
+    row.update(
+        sha256=sha256,
+        unit_id=unit_id,
+        year=year,
+        url=f"https://example.gov.cn/{unit_id}/{year}-budget.pdf",
+        fetched_at=FETCHED_AT,
+        format="pdf",
+        pages=12,
+        status="loaded",
+        report_kind=kind,
+    )
+    schema = (
+        DOCUMENT_SCHEMA
+        if "report_kind" in DOCUMENT_SCHEMA.names
+        else DOCUMENT_SCHEMA.append(pa.field("report_kind", pa.string()))
+    )
+    pq.write_table(pa.Table.from_pylist([*current, row], schema=schema), path)
+
+
+def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def final_lake(root: Path) -> Lake:
+    lake = build_sample_lake(root)
+    write_report(lake, "datong-sic", 2023, DATONG_FINAL)
+    return lake
+
+
+def add_budgets(lake: Lake) -> None:
+    for (unit_id, year), budget_rows in BUDGETS.items():
+        write_budget(lake, unit_id, year, budget_rows)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(warehouse of the 决算 only, warehouse of the same lake with the 预算 reports added)."""
+    root = tmp_path_factory.mktemp("budget")
+    lake = final_lake(root / "lake")
+    build_warehouse(lake.url, root / "final.duckdb")
+    add_budgets(lake)
+    build_warehouse(lake.url, root / "both.duckdb")
+    return root / "final.duckdb", root / "both.duckdb"
+
+
+def vs(path: Path, where: str) -> list[tuple[Any, ...]]:
+    return rows(
+        path,
+        "SELECT budget_amount, final_amount, difference, execution_rate, stated_budget "
+        f"FROM budget_vs_final WHERE {where}",
+    )
+
+
+def test_budget_vs_final_sets_each_budget_beside_its_outturn(both: tuple[Path, Path]) -> None:
+    _, built = both
+    datong = "unit_id = 'datong-sic' AND year = 2023 AND final_table = '一般公共预算财政拨款支出决算表'"
+    assert vs(built, datong + " AND subject_key = '208' AND final_column = '小计'") == [
+        (Decimal("5400.000000"), Decimal("5347.000000"), Decimal("-53.000000"), Decimal("99.02"), None)
+    ]
+    # The 决算's own 年初预算数 beside the budget report's figure.
+    assert vs(built, datong + " AND subject_key = '合计' AND final_column = '小计'") == [
+        (
+            Decimal("5600.000000"),
+            Decimal("5569.360000"),
+            Decimal("-30.640000"),
+            Decimal("99.45"),
+            Decimal("5600.000000"),
+        )
+    ]
+    # A zero budget has no execution rate; a subject only the budget states has no outturn (NULL, not 0).
+    assert vs(built, datong + " AND subject_key = '210' AND final_column = '小计'") == [
+        (Decimal("0E-6"), Decimal("59.400000"), Decimal("59.400000"), None, None)
+    ]
+    assert vs(built, datong + " AND subject_key = '213'") == [(Decimal("10.000000"), None, None, None, None)]
+    # Another pair of tables: 支出预算表 基本支出 against 支出决算表 基本支出.
+    assert vs(built, "unit_id = 'datong-sic' AND final_table = '支出决算表' AND final_column = '基本支出'") == [
+        (Decimal("2400.000000"), Decimal("2387.350000"), Decimal("-12.650000"), Decimal("99.47"), None)
+    ]
+    # A line paired with a column: the budget's 合计/人员经费 against the 决算's 人员经费合计 (its prose).
+    assert vs(built, "unit_id = 'dazhu-sic' AND subject_key = '人员经费合计'") == [
+        (Decimal("500.000000"), Decimal("507.200000"), Decimal("7.200000"), Decimal("101.44"), None)
+    ]
+    provenance = rows(
+        built,
+        "SELECT budget_document_sha256, budget_page, final_document_sha256, final_page, budget_source_kind, "
+        "final_source_kind, budget_table, budget_column FROM budget_vs_final "
+        f"WHERE {datong} AND subject_key = '208' AND final_column = '小计'",
+    )
+    assert provenance == [
+        (budget_sha("datong-sic", 2023), 2, sha("datong-sic", 2023), 23, "table", "table", BUDGET_GENERAL, "合计")
+    ]
+
+
+def test_a_missing_report_is_null_never_zero(both: tuple[Path, Path]) -> None:
+    _, built = both
+    # jincheng has a 决算 and no 预算: its budget is unknown.
+    assert vs(built, "unit_id = 'jincheng-hrss' AND subject_key = '208' AND final_column = '小计'") == [
+        (None, Decimal("389.810000"), None, None, None)
+    ]
+    # wuhai 2025 has a 预算 and no 决算.
+    assert vs(built, "unit_id = 'wuhai-sic' AND year = 2025") == [(Decimal("2000.000000"), None, None, None, None)]
+    # One row per unit, year, pair and subject.
+    assert rows(
+        built,
+        "SELECT count(*) FROM (SELECT unit_id, year, final_table, final_column, budget_table, budget_column, "
+        "subject_key, count(*) FROM budget_vs_final GROUP BY ALL HAVING count(*) > 1)",
+    ) == [(0,)]
+
+
+def test_the_final_accounts_marts_do_not_change_when_budgets_arrive(both: tuple[Path, Path]) -> None:
+    before, after = both
+    kinds = {
+        table for (table,) in rows(after, "SELECT table_name FROM duckdb_columns() WHERE column_name = 'report_kind'")
+    }
+    compared = [m for m in MART_MODELS if m not in ("budget_vs_final", "budget_final_pairs")]
+    for mart in compared:
+        where = " WHERE report_kind = '决算'" if mart in kinds else ""
+        old = sorted(rows(before, f"SELECT * FROM {mart}{where}"), key=repr)
+        new = sorted(rows(after, f"SELECT * FROM {mart}{where}"), key=repr)
+        assert old == new, f"{mart} changed when the 预算 reports were added"
+    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(10,)]
+    assert rows(after, "SELECT report_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [
+        ("决算", 7),
+        ("预算", 3),
+    ]
+
+
+def test_a_refresh_loads_a_new_or_changed_budget_file_and_keeps_the_final(tmp_path: Path) -> None:
+    lake = final_lake(tmp_path / "lake")
+    warehouse = tmp_path / "wh.duckdb"
+    refresh_warehouse(lake.url, warehouse)
+    add_budgets(lake)
+    refreshed = refresh_warehouse(lake.url, warehouse)
+    assert not refreshed.full and refreshed.changed_files == 4  # three budget files and documents.parquet
+    changed = [r if r[1] != "208" or r[5] != T else (*r[:4], "5500.00", T) for r in BUDGETS[("datong-sic", 2023)]]
+    shutil.copy(lake.root / "documents.parquet", tmp_path / "documents.parquet")
+    write_budget(lake, "datong-sic", 2023, changed)
+    shutil.copy(tmp_path / "documents.parquet", lake.root / "documents.parquet")  # the same documents
+    refreshed = refresh_warehouse(lake.url, warehouse)
+    assert not refreshed.full
+    assert rows(warehouse, "SELECT count(*) FROM facts WHERE unit_id = 'datong-sic' AND year = 2023") == [
+        (len(DATONG_FINAL) + len(BUDGETS[("datong-sic", 2023)]),)
+    ]
+    assert vs(
+        warehouse,
+        "unit_id = 'datong-sic' AND subject_key = '208' AND final_table = '一般公共预算财政拨款支出决算表' "
+        "AND final_column = '小计'",
+    ) == [(Decimal("5500.000000"), Decimal("5347.000000"), Decimal("-153.000000"), Decimal("97.22"), None)]
+    # A removed budget file takes only the budget's rows with it.
+    (lake.partition(FACTS, "datong-sic", 2023).parent / "facts.budget.parquet").unlink()
+    refreshed = refresh_warehouse(lake.url, warehouse)
+    assert refreshed.removed_files == 1
+    kinds = "SELECT report_kind, count(*) FROM facts WHERE unit_id = 'datong-sic' AND year = 2023 GROUP BY 1"
+    assert rows(warehouse, kinds) == [("决算", len(DATONG_FINAL))]
+    build_warehouse(lake.url, tmp_path / "full.duckdb")
+    assert sorted(rows(warehouse, "SELECT * FROM budget_vs_final"), key=repr) == sorted(
+        rows(tmp_path / "full.duckdb", "SELECT * FROM budget_vs_final"), key=repr
+    )
+
+
+def test_a_file_holding_the_other_kind_is_refused(tmp_path: Path) -> None:
+    lake = final_lake(tmp_path / "lake")
+    folder = lake.partition(FACTS, "datong-sic", 2023).parent
+    table = pq.read_table(folder / "facts.parquet")
+    kinds = pa.array([BUDGET] * table.num_rows)
+    table = table.set_column(table.schema.get_field_index("report_kind"), "report_kind", kinds)
+    pq.write_table(table, folder / "facts.parquet")
+    with pytest.raises(WarehouseError, match="report_kind"):
+        build_warehouse(lake.url, tmp_path / "wh.duckdb")
+
+
+# --- compare --measure --------------------------------------------------------------------------------------
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_compare_measures_budget_final_and_execution(both: tuple[Path, Path]) -> None:
+    _, built = both
+    units = ["--units", "datong-sic,dazhu-sic,jincheng-hrss", "--years", "2023"]
+    common = ["compare", "--subject", "208", *units, "--warehouse", str(built), "--format", "csv"]
+    final = invoke(*common)
+    assert final == invoke(*common, "--measure", "final")  # the default is today's comparison
+    assert final.splitlines()[0].split(",")[:4] == ["unit_id", "unit_name", "year", "value"]
+    budget = pd.read_csv(io.StringIO(invoke(*common, "--measure", "budget")), dtype=str, keep_default_na=False)
+    assert list(budget.columns[:6]) == ["unit_id", "unit_name", "year", "预算数", "source_kind", "status"]
+    assert budget.set_index("unit_id")["预算数"].to_dict() == {
+        "datong-sic": "5400.00",
+        "dazhu-sic": "600.00",  # stated in its prose only
+        "jincheng-hrss": "",  # no 预算 report: not reported, not 0
+    }
+    assert budget.set_index("unit_id").loc["jincheng-hrss", "status"] == "not reported"
+    execution = pd.read_csv(io.StringIO(invoke(*common, "--measure", "execution")), dtype=str, keep_default_na=False)
+    assert list(execution.columns[3:7]) == ["执行率", "预算数", "决算数", "差额"]
+    datong = execution.set_index("unit_id").loc["datong-sic"]
+    assert [datong["执行率"], datong["预算数"], datong["决算数"], datong["差额"]] == [
+        "99.02",
+        "5400.00",
+        "5347.00",
+        "-53.00",
+    ]
+    assert execution.set_index("unit_id").loc["dazhu-sic", "执行率"] == "101.18"  # 607.08 / 600
+    table = invoke("compare", "--subject", "208", *units, "--warehouse", str(built), "--measure", "execution")
+    assert "执行率" in table and "99.02" in table
+    assert "决算数" in invoke("compare", "--subject", "208", *units, "--warehouse", str(built))
+
+
+def test_the_budget_measure_takes_the_budget_years(both: tuple[Path, Path]) -> None:
+    _, built = both
+    comparison = compare_units(built, subject="208", selection=Selection(units=("wuhai-sic",)), report_measure="budget")
+    assert comparison.frame[["year", "预算数"]].values.tolist() == [[2025, Decimal("2000.000000")]]
+    assert comparison.measure_label == "预算数" and comparison.value_column == "预算数"
+    with pytest.raises(UsageError, match="--measure"):
+        compare_units(built, subject="208", report_measure="plan")
+    with pytest.raises(UsageError, match="only with --by subject"):
+        compare_units(built, by="class", report_measure="budget")
+    with pytest.raises(UsageError, match="one the 预算 reports have a pair for"):
+        compare_units(built, subject="208", table_name="收入支出决算总表", column_name="合计", report_measure="budget")
+
+
+def test_compare_exports_carry_the_chinese_labels(both: tuple[Path, Path], tmp_path: Path) -> None:
+    _, built = both
+    for suffix in ("csv", "xlsx", "parquet"):
+        target = tmp_path / f"exec.{suffix}"
+        invoke("compare", "--subject", "208", "--years", "2023", "--measure", "execution", "--warehouse", str(built),
+               "-o", str(target))  # fmt: skip
+        if suffix == "csv":
+            frame = pd.read_csv(target, encoding="utf-8-sig")
+        elif suffix == "xlsx":
+            frame = pd.read_excel(target, sheet_name="比较")
+        else:
+            frame = pq.read_table(target).to_pandas()
+        assert {"执行率", "预算数", "决算数", "差额"} <= set(frame.columns)
+        assert float(frame.set_index("unit_id").loc["datong-sic", "执行率"]) == pytest.approx(99.02)
