@@ -345,3 +345,25 @@ def test_compare_exports_carry_the_chinese_labels(both: tuple[Path, Path], tmp_p
             frame = pq.read_table(target).to_pandas()
         assert {"执行率", "预算数", "决算数", "差额"} <= set(frame.columns)
         assert float(frame.set_index("unit_id").loc["datong-sic", "执行率"]) == pytest.approx(99.02)
+
+
+def test_the_subject_chart_draws_each_measure(both: tuple[Path, Path]) -> None:
+    from test_chart import texts
+
+    from juesuan.report.charts import ChartRequest, figure_for
+    from juesuan.report.fonts import CJKFontError, cjk_font
+
+    try:
+        cjk_font()
+    except CJKFontError as exc:
+        pytest.skip(str(exc))
+    _, built = both
+    chosen = Selection(units=("datong-sic", "jincheng-hrss"), years=(2023,))
+    found = texts(figure_for(built, ChartRequest("subject", chosen, subject="208", measure="execution")))
+    assert "执行率（%）" in found and "99.02" in found
+    assert "208 社会保障和就业支出 执行率（一般公共预算财政拨款支出决算表 · 小计，%）" in found
+    assert "未填报" in found  # jincheng: a 决算 and no budget, so no rate
+    budget = texts(figure_for(built, ChartRequest("subject", chosen, subject="208", measure="budget")))
+    assert "预算数（万元）" in budget and "5,400.00" in budget and "无报告" in budget  # jincheng: no 预算
+    final = texts(figure_for(built, ChartRequest("subject", chosen, subject="208")))
+    assert "5,347.00" in final and "389.81" in final
