@@ -8,6 +8,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import duckdb
 import pandas as pd
@@ -367,3 +368,75 @@ def test_the_subject_chart_draws_each_measure(both: tuple[Path, Path]) -> None:
     assert "预算数（万元）" in budget and "5,400.00" in budget and "无报告" in budget  # jincheng: no 预算
     final = texts(figure_for(built, ChartRequest("subject", chosen, subject="208")))
     assert "5,347.00" in final and "389.81" in final
+
+
+# --- the web app ----------------------------------------------------------------------------------------------
+def test_the_web_app_shows_budget_execution(both: tuple[Path, Path], tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from juesuan.ui.app import UiConfig, create_app
+
+    _, built = both
+    client = TestClient(create_app(UiConfig(built, tmp_path / "raw")))
+    unit_page = client.get("/unit/datong-sic/2023")
+    assert unit_page.status_code == 200
+    section = unit_page.text.split('id="budget-vs-final"', 1)[1].split("</div>", 1)[0]
+    assert "99.02%" in section and "5,400.00" in section and "5,347.00" in section  # 208
+    assert "99.45%" in section and "5,600.00" in section  # 合计, with the 决算's own 年初预算数
+    assert "2080109" not in section  # 项 only with ?bvf=all
+    assert "2080109" in client.get("/unit/datong-sic/2023?bvf=all").text.split('id="budget-vs-final"', 1)[1]
+    jincheng = client.get("/unit/jincheng-hrss/2023").text.split('id="budget-vs-final"', 1)[1]
+    assert "没有本单位本年度的预算公开报告" in jincheng.split("</div>", 1)[0]
+    compared = client.get("/compare", params={"subject": "208", "years": "2023", "measure": "execution"})
+    assert compared.status_code == 200
+    table = compared.text.split('id="comparison"', 1)[1].split("</table>", 1)[0]
+    assert "执行率" in table and "99.02%" in table and "101.18%" in table
+    budget = client.get("/compare", params={"subject": "208", "years": "2023", "measure": "budget"}).text
+    assert "预算数（万元）" in budget and "5,400.00" in budget
+    assert "table=" + quote_plus(BUDGET_GENERAL) in budget  # 预算数 link to the budget report's fact
+    exported = client.get(
+        "/compare/export", params={"subject": "208", "years": "2023", "measure": "execution", "format": "csv"}
+    )
+    frame = pd.read_csv(io.BytesIO(exported.content), encoding="utf-8-sig")
+    assert {"执行率", "预算数", "决算数", "差额"} <= set(frame.columns)
+    provenance = client.get(
+        "/fact",
+        params={"unit": "datong-sic", "year": 2023, "table": BUDGET_GENERAL, "key": "208", "column": "合计"},
+    )
+    assert provenance.status_code == 200 and "5,400.00" in provenance.text
+
+
+def test_the_unit_year_page_in_chromium_shows_the_execution(both: tuple[Path, Path], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    from ui_fixtures import chromium_path, serving
+
+    from juesuan.ui.app import UiConfig
+
+    executable = chromium_path()
+    _, built = both
+    with serving(UiConfig(built, tmp_path / "raw")) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{url}/unit/datong-sic/2023")
+            section = " ".join(page.locator("#budget-vs-final").inner_text().split())
+            assert "预算公开与决算" in section and "99.02%" in section and "-53.00" in section
+            page.goto(f"{url}/compare?subject=208&years=2023")
+            page.select_option("#measure", "execution")
+            with page.expect_navigation():
+                page.click("#compare-form button[type=submit]")
+            assert "measure=execution" in page.url
+            rows = {
+                row.get_attribute("data-unit"): " ".join(row.inner_text().split())
+                for row in page.locator("#comparison tbody tr").all()
+            }
+            assert "99.02%" in rows["datong-sic"] and "5,400.00" in rows["datong-sic"]
+            assert "—" in rows["jincheng-hrss"]  # no 预算: no rate
+            with page.expect_navigation():
+                page.locator("#comparison tbody tr[data-unit='datong-sic'] a.fig").first.click()
+            assert "/fact?" in page.url and "5,400.00" in page.inner_text("body")
+            assert errors == []
+        finally:
+            browser.close()

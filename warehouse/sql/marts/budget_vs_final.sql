@@ -62,6 +62,7 @@ budget_side AS (
         budget_facts.unit_id,
         budget_facts.year,
         coalesce(pairs.final_line, budget_facts.subject_key) AS match_key,
+        budget_facts.subject_key AS budget_subject_key,
         budget_facts.subject_code,
         budget_facts.subject_name,
         budget_facts.subject_level,
@@ -100,6 +101,7 @@ paired AS (
         coalesce(final_side.unit_id, budget_side.unit_id) AS unit_id,
         coalesce(final_side.year, budget_side.year) AS year,
         coalesce(final_side.match_key, budget_side.match_key) AS subject_key,
+        coalesce(budget_side.budget_subject_key, pairs.budget_line, final_side.match_key) AS budget_subject_key,
         coalesce(final_side.subject_code, budget_side.subject_code) AS subject_code,
         coalesce(
             final_side.subject_name, budget_side.subject_name, final_side.line_item, budget_side.line_item
@@ -119,6 +121,7 @@ paired AS (
         AND budget_side.unit_id = final_side.unit_id
         AND budget_side.year = final_side.year
         AND budget_side.match_key = final_side.match_key
+    JOIN pairs ON pairs.pair_order = coalesce(final_side.pair_order, budget_side.pair_order)
 ),
 
 units AS (
@@ -135,6 +138,7 @@ SELECT
     pairs.budget_column,
     paired.subject_code,
     paired.subject_key,
+    paired.budget_subject_key,
     paired.subject_name,
     paired.subject_level,
     paired.budget_amount,
@@ -169,6 +173,7 @@ COMMENT ON COLUMN budget_vs_final.budget_table IS 'Canonical 预算 table of bud
 COMMENT ON COLUMN budget_vs_final.budget_column IS 'Column of budget_table holding the budget (合计, 基本支出, 预算数 …).';
 COMMENT ON COLUMN budget_vs_final.subject_code IS '科目代码 (functional 类/款/项, or economic for 基本支出); NULL for a line item such as 合计 or 收入总计.';
 COMMENT ON COLUMN budget_vs_final.subject_key IS 'coalesce(subject_code, line_item) of the 决算 row (for the pairs of budget_final_pairs with lines, the 决算 line).';
+COMMENT ON COLUMN budget_vs_final.budget_subject_key IS 'coalesce(subject_code, line_item) of the 预算 row: the same as subject_key, except for the pairs of lines (人员经费合计 is the 预算''s 合计 row of its 人员经费 column).';
 COMMENT ON COLUMN budget_vs_final.subject_name IS 'Catalogue name of the subject, or the line item.';
 COMMENT ON COLUMN budget_vs_final.subject_level IS '类 / 款 / 项; NULL for line items.';
 COMMENT ON COLUMN budget_vs_final.budget_amount IS '预算数, 万元: from the 预算 report; NULL when there is none or it does not state the row.';
