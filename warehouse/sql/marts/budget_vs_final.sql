@@ -179,7 +179,7 @@ COMMENT ON COLUMN budget_vs_final.subject_level IS '类 / 款 / 项; NULL for li
 COMMENT ON COLUMN budget_vs_final.budget_amount IS '预算数, 万元: from the 预算 report; NULL when there is none or it does not state the row.';
 COMMENT ON COLUMN budget_vs_final.final_amount IS '决算数, 万元: from the 决算; NULL when there is none or it does not state the row.';
 COMMENT ON COLUMN budget_vs_final.difference IS '决算数 - 预算数, 万元 (negative: less than budgeted); NULL when either is missing.';
-COMMENT ON COLUMN budget_vs_final.execution_rate IS '执行率, %: 决算数 / 预算数 × 100, two decimals (100.00 = as budgeted); NULL for a zero or missing budget or a missing outturn.';
+COMMENT ON COLUMN budget_vs_final.execution_rate IS '执行率 in % (not 万元): 决算数 / 预算数 × 100 of the two 万元 amounts, two decimals (100.00 = as budgeted); NULL for a zero or missing budget or a missing outturn.';
 COMMENT ON COLUMN budget_vs_final.stated_budget IS 'The budget the 决算 itself states for the row, 万元: 年初预算数 (its prose, 一般公共预算财政拨款支出决算表) or the “三公” table''s 预算数; NULL where it states none. Differs from budget_amount when the budget was adjusted or a report misstates it.';
 COMMENT ON COLUMN budget_vs_final.budget_source_kind IS 'Where budget_amount was read: table, or narrative (the 预算 report''s prose) when no table states it.';
 COMMENT ON COLUMN budget_vs_final.final_source_kind IS 'Where final_amount was read: table, or narrative.';
