@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from juesuan.contract import Fact, validate_facts
+from juesuan.contract import FINAL, REPORT_KINDS, TABLES_OF_KIND, Fact, validate_facts
 from juesuan.errors import DocumentError, NoTablesOrFiguresError, UnsupportedFormatError, UsageError
 from juesuan.extract.base import CodeRepair, DocumentContext, StrategyResult, TableReport
 from juesuan.extract.document import (
@@ -27,6 +27,7 @@ from juesuan.extract.document import (
     check_report_identity,
     infer_unit,
     load_document,
+    stated_kind,
     stated_year,
     using_limits,
 )
@@ -67,6 +68,9 @@ class Extraction:
     #: What the report says beyond its figures: statements relating figures, structure and hygiene marks,
     #: 绩效自评表 (extract/evidence.py); kept in the lake beside the facts for the checks beyond arithmetic.
     evidence: DocumentEvidence = field(default_factory=DocumentEvidence)
+    #: 决算 (final accounts) or 预算 (budget disclosure), as the document's own content says (its cover,
+    #: its tables' titles); every fact carries it.
+    report_kind: str = FINAL
 
 
 def extract_document(
@@ -79,6 +83,7 @@ def extract_document(
     catalogue: Catalogue | None = None,
     use_ocr: bool | None = None,
     limits: DocumentLimits | None = None,
+    report_kind: str | None = None,
 ) -> Extraction:
     """Extract one document into contract facts.
 
@@ -88,8 +93,11 @@ def extract_document(
     :class:`~juesuan.errors.WrongReportError` (with ``--unit-id`` alone too, issue 13.12).
     ``limits`` bound what the document may cost (:class:`~juesuan.settings.DocumentLimits`;
     default: the thread's current limits, see :func:`~juesuan.extract.document.using_limits`).
+    ``report_kind`` (决算 / 预算) is what the caller takes the document for: the kind is read from the
+    content (cover, table titles), and a document whose content says the other kind is a
+    :class:`~juesuan.errors.WrongReportError`; content that does not tell takes the given kind (default 决算).
     """
-    _check_arguments(expected_format, year)
+    _check_arguments(expected_format, year, report_kind)
     with using_limits(limits):
         document = load_document(path)
         return extract_raw_document(
@@ -100,15 +108,18 @@ def extract_document(
             expected_format=expected_format,
             catalogue=catalogue,
             use_ocr=use_ocr,
+            report_kind=report_kind,
         )
 
 
-def _check_arguments(expected_format: str | None, year: int | None) -> None:
+def _check_arguments(expected_format: str | None, year: int | None, report_kind: str | None = None) -> None:
     """The entry's argument checks, shared by both entries: a bad value is named with the allowed ones."""
     if expected_format is not None and expected_format not in FORMATS:
         raise UsageError("format", expected_format, FORMATS)
     if year is not None and not 1990 <= year <= 2100:
         raise UsageError("year", year)
+    if report_kind is not None and report_kind not in REPORT_KINDS:
+        raise UsageError("report_kind", report_kind, REPORT_KINDS)
 
 
 def extract_raw_document(
@@ -121,13 +132,14 @@ def extract_raw_document(
     catalogue: Catalogue | None = None,
     use_ocr: bool | None = None,
     limits: DocumentLimits | None = None,
+    report_kind: str | None = None,
 ) -> Extraction:
     """Extract an already loaded document (see :func:`extract_document`).
 
     ``use_ocr`` decides whether scanned PDF pages are OCR'd: ``None`` uses OCR when an engine is
     installed (and ``JUESUAN_OCR`` is not ``off``).
     """
-    _check_arguments(expected_format, year)
+    _check_arguments(expected_format, year, report_kind)
     catalogue = catalogue or Catalogue.load()
     if expected_format is not None and not _format_agrees(expected_format, document.format):
         raise UnsupportedFormatError(
@@ -136,7 +148,7 @@ def extract_raw_document(
     with using_limits(limits):
         reading = _read(document, use_ocr)
         try:
-            return _extract(document, reading, unit_id, year, registry, catalogue)
+            return _extract(document, reading, unit_id, year, registry, catalogue, report_kind)
         finally:
             reading.close()
 
@@ -269,21 +281,25 @@ def _extract(
     year: int | None,
     registry: Registry | None,
     catalogue: Catalogue,
+    given_kind: str | None = None,
 ) -> Extraction:
     text = reading.text
     unit = _resolve_unit(document.source, text, unit_id, registry)
     resolved_unit_id = unit.id if unit is not None else unit_id
     if resolved_unit_id is None:
         raise DocumentError(document.source, "cannot tell which unit the report is for: pass --unit-id or a registry")
+    stated = stated_kind(text)
+    kind = stated or given_kind or FINAL
     if year is None:
-        year = stated_year(text)
+        year = stated_year(text, kind)
         if year is None:
             raise NoTablesOrFiguresError(document.source, "states no fiscal year (YYYY年度); pass --year")
-    # Always, before any table is read: a unit given without a year is checked too (issue 13.12).
-    check_report_identity(document.source, text, unit, year)
+    # Always, before any table is read: a unit given without a year is checked too (issue 13.12), and a
+    # report of the other kind than the caller says is refused like one of another year.
+    check_report_identity(document.source, text, unit, year, kind, given_kind)
     context = DocumentContext(unit_id=resolved_unit_id, year=year, document_sha256=document.sha256)
     result = StrategyResult(notes=list(reading.notes))
-    result.extend(reading.tables(context, catalogue))
+    result.extend(_of_kind(reading.tables(context, catalogue), kind))
     # The narrative reads beside the report's own tables (those read reliably): they key the cells a figure
     # restates and decide a subject the prose names wrongly.
     unreliable = {t.table_name for t in result.tables if not t.reliable}
@@ -291,8 +307,8 @@ def _extract(
     empty = [t.table_name for t in result.tables if t.table_name and t.status == "empty" and t.reliable]
     prose = read_narrative(reading.segments(), context, catalogue, table_facts=table_facts, empty_tables=empty)
     narrative, previous_year = prose.narrative, prose.previous_year
-    narrative.facts = reading.located(narrative.facts)
-    previous_year.facts = reading.located(previous_year.facts)
+    narrative.facts = _kind_facts(reading.located(narrative.facts), kind, narrative.notes)
+    previous_year.facts = _kind_facts(reading.located(previous_year.facts), kind, previous_year.notes)
     result.extend(narrative)
     names = [unit.name] if unit is not None else []
     evidence = DocumentEvidence(
@@ -327,7 +343,31 @@ def _extract(
         notes=result.notes + [f"last year: {note}" for note in previous_year.notes],
         prior_year_facts=previous_year.facts,
         evidence=evidence,
+        report_kind=kind,
     )
+
+
+def _kind_facts(facts: list[Fact], kind: str, notes: list[str]) -> list[Fact]:
+    """The facts of a report of ``kind``: those of its kind's tables, marked with the kind. A figure
+    keyed to a table of the other kind (prose of a budget naming a 决算 table) is left out, with a note."""
+    kept = [replace(f, report_kind=kind) for f in facts if f.table_name in TABLES_OF_KIND[kind]]
+    if len(kept) < len(facts):
+        other = sorted({f.table_name for f in facts if f.table_name not in TABLES_OF_KIND[kind]})
+        left_out = len(facts) - len(kept)
+        notes.append(f"{left_out} figure(s) of tables not of a {kind} report left out: {', '.join(other)}")
+    return kept
+
+
+def _of_kind(result: StrategyResult, kind: str) -> StrategyResult:
+    """A table reading of a ``kind`` report: a table of the other kind is reported, never read into facts
+    (a 决算 table inside a budget disclosure, or the reverse, would mix the two reports)."""
+    tables = TABLES_OF_KIND[kind]
+    for report in result.tables:
+        if report.table_name is not None and report.table_name not in tables:
+            report.notes.insert(0, f"a table of the other kind ({report.table_name}) in a {kind} report: not read")
+            report.status, report.facts, report.table_name = "unrecognised", 0, None
+    result.facts = _kind_facts(result.facts, kind, result.notes)
+    return result
 
 
 def _format_agrees(expected: str, actual: str) -> bool:

@@ -32,6 +32,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from juesuan.contract import BUDGET, BUDGET_TABLE_NAMES, FINAL, REPORT_KIND_SLUGS
 from juesuan.errors import DocumentError, UnsupportedFormatError, WrongReportError
 from juesuan.registry import Registry, Unit
 from juesuan.settings import MB, DocumentLimits
@@ -71,6 +72,13 @@ def over_limit(what: str, size: float, limit: float, setting: str, unit: str = "
 _MARKDOWN = re.compile(r"^#{1,6}\s|\*\*|<b>|</b>|^\s*[-*]\s", re.MULTILINE)
 _YEAR_TITLE = re.compile(r"(20\d{2})\s*年度?\s*(?:部门|单位)?\s*(?:[^\s。，]{0,30}?)决算")
 _YEAR = re.compile(r"(20\d{2})\s*年度")
+#: A budget disclosure's own title: the year it budgets, then 预算 (``上海市普陀区2025年区级部门预算``,
+#: ``江苏省高级人民法院2017年度部门预算公开``). Matched on text without whitespace.
+_BUDGET_YEAR_TITLE = re.compile(r"(20\d{2})年度?(?:[^。，,；;:：]{0,30}?)(?:部门|单位)预算")
+#: The words by which a cover names what the report is: 部门决算, 单位预算, 预算公开, 决算报告 …
+_KIND_WORD = re.compile(r"(?:部门|单位)(决算|预算)|(决算|预算)(?:公开|报告)")
+#: How much of the start of a document is its cover (characters without whitespace).
+_COVER = 300
 
 
 @dataclass(frozen=True)
@@ -221,10 +229,38 @@ def document_from_bytes(source: str, data: bytes) -> RawDocument:
 
 
 # --- what the document says about itself ---------------------------------------------------------------
-def stated_year(text: str) -> int | None:
-    """The fiscal year the report covers, from its title (``2023年度单位决算公开``) or, failing that,
-    the year most often written as ``YYYY年度``."""
+def stated_kind(text: str) -> str | None:
+    """决算 or 预算: what the document says it is — its cover's words (``2024年度部门决算``,
+    ``2025年区级部门预算``, ``预算公开``), else the kind of most of its standard table titles (a
+    tables-only part has no cover); None when the content does not tell. Funds such as 一般公共预算
+    name no kind: only the title words and the tables' kind words (决算表 / 预算表) decide."""
+    # Imported here: the mapping (titles) imports the catalogue, which imports this module's siblings.
+    from juesuan.extract.mapping import canonical_table_name
+    from juesuan.extract.tables import as_title
+
+    cover = re.sub(r"\s+", "", text)[:_COVER]
+    if (match := _KIND_WORD.search(cover)) is not None:
+        return match.group(1) or match.group(2)
+    kinds: Counter[str] = Counter()
+    for line in text.splitlines():
+        title = as_title(line) if len(line) <= 80 else None
+        if title is not None:
+            kinds[BUDGET if canonical_table_name(title) in BUDGET_TABLE_NAMES else FINAL] += 1
+    ranked = kinds.most_common()
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
+    return None
+
+
+def stated_year(text: str, kind: str | None = None) -> int | None:
+    """The fiscal year the report covers, from its title (``2023年度单位决算公开``; a budget's
+    ``2025年区级部门预算``: the year it budgets) or, failing that, the year most often written as
+    ``YYYY年度``. ``kind`` (决算 / 预算) picks the title wording; None reads it from the text."""
     head = text[:6000]
+    if (kind or stated_kind(text)) == BUDGET:
+        budgeted = _BUDGET_YEAR_TITLE.search(re.sub(r"\s+", "", head))
+        if budgeted:
+            return int(budgeted.group(1))
     titled = _YEAR_TITLE.search(head)
     if titled:
         return int(titled.group(1))
@@ -259,9 +295,18 @@ def infer_unit(source: str, text: str, registry: Registry) -> Unit:
     return counts[0][1]
 
 
-def check_report_identity(source: str, text: str, unit: Unit | None, year: int) -> None:
-    """Quarantine a report of another year or unit than the registry entry it was fetched for."""
-    found_year = stated_year(text)
+def check_report_identity(
+    source: str, text: str, unit: Unit | None, year: int, kind: str | None = None, given_kind: str | None = None
+) -> None:
+    """Quarantine a report of another year or unit than the registry entry it was fetched for, or of
+    another kind (决算 / 预算) than the one the caller says it is (``given_kind``; ``kind`` is the kind
+    the content states, read from ``text`` when None)."""
+    kind = kind or stated_kind(text)
+    if given_kind is not None and kind is not None and kind != given_kind:
+        raise WrongReportError(
+            source, f"the document is a {kind} report ({REPORT_KIND_SLUGS[kind]}), but it was given as {given_kind}"
+        )
+    found_year = stated_year(text, kind)
     if found_year is not None and found_year != year:
         raise WrongReportError(source, f"the report covers {found_year}, but the registry entry is for {year}")
     if unit is not None and mentions(text, unit) == 0:

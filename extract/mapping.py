@@ -27,7 +27,7 @@ from decimal import Decimal
 from juesuan import contract as c
 from juesuan.contract import Fact
 from juesuan.extract.base import Cell, CodeRepair, DocumentContext, RawTable, StrategyResult, TableReport
-from juesuan.extract.layout import HEADER_VOCABULARY, Block, Column, Layout, analyse
+from juesuan.extract.layout import HEADER_VOCABULARY, Block, Column, Layout, RowKey, analyse
 from juesuan.extract.performance import read_performance
 from juesuan.extract.selfcheck import reconcile
 from juesuan.extract.text import clean_cell, is_empty_cell, looks_like_amount, parse_amount
@@ -63,6 +63,37 @@ TITLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (c.RELATED_INFO, r"(?:部门|单位)?决算公开相关信息统计表|机关运行经费.*信息表"),
     )
 )
+#: Budget disclosure (预算公开) titles: every wording ends in the table-kind word 预算表 / 预算总表 (a 决算
+#: title ends in 决算表, though both kinds name funds such as 一般公共预算), so the kinds never mix. Most
+#: specific first: the generic 收入 / 支出 / 收支 wordings come last.
+BUDGET_TITLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        (
+            c.BUDGET_THREE_PUBLIC,
+            r"(?:一般公共预算)?(?:财政拨款)?三公经费(?:[、和及]?(?:会议费|培训费|机关运行经费))*(?:支出)?预算(?:情况)?表",
+        ),
+        (c.BUDGET_OPERATING, r"(?:一般公共预算)?(?:财政拨款)?机关运行经费(?:支出)?预算(?:情况)?表"),
+        (c.BUDGET_PROCUREMENT, r"政府采购(?:支出)?预算(?:明细|情况)?表"),
+        (c.BUDGET_FISCAL_TOTALS, r"财政拨款收(?:入)?支(?:出)?预算总表"),
+        (c.BUDGET_FISCAL_BASIC, r"财政拨款基本支出(?:经济分类)?预算表"),
+        (c.BUDGET_FISCAL_EXPENDITURE, r"财政拨款支出(?:功能分类)?预算(?:明细)?表"),
+        (c.BUDGET_BASIC, r"一般公共预算(?:财政拨款)?基本支出(?:部门预算)?(?:经济分类)?预算(?:明细)?表"),
+        (c.BUDGET_GENERAL, r"一般公共预算(?:财政拨款)?支出(?:功能分类)?预算(?:明细)?表"),
+        (c.BUDGET_GOV_FUND, r"(?:财政拨款)?政府性基金(?:预算)?(?:财政拨款)?支出(?:功能分类)?预算(?:明细)?表"),
+        (c.BUDGET_STATE_CAPITAL, r"(?:财政拨款)?国有资本经营(?:预算)?(?:财政拨款)?支出(?:功能分类)?预算(?:明细)?表"),
+        (c.BUDGET_TOTALS, r"(?:财务)?收(?:入)?支(?:出)?预算总表"),
+        (c.BUDGET_INCOME, r"收入预算(?:总|明细)?表"),
+        (c.BUDGET_EXPENDITURE, r"支出预算(?:总|明细)?表"),
+    )
+)
+#: What may stand before a budget title's own words: the unit's name (``江苏省高级人民法院部门…``), never a
+#: word of a table's name (a fund, a kind of spending) or a sentence's punctuation.
+_BUDGET_PREFIX = re.compile(r"(.{0,30}?)")
+_NOT_A_UNIT = re.compile(r"预算|决算|拨款|基金|资本|经费|支出|收入|采购|表|[，。；;:：《》、,()]")
+_BUDGET_HOLDER = re.compile(r"^(?:预算单位|部门|单位)")
+#: A budget title's trailing fund or classification note: ``…支出预算表（一般公共预算）``.
+_BUDGET_TITLE_NOTE = re.compile(r"\((?:一般公共预算|财政拨款|按?(?:功能|经济)分类(?:科目)?)\)$")
 #: Titles that name a known kind of table which carries no fiscal facts (reported as such).
 NON_FISCAL_TITLE = re.compile(r"绩效自评表|绩效评价表|绩效目标表")
 
@@ -89,7 +120,29 @@ def canonical_table_name(title: str | None) -> str | None:
         for name, pattern in TITLE_PATTERNS:
             if pattern.fullmatch(candidate):
                 return name
+    return _budget_table_name(key)
+
+
+def _budget_table_name(key: str) -> str | None:
+    """The canonical budget table of a title key (see :data:`BUDGET_TITLE_PATTERNS`), or None."""
+    if not key.endswith("表") or "决算" in key:
+        return None
+    key = _BUDGET_TITLE_NOTE.sub("", key.replace('"', ""))
+    for candidate in dict.fromkeys((key, _BUDGET_HOLDER.sub("", _UNIT_AND_YEAR.sub("", key)))):
+        for name, pattern in BUDGET_TITLE_PATTERNS:
+            match = re.fullmatch(_BUDGET_PREFIX.pattern + pattern.pattern, candidate)
+            if match is None:
+                continue
+            prefix = _BUDGET_HOLDER.sub("", match.group(1)[::-1][::-1])
+            prefix = re.sub(r"(?:部门|单位)$", "", prefix)
+            if not _NOT_A_UNIT.search(prefix):
+                return name
     return None
+
+
+def is_budget_table(table_name: str | None) -> bool:
+    """Whether a canonical table name is one of the budget disclosure's (预算) tables."""
+    return table_name in c.BUDGET_TABLE_NAMES
 
 
 def looks_like_title(text: str) -> bool:
@@ -222,6 +275,7 @@ class _Emitter:
                 page=cell.page if isinstance(cell, Cell) and cell.page is not None else self.raw.page,
                 raw_text=raw_text,
                 bbox=cell.box if isinstance(cell, Cell) else None,
+                report_kind=c.BUDGET if self.table_name in c.BUDGET_TABLE_NAMES else c.FINAL,
             )
         )
 
@@ -264,6 +318,8 @@ _PARENT_COLUMNS = frozenset(
 
 def table_column(table_name: str, column: Column, side: str | None = None) -> str | None:
     """The contract's ``column_name`` for a value column of ``table_name`` (None: not a contract column)."""
+    if table_name in c.BUDGET_TABLE_NAMES:
+        return budget_column(table_name, column, side)
     leaf = canonical_column(column.leaf)
     total = leaf in ROW_TOTAL_HEADERS or not leaf
     parent = canonical_column(column.path[-2]) if len(column.path) >= 2 else ""
@@ -318,7 +374,7 @@ def _map_coded(em: _Emitter) -> None:
         em.layout_found = False
         return
     for block in blocks:
-        names = {col: table_column(em.table_name, layout.columns[col]) for col in block.value_columns}
+        names = _column_names(em, block)
         for key in layout.keys(block):
             row = layout.body[key.row]
             label = key.label
@@ -463,7 +519,7 @@ def _map_basic_totals(em: _Emitter) -> set[int]:
         for position, (col, total) in enumerate(labels):
             end = labels[position + 1][0] if position + 1 < len(labels) else len(row)
             amount = next((row[j] for j in range(col + 1, end) if looks_like_amount(row[j])), "")
-            em.emit(None, total, "决算数", amount, _row_text(row))
+            em.emit(None, total, _amount_column(em), amount, _row_text(row))
     return rows
 
 
@@ -477,7 +533,8 @@ def _map_basic(em: _Emitter) -> None:
     coded = False
     totals_rows = _map_basic_totals(em)
     for block in blocks:
-        names = {col: table_column(em.table_name, layout.columns[col]) for col in block.value_columns}
+        names = _column_names(em, block)
+        measure = _amount_column(em)
         for key in layout.keys(block):
             if key.row in totals_rows:
                 continue
@@ -485,6 +542,11 @@ def _map_basic(em: _Emitter) -> None:
             values = [(col, name) for col in block.value_columns if (name := names[col]) is not None]
             if not any(not is_empty_cell(row[col]) for col, _ in values):
                 continue  # blank rows carry no fact, so their codes need no resolving
+            if key.code is None and strip_numbering(key.label) in ("合计", "总计") and measure == c.BUDGET_AMOUNT:
+                # A budget's 合计 row keeps its columns (合计 | 人员经费 | 公用经费, or the one 预算数).
+                for col, name in values:
+                    em.emit(None, c.TOTAL_ROW, name or measure, row[col], key.raw)
+                continue
             if key.code is None and strip_numbering(key.label) in ("合计", "总计"):
                 # One column per kind (合计 | 人员经费 | 公用经费): the 合计 row's kind columns are the
                 # kind totals the side-by-side layout prints as rows of their own.
@@ -507,7 +569,7 @@ def _map_basic(em: _Emitter) -> None:
                 em.note_lost(row, block.value_columns, "figures without a code or a name")
                 continue
             for col, name in values:
-                em.emit(resolution.code, line_item, name or "决算数", row[col], f"{key.raw}\t{row[col].strip()}")
+                em.emit(resolution.code, line_item, name or measure, row[col], f"{key.raw}\t{row[col].strip()}")
     if not coded and em.facts and not any(f.line_item in _BASIC_TOTALS for f in em.facts):
         em.notes.append("no economic code read")
 
@@ -684,6 +746,19 @@ _MAPPERS: dict[str, Callable[[_Emitter], None]] = {
     c.BASIC: _map_basic,
     c.THREE_PUBLIC: _map_three_public,
     c.RELATED_INFO: _map_related_info,
+    c.BUDGET_TOTALS: lambda em: _map_budget_summary(em),
+    c.BUDGET_FISCAL_TOTALS: lambda em: _map_budget_summary(em),
+    c.BUDGET_INCOME: lambda em: _map_budget_coded(em),
+    c.BUDGET_EXPENDITURE: lambda em: _map_budget_coded(em),
+    c.BUDGET_FISCAL_EXPENDITURE: _map_coded,
+    c.BUDGET_GENERAL: _map_coded,
+    c.BUDGET_GOV_FUND: _map_coded,
+    c.BUDGET_STATE_CAPITAL: _map_coded,
+    c.BUDGET_FISCAL_BASIC: _map_basic,
+    c.BUDGET_BASIC: _map_basic,
+    c.BUDGET_OPERATING: _map_basic,
+    c.BUDGET_THREE_PUBLIC: lambda em: _map_budget_three_public(em),
+    c.BUDGET_PROCUREMENT: lambda em: _map_procurement(em),
 }
 
 
@@ -797,7 +872,8 @@ def check_reading(report: TableReport, facts: list[Fact]) -> None:
     """The table's own identities on what was read: ``reconciled``, and unreliable when the broken
     identities point at the reading (a blank where its column has figures, or many breaks at once)."""
     assert report.table_name is not None
-    if report.table_name in c.CODED_TABLES and not any(f.line_item == c.TOTAL_ROW for f in facts):
+    coded = (*c.CODED_TABLES, *c.BUDGET_FUNCTIONAL_TABLES)
+    if report.table_name in coded and not any(f.line_item == c.TOTAL_ROW for f in facts):
         # Every template prints a coded table's 合计 row: a reading without it lost a row (the checks
         # that need the 合计 would read it as blank, i.e. zero).
         _unreliable(report, "no 合计 row was read, though the table has figures")
@@ -813,3 +889,263 @@ def check_reading(report: TableReport, facts: list[Fact]) -> None:
             + reconciliation.suspect[0]
             + (f" (and {more} more)" if more else ""),
         )
+
+
+# --- budget disclosures (预算公开) ---------------------------------------------------------------------------
+#: Budget column headers as printed → the contract's budget column (docs/contract.md "Budget tables").
+BUDGET_COLUMN_SYNONYMS = {
+    "财政拨款": "财政拨款收入",
+    "一般公共预算财政拨款": "一般公共预算",
+    "政府性基金预算财政拨款": "政府性基金预算",
+    "国有资本经营预算财政拨款": "国有资本经营预算",
+    "一般公共预算拨款": "一般公共预算",
+    "政府性基金拨款": "政府性基金预算",
+    "国有资本经营预算拨款": "国有资本经营预算",
+    "上年结转和结余": "上年结转",
+    "上年结转资金": "上年结转",
+}
+#: Headers that name a table's amount itself (its total, or the one 预算数 of a one-column table).
+BUDGET_TOTAL_HEADERS = frozenset(
+    {*ROW_TOTAL_HEADERS, "预算数", "本年预算", "本年预算数", "预算金额", "收入预算", "支出预算", "金额合计"}
+)
+
+
+def budget_column(table_name: str, column: Column, side: str | None = None) -> str | None:
+    """The budget column of a value column: a total (合计, or 预算数 in a summary table's 收入 side and in
+    one-amount tables: see :func:`_column_names`), a part (基本支出, 项目支出, 人员经费, 公用经费), a fund
+    (一般公共预算 …) or an income source, as printed with :data:`BUDGET_COLUMN_SYNONYMS`."""
+    leaf = clean_cell(column.leaf).replace('"', "")
+    parent = clean_cell(column.path[-2]) if len(column.path) >= 2 else ""
+    if leaf in ("合计", "小计") and parent in _PARENT_COLUMNS:
+        leaf = parent
+    elif leaf in BUDGET_TOTAL_HEADERS or not leaf:
+        leaf = c.BUDGET_TOTAL_COLUMN
+    leaf = BUDGET_COLUMN_SYNONYMS.get(leaf, leaf)
+    if table_name == c.BUDGET_TOTALS or (table_name == c.BUDGET_FISCAL_TOTALS and side == "收入"):
+        return c.BUDGET_AMOUNT
+    return leaf
+
+
+def _amount_column(em: _Emitter) -> str:
+    """The column a table's single amount is named by: 预算数 in a budget table, 决算数 in a 决算."""
+    return c.BUDGET_AMOUNT if em.table_name in c.BUDGET_TABLE_NAMES else "决算数"
+
+
+def _column_names(em: _Emitter, block: Block, side: str | None = None) -> dict[int, str | None]:
+    """The contract column of each value column of ``block``; a budget table's only amount column is
+    ``预算数`` whatever its header says (金额, 合计, 机关运行经费支出 …)."""
+    layout = em.layout
+    names = {col: table_column(em.table_name, layout.columns[col], side) for col in block.value_columns}
+    if em.table_name in c.BUDGET_TABLE_NAMES:
+        named = [col for col, name in names.items() if name is not None]
+        if len(named) == 1:
+            names[named[0]] = c.BUDGET_AMOUNT
+    return names
+
+
+def _map_budget_coded(em: _Emitter) -> None:
+    """收入预算表 / 支出预算表: coded by function like the other coded tables; a template that prints them
+    without codes (lines of income sources, or one row of totals) is read as lines."""
+    if any(key.code for block in em.layout.blocks for key in em.layout.keys(block)):
+        _map_coded(em)
+        return
+    _map_budget_lines(em)
+
+
+#: Budget summary lines as printed (numbering stripped) → the canonical line.
+BUDGET_SUMMARY_LINES = {
+    "财政拨款": "财政拨款收入",
+    "财政拨款收入": "财政拨款收入",
+    "一般公共预算": "一般公共预算资金",
+    "一般公共预算资金": "一般公共预算资金",
+    "一般公共预算拨款": "一般公共预算资金",
+    "一般公共预算拨款收入": "一般公共预算资金",
+    "政府性基金": "政府性基金预算资金",
+    "政府性基金预算": "政府性基金预算资金",
+    "政府性基金预算资金": "政府性基金预算资金",
+    "政府性基金拨款收入": "政府性基金预算资金",
+    "国有资本经营预算": "国有资本经营预算资金",
+    "国有资本经营预算资金": "国有资本经营预算资金",
+    "国有资本经营预算拨款收入": "国有资本经营预算资金",
+    "当年收入小计": "本年收入合计",
+    "本年收入小计": "本年收入合计",
+    "本年收入合计": "本年收入合计",
+    "当年支出小计": "本年支出合计",
+    "本年支出小计": "本年支出合计",
+    "本年支出合计": "本年支出合计",
+    "上年结转资金": "上年结转",
+    "上年结转和结余": "上年结转",
+    "上年结转": "上年结转",
+    "结转下年资金": "结转下年",
+    "结转下年": "结转下年",
+}
+
+
+def _budget_line(label: str, side: str) -> str:
+    key = strip_numbering(label).replace('"', "")
+    if key in ("总计", "合计") or key in ("收入总计", "收入合计", "支出总计", "支出合计"):
+        if key.startswith("收入") or (not key.startswith("支出") and side == "收入"):
+            return c.INCOME_GRAND_TOTAL
+        return c.EXPENDITURE_GRAND_TOTAL
+    return BUDGET_SUMMARY_LINES.get(key, key)
+
+
+def _map_budget_summary(em: _Emitter) -> None:
+    """收支预算总表 / 财政拨款收支预算总表: (项目, 预算数) blocks side by side — 收入 first, then one or
+    two 支出 blocks (by function, by use). Lines: the income sources and funds, the functional classes
+    (with their 类 code), 基本支出 / 项目支出 …, 收入总计 and 支出总计."""
+    layout = em.layout
+    blocks = [b for b in layout.blocks if b.label_column is not None and b.value_columns]
+    if len(blocks) < 2:
+        em.notes.append("no two (项目, 预算数) blocks side by side: not a two-sided summary table")
+        em.layout_found = False
+        return
+    for order, block in enumerate(blocks):
+        side = _side_of(layout, block, order) if order < 2 else "支出"
+        names = _column_names(em, block, side)
+        if em.table_name == c.BUDGET_TOTALS or side == "收入":
+            names = {col: c.BUDGET_AMOUNT if name is not None else None for col, name in names.items()}
+        for key in layout.keys(block):
+            row = layout.body[key.row]
+            label = strip_numbering(key.label)
+            if not label:
+                em.note_lost(row, block.value_columns, "figures without a line label")
+                continue
+            code: str | None = None
+            line_item = _budget_line(label, side)
+            if side == "支出" and label.endswith("支出") and line_item not in ("本年支出合计", "基本支出", "项目支出"):
+                classes = em.catalogue.by_name(label, FUNCTIONAL, level="类", year=em.context.year)
+                if len(classes) == 1:
+                    code, line_item = classes[0].code, classes[0].name
+            for col in block.value_columns:
+                name = names[col]
+                if name is not None:
+                    em.emit(code, line_item, name, row[col], f"{key.raw}\t{row[col].strip()}")
+
+
+def _map_budget_lines(em: _Emitter) -> None:
+    """A budget table printed as lines, not codes: each labelled row's figures (a label that repeats its
+    group's, such as 小计, is named under its group: ``一般公共预算资金/小计``); a grid of one row of
+    figures under its headers (one row of totals) is read as the 合计 row."""
+    layout = em.layout
+    blocks = [b for b in layout.blocks if b.value_columns]
+    if not blocks:
+        em.notes.append("no figures beside line labels")
+        em.layout_found = False
+        return
+    for block in blocks:
+        names = _column_names(em, block)
+        labels = [col for col in block.columns if layout.columns[col].kind == "label"] or (
+            [block.label_column] if block.label_column is not None else []
+        )
+        group = ""
+        for index, row in enumerate(layout.body):
+            parts = [strip_numbering(row[col]) for col in labels if strip_numbering(row[col])]
+            if len(parts) >= 2:
+                group = parts[0]
+            elif parts and parts[0] not in ("小计", "合计") and len(labels) >= 2 and clean_cell(row[labels[0]]):
+                group = parts[0]
+            if not parts:
+                line = c.TOTAL_ROW if not labels else ""
+            elif parts[-1] == "小计" and group:
+                line = f"{_budget_line(group, '收入')}/小计"
+            else:
+                line = _budget_line(parts[-1], "收入")
+                line = c.TOTAL_ROW if line in (c.INCOME_GRAND_TOTAL, "收入合计") else line
+            if not line:
+                em.note_lost(row, block.value_columns, f"row {index}: figures without a line label")
+                continue
+            for col in block.value_columns:
+                name = names[col]
+                if name is not None:
+                    em.emit(None, line, name, row[col], f"{_row_text(row)}")
+
+
+#: The lines of a budget's 三公 table beside the six 三公 items (when the template prints them).
+BUDGET_MEETING = "会议费"
+BUDGET_TRAINING = "培训费"
+#: The total of a 三公 table that also prints 会议费 and 培训费: 三公 + 会议费 + 培训费.
+BUDGET_THREE_PUBLIC_GRAND = "“三公”经费、会议费、培训费合计"
+
+
+def _budget_three_public_item(path: tuple[str, ...], grand: bool) -> str | None:
+    parts = [strip_numbering(part).replace('"', "") for part in path]
+    if any(c.OPERATING_COST in part for part in parts):
+        return c.OPERATING_COST
+    if any(part.startswith(BUDGET_MEETING) for part in parts):
+        return BUDGET_MEETING
+    if any(part.startswith(BUDGET_TRAINING) for part in parts):
+        return BUDGET_TRAINING
+    for depth in range(len(parts) - 1, -1, -1):
+        part = parts[depth]
+        above = parts[:depth]
+        if part in ("小计", "合计"):
+            if above and "公务用车" in above[-1]:
+                return "公务用车购置及运行维护费"
+            if any("三公经费" in word for word in above):
+                return "合计"
+            if not above:
+                return BUDGET_THREE_PUBLIC_GRAND if grand else "合计"
+            continue
+        item = three_public_item(part)
+        if item is not None:
+            return item
+    return None
+
+
+def _map_budget_three_public(em: _Emitter) -> None:
+    """A budget's 三公 table: the items are columns over one row of 预算数 (合计 | 因公出国（境）费 |
+    公务用车… | 公务接待费, and where printed 会议费, 培训费, 机关运行经费), or rows (项目 | 预算数)."""
+    layout = em.layout
+    words = [clean_cell(part) for column in layout.columns for part in column.path]
+    grand = any(w.startswith((BUDGET_MEETING, BUDGET_TRAINING)) for w in words)
+    blocks = [b for b in layout.blocks if b.value_columns]
+    if not blocks:
+        em.notes.append("no figures under 三公 items")
+        em.layout_found = False
+        return
+    for block in blocks:
+        for key in layout.keys(block) if block.label_column is not None else _unlabelled_rows(layout):
+            row = layout.body[key.row]
+            row_item = (
+                _budget_three_public_item((key.label,), grand) if block.label_column is not None and key.label else None
+            )
+            for col in block.value_columns:
+                item = row_item or _budget_three_public_item(layout.columns[col].path, grand)
+                if item is None:
+                    if not is_empty_cell(row[col]):
+                        em.note_lost(row, [col], f"value under {layout.columns[col].path}: no 三公 line")
+                    continue
+                em.emit(None, item, c.BUDGET_AMOUNT, row[col], f"{'/'.join(layout.columns[col].path)}\t{row[col]}")
+
+
+def _unlabelled_rows(layout: Layout) -> list[RowKey]:
+    return [RowKey(row=index, code=None, label="", raw=_row_text(row)) for index, row in enumerate(layout.body)]
+
+
+#: 政府采购 categories as printed (``一、货物A``, ``货物类``) → the canonical line.
+PROCUREMENT_LINES = (("货物", "政府采购货物支出"), ("工程", "政府采购工程支出"), ("服务", "政府采购服务支出"))
+
+
+def _map_procurement(em: _Emitter) -> None:
+    """政府采购预算表: its 合计 and the 货物 / 工程 / 服务 category lines (column 预算数); the item rows
+    under them (采购品目, organisation form …) are detail the contract does not key."""
+    layout = em.layout
+    value_columns = [col.index for col in layout.columns if col.kind == "value"]
+    if not value_columns:
+        em.notes.append("no figure column")
+        em.layout_found = False
+        return
+    total_col = value_columns[-1] if len(value_columns) > 1 else value_columns[0]
+    for row in layout.body:
+        labels = [strip_numbering(cell) for cell in row if cell.strip() and not looks_like_amount(cell)]
+        first = clean_cell(next((cell for cell in row if cell.strip() and not looks_like_amount(cell)), ""))
+        if not labels:
+            continue
+        line = None
+        if labels[0] in ("合计", "总计"):
+            line = c.TOTAL_ROW
+        elif re.match(r"^[一二三四五六七八九十]+[、.]", first):
+            line = next((name for word, name in PROCUREMENT_LINES if word in labels[0]), None)
+        if line is not None:
+            em.emit(None, line, c.BUDGET_AMOUNT, row[total_col], _row_text(row))

@@ -11,11 +11,20 @@ does, since a city may republish a corrected report at the same address.
 
 Every outcome carries the ``documents`` row it implies; the flow's single writer (:mod:`.ledger`)
 merges them, so tasks running in parallel, or on other machines, never write ``documents`` at once.
+
+A report is ``(unit_id, year, kind)`` (决算 or 预算), and the kind travels with it: to the extractor
+(which refuses a document whose content is of the other kind, quarantined like one of another year),
+into the lake (the kind's own partition files) and into ``documents``. A report published as several
+files (``Report.parts``: a 预算's 正文 and its 公开表) is fetched part by part; each part is a
+document with its own ``documents`` row, and their facts are merged into the one report (each fact
+keeps its part's ``document_sha256``). The report is unchanged only when every part is; when any
+part cannot be used the whole report is quarantined or failed, and its earlier partition stays.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -30,12 +39,13 @@ from typing import Any
 
 import fsspec
 
-from juesuan.errors import ContractViolation, DocumentError
+from juesuan.contract import FINAL, Fact
+from juesuan.errors import ContractViolation, DocumentError, NoTablesOrFiguresError, WrongReportError
 from juesuan.extract.api import Extraction, extract_raw_document
 from juesuan.extract.document import RawDocument, document_from_bytes, using_limits
 from juesuan.extract.isolated import can_isolate, extract_isolated
 from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, fetch_with_retries, fetcher_for
-from juesuan.lake import Lake, is_local_url
+from juesuan.lake import DocumentPart, Lake, is_local_url
 from juesuan.registry import Registry, Report, Unit
 from juesuan.settings import DocumentLimits
 from juesuan.transform.catalogue import Catalogue
@@ -70,6 +80,15 @@ class PreviousDocument:
 
     def document(self, sha256: str) -> Mapping[str, Any] | None:
         return self.known.get(sha256, self.row if sha256 == self.sha256 else None)
+
+    def part(self, url: str) -> PreviousDocument | None:
+        """What is known of one part of a report of several: its latest bytes from ``url`` (every
+        document of the report stays known, so a part moved to another address is recognised)."""
+        rows = [row for row in self.known.values() if row["url"] == url]
+        if not rows:
+            return None
+        latest = max(rows, key=lambda r: (r["fetched_at"], str(r["sha256"])))
+        return PreviousDocument(latest, self.known)
 
 
 @dataclass(frozen=True)
@@ -154,6 +173,14 @@ class IngestJob:
     force: bool = False  # extract again even when the bytes did not change
     #: The discovery step's download of the report (``None``: fetch it here).
     prefetched: Prefetched | None = None
+    #: The discovery step's downloads of the parts of a report of several (in ``report.parts`` order).
+    prefetched_parts: tuple[Prefetched | None, ...] = ()
+
+    def prefetched_for(self, index: int) -> Prefetched | None:
+        """The discovery step's download of document ``index`` of the report (``None``: fetch it here)."""
+        if self.prefetched_parts:
+            return self.prefetched_parts[index] if index < len(self.prefetched_parts) else None
+        return self.prefetched if index == 0 else None
 
 
 @dataclass
@@ -173,10 +200,23 @@ class ReportOutcome:
     error: str | None = None
     seconds: float = 0.0
     document: dict[str, Any] | None = None
+    #: 决算 | 预算
+    report_kind: str = FINAL
+    #: The ``documents`` rows of the other parts of a report of several (``document`` is the first's).
+    more_documents: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def key(self) -> tuple[str, int]:
-        return (self.unit_id, self.year)
+    def key(self) -> tuple[str, int, str]:
+        return (self.unit_id, self.year, self.report_kind)
+
+    @property
+    def label(self) -> str:
+        """``datong-sic 2023 决算``: the report in logs."""
+        return f"{self.unit_id} {self.year} {self.report_kind}"
+
+    def document_rows(self) -> list[dict[str, Any]]:
+        """Every ``documents`` row the outcome implies (one per part of a report of several)."""
+        return ([] if self.document is None else [self.document]) + self.more_documents
 
 
 class RawStore:
@@ -237,6 +277,7 @@ def document_row(outcome: ReportOutcome, **fields: Any) -> dict[str, Any]:
         "etag": None,
         "last_modified": None,
         "final_url": None,
+        "report_kind": outcome.report_kind,
     }
     row.update(fields)
     return row
@@ -250,9 +291,13 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
     """
     started = time.perf_counter()
     report = job.report
-    outcome = ReportOutcome(unit_id=report.unit_id, year=report.year, url=report.url, status="failed")
+    outcome = ReportOutcome(
+        unit_id=report.unit_id, year=report.year, url=report.url, status="failed", report_kind=report.kind
+    )
     fetch = fetch or _default_fetch(env)
     previous = None if job.force else job.previous
+    if report.parts:
+        return _timed(_ingest_parts(job, env, fetch, previous, outcome, started), started)
     try:
         fetched = _prefetched(job, env) or fetch(report, previous.validators if previous else None)
     except FetchError as exc:
@@ -261,13 +306,13 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
         outcome.status = outcome.action = {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(exc.kind, "failed")
         outcome.error = exc.reason
         outcome.document = document_row(outcome, http_status=exc.http_status)
-        log.warning("%s %s %s: %s", outcome.action, report.unit_id, report.year, exc)
+        log.warning("%s %s: %s", outcome.action, report.label, exc)
         return _timed(outcome, started)
     except DocumentError as exc:
         outcome.status = outcome.action = "quarantined"
         outcome.error = exc.reason
         outcome.document = document_row(outcome)
-        log.warning("quarantined %s %s: %s", report.unit_id, report.year, exc)
+        log.warning("quarantined %s: %s", report.label, exc)
         return _timed(outcome, started)
     try:
         return _timed(_after_fetch(job, env, fetched, previous, outcome, started), started)
@@ -276,7 +321,7 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
         outcome.sha256 = None  # not known as read: the next night reads it again
         outcome.error = str(exc)
         outcome.document = document_row(outcome)
-        log.error("failed %s %s: %s", report.unit_id, report.year, outcome.error)
+        log.error("failed %s: %s", report.label, outcome.error)
         return _timed(outcome, started)
     except OSError as exc:
         # A full disk, an unwritable raw store or lake: this document fails with the reason, the run goes on.
@@ -285,7 +330,7 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
         outcome.sha256 = None
         outcome.error = f"could not store the document: {type(exc).__name__}: {exc}"
         outcome.document = document_row(outcome)
-        log.error("failed %s %s: %s", report.unit_id, report.year, outcome.error)
+        log.error("failed %s: %s", report.label, outcome.error)
         return _timed(outcome, started)
 
 
@@ -334,7 +379,7 @@ def _after_fetch(
         lake = env.lake()
         if previous is not None:
             # New bytes for a report already loaded (revised after publication): keep both versions.
-            lake.keep_superseded(report.unit_id, report.year, extraction.sha256)
+            lake.keep_superseded(report.unit_id, report.year, extraction.sha256, report_kind=report.kind)
         lake.write_report(
             report.unit_id,
             report.year,
@@ -344,6 +389,7 @@ def _after_fetch(
             extraction.tables,
             prior_year_facts=extraction.prior_year_facts,
             evidence=extraction.evidence,
+            report_kind=report.kind,
         )
     except DocumentError as exc:
         return _quarantine(outcome, exc.reason, dict(http, format=document.format))
@@ -362,14 +408,19 @@ def _after_fetch(
 _INLINE_WARNED: list[bool] = []
 
 
-def _extract(job: IngestJob, env: IngestEnv, document: RawDocument, started: float) -> Extraction:
-    """Read the document: in a worker process when the environment asks for it and allows it, else inline."""
-    report = job.report
+def _extract(
+    job: IngestJob, env: IngestEnv, document: RawDocument, started: float, report: Report | None = None
+) -> Extraction:
+    """Read the document (``report``: the part of the job's report it is; default the report itself) in a
+    worker process when the environment asks for it and allows it, else inline, as the registry's kind."""
+    report = report or job.report
     registry = Registry(path=job.registry_path, units=(job.unit,))
     remaining = None if env.time_limit is None else env.time_limit - (time.perf_counter() - started)
     if remaining is not None and remaining <= 0:
         raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded before the document was read")
-    if env.isolation == "process" and can_isolate():
+    # Until the worker process takes the kind, a 预算 is read inline: a worker would read it as a 决算.
+    kind_known = report.kind == FINAL or bool(_kind_argument(extract_isolated, report.kind))
+    if env.isolation == "process" and can_isolate() and kind_known:
         isolated = extract_isolated(
             document,
             unit_id=report.unit_id,
@@ -378,19 +429,19 @@ def _extract(job: IngestJob, env: IngestEnv, document: RawDocument, started: flo
             expected_format=report.format,
             limits=env.limits,
             time_limit=remaining,
+            **_kind_argument(extract_isolated, report.kind),
         )
         log.info(
-            "%s %s read in a worker in %.1f s, peak memory %.0f MB",
-            report.unit_id,
-            report.year,
+            "%s read in a worker in %.1f s, peak memory %.0f MB",
+            report.label,
             isolated.seconds,
             isolated.peak_rss_bytes / 1024 / 1024,
         )
-        return isolated.result()
-    if env.isolation == "process" and not _INLINE_WARNED:
+        return _of_kind(report, isolated.result())
+    if env.isolation == "process" and kind_known and not _INLINE_WARNED:
         _INLINE_WARNED.append(True)
         log.warning("this process may not start worker processes (a daemonic one): documents are read inline")
-    return extract_raw_document(
+    extraction = extract_raw_document(
         document,
         unit_id=report.unit_id,
         year=report.year,
@@ -398,16 +449,42 @@ def _extract(job: IngestJob, env: IngestEnv, document: RawDocument, started: flo
         expected_format=report.format,
         catalogue=Catalogue.load(),
         limits=env.limits,
+        **_kind_argument(extract_raw_document, report.kind),
     )
+    return _of_kind(report, extraction)
 
 
-def _prefetched(job: IngestJob, env: IngestEnv) -> Fetched | None:
-    """The discovery step's download of the report, if it made one (its failure raises as a fetch would)."""
-    if job.prefetched is None:
+def _of_kind(report: Report, extraction: Extraction) -> Extraction:
+    """The extraction, if the document is of the registry entry's kind; else it is the wrong report
+    (quarantined like one of another year: a 预算 registered as a 决算 or the reverse)."""
+    if extraction.report_kind != report.kind:
+        raise WrongReportError(
+            extraction.source,
+            f"the document is a {extraction.report_kind} report, but the registry entry is a {report.kind} report",
+        )
+    return extraction
+
+
+def _kind_argument(reader: Callable[..., Any], kind: str) -> dict[str, str]:
+    """``report_kind`` for a reader that takes it.
+
+    Compatibility while the readers learn the kind (branch b-reader): a reader without the parameter
+    reads 决算 only, and a 预算 read by it breaks the contract at the lake (its facts' kind), so the
+    document is still quarantined rather than loaded as the wrong kind.
+    """
+    if "report_kind" in inspect.signature(reader).parameters:
+        return {"report_kind": kind}
+    return {}
+
+
+def _prefetched(job: IngestJob, env: IngestEnv, index: int = 0) -> Fetched | None:
+    """The discovery step's download of document ``index``, if it made one (its failure raises as a fetch would)."""
+    prefetched = job.prefetched_for(index)
+    if prefetched is None:
         return None
-    fetched = job.prefetched.fetched(env.raw_store())
+    fetched = prefetched.fetched(env.raw_store())
     if fetched is None:
-        log.info("%s: the discovered bytes are not in the raw store; fetching again", job.report.url)
+        log.info("%s: the discovered bytes are not in the raw store; fetching again", prefetched.url)
     return fetched
 
 
@@ -415,7 +492,7 @@ def _quarantine(outcome: ReportOutcome, reason: str, fields: dict[str, Any]) -> 
     outcome.status = outcome.action = "quarantined"
     outcome.error = reason
     outcome.document = document_row(outcome, **fields)
-    log.warning("quarantined %s %s: %s", outcome.unit_id, outcome.year, reason)
+    log.warning("quarantined %s: %s", outcome.label, reason)
     return outcome
 
 
@@ -423,7 +500,8 @@ def _partition_matches(env: IngestEnv, row: Mapping[str, Any]) -> bool:
     """Known bytes count as unchanged unless they were loaded and the partition now holds others."""
     if row["status"] != "loaded":
         return True
-    return env.lake().partition_sha256(str(row["unit_id"]), int(row["year"])) == row["sha256"]
+    kind = str(row.get("report_kind") or FINAL)
+    return env.lake().partition_sha256(str(row["unit_id"]), int(row["year"]), kind) == row["sha256"]
 
 
 def _unchanged(outcome: ReportOutcome, known: Mapping[str, Any], fetched: Fetched) -> ReportOutcome:
@@ -452,3 +530,259 @@ def _default_fetch(env: IngestEnv) -> FetchFunction:
         return fetch_with_retries(fetcher, report, validators, env.retries, env.backoff)
 
     return fetch
+
+
+# --- a report of several parts -------------------------------------------------------------------------------
+@dataclass
+class _Part:
+    """One document of a report of several: where it is, what is known of it, and its bytes tonight."""
+
+    report: Report
+    previous: PreviousDocument | None
+    fetched: Fetched
+    data: bytes = b""
+    sha256: str = ""
+    known: Mapping[str, Any] | None = None  # its ``documents`` row when the bytes are known
+
+    def http(self) -> dict[str, Any]:
+        fetched = self.fetched
+        return {
+            "http_status": fetched.http_status,
+            "size": len(self.data),
+            "content_type": fetched.content_type,
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
+            "final_url": fetched.url if fetched.http_status is not None else None,
+        }
+
+
+def _ingest_parts(
+    job: IngestJob,
+    env: IngestEnv,
+    fetch: FetchFunction,
+    previous: PreviousDocument | None,
+    outcome: ReportOutcome,
+    started: float,
+) -> ReportOutcome:
+    """Every part fetched; unchanged when every part is known and the partition holds them; else every
+    part read and the report written once from all of them (see the module docstring)."""
+    report = job.report
+    parts: list[_Part] = []
+    for index, part in enumerate(report.documents()):
+        part_previous = previous.part(part.url) if previous is not None else None
+        try:
+            fetched = _prefetched(job, env, index) or fetch(part, part_previous.validators if part_previous else None)
+            parts.append(_part_bytes(env, part, part_previous, fetched, fetch))
+        except FetchError as exc:
+            outcome.status = outcome.action = {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(
+                exc.kind, "failed"
+            )
+            return _part_failed(outcome, part, exc.reason, http_status=exc.http_status)
+        except DocumentError as exc:
+            outcome.status = outcome.action = "quarantined"
+            return _part_failed(outcome, part, exc.reason)
+        except OSError as exc:
+            outcome.status = outcome.action = "failed"
+            return _part_failed(outcome, part, f"could not read the document: {type(exc).__name__}: {exc}")
+    known = [p.known for p in parts]
+    if previous is not None and all(row is not None for row in known) and _parts_match(env, report, parts):
+        return _parts_unchanged(outcome, parts)
+    try:
+        return _read_parts(job, env, parts, previous, outcome, started)
+    except TimeoutError as exc:
+        outcome.status = outcome.action = "failed"
+        return _part_failed(outcome, report, str(exc))
+    except OSError as exc:
+        outcome.status = outcome.action = "failed"
+        return _part_failed(outcome, report, f"could not store the document: {type(exc).__name__}: {exc}")
+
+
+def _part_bytes(
+    env: IngestEnv, part: Report, previous: PreviousDocument | None, fetched: Fetched, fetch: FetchFunction
+) -> _Part:
+    """The part's bytes: the body, or for ``304 Not Modified`` the raw store's copy of the known ones."""
+    found = _Part(report=part, previous=previous, fetched=fetched)
+    if fetched.not_modified:
+        row = previous.row if previous is not None else None
+        data = None if row is None else env.raw_store().get(str(row["sha256"]), str(row["format"] or "bin"))
+        if data is None:
+            # The raw store lost them (or the server answered 304 to an unconditional GET): ask again.
+            found.fetched = fetched = fetch(part, None)
+            data = fetched.data
+        found.data = data or b""
+    else:
+        found.data = fetched.data or b""
+    found.sha256 = hashlib.sha256(found.data).hexdigest()
+    found.known = previous.document(found.sha256) if previous is not None else None
+    return found
+
+
+def _parts_match(env: IngestEnv, report: Report, parts: list[_Part]) -> bool:
+    """Known parts are unchanged unless they were loaded and the partition now holds other documents."""
+    if not any(p.known is not None and p.known["status"] == "loaded" for p in parts):
+        return True
+    held = env.lake().partition_documents(report.unit_id, report.year, report.kind)
+    return bool(held) and held <= {p.sha256 for p in parts}
+
+
+def _parts_unchanged(outcome: ReportOutcome, parts: list[_Part]) -> ReportOutcome:
+    rows = []
+    for part in parts:
+        assert part.known is not None
+        row = dict(part.known)
+        if part.fetched.etag is not None:
+            row["etag"] = part.fetched.etag
+        if part.fetched.last_modified is not None:
+            row["last_modified"] = part.fetched.last_modified
+        rows.append(row)
+    problem = next((row for row in rows if row["status"] != "loaded"), None)
+    outcome.action = "unchanged"
+    outcome.status = str((problem or rows[0])["status"])
+    outcome.error = None if problem is None else problem.get("error")
+    outcome.sha256 = str(rows[0]["sha256"])
+    outcome.document, outcome.more_documents = rows[0], rows[1:]
+    return outcome
+
+
+def _read_parts(
+    job: IngestJob,
+    env: IngestEnv,
+    parts: list[_Part],
+    previous: PreviousDocument | None,
+    outcome: ReportOutcome,
+    started: float,
+) -> ReportOutcome:
+    report = job.report
+    raw_store = env.raw_store()
+    outcome.sha256 = parts[0].sha256
+    extractions: list[Extraction] = []
+    formats: list[str | None] = []
+    empty: list[str] = []  # why each part without a figure had none
+    for index, part in enumerate(parts):
+        try:
+            with using_limits(env.limits):
+                document = document_from_bytes(part.report.url, part.data)
+        except DocumentError as exc:
+            raw_store.put(part.sha256, "bin", part.data)  # bytes that are no report are evidence too
+            return _parts_quarantined(outcome, parts, formats, index, exc.reason)
+        raw_store.put(part.sha256, document.format, part.data)
+        formats.append(document.format)
+        try:
+            extractions.append(_extract(job, env, document, started, report=part.report))
+        except NoTablesOrFiguresError as exc:
+            # One part may hold no figure (a 正文 whose prose states none); the report needs them somewhere.
+            empty.append(exc.reason)
+            extractions.append(_empty_part(part.report, document))
+        except DocumentError as exc:
+            return _parts_quarantined(outcome, parts, formats, index, exc.reason)
+        except ContractViolation as exc:
+            return _parts_quarantined(outcome, parts, formats, index, str(exc))
+    if env.time_limit is not None and time.perf_counter() - started > env.time_limit:
+        raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded while reading the document")
+    if len(empty) == len(parts):
+        return _parts_quarantined(outcome, parts, formats, None, empty[0])
+    facts = _merged(report, [e.facts for e in extractions])
+    prior_year_facts = _merged(report, [e.prior_year_facts for e in extractions])
+    lake = env.lake()
+    shas = [p.sha256 for p in parts]
+    try:
+        if previous is not None:
+            lake.keep_superseded(report.unit_id, report.year, shas, report_kind=report.kind)
+        lake.write_report(
+            report.unit_id,
+            report.year,
+            shas[0],
+            facts,
+            [repair for e in extractions for repair in e.repairs],
+            [],
+            prior_year_facts=prior_year_facts,
+            report_kind=report.kind,
+            parts=[DocumentPart(e.sha256, e.tables, e.evidence) for e in extractions],
+        )
+    except ContractViolation as exc:
+        return _parts_quarantined(outcome, parts, formats, None, str(exc))
+    outcome.status = "loaded"
+    outcome.action = "changed" if previous is not None else "new"
+    outcome.facts = len(facts)
+    outcome.prior_year_facts = len(prior_year_facts)
+    outcome.tables = sum(1 for e in extractions for t in e.tables if t.table_name and t.status == "ok")
+    outcome.repairs = sum(len(e.repairs) for e in extractions)
+    rows = [
+        _part_row(outcome, part, format=e.format, pages=e.pages, **part.http())
+        for part, e in zip(parts, extractions, strict=True)
+    ]
+    outcome.document, outcome.more_documents = rows[0], rows[1:]
+    log.info("%s: %d facts from %d documents", report.label, len(facts), len(parts))
+    return outcome
+
+
+def _empty_part(part: Report, document: RawDocument) -> Extraction:
+    """A part read without a figure: a document of the report all the same (its ``documents`` row)."""
+    return Extraction(
+        source=document.source,
+        sha256=document.sha256,
+        format=document.format,
+        pages=None,
+        unit_id=part.unit_id,
+        year=part.year,
+        report_kind=part.kind,
+    )
+
+
+def _merged(report: Report, found: list[list[Fact]]) -> list[Fact]:
+    """The facts of every part as one report's: a figure two parts both state (a table printed in the
+    正文 and in the 公开表) is kept once, from the first part that states it (the registry's order)."""
+    merged: dict[tuple[Any, ...], Fact] = {}
+    differing = 0
+    for facts in found:
+        for fact in facts:
+            kept = merged.setdefault(fact.key, fact)
+            if kept is not fact and kept.value != fact.value:
+                differing += 1
+    if differing:
+        log.warning("%s: %d figure(s) stated differently by two parts; the first part's kept", report.label, differing)
+    return list(merged.values())
+
+
+def _part_row(outcome: ReportOutcome, part: _Part, **fields: Any) -> dict[str, Any]:
+    row = document_row(outcome, **fields)
+    row.update(sha256=part.sha256, url=part.report.url)
+    return row
+
+
+def _parts_quarantined(
+    outcome: ReportOutcome, parts: list[_Part], formats: list[str | None], bad: int | None, reason: str
+) -> ReportOutcome:
+    """The report quarantined: the part at fault (``bad``; ``None``: the merged report) with ``reason``,
+    the other parts saying which part kept the report out."""
+    outcome.status = outcome.action = "quarantined"
+    culprit = parts[bad].report.url if bad is not None else None
+    outcome.error = reason if culprit is None or len(parts) == 1 else f"{file_label(culprit)}: {reason}"
+    rows = []
+    for index, part in enumerate(parts):
+        fmt = formats[index] if index < len(formats) else None
+        why = (
+            reason if index == bad or bad is None else f"another part of the report could not be used ({outcome.error})"
+        )
+        row = _part_row(outcome, part, format=fmt, **part.http())
+        row["error"] = why
+        rows.append(row)
+    outcome.document, outcome.more_documents = rows[0], rows[1:]
+    log.warning("quarantined %s: %s", outcome.label, outcome.error)
+    return outcome
+
+
+def _part_failed(outcome: ReportOutcome, part: Report, reason: str, http_status: int | None = None) -> ReportOutcome:
+    """The report not read tonight because of one part: one row without bytes (its earlier data stays)."""
+    outcome.sha256 = None
+    outcome.url = part.url
+    outcome.error = reason
+    outcome.document = document_row(outcome, http_status=http_status)
+    outcome.more_documents = []
+    log.warning("%s %s (%s): %s", outcome.action, outcome.label, part.url, reason)
+    return outcome
+
+
+def file_label(url: str) -> str:
+    """The last part of a document's address: how a message names one part of a report."""
+    return url.rstrip("/").rsplit("/", 1)[-1] or url

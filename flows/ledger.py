@@ -13,38 +13,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from juesuan.contract import FINAL
 from juesuan.flows.ingest import PreviousDocument, ReportOutcome
-from juesuan.lake import Lake, merge_document_rows
+from juesuan.lake import Lake, document_key, merge_document_rows
 
 
 class DocumentLedger:
     def __init__(self, lake: Lake) -> None:
         self.lake = lake
         self.rows: list[dict[str, Any]] = lake.read_document_rows()
-        self._index = {(r["sha256"], r["unit_id"], int(r["year"])): r for r in self.rows}
-        self._by_report: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
+        self._index = {document_key(r): r for r in self.rows}
+        self._by_report: dict[tuple[str, int, str], dict[str, dict[str, Any]]] = {}
         for row in self.rows:
             if row["sha256"] is not None:
-                self._by_report.setdefault((row["unit_id"], int(row["year"])), {})[row["sha256"]] = row
+                self._by_report.setdefault(document_key(row)[1:], {})[row["sha256"]] = row
         self._pending: list[dict[str, Any]] = []
         self.changed = False  # whether any flush rewrote documents.parquet
 
-    def previous(self, unit_id: str, year: int) -> PreviousDocument | None:
-        """What is known of the report: its latest bytes and every document it ever had."""
-        known = self._by_report.get((unit_id, year))
+    def previous(self, unit_id: str, year: int, report_kind: str = FINAL) -> PreviousDocument | None:
+        """What is known of the report: its latest bytes and every document (every part) it ever had."""
+        known = self._by_report.get((unit_id, year, report_kind))
         if not known:
             return None
         latest = max(known.values(), key=lambda r: (r["fetched_at"], str(r["sha256"])))
         return PreviousDocument(latest, known)
 
     def add(self, outcome: ReportOutcome) -> None:
-        if outcome.document is None:
-            return
-        row = dict(outcome.document)
-        known = self._index.get((row["sha256"], row["unit_id"], int(row["year"])))
-        if known is not None and known.get("fetched_at") is not None:
-            row["fetched_at"] = known["fetched_at"]
-        self._pending.append(row)
+        for document in outcome.document_rows():
+            row = dict(document)
+            known = self._index.get(document_key(row))
+            if known is not None and known.get("fetched_at") is not None:
+                row["fetched_at"] = known["fetched_at"]
+            self._pending.append(row)
 
     @property
     def pending(self) -> int:
@@ -57,7 +57,7 @@ class DocumentLedger:
         merged = merge_document_rows(self.rows, self._pending)
         written = self.lake.write_document_rows(merged)
         self.rows = merged
-        self._index = {(r["sha256"], r["unit_id"], int(r["year"])): r for r in self.rows}
+        self._index = {document_key(r): r for r in self.rows}
         self._pending = []
         self.changed = self.changed or written
         return written

@@ -55,6 +55,7 @@ from juesuan.flows.ingest import IngestEnv, IngestJob, ReportOutcome, document_r
 from juesuan.flows.pipeline import RunPlan, RunSummary, StepResult, load_warehouse, plan_run
 from juesuan.flows.prefect_server import temporary_api
 from juesuan.registry import Registry, Report
+from juesuan.report.wording import report_title_of
 from juesuan.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def fetch_document(report: Report, validators: Validators | None, policy: FetchP
 @task(
     name="ingest-document",
     cache_policy=NO_CACHE,
-    task_run_name="{job.report.unit_id} {job.report.year}",
+    task_run_name="{job.report.unit_id} {job.report.year} {job.report.kind}",
 )
 def ingest_document(job: IngestJob, env: IngestEnv) -> ReportOutcome:
     fetch = fetch_document.with_options(
@@ -389,7 +390,7 @@ def _ingest_all(
     for job in plan.jobs:
         if id(job) not in running:
             futures[task.submit(job, plan.env)] = job
-    outcomes: dict[tuple[str, int], ReportOutcome] = {}
+    outcomes: dict[tuple[str, int, str], ReportOutcome] = {}
     for future in as_completed(list(futures)):
         outcome = _outcome_of(future, futures[future])
         outcomes[outcome.key] = outcome
@@ -403,7 +404,7 @@ def _ingest_all(
                 )
         for listener in list(PROGRESS_LISTENERS):
             listener(outcome)
-    return [outcomes[(job.report.unit_id, job.report.year)] for job in plan.jobs]
+    return [outcomes[job.report.key] for job in plan.jobs]
 
 
 def _outcome_of(future: PrefectFuture[ReportOutcome], job: IngestJob) -> ReportOutcome:
@@ -419,9 +420,15 @@ def _outcome_of(future: PrefectFuture[ReportOutcome], job: IngestJob) -> ReportO
     else:
         described = isinstance(error, BaseException)
         reason = f"{type(error).__name__}: {error}" if described else str(state.message or state.name)
-    log.error("failed %s %s: %s", report.unit_id, report.year, reason)
+    log.error("failed %s: %s", report.label, reason)
     outcome = ReportOutcome(
-        unit_id=report.unit_id, year=report.year, url=report.url, status="failed", action="failed", error=reason
+        unit_id=report.unit_id,
+        year=report.year,
+        url=report.url,
+        status="failed",
+        action="failed",
+        error=reason,
+        report_kind=report.kind,
     )
     outcome.document = document_row(outcome)
     return outcome
@@ -451,6 +458,7 @@ def document_table(summary: RunSummary) -> list[dict[str, Any]]:
         {
             "unit": o.unit_id,
             "year": o.year,
+            "kind": o.report_kind,
             "result": o.action,
             "status": o.status,
             "facts written": o.facts if o.action in ("new", "changed") else 0,
@@ -482,8 +490,16 @@ def summary_markdown(summary: RunSummary, settings: Settings) -> str:
         lines.append(f"- step {step.name}: {step.status}, {step.findings} finding(s) {step.detail}".rstrip())
     problems = [o for o in summary.outcomes if o.action in ("quarantined", "withdrawn", "failed")]
     if problems:
-        lines += ["", "## Documents needing attention", "", "| unit | year | result | reason |", "|---|---|---|---|"]
-        lines += [f"| {o.unit_id} | {o.year} | {o.action} | {(o.error or '').replace('|', '/')} |" for o in problems]
+        lines += [
+            "",
+            "## Documents needing attention",
+            "",
+            "| unit | report | result | reason |",
+            "|---|---|---|---|",
+        ]
+        for o in problems:
+            reason = (o.error or "").replace("|", "/")
+            lines.append(f"| {o.unit_id} | {report_title_of(o.year, o.report_kind)} | {o.action} | {reason} |")
     return "\n".join(lines) + "\n"
 
 

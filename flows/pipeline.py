@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from juesuan.flows.discover import Discovery, DiscoveryEnv, DiscoverySummary, SourceMapper, discover
+from juesuan.flows.discover import Discovery, DiscoveryEnv, DiscoverySummary, Selected, SourceMapper, discover
 from juesuan.flows.fetch import USER_AGENT, FetchPolicy
-from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, Prefetched, ReportOutcome, ingest_report
+from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, ReportOutcome, ingest_report
 from juesuan.flows.ledger import DocumentLedger
 from juesuan.lake import FACTS, NARRATIVE_STATEMENTS, PRIOR_YEAR_FACTS, Lake, lake_of, storage_options
 from juesuan.registry import Registry, Report, load_registry
@@ -164,15 +164,14 @@ def plan_run(
     env = ingest_env(settings)
     jobs: list[IngestJob] = []
 
-    def add(wanted: list[tuple[Report, Prefetched | None]]) -> None:
+    def add(wanted: list[Selected]) -> None:
         fresh = []
         for report, prefetched in wanted:
-            previous = ledger.previous(report.unit_id, report.year)
-            backfill = (
-                (report.unit_id, report.year) in incomplete
-                and previous is not None
-                and previous.row["status"] == "loaded"
-            )
+            # A report discovery found as several parts carries one download per part.
+            parts = prefetched if isinstance(prefetched, tuple) else ()
+            single = prefetched if not isinstance(prefetched, tuple) else None
+            previous = ledger.previous(report.unit_id, report.year, report.kind)
+            backfill = report.key in incomplete and previous is not None and previous.row["status"] == "loaded"
             fresh.append(
                 IngestJob(
                     report=report,
@@ -180,7 +179,8 @@ def plan_run(
                     registry_path=registry.path,
                     previous=previous,
                     force=force or backfill,
-                    prefetched=prefetched,
+                    prefetched=single,
+                    prefetched_parts=parts,
                 )
             )
         jobs.extend(fresh)
@@ -195,7 +195,9 @@ def plan_run(
         # Discovered reports in registry order (they arrived in the order their sources finished).
         order = {unit.id: index for index, unit in enumerate(registry.units)}
         explicit = len(registry.reports())
-        jobs[explicit:] = sorted(jobs[explicit:], key=lambda job: (order[job.report.unit_id], job.report.year))
+        jobs[explicit:] = sorted(
+            jobs[explicit:], key=lambda job: (order[job.report.unit_id], job.report.year, job.report.kind)
+        )
     backfilled = sum(1 for job in jobs if job.force) if not force else 0
     if backfilled:
         log.info(
@@ -213,15 +215,15 @@ def plan_run(
     )
 
 
-def reports_without_prior_year_facts(lake: Lake) -> set[tuple[str, int]]:
+def reports_without_prior_year_facts(lake: Lake) -> set[tuple[str, int, str]]:
     """Reports whose facts partition has no ``prior_year_facts`` (or ``narrative_statements``) partition beside it.
 
     Lakes written before the restated figures — or the evidence the checks beyond arithmetic read — were
     stored hold such reports; their bytes are unchanged, so only a forced extraction writes the missing
     partitions.
     """
-    facts = lake.partition_keys(FACTS)
-    return (facts - lake.partition_keys(PRIOR_YEAR_FACTS)) | (facts - lake.partition_keys(NARRATIVE_STATEMENTS))
+    facts = lake.report_keys(FACTS)
+    return (facts - lake.report_keys(PRIOR_YEAR_FACTS)) | (facts - lake.report_keys(NARRATIVE_STATEMENTS))
 
 
 def lake_changed(plan: RunPlan, summary: RunSummary) -> bool:
@@ -293,7 +295,7 @@ def process_report(report: Report, registry: Registry, lake: Lake, raw_store: Pa
         report=report,
         unit=registry.unit(report.unit_id),
         registry_path=registry.path,
-        previous=ledger.previous(report.unit_id, report.year),
+        previous=ledger.previous(report.unit_id, report.year, report.kind),
     )
     outcome = ingest_report(job, env)
     ledger.add(outcome)

@@ -24,6 +24,14 @@ Layout (``{lake}`` defaults to ``data/lake``; it may be any fsspec URL, e.g. ``s
 
 Partition columns (``year``, ``unit_id``) live in the path only (hive style).
 
+Report kinds: a unit-year may have a 决算 (final accounts) and a 预算 (budget) report. Both live in
+the same partition folder; the file name says the kind: ``{dataset}.parquet`` is the 决算's (as it
+always was), ``{dataset}.budget.parquet`` the 预算's (``contract.REPORT_KIND_SLUGS``). Every
+per-report method takes ``report_kind`` (default 决算), and every row read from a per-report dataset
+carries ``report_kind``: the fact files store it as a column, the others take it from the file name,
+and a file written before kinds existed (no column) reads as 决算. Writing or removing one kind's
+report never touches the other's files.
+
 ``parsed_tables`` says, per table found, how far its figures can be trusted (``TableReport`` in
 ``extract/base.py``): ``reading`` (the reading of the grid that was kept), ``reconciled`` (``exact``,
 ``rounding``, ``unreconciled`` or ``unchecked``), ``reliable`` and ``unreliable_reason``, and ``pages``
@@ -45,9 +53,11 @@ object appears whole or not at all, so the file is put directly. A write whose b
 stored ones is skipped, so a re-run rewrites nothing and a night with nothing new leaves the lake
 exactly as it was.
 
-``documents`` rows are keyed by ``(sha256, unit_id, year)``; a row with a NULL ``sha256`` is the
-latest attempt of a report that delivered no bytes (download failed, report withdrawn, file
-missing), and is dropped again once the report arrives.
+``documents`` rows are keyed by ``(sha256, unit_id, year, report_kind)``; a row with a NULL ``sha256`` is
+the latest attempt of a report that delivered no bytes (download failed, report withdrawn, file
+missing), and is dropped again once the report arrives. A report of several parts (a 预算's 正文 and
+公开表 as two files) has one row per part, each with its own sha256 and url. Rows written before
+``report_kind`` existed read as 决算.
 """
 
 from __future__ import annotations
@@ -56,7 +66,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,10 +74,21 @@ from typing import Any
 import fsspec
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from juesuan.contract import FACT_SCHEMA, PARTITION_COLUMNS, Fact, facts_to_table, is_valid_unit_id, validate_facts
+from juesuan.contract import (
+    FACT_SCHEMA,
+    FINAL,
+    PARTITION_COLUMNS,
+    REPORT_KIND_SLUGS,
+    REPORT_KINDS,
+    Fact,
+    facts_to_table,
+    is_valid_unit_id,
+    validate_facts,
+)
 from juesuan.errors import ContractViolation
 from juesuan.extract.base import RECONCILED_STATES, CodeRepair, TableReport
 from juesuan.extract.evidence import (
@@ -95,6 +116,8 @@ SUPERSEDED_FACTS = "superseded_facts"
 #: Datasets with one partition per report, replaced with it (superseded_facts accumulates instead).
 EVIDENCE_DATASETS = (NARRATIVE_STATEMENTS, DOCUMENT_MARKS, PERFORMANCE_TABLES)
 PARTITIONED_DATASETS = (FACTS, CODE_REPAIRS, PARSED_TABLES, PRIOR_YEAR_FACTS, *EVIDENCE_DATASETS, SUPERSEDED_FACTS)
+#: The column every row read from a per-report dataset carries (the fact files store it themselves).
+REPORT_KIND = "report_kind"
 
 #: ``loaded``: its facts are in the lake; ``quarantined``: bytes arrived but are no readable report;
 #: ``withdrawn``: the site answers 404/410 (the last good facts are kept); ``failed``: the download
@@ -172,6 +195,8 @@ DOCUMENT_SCHEMA = pa.schema(
         ("last_modified", pa.string()),
         # Where the bytes finally came from after redirects (NULL for local files and older rows).
         ("final_url", pa.string()),
+        # 决算 | 预算: the kind of the report the document is (a part of); older rows read as 决算.
+        ("report_kind", pa.string()),
     ]
 )
 UNIT_SCHEMA = pa.schema(
@@ -339,7 +364,37 @@ def is_local_url(url: str | Path) -> bool:
     return "://" not in text or text.startswith("file://")
 
 
-def _prior_year_table(unit_id: str, year: int, document_sha256: str, facts: Sequence[Fact]) -> pa.Table:
+@dataclass(frozen=True)
+class DocumentPart:
+    """What one document of a report contributes beside its facts: its tables' parsing reports and the
+    evidence it states (a report of several parts has one per document, see :meth:`Lake.write_report`)."""
+
+    sha256: str
+    tables: Sequence[TableReport] = ()
+    evidence: DocumentEvidence | None = None
+
+
+def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    return pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()
+
+
+def _with_kind(table: pa.Table, report_kind: str) -> pa.Table:
+    """``table`` with its ``report_kind`` column filled: missing (a file written before kinds) or NULL is
+    the kind the file name says."""
+    kinds = pa.array([report_kind] * table.num_rows, type=pa.string())
+    if REPORT_KIND not in table.column_names:
+        return table.append_column(REPORT_KIND, kinds)
+    index = table.column_names.index(REPORT_KIND)
+    filled = pc.coalesce(table.column(index).cast(pa.string()), kinds)
+    return table.set_column(index, REPORT_KIND, filled)
+
+
+def _conform(table: pa.Table, schema: pa.Schema, report_kind: str) -> pa.Table:
+    """A stored fact table in today's ``schema`` (a file written before ``report_kind`` gets the file's kind)."""
+    return _with_kind(table, report_kind).select(schema.names).cast(schema)
+
+
+def _prior_year_table(unit_id: str, year: int, documents: set[str], facts: Sequence[Fact]) -> pa.Table:
     """The ``prior_year_facts`` file of a report of ``year``: contract-checked facts of ``year - 1``."""
     validate_facts(list(facts))
     strays = sorted({(f.unit_id, f.year) for f in facts} - {(unit_id, year - 1)})
@@ -347,10 +402,10 @@ def _prior_year_table(unit_id: str, year: int, document_sha256: str, facts: Sequ
         raise ContractViolation(
             f"prior-year facts of {strays} cannot go into the partition of {unit_id} {year} (only {unit_id} {year - 1})"
         )
-    foreign = sorted({f.document_sha256 for f in facts} - {document_sha256})
+    foreign = sorted({f.document_sha256 for f in facts} - documents)
     if foreign:
         raise ContractViolation(
-            f"prior-year facts of {unit_id} {year} must come from its document {document_sha256}, not {foreign}"
+            f"prior-year facts of {unit_id} {year} must come from its document(s) {sorted(documents)}, not {foreign}"
         )
     table = facts_to_table(list(facts)).drop_columns(list(PARTITION_COLUMNS))
     fact_year = pa.array([year - 1] * table.num_rows, type=pa.int16())
@@ -401,23 +456,55 @@ def _pages(pages: Any, page: Any) -> list[int]:
     return [] if page is None or pd.isna(page) else [int(page)]
 
 
-def _document_sort_key(row: Mapping[str, Any]) -> tuple[str, int, str]:
-    return (str(row["unit_id"]), int(row["year"]), str(row["sha256"] or ""))
+def _document_sort_key(row: Mapping[str, Any]) -> tuple[str, int, int, str]:
+    # 决算 rows first, as they always were; then the 预算's.
+    kind = row.get("report_kind") or FINAL
+    return (str(row["unit_id"]), int(row["year"]), REPORT_KINDS.index(kind), str(row["sha256"] or ""))
+
+
+def document_key(row: Mapping[str, Any]) -> tuple[str | None, str, int, str]:
+    """A ``documents`` row's key: ``(sha256, unit_id, year, report_kind)`` (older rows: 决算)."""
+    return (row["sha256"], str(row["unit_id"]), int(row["year"]), row.get("report_kind") or FINAL)
 
 
 def merge_document_rows(existing: Iterable[dict[str, Any]], updates: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``existing`` with every update row inserted or replaced (key: sha256, unit_id, year), sorted.
+    """``existing`` with every update row inserted or replaced (key: sha256, unit_id, year, report_kind), sorted.
 
     An update with a sha256 means bytes arrived for that report: the report's NULL-sha256 row (a
     failed attempt) is dropped with it.
     """
-    rows = {(r["sha256"], r["unit_id"], int(r["year"])): dict(r) for r in existing}
+    rows = {document_key(r): {**r, "report_kind": r.get("report_kind") or FINAL} for r in existing}
     for update in updates:
-        unit_year = (update["unit_id"], int(update["year"]))
+        key = document_key(update)
         if update["sha256"] is not None:
-            rows.pop((None, *unit_year), None)
-        rows[(update["sha256"], *unit_year)] = {name: update.get(name) for name in DOCUMENT_SCHEMA.names}
+            rows.pop((None, *key[1:]), None)
+        row = {name: update.get(name) for name in DOCUMENT_SCHEMA.names}
+        row["report_kind"] = key[3]
+        rows[key] = row
     return sorted(rows.values(), key=_document_sort_key)
+
+
+def partition_file(dataset: str, report_kind: str = FINAL) -> str:
+    """The file of one report in a partition folder: ``facts.parquet`` (决算), ``facts.budget.parquet`` (预算)."""
+    if report_kind not in REPORT_KINDS:
+        raise ContractViolation(f"report kind {report_kind!r} is not one of {', '.join(REPORT_KINDS)}")
+    if report_kind == FINAL:
+        return f"{dataset}.parquet"
+    return f"{dataset}.{REPORT_KIND_SLUGS[report_kind]}.parquet"
+
+
+def kind_of_file(dataset: str, name: str) -> str | None:
+    """The report kind a partition file's name says (``None``: not a report file of ``dataset``)."""
+    for kind in REPORT_KINDS:
+        if name == partition_file(dataset, kind):
+            return kind
+    return None
+
+
+def partition_glob(dataset: str, report_kind: str | None = None) -> str:
+    """The lake glob of ``dataset``'s partition files of one kind (``None``: every kind)."""
+    name = f"{dataset}*.parquet" if report_kind is None else partition_file(dataset, report_kind)
+    return f"{dataset}/year=*/unit_id=*/{name}"
 
 
 def partition_problem(relative: str) -> str | None:
@@ -489,12 +576,13 @@ class Lake:
         """A file or folder of the lake as an fsspec path (a plain path for a local lake)."""
         return f"{self.url}/{relative}"
 
-    def partition(self, dataset: str, unit_id: str, year: int) -> Path:
-        return self.root / self.partition_relative(dataset, unit_id, year)
+    def partition(self, dataset: str, unit_id: str, year: int, report_kind: str = FINAL) -> Path:
+        return self.root / self.partition_relative(dataset, unit_id, year, report_kind)
 
     @staticmethod
-    def partition_relative(dataset: str, unit_id: str, year: int) -> str:
-        relative = f"{dataset}/year={year}/unit_id={unit_id}/{dataset}.parquet"
+    def partition_relative(dataset: str, unit_id: str, year: int, report_kind: str = FINAL) -> str:
+        """``{dataset}/year=Y/unit_id=U/{dataset}.parquet`` (决算) or ``….budget.parquet`` (预算)."""
+        relative = f"{dataset}/year={year}/unit_id={unit_id}/{partition_file(dataset, report_kind)}"
         problem = partition_problem(relative)
         if problem is not None:
             raise ContractViolation(f"no partition of {dataset} for {unit_id!r} {year!r}: {problem}")
@@ -555,6 +643,28 @@ class Lake:
         """Delete one file of the lake (missing: ``FileNotFoundError``)."""
         self.fs.rm_file(self.path(relative))
 
+    def report_files(self, dataset: str, report_kind: str | None = None) -> list[tuple[str, str, int, str]]:
+        """``(relative path, unit_id, year, report_kind)`` of every partition file of ``dataset`` (of one
+        kind, or of every kind), in path order; other files in the folders are ignored."""
+        found = []
+        for relative in self.files(partition_glob(dataset, report_kind)):
+            parts = relative.split("/")
+            kind = kind_of_file(dataset, parts[-1])
+            if kind is None:
+                continue
+            found.append((relative, parts[-2].removeprefix("unit_id="), int(parts[-3].removeprefix("year=")), kind))
+        return found
+
+    def remove_report(self, unit_id: str, year: int, report_kind: str = FINAL) -> list[str]:
+        """Delete every partition file of one report (its kind only); returns the files removed."""
+        removed = []
+        for dataset in PARTITIONED_DATASETS:
+            relative = self.partition_relative(dataset, unit_id, year, report_kind)
+            if self.exists(relative):
+                self.remove(relative)
+                removed.append(relative)
+        return removed
+
     # --- per-report data -----------------------------------------------------------------------------
     def write_report(
         self,
@@ -566,6 +676,9 @@ class Lake:
         tables: list[TableReport],
         prior_year_facts: Sequence[Fact] = (),
         evidence: DocumentEvidence | None = None,
+        *,
+        report_kind: str = FINAL,
+        parts: Sequence[DocumentPart] = (),
     ) -> None:
         """Replace one report's partitions (facts, code repairs, parsing report, prior-year facts, evidence).
 
@@ -574,86 +687,128 @@ class Lake:
         report's own ``prior_year_facts`` partition (written even when empty), as do the ``evidence``
         datasets (statements, marks, 绩效自评表). The facts file goes last, so a report whose facts
         file holds ``document_sha256`` has all its partitions of that document (see :meth:`partition_sha256`).
+
+        ``report_kind`` chooses the report's files (决算 ``{dataset}.parquet``, 预算
+        ``{dataset}.budget.parquet``); every fact must be of that kind. A report of several documents
+        passes each one's tables and evidence as ``parts`` (instead of ``tables`` and ``evidence``;
+        ``document_sha256`` is then the first part's): every row keeps its own document's hash.
         """
+        if parts and (tables or evidence is not None):
+            raise ValueError("a report of several parts gives its tables and evidence per part, not both")
+        parts = parts or [DocumentPart(document_sha256, tables, evidence)]
+        sources = {part.sha256 for part in parts} | {document_sha256}
         validate_facts(facts)
         strays = {(f.unit_id, f.year) for f in facts} - {(unit_id, year)}
         if strays:
             raise ContractViolation(f"facts of {sorted(strays)} cannot go into the partition of {unit_id} {year}")
+        kinds = {f.report_kind for f in [*facts, *prior_year_facts]} - {report_kind}
+        if kinds:
+            kind_list = "/".join(sorted(kinds))
+            raise ContractViolation(
+                f"facts of a {kind_list} report cannot go into the {report_kind} partition of {unit_id} {year}"
+            )
         fact_table = facts_to_table(facts).drop_columns(list(PARTITION_COLUMNS)).cast(FACT_FILE_SCHEMA)
-        prior_year_table = _prior_year_table(unit_id, year, document_sha256, prior_year_facts)
+        prior_year_table = _prior_year_table(unit_id, year, sources, prior_year_facts)
         repair_rows = [asdict(r) for r in repairs]
         self.put_table(
             pa.Table.from_pylist(repair_rows, schema=CODE_REPAIR_SCHEMA),
-            self.partition_relative(CODE_REPAIRS, unit_id, year),
+            self.partition_relative(CODE_REPAIRS, unit_id, year, report_kind),
         )
-        table_rows = [_parsed_table_row(document_sha256, t) for t in tables]
+        table_rows = [_parsed_table_row(part.sha256, t) for part in parts for t in part.tables]
         self.put_table(
             pa.Table.from_pylist(table_rows, schema=PARSED_TABLE_SCHEMA),
-            self.partition_relative(PARSED_TABLES, unit_id, year),
+            self.partition_relative(PARSED_TABLES, unit_id, year, report_kind),
         )
-        self.put_table(prior_year_table, self.partition_relative(PRIOR_YEAR_FACTS, unit_id, year))
-        found = evidence or DocumentEvidence()
+        self.put_table(prior_year_table, self.partition_relative(PRIOR_YEAR_FACTS, unit_id, year, report_kind))
+        found = [(part.sha256, part.evidence or DocumentEvidence()) for part in parts]
         evidence_tables = {
-            NARRATIVE_STATEMENTS: statement_rows(document_sha256, found.statements),
-            DOCUMENT_MARKS: mark_rows(document_sha256, found.marks),
-            PERFORMANCE_TABLES: performance_rows(document_sha256, found.performance),
+            NARRATIVE_STATEMENTS: _concat([statement_rows(sha, e.statements) for sha, e in found], STATEMENT_SCHEMA),
+            DOCUMENT_MARKS: _concat([mark_rows(sha, e.marks) for sha, e in found], MARK_SCHEMA),
+            PERFORMANCE_TABLES: _concat([performance_rows(sha, e.performance) for sha, e in found], PERFORMANCE_SCHEMA),
         }
         for dataset, table in evidence_tables.items():
-            self.put_table(table, self.partition_relative(dataset, unit_id, year))
-        self.put_table(fact_table, self.partition_relative(FACTS, unit_id, year))
+            self.put_table(table, self.partition_relative(dataset, unit_id, year, report_kind))
+        self.put_table(fact_table, self.partition_relative(FACTS, unit_id, year, report_kind))
 
-    def keep_superseded(self, unit_id: str, year: int, document_sha256: str, at: datetime | None = None) -> int:
+    def keep_superseded(
+        self,
+        unit_id: str,
+        year: int,
+        document_sha256: str | Iterable[str],
+        at: datetime | None = None,
+        *,
+        report_kind: str = FINAL,
+    ) -> int:
         """Before ``document_sha256`` replaces a report's facts: keep the facts of the document it replaces.
 
         Every earlier document of the report stays in ``superseded_facts`` (one file per report, a
         document's facts kept once). Returns how many facts were kept now (0 when the report holds no
-        other document).
+        other document). A report of several parts passes the hashes of all its new documents: the
+        current facts are kept unless every document they came from is among them.
         """
-        current = self.read_table(self.partition_relative(FACTS, unit_id, year))
+        incoming = {document_sha256} if isinstance(document_sha256, str) else set(document_sha256)
+        current = self.read_table(self.partition_relative(FACTS, unit_id, year, report_kind))
         if current is None or current.num_rows == 0:
             return 0
-        old_sha = str(current.column("document_sha256")[0].as_py())
-        if old_sha == document_sha256:
+        old = {str(sha) for sha in current.column("document_sha256").to_pylist()}
+        if old <= incoming:
             return 0
-        relative = self.partition_relative(SUPERSEDED_FACTS, unit_id, year)
+        relative = self.partition_relative(SUPERSEDED_FACTS, unit_id, year, report_kind)
         kept = self.read_table(relative)
-        if kept is not None and old_sha in set(kept.column("document_sha256").to_pylist()):
+        if kept is not None and old <= set(kept.column("document_sha256").to_pylist()):
             return 0
         stamp = pa.array([at or datetime.now(UTC)] * current.num_rows, type=pa.timestamp("us", tz="UTC"))
-        added = current.cast(FACT_FILE_SCHEMA).append_column("superseded_at", stamp).cast(SUPERSEDED_FACT_FILE_SCHEMA)
-        table = added if kept is None else pa.concat_tables([kept.cast(SUPERSEDED_FACT_FILE_SCHEMA), added])
+        added = _conform(current, FACT_FILE_SCHEMA, report_kind).append_column("superseded_at", stamp)
+        added = added.cast(SUPERSEDED_FACT_FILE_SCHEMA)
+        if kept is not None:
+            added = pa.concat_tables([_conform(kept, SUPERSEDED_FACT_FILE_SCHEMA, report_kind), added])
+        table = added
         self.put_table(table, relative)
         return current.num_rows
 
-    def partition_sha256(self, unit_id: str, year: int) -> str | None:
-        """The document the report's facts partition came from (``None`` when there is none)."""
-        table = self.read_table(self.partition_relative(FACTS, unit_id, year))
+    def partition_sha256(self, unit_id: str, year: int, report_kind: str = FINAL) -> str | None:
+        """The document the report's facts partition came from (``None`` when there is none; the first
+        part's for a report of several parts, see :meth:`partition_documents`)."""
+        table = self.read_table(self.partition_relative(FACTS, unit_id, year, report_kind))
         if table is None or table.num_rows == 0:
             return None
         return str(table.column("document_sha256")[0].as_py())
 
+    def partition_documents(self, unit_id: str, year: int, report_kind: str = FINAL) -> set[str]:
+        """Every document the report's facts partition holds facts of (empty when there is none)."""
+        table = self.read_table(self.partition_relative(FACTS, unit_id, year, report_kind))
+        if table is None:
+            return set()
+        return {str(sha) for sha in table.column("document_sha256").to_pylist()}
+
     def _read_partitioned(self, dataset: str, schema: pa.Schema) -> pd.DataFrame | None:
-        """A hive-partitioned dataset read against today's file schema: a column that files written by
-        an earlier version lack (``bbox``) comes back NULL instead of failing the read. Only the files
-        of valid partitions are read (:meth:`files`); ``None`` when there is none."""
-        relative = self.files(f"{dataset}/year=*/unit_id=*/{dataset}.parquet")
-        if not relative:
-            return None
+        """A hive-partitioned dataset of every kind read against today's file schema: a column that files
+        written by an earlier version lack (``bbox``) comes back NULL instead of failing the read, and
+        ``report_kind`` missing is the kind the file name says. Only the files of valid partitions are
+        read (:meth:`files`); ``None`` when there is none."""
         folder = fsspec.core.strip_protocol(self.path(dataset))  # pyarrow wants the path without s3://
-        paths = [fsspec.core.strip_protocol(self.path(name)) for name in relative]
         partitions = pa.schema([pa.field("year", pa.int16()), pa.field("unit_id", pa.string())])
-        files = ds.dataset(
-            paths,
-            format="parquet",
-            partitioning=ds.partitioning(partitions, flavor="hive"),
-            partition_base_dir=folder,
-            filesystem=self.fs,
-            schema=pa.schema([*schema, *partitions]),
-        )
-        return files.to_table().to_pandas()
+        tables = []
+        for kind in REPORT_KINDS:
+            relative = self.files(partition_glob(dataset, kind))
+            if not relative:
+                continue
+            paths = [fsspec.core.strip_protocol(self.path(name)) for name in relative]
+            files = ds.dataset(
+                paths,
+                format="parquet",
+                partitioning=ds.partitioning(partitions, flavor="hive"),
+                partition_base_dir=folder,
+                filesystem=self.fs,
+                schema=pa.schema([*schema, *partitions]),
+            )
+            tables.append(_with_kind(files.to_table(), kind))
+        if not tables:
+            return None
+        return pa.concat_tables(tables).to_pandas()
 
     def read_facts(self) -> pd.DataFrame:
-        """All facts with their partition columns (empty frame with the contract columns if none)."""
+        """All facts of every kind with their partition columns (empty frame with the contract columns if none)."""
         frame = self._read_partitioned(FACTS, FACT_FILE_SCHEMA)
         if frame is None:
             return FACT_SCHEMA.empty_table().to_pandas()
@@ -663,7 +818,8 @@ class Lake:
 
     def read_prior_year_facts(self) -> pd.DataFrame:
         """Every restated figure: the contract columns (``year`` is the figures' year, the stating
-        report's year − 1) plus ``restated_from_year``, the year of the report that states them."""
+        report's year − 1; ``report_kind`` the stating report's) plus ``restated_from_year``, the year of
+        the report that states them."""
         columns = [*(f.name for f in FACT_SCHEMA), "restated_from_year"]
         frame = self._read_partitioned(PRIOR_YEAR_FACTS, PRIOR_YEAR_FACT_FILE_SCHEMA)
         if frame is None:
@@ -675,27 +831,33 @@ class Lake:
         frame["unit_id"] = frame["unit_id"].astype(str)
         return frame[columns]
 
+    def _read_report_frames(self, dataset: str, prepare: Any = None) -> list[pd.DataFrame]:
+        """Each partition file of ``dataset`` as a frame with ``unit_id``, ``year`` and ``report_kind`` first."""
+        frames = []
+        for relative, unit_id, year, kind in self.report_files(dataset):
+            table = self.read_table(relative)
+            if table is None:
+                raise FileNotFoundError(f"{self.path(relative)} was listed but is gone: is a writer running?")
+            frame = table.to_pandas() if prepare is None else prepare(table.to_pandas())
+            frame.insert(0, REPORT_KIND, kind)
+            frame.insert(0, "year", year)
+            frame.insert(0, "unit_id", unit_id)
+            frames.append(frame)
+        return [f for f in frames if not f.empty]
+
     def read_parsed_tables(self) -> pd.DataFrame:
-        """Every table's parsing report: ``unit_id``, ``year`` and the :data:`PARSED_TABLE_SCHEMA` columns.
+        """Every table's parsing report: ``unit_id``, ``year``, ``report_kind`` and the
+        :data:`PARSED_TABLE_SCHEMA` columns.
 
         Files written before ``reading``, ``reconciled``, ``reliable``, ``unreliable_reason`` and ``pages``
         existed are read with :data:`PARSED_TABLE_DEFAULTS` (``reliable`` true) and ``pages`` = ``[page]``.
         An empty frame with the columns when the lake has none.
         """
-        columns = ["unit_id", "year", *PARSED_TABLE_SCHEMA.names]
-        frames = []
-        for relative in self.files(f"{PARSED_TABLES}/year=*/unit_id=*/{PARSED_TABLES}.parquet"):
-            table = self.read_table(relative)
-            if table is None:
-                raise FileNotFoundError(f"{self.path(relative)} was listed but is gone: is a writer running?")
-            _, year, unit_id, _ = relative.split("/")
-            frame = _with_parsed_table_defaults(table.to_pandas())
-            frame.insert(0, "year", int(year.removeprefix("year=")))
-            frame.insert(0, "unit_id", unit_id.removeprefix("unit_id="))
-            frames.append(frame[columns])
-        frames = [f for f in frames if not f.empty]
+        columns = ["unit_id", "year", REPORT_KIND, *PARSED_TABLE_SCHEMA.names]
+        frames = [f[columns] for f in self._read_report_frames(PARSED_TABLES, _with_parsed_table_defaults)]
         if not frames:
             empty = PARSED_TABLE_SCHEMA.empty_table().to_pandas()
+            empty.insert(0, REPORT_KIND, pd.Series(dtype="object"))
             empty.insert(0, "year", pd.Series(dtype="int16"))
             empty.insert(0, "unit_id", pd.Series(dtype="object"))
             return empty[columns]
@@ -703,25 +865,35 @@ class Lake:
         frame["year"] = frame["year"].astype("int16")
         return frame
 
-    def read_partitions(self, dataset: str) -> dict[tuple[str, int], list[dict[str, Any]]]:
-        """Every partition of a per-report dataset as rows, by ``(unit_id, year)`` (evidence, superseded facts)."""
-        found: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        for relative in self.files(f"{dataset}/year=*/unit_id=*/{dataset}.parquet"):
+    def read_partitions(self, dataset: str, report_kind: str = FINAL) -> dict[tuple[str, int], list[dict[str, Any]]]:
+        """Every partition of a per-report dataset of one kind as rows, by ``(unit_id, year)`` (evidence,
+        superseded facts); each row carries ``report_kind``. Every kind at once: :meth:`read_report_partitions`."""
+        return {
+            (unit_id, year): rows
+            for (unit_id, year, kind), rows in self.read_report_partitions(dataset).items()
+            if kind == report_kind
+        }
+
+    def read_report_partitions(self, dataset: str) -> dict[tuple[str, int, str], list[dict[str, Any]]]:
+        """Every partition of a per-report dataset as rows, by ``(unit_id, year, report_kind)``."""
+        found: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+        for relative, unit_id, year, kind in self.report_files(dataset):
             table = self.read_table(relative)
             if table is None:
                 raise FileNotFoundError(f"{self.path(relative)} was listed but is gone: is a writer running?")
-            _, year, unit_id, _ = relative.split("/")
-            found[(unit_id.removeprefix("unit_id="), int(year.removeprefix("year=")))] = table.to_pylist()
+            # The file's own column (fact files) wins; a file written before kinds existed is 决算.
+            found[(unit_id, year, kind)] = [
+                {**row, REPORT_KIND: row.get(REPORT_KIND) or kind} for row in table.to_pylist()
+            ]
         return found
 
-    def partition_keys(self, dataset: str) -> set[tuple[str, int]]:
-        """The ``(unit_id, year)`` of every partition file of ``dataset`` in the lake."""
-        keys: set[tuple[str, int]] = set()
-        for path in self.files(f"{dataset}/year=*/unit_id=*/{dataset}.parquet"):
-            parts = path.split("/")
-            year, unit_id = parts[-3].removeprefix("year="), parts[-2].removeprefix("unit_id=")
-            keys.add((unit_id, int(year)))
-        return keys
+    def partition_keys(self, dataset: str, report_kind: str | None = FINAL) -> set[tuple[str, int]]:
+        """The ``(unit_id, year)`` of every partition file of ``dataset`` of one kind (``None``: any kind)."""
+        return {(unit_id, year) for _, unit_id, year, _ in self.report_files(dataset, report_kind)}
+
+    def report_keys(self, dataset: str) -> set[tuple[str, int, str]]:
+        """The ``(unit_id, year, report_kind)`` of every report with a partition file of ``dataset``."""
+        return {(unit_id, year, kind) for _, unit_id, year, kind in self.report_files(dataset)}
 
     # --- dimensions ------------------------------------------------------------------------------------
     def write_units(self, registry: Registry) -> bool:
@@ -748,14 +920,18 @@ class Lake:
         table = self.read_table("documents.parquet")
         if table is None:
             return DOCUMENT_SCHEMA.empty_table().to_pandas()
-        return table.to_pandas()
+        return _with_kind(table, FINAL).to_pandas()
 
     def read_document_rows(self) -> list[dict[str, Any]]:
-        """``documents`` as rows with every column of :data:`DOCUMENT_SCHEMA` (older files: NULLs)."""
+        """``documents`` as rows with every column of :data:`DOCUMENT_SCHEMA` (older files: NULLs, and
+        ``report_kind`` 决算)."""
         table = self.read_table("documents.parquet")
         if table is None:
             return []
-        return [{name: row.get(name) for name in DOCUMENT_SCHEMA.names} for row in table.to_pylist()]
+        rows = [{name: row.get(name) for name in DOCUMENT_SCHEMA.names} for row in table.to_pylist()]
+        for row in rows:
+            row["report_kind"] = row["report_kind"] or FINAL
+        return rows
 
     # --- discovery (flows/discover.py) ----------------------------------------------------------------
     def read_discovery(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -791,6 +967,9 @@ class Lake:
         for row in rows:
             if row["status"] not in DOCUMENT_STATUSES:
                 raise ValueError(f"status {row['status']!r} not one of {DOCUMENT_STATUSES}")
+            if (row.get("report_kind") or FINAL) not in REPORT_KINDS:
+                raise ValueError(f"report_kind {row['report_kind']!r} not one of {REPORT_KINDS}")
+        rows = [{**row, "report_kind": row.get("report_kind") or FINAL} for row in rows]
         ordered = sorted(rows, key=_document_sort_key)
         return self.put_table(pa.Table.from_pylist(ordered, schema=DOCUMENT_SCHEMA), "documents.parquet")
 
@@ -812,6 +991,7 @@ class Lake:
         etag: str | None = None,
         last_modified: str | None = None,
         final_url: str | None = None,
+        report_kind: str = FINAL,
     ) -> None:
         """Insert or update the row of one document (keyed by its sha256 and the registry entry).
 
@@ -820,7 +1000,7 @@ class Lake:
         if status not in DOCUMENT_STATUSES:
             raise ValueError(f"status {status!r} not one of {DOCUMENT_STATUSES}")
         existing = self.read_document_rows()
-        previous = [r for r in existing if (r["sha256"], r["unit_id"], r["year"]) == (sha256, unit_id, year)]
+        previous = [r for r in existing if document_key(r) == (sha256, unit_id, year, report_kind)]
         if fetched_at is None:
             # Re-recording an unchanged document keeps its first timestamp, so a re-run changes nothing.
             fetched_at = previous[0]["fetched_at"] if previous else datetime.now(UTC)
@@ -840,24 +1020,15 @@ class Lake:
             "etag": etag,
             "last_modified": last_modified,
             "final_url": final_url,
+            "report_kind": report_kind,
         }
         self.write_document_rows(merge_document_rows(existing, [row]))
 
     # --- stewards: waivers, mail ledger, code repairs (juesuan.waivers, juesuan.stewards_mail) ----------
     def read_code_repairs(self) -> pd.DataFrame:
-        """Every code repair: ``unit_id``, ``year`` and the :data:`CODE_REPAIR_SCHEMA` columns."""
-        columns = ["unit_id", "year", *CODE_REPAIR_SCHEMA.names]
-        frames = []
-        for relative in self.files(f"{CODE_REPAIRS}/year=*/unit_id=*/{CODE_REPAIRS}.parquet"):
-            table = self.read_table(relative)
-            if table is None:
-                raise FileNotFoundError(f"{self.path(relative)} was listed but is gone: is a writer running?")
-            _, year, unit_id, _ = relative.split("/")
-            frame = table.to_pandas()
-            frame.insert(0, "year", int(year.removeprefix("year=")))
-            frame.insert(0, "unit_id", unit_id.removeprefix("unit_id="))
-            frames.append(frame[columns])
-        frames = [f for f in frames if not f.empty]
+        """Every code repair: ``unit_id``, ``year``, ``report_kind`` and the :data:`CODE_REPAIR_SCHEMA` columns."""
+        columns = ["unit_id", "year", REPORT_KIND, *CODE_REPAIR_SCHEMA.names]
+        frames = [f[columns] for f in self._read_report_frames(CODE_REPAIRS)]
         if not frames:
             return pd.DataFrame(columns=columns)
         return pd.concat(frames, ignore_index=True)

@@ -14,7 +14,9 @@ Format (TOML, see ``registry/README.md``)::
 
     [[unit.report]]
     year = 2023
-    url = "https://…/2023.pdf"   # http(s)://, file:// or a path relative to the registry file
+    kind = "决算"                 # optional: 决算 (default) or 预算
+    url = "https://…/2023.pdf"   # http(s)://, file:// or a path relative to the registry file;
+                                 # or a list of parts of one report: ["…正文.pdf", "…公开表.pdf"]
     format = "pdf"               # optional: pdf, docx, txt, md; detected from the bytes when absent
 
     [[unit.source]]              # instead of (or beside) report URLs: a disclosure listing page
@@ -26,7 +28,12 @@ Format (TOML, see ``registry/README.md``)::
     units = ["datong-sic", …]    # optional: the units it may serve (default: every unit)
 
 The discovery step of the nightly flow (``flows/discover.py``) walks the sources and finds the
-reports itself; a ``[[unit.report]]`` of the same unit and year wins over what it finds.
+reports itself; a ``[[unit.report]]`` of the same unit, year and kind wins over what it finds.
+
+A report is keyed by ``(unit_id, year, kind)``: a unit-year may have a 决算 and a 预算. A report
+published as several files (a 预算's 正文 and its 公开表 as two PDFs) is one report of several
+*parts*: each part is a document of its own (fetched, stored and recorded in ``documents`` by its
+sha256), and the facts of all parts are merged into the report's one partition.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from juesuan.contract import is_valid_unit_id
+from juesuan.contract import FINAL, REPORT_KINDS, is_valid_unit_id
 from juesuan.errors import RegistryError
 from juesuan.urls import split_credentials
 
@@ -48,10 +55,11 @@ LEVELS = ("省级", "市级", "县级")
 FORMATS = ("pdf", "docx", "txt", "md")
 _UNIT_KEYS = {"id", "name", "province", "city", "county", "level", "kind", "stewards", "report", "source"}
 _REQUIRED_UNIT_KEYS = ("id", "name", "province", "city", "level")
-_REPORT_KEYS = {"year", "url", "format"}
+_REPORT_KEYS = {"year", "url", "format", "kind"}
 #: Keys of a ``[[unit.source]]`` / ``[[source]]`` entry (``units``, ``name``: platform sources only).
 _SOURCE_KEYS = {
     "url", "pages", "max_pages", "max_depth", "max_documents", "years", "include", "exclude", "scope", "hosts",
+    "kinds",
 }  # fmt: skip
 _PLATFORM_KEYS = _SOURCE_KEYS | {"units", "name"}
 SCOPES = ("部门", "单位")
@@ -62,12 +70,37 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # fullmatch: "$" would accept 
 
 @dataclass(frozen=True)
 class Report:
+    """One report of a unit: ``(unit_id, year, kind)``, published as one document or as several ``parts``.
+
+    ``url`` (and ``credentials``) are the first document's; ``parts`` holds every document of a report
+    split over several files, each a single-document :class:`Report` of the same unit, year and kind
+    (empty for a report of one document: :meth:`documents` is then the report itself).
+    """
+
     unit_id: str
     year: int
     url: str  # never carries a login: that is kept in ``credentials`` (docs/security.md)
     format: str | None
     #: The ``user:password`` a registry URL carried, sent to that URL's server only; never printed or stored.
     credentials: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+    #: 决算 (final accounts) or 预算 (budget): ``contract.REPORT_KINDS``.
+    kind: str = FINAL
+    #: The documents of a report published as several files, in the registry's order (empty: one document).
+    parts: tuple[Report, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        """What identifies the report: ``(unit_id, year, kind)``."""
+        return (self.unit_id, self.year, self.kind)
+
+    @property
+    def label(self) -> str:
+        """``datong-sic 2023 决算``: the report in logs and messages."""
+        return f"{self.unit_id} {self.year} {self.kind}"
+
+    def documents(self) -> tuple[Report, ...]:
+        """Every document of the report, each a single-document :class:`Report`."""
+        return self.parts or (self,)
 
     @property
     def is_remote(self) -> bool:
@@ -107,7 +140,10 @@ class Source:
     max_documents: int = 2000
     #: Fiscal years taken (empty: any).
     years: tuple[int, ...] = ()
-    #: A link is followed or taken only when its text (with its article's title) holds one of these.
+    #: The kinds of report taken: 决算 (default) and/or 预算 (a 预算 found is loaded as a report of its own).
+    kinds: tuple[str, ...] = (FINAL,)
+    #: A link is followed or taken only when its text (with its article's title) holds one of these
+    #: (default: the kinds taken).
     include: tuple[str, ...] = DEFAULT_INCLUDE
     #: … and none of these.
     exclude: tuple[str, ...] = ()
@@ -217,9 +253,11 @@ def _parse_unit(path: Path, index: int, raw: object) -> Unit:
     if not isinstance(raw_reports, list):
         raise RegistryError(f"{where}: report must be an array of tables ([[unit.report]])")
     reports = [_parse_report(path, unit_id, r) for r in raw_reports]
-    years = [r.year for r in reports]
-    if len(years) != len(set(years)):
-        raise RegistryError(f"{where}: two reports for the same year")
+    keys = [(r.year, r.kind) for r in reports]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        year, kind = repeated[0]
+        raise RegistryError(f"{where}: two {kind} reports for the year {year} (one [[unit.report]] per year and kind)")
     raw_sources = raw.get("source", [])
     if not isinstance(raw_sources, list):
         raise RegistryError(f"{where}: source must be an array of tables ([[unit.source]])")
@@ -246,17 +284,46 @@ def _parse_report(path: Path, unit_id: str, raw: object) -> Report:
     if not isinstance(raw, dict):
         raise RegistryError(f"{where}: must be a table")
     year = raw.get("year")
-    if not isinstance(year, int) or not 1990 <= year <= 2100:
+    if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
         raise RegistryError(f"{where}: year must be an integer like 2023, got {year!r}")
+    kind = raw.get("kind", FINAL)
+    if kind not in REPORT_KINDS:
+        raise RegistryError(f"{where} {year}: kind {kind!r} not one of {', '.join(REPORT_KINDS)}")
     url = raw.get("url")
-    if not isinstance(url, str) or not url.strip():
-        raise RegistryError(f"{where} {year}: missing key 'url'")
+    if isinstance(url, str):
+        urls = [url]
+    elif isinstance(url, list) and url:
+        urls = url
+    else:
+        raise RegistryError(f"{where} {year}: missing key 'url' (one location, or a list of the report's parts)")
+    if not all(isinstance(u, str) and u.strip() for u in urls):
+        raise RegistryError(f"{where} {year}: url must be a non-empty string or a list of them, got {url!r}")
     fmt = raw.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise RegistryError(f"{where} {year}: format {fmt!r} not one of {', '.join(FORMATS)}")
     extra = sorted(set(raw) - _REPORT_KEYS)
     if extra:
         log.warning("%s %s: ignoring unknown key(s) %s", where, year, ", ".join(extra))
+    documents = [_document(path, unit_id, year, kind, fmt, part.strip()) for part in urls]
+    addresses = [d.url for d in documents]
+    if len(set(addresses)) != len(addresses):
+        raise RegistryError(f"{where} {year}: the same part listed twice in url")
+    if len(documents) == 1:
+        return documents[0]
+    first = documents[0]
+    return Report(
+        unit_id=unit_id,
+        year=year,
+        url=first.url,
+        format=fmt,
+        credentials=first.credentials,
+        kind=kind,
+        parts=tuple(documents),
+    )
+
+
+def _document(path: Path, unit_id: str, year: int, kind: str, fmt: str | None, url: str) -> Report:
+    """One document of a report: its URL without a login, or its path resolved against the registry."""
     scheme = urlparse(url).scheme
     credentials = None
     if scheme in ("http", "https"):
@@ -265,7 +332,7 @@ def _parse_report(path: Path, unit_id: str, raw: object) -> Report:
     elif scheme != "file":
         # A plain path is relative to the registry file, so the registry can travel with its files.
         url = str((path.parent / url).resolve())
-    return Report(unit_id=unit_id, year=year, url=url, format=fmt, credentials=credentials)
+    return Report(unit_id=unit_id, year=year, url=url, format=fmt, credentials=credentials, kind=kind)
 
 
 def _parse_source(path: Path, where: str, raw: object, unit_ids: tuple[str, ...], *, platform: bool) -> Source:
@@ -289,7 +356,12 @@ def _parse_source(path: Path, where: str, raw: object, unit_ids: tuple[str, ...]
     scope = raw.get("scope", "部门")
     if scope not in SCOPES:
         raise RegistryError(f"{where}: scope {scope!r} not one of {', '.join(SCOPES)}")
-    include = _strings(where, "include", raw["include"]) if "include" in raw else DEFAULT_INCLUDE
+    kinds = _strings(where, "kinds", raw["kinds"]) if "kinds" in raw else (FINAL,)
+    unknown_kinds = [kind for kind in kinds if kind not in REPORT_KINDS]
+    if not kinds or unknown_kinds:
+        raise RegistryError(f"{where}: kinds must list report kinds out of {', '.join(REPORT_KINDS)}, got {kinds!r}")
+    kinds = tuple(kind for kind in REPORT_KINDS if kind in kinds)
+    include = _strings(where, "include", raw["include"]) if "include" in raw else kinds
     if not include:
         raise RegistryError(f"{where}: include must name at least one word (default: 决算)")
     name = raw.get("name", "")
@@ -308,6 +380,7 @@ def _parse_source(path: Path, where: str, raw: object, unit_ids: tuple[str, ...]
         max_documents=_bounded(where, raw, "max_documents", 2000, 1, 100_000),
         years=_years(where, raw.get("years")),
         include=include,
+        kinds=kinds,
         exclude=_strings(where, "exclude", raw.get("exclude", [])),
         scope=scope,
         hosts=_strings(where, "hosts", raw.get("hosts", [])),

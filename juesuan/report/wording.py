@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
+from juesuan.contract import FINAL
 from juesuan.expectations.findings import Finding
 from juesuan.transform.identities import (
     ADMINISTRATIVE_MARKERS,
@@ -388,9 +389,14 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-def report_title(name: str, year: int) -> str:
-    """``大同市社会保险中心 2023年度决算``."""
-    return f"{name} {year}年度决算"
+def report_title(name: str, year: int, report_kind: str = FINAL) -> str:
+    """``大同市社会保险中心 2023年度决算`` / ``上海市普陀区商务委员会 2025年度预算``."""
+    return f"{name} {report_title_of(year, report_kind)}"
+
+
+def report_title_of(year: int, report_kind: str = FINAL) -> str:
+    """``2023年度决算`` / ``2025年度预算``: a report of a unit already named."""
+    return f"{year}年度{report_kind}"
 
 
 __all__ = [
@@ -407,6 +413,7 @@ __all__ = [
     "finding_sentence",
     "place",
     "report_title",
+    "report_title_of",
     "rule_text",
     "section_of",
     "warning_note",
