@@ -4,7 +4,6 @@ the 决算 in ``budget_vs_final``, refreshed per kind, and compared with ``--mea
 from __future__ import annotations
 
 import io
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,17 +23,15 @@ from juesuan.contract import (
     BUDGET_BASIC,
     BUDGET_EXPENDITURE,
     BUDGET_GENERAL,
-    FACT_SCHEMA,
     GENERAL_BUDGET,
-    PARTITION_COLUMNS,
-    facts_to_table,
+    Fact,
+    validate_facts,
 )
 from juesuan.errors import UsageError, WarehouseError
-from juesuan.lake import DOCUMENT_SCHEMA, FACTS, Lake
+from juesuan.extract.base import TableReport
+from juesuan.lake import FACTS, Lake
 from juesuan.warehouse.build import MART_MODELS, build_warehouse, refresh_warehouse
 from juesuan.warehouse.query import Selection, compare_units
-
-FACT_FILE_SCHEMA = pa.schema([f for f in FACT_SCHEMA if f.name not in PARTITION_COLUMNS])
 
 #: datong's 2023 决算 with the initial budget its prose states (年初预算数 of the 合计).
 DATONG_FINAL: list[Row] = [*FIGURES[("datong-sic", 2023)], (GENERAL_BUDGET, None, "合计", "年初预算数", "5600.00", N)]
@@ -64,18 +61,28 @@ def budget_sha(unit_id: str, year: int) -> str:
 
 
 def write_budget(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
-    """A 预算 report's facts as ``facts.budget.parquet`` beside the 决算's, and its document row."""
+    """A 预算 report through the lake (``facts.budget.parquet`` … beside the 决算's) and its document row."""
     facts = _budget_facts(unit_id, year, rows)
-    table = facts_to_table(facts).drop_columns(list(PARTITION_COLUMNS)).cast(FACT_FILE_SCHEMA)
-    folder = lake.partition(FACTS, unit_id, year).parent
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, folder / f"{FACTS}.budget.parquet")
-    add_document(lake, budget_sha(unit_id, year), unit_id, year, BUDGET)
+    tables = [
+        TableReport(title=name, table_name=name, status="ok", extractor="text-table")
+        for name in dict.fromkeys(r[0] for r in rows if r[5] == T)
+    ]
+    lake.write_report(unit_id, year, budget_sha(unit_id, year), facts, [], tables, report_kind=BUDGET)
+    lake.record_document(
+        sha256=budget_sha(unit_id, year),
+        unit_id=unit_id,
+        year=year,
+        url=f"https://example.gov.cn/{unit_id}/{year}-budget.pdf",
+        format="pdf",
+        pages=12,
+        status="loaded",
+        error=None,
+        fetched_at=FETCHED_AT,
+        report_kind=BUDGET,
+    )
 
 
-def _budget_facts(unit_id: str, year: int, rows: list[Row]) -> list[Any]:
-    from juesuan.contract import Fact, validate_facts
-
+def _budget_facts(unit_id: str, year: int, rows: list[Row]) -> list[Fact]:
     facts = [
         Fact(
             unit_id=unit_id,
@@ -96,31 +103,6 @@ def _budget_facts(unit_id: str, year: int, rows: list[Row]) -> list[Any]:
     ]
     validate_facts(facts)
     return facts
-
-
-def add_document(lake: Lake, sha256: str, unit_id: str, year: int, kind: str) -> None:
-    path = lake.root / "documents.parquet"
-    current = pq.read_table(path).to_pylist()
-    for row in current:
-        row.setdefault("report_kind", "决算")
-    row = {name: None for name in DOCUMENT_SCHEMA.names}
-    row.update(
-        sha256=sha256,
-        unit_id=unit_id,
-        year=year,
-        url=f"https://example.gov.cn/{unit_id}/{year}-budget.pdf",
-        fetched_at=FETCHED_AT,
-        format="pdf",
-        pages=12,
-        status="loaded",
-        report_kind=kind,
-    )
-    schema = (
-        DOCUMENT_SCHEMA
-        if "report_kind" in DOCUMENT_SCHEMA.names
-        else DOCUMENT_SCHEMA.append(pa.field("report_kind", pa.string()))
-    )
-    pq.write_table(pa.Table.from_pylist([*current, row], schema=schema), path)
 
 
 def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -241,13 +223,12 @@ def test_a_refresh_loads_a_new_or_changed_budget_file_and_keeps_the_final(tmp_pa
     refresh_warehouse(lake.url, warehouse)
     add_budgets(lake)
     refreshed = refresh_warehouse(lake.url, warehouse)
-    assert not refreshed.full and refreshed.changed_files == 4  # three budget files and documents.parquet
+    # facts, code_repairs, parsed_tables and prior_year_facts of three 预算 reports, and documents.parquet
+    assert not refreshed.full and refreshed.changed_files == 13
     changed = [r if r[1] != "208" or r[5] != T else (*r[:4], "5500.00", T) for r in BUDGETS[("datong-sic", 2023)]]
-    shutil.copy(lake.root / "documents.parquet", tmp_path / "documents.parquet")
     write_budget(lake, "datong-sic", 2023, changed)
-    shutil.copy(tmp_path / "documents.parquet", lake.root / "documents.parquet")  # the same documents
     refreshed = refresh_warehouse(lake.url, warehouse)
-    assert not refreshed.full
+    assert not refreshed.full and refreshed.changed_files == 1  # the 预算's facts file only
     assert rows(warehouse, "SELECT count(*) FROM facts WHERE unit_id = 'datong-sic' AND year = 2023") == [
         (len(DATONG_FINAL) + len(BUDGETS[("datong-sic", 2023)]),)
     ]
