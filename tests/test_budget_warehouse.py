@@ -23,7 +23,9 @@ from juesuan.contract import (
     BUDGET_BASIC,
     BUDGET_EXPENDITURE,
     BUDGET_GENERAL,
+    BUDGET_THREE_PUBLIC,
     GENERAL_BUDGET,
+    THREE_PUBLIC,
     Fact,
     validate_facts,
 )
@@ -34,7 +36,13 @@ from juesuan.warehouse.build import MART_MODELS, build_warehouse, refresh_wareho
 from juesuan.warehouse.query import Selection, compare_units
 
 #: datong's 2023 决算 with the initial budget its prose states (年初预算数 of the 合计).
-DATONG_FINAL: list[Row] = [*FIGURES[("datong-sic", 2023)], (GENERAL_BUDGET, None, "合计", "年初预算数", "5600.00", N)]
+DATONG_FINAL: list[Row] = [
+    *FIGURES[("datong-sic", 2023)],
+    (GENERAL_BUDGET, None, "合计", "年初预算数", "5600.00", N),
+    (THREE_PUBLIC, None, "合计", "预算数", "3.50", T),
+    (THREE_PUBLIC, None, "合计", "决算数", "3.18", T),
+    (THREE_PUBLIC, None, "公务接待费", "决算数", "1.00", T),
+]
 #: The 预算 reports (万元): datong and dazhu 2023 beside their 决算, wuhai 2025 without one.
 BUDGETS: dict[tuple[str, int], list[Row]] = {
     ("datong-sic", 2023): [
@@ -45,10 +53,17 @@ BUDGETS: dict[tuple[str, int], list[Row]] = {
         (BUDGET_GENERAL, "210", "卫生健康支出", "合计", "0", T),
         (BUDGET_GENERAL, "213", "农林水支出", "合计", "10.00", T),
         (BUDGET_EXPENDITURE, None, "合计", "基本支出", "2400.00", T),
+        # A 三公 table that prints 会议费 and 培训费: its 合计 is theirs too, “三公”经费 the three's.
+        (BUDGET_THREE_PUBLIC, None, "合计", "预算数", "10.00", T),
+        (BUDGET_THREE_PUBLIC, None, "“三公”经费", "预算数", "4.00", T),
+        (BUDGET_THREE_PUBLIC, None, "公务接待费", "预算数", "1.20", T),
+        (BUDGET_THREE_PUBLIC, None, "会议费", "预算数", "3.00", T),
+        (BUDGET_THREE_PUBLIC, None, "培训费", "预算数", "3.00", T),
     ],
     ("dazhu-sic", 2023): [
         (BUDGET_BASIC, None, "合计", "人员经费", "500.00", T),
         (BUDGET_GENERAL, "208", "社会保障和就业支出", "合计", "600.00", N),
+        (BUDGET_THREE_PUBLIC, None, "合计", "预算数", "5.00", T),  # the three only: its 合计 is theirs
     ],
     ("wuhai-sic", 2025): [
         (BUDGET_GENERAL, "208", "社会保障和就业支出", "合计", "2000.00", T),
@@ -183,6 +198,26 @@ def test_budget_vs_final_sets_each_budget_beside_its_outturn(both: tuple[Path, P
     ]
 
 
+def test_the_three_public_total_is_the_budgets_subtotal_where_it_prints_one(both: tuple[Path, Path]) -> None:
+    _, built = both
+    three = "final_table = '财政拨款“三公”经费支出决算表' AND subject_key = '合计'"
+    assert vs(built, f"unit_id = 'datong-sic' AND {three}") == [
+        (Decimal("4.000000"), Decimal("3.180000"), Decimal("-0.820000"), Decimal("79.50"), Decimal("3.500000"))
+    ]
+    assert rows(built, f"SELECT budget_subject_key FROM budget_vs_final WHERE unit_id = 'datong-sic' AND {three}") == [
+        ("“三公”经费",)
+    ]
+    assert vs(built, f"unit_id = 'dazhu-sic' AND {three}") == [(Decimal("5.000000"), None, None, None, None)]
+    assert vs(built, "unit_id = 'datong-sic' AND subject_key = '公务接待费'") == [
+        (Decimal("1.200000"), Decimal("1.000000"), Decimal("-0.200000"), Decimal("83.33"), None)
+    ]
+    # 会议费 is a budget line with no 决算 counterpart; the subtotal is not a row of its own.
+    assert vs(built, "unit_id = 'datong-sic' AND subject_key = '会议费'") == [
+        (Decimal("3.000000"), None, None, None, None)
+    ]
+    assert vs(built, "unit_id = 'datong-sic' AND subject_key = '“三公”经费'") == []
+
+
 def test_a_missing_report_is_null_never_zero(both: tuple[Path, Path]) -> None:
     _, built = both
     # jincheng has a 决算 and no 预算: its budget is unknown.
@@ -210,7 +245,7 @@ def test_the_final_accounts_marts_do_not_change_when_budgets_arrive(both: tuple[
         old = sorted(rows(before, f"SELECT * FROM {mart}{where}"), key=repr)
         new = sorted(rows(after, f"SELECT * FROM {mart}{where}"), key=repr)
         assert old == new, f"{mart} changed when the 预算 reports were added"
-    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(10,)]
+    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(16,)]
     assert rows(after, "SELECT report_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [
         ("决算", 7),
         ("预算", 3),
