@@ -401,6 +401,12 @@ def test_the_web_app_shows_budget_execution(both: tuple[Path, Path], tmp_path: P
     assert "99.45%" in section and "5,600.00" in section  # 合计, with the 决算's own 年初预算数
     assert "2080109" not in section  # 项 only with ?bvf=all
     assert "2080109" in client.get("/unit/datong-sic/2023?bvf=all").text.split('id="budget-vs-final"', 1)[1]
+    # A year with a 预算 and no 决算 yet is among the unit's years, its page shows the budget.
+    assert 'href="/unit/wuhai-sic/2025"' in client.get("/unit/wuhai-sic/2024").text
+    # …but the unit's page opens on its latest 决算.
+    assert client.get("/unit/wuhai-sic", follow_redirects=False).headers["location"].endswith("/2024")
+    budget_only = client.get("/unit/wuhai-sic/2025").text.split('id="budget-vs-final"', 1)[1].split("</div>", 1)[0]
+    assert "2,000.00" in budget_only
     jincheng = client.get("/unit/jincheng-hrss/2023").text.split('id="budget-vs-final"', 1)[1]
     assert "没有本单位本年度的预算公开报告" in jincheng.split("</div>", 1)[0]
     compared = client.get("/compare", params={"subject": "208", "years": "2023", "measure": "execution"})

@@ -207,7 +207,7 @@ def create_app(config: UiConfig) -> FastAPI:
                 "unit_year.html",
                 unit=unit,
                 year=year,
-                years=data.unit_years(con, unit_id),
+                years=data.unit_years(con, unit_id, with_budgets=True),
                 quality=data.quality(con, unit_id, year),
                 headline=data.headline(con, unit_id, year),
                 structure=data.structure(con, unit_id, year),

@@ -161,12 +161,21 @@ def unit(connection: duckdb.DuckDBPyConnection, unit_id: str) -> dict | None:
     return found[0] if found else None
 
 
-def unit_years(connection: duckdb.DuckDBPyConnection, unit_id: str) -> list[int]:
+def unit_years(connection: duckdb.DuckDBPyConnection, unit_id: str, with_budgets: bool = False) -> list[int]:
+    """The years of the unit's 决算 reports, newest first; ``with_budgets`` adds the years of its 预算
+    reports (a budget is published before the year's 决算)."""
+    budgets = (
+        "UNION SELECT DISTINCT year FROM budget_vs_final WHERE unit_id = $u AND budget_amount IS NOT NULL"
+        if with_budgets
+        else ""
+    )
     return [
         int(year)
         for (year,) in connection.execute(
-            "SELECT DISTINCT year FROM report_coverage WHERE unit_id = $u ORDER BY year DESC", {"u": unit_id}
+            f"SELECT DISTINCT year FROM report_coverage WHERE unit_id = $u {budgets} ORDER BY year DESC",
+            {"u": unit_id},
         ).fetchall()
+        if year is not None
     ]
 
 
