@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, sha, write_report
+from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, make_facts, sha, write_report
+from test_warehouse_refresh import rows
 from typer.testing import CliRunner
 
 from juesuan.cli import app
@@ -26,8 +26,6 @@ from juesuan.contract import (
     BUDGET_THREE_PUBLIC,
     GENERAL_BUDGET,
     THREE_PUBLIC,
-    Fact,
-    validate_facts,
 )
 from juesuan.errors import UsageError, WarehouseError
 from juesuan.extract.base import TableReport
@@ -77,7 +75,7 @@ def budget_sha(unit_id: str, year: int) -> str:
 
 def write_budget(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
     """A 预算 report through the lake (``facts.budget.parquet`` … beside the 决算's) and its document row."""
-    facts = _budget_facts(unit_id, year, rows)
+    facts = make_facts(unit_id, year, rows, report_kind=BUDGET, document_sha256=budget_sha(unit_id, year))
     tables = [
         TableReport(title=name, table_name=name, status="ok", extractor="text-table")
         for name in dict.fromkeys(r[0] for r in rows if r[5] == T)
@@ -95,37 +93,6 @@ def write_budget(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
         fetched_at=FETCHED_AT,
         report_kind=BUDGET,
     )
-
-
-def _budget_facts(unit_id: str, year: int, rows: list[Row]) -> list[Fact]:
-    facts = [
-        Fact(
-            unit_id=unit_id,
-            year=year,
-            table_name=table,
-            subject_code=code,
-            line_item=line,
-            column_name=column,
-            value=Decimal(value),
-            source_kind=kind,
-            extractor="text-table" if kind == T else "narrative-regex",
-            document_sha256=budget_sha(unit_id, year),
-            page=index + 1 if kind == T else None,
-            raw_text=value,
-            report_kind=BUDGET,
-        )
-        for index, (table, code, line, column, value, kind) in enumerate(rows)
-    ]
-    validate_facts(facts)
-    return facts
-
-
-def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    connection = duckdb.connect(str(path), read_only=True)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
 
 
 def final_lake(root: Path) -> Lake:
