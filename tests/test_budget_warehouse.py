@@ -4,17 +4,17 @@ the 决算 in ``budget_vs_final``, refreshed per kind, and compared with ``--mea
 from __future__ import annotations
 
 import io
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, sha, write_report
+from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, make_facts, sha, write_report
+from test_warehouse_refresh import rows
 from typer.testing import CliRunner
 
 from juesuan.cli import app
@@ -23,20 +23,24 @@ from juesuan.contract import (
     BUDGET_BASIC,
     BUDGET_EXPENDITURE,
     BUDGET_GENERAL,
-    FACT_SCHEMA,
+    BUDGET_THREE_PUBLIC,
     GENERAL_BUDGET,
-    PARTITION_COLUMNS,
-    facts_to_table,
+    THREE_PUBLIC,
 )
 from juesuan.errors import UsageError, WarehouseError
-from juesuan.lake import DOCUMENT_SCHEMA, FACTS, Lake
+from juesuan.extract.base import TableReport
+from juesuan.lake import FACTS, Lake
 from juesuan.warehouse.build import MART_MODELS, build_warehouse, refresh_warehouse
 from juesuan.warehouse.query import Selection, compare_units
 
-FACT_FILE_SCHEMA = pa.schema([f for f in FACT_SCHEMA if f.name not in PARTITION_COLUMNS])
-
 #: datong's 2023 决算 with the initial budget its prose states (年初预算数 of the 合计).
-DATONG_FINAL: list[Row] = [*FIGURES[("datong-sic", 2023)], (GENERAL_BUDGET, None, "合计", "年初预算数", "5600.00", N)]
+DATONG_FINAL: list[Row] = [
+    *FIGURES[("datong-sic", 2023)],
+    (GENERAL_BUDGET, None, "合计", "年初预算数", "5600.00", N),
+    (THREE_PUBLIC, None, "合计", "预算数", "3.50", T),
+    (THREE_PUBLIC, None, "合计", "决算数", "3.18", T),
+    (THREE_PUBLIC, None, "公务接待费", "决算数", "1.00", T),
+]
 #: The 预算 reports (万元): datong and dazhu 2023 beside their 决算, wuhai 2025 without one.
 BUDGETS: dict[tuple[str, int], list[Row]] = {
     ("datong-sic", 2023): [
@@ -47,10 +51,17 @@ BUDGETS: dict[tuple[str, int], list[Row]] = {
         (BUDGET_GENERAL, "210", "卫生健康支出", "合计", "0", T),
         (BUDGET_GENERAL, "213", "农林水支出", "合计", "10.00", T),
         (BUDGET_EXPENDITURE, None, "合计", "基本支出", "2400.00", T),
+        # A 三公 table that prints 会议费 and 培训费: its 合计 is theirs too, “三公”经费 the three's.
+        (BUDGET_THREE_PUBLIC, None, "合计", "预算数", "10.00", T),
+        (BUDGET_THREE_PUBLIC, None, "“三公”经费", "预算数", "4.00", T),
+        (BUDGET_THREE_PUBLIC, None, "公务接待费", "预算数", "1.20", T),
+        (BUDGET_THREE_PUBLIC, None, "会议费", "预算数", "3.00", T),
+        (BUDGET_THREE_PUBLIC, None, "培训费", "预算数", "3.00", T),
     ],
     ("dazhu-sic", 2023): [
         (BUDGET_BASIC, None, "合计", "人员经费", "500.00", T),
         (BUDGET_GENERAL, "208", "社会保障和就业支出", "合计", "600.00", N),
+        (BUDGET_THREE_PUBLIC, None, "合计", "预算数", "5.00", T),  # the three only: its 合计 is theirs
     ],
     ("wuhai-sic", 2025): [
         (BUDGET_GENERAL, "208", "社会保障和就业支出", "合计", "2000.00", T),
@@ -63,71 +74,25 @@ def budget_sha(unit_id: str, year: int) -> str:
 
 
 def write_budget(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
-    """A 预算 report's facts as ``facts.budget.parquet`` beside the 决算's, and its document row."""
-    facts = _budget_facts(unit_id, year, rows)
-    table = facts_to_table(facts).drop_columns(list(PARTITION_COLUMNS)).cast(FACT_FILE_SCHEMA)
-    folder = lake.partition(FACTS, unit_id, year).parent
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, folder / f"{FACTS}.budget.parquet")
-    add_document(lake, budget_sha(unit_id, year), unit_id, year, BUDGET)
-
-
-def _budget_facts(unit_id: str, year: int, rows: list[Row]) -> list[Any]:
-    from juesuan.contract import Fact, validate_facts
-
-    facts = [
-        Fact(
-            unit_id=unit_id,
-            year=year,
-            table_name=table,
-            subject_code=code,
-            line_item=line,
-            column_name=column,
-            value=Decimal(value),
-            source_kind=kind,
-            extractor="text-table" if kind == T else "narrative-regex",
-            document_sha256=budget_sha(unit_id, year),
-            page=index + 1 if kind == T else None,
-            raw_text=value,
-            report_kind=BUDGET,
-        )
-        for index, (table, code, line, column, value, kind) in enumerate(rows)
+    """A 预算 report through the lake (``facts.budget.parquet`` … beside the 决算's) and its document row."""
+    facts = make_facts(unit_id, year, rows, report_kind=BUDGET, document_sha256=budget_sha(unit_id, year))
+    tables = [
+        TableReport(title=name, table_name=name, status="ok", extractor="text-table")
+        for name in dict.fromkeys(r[0] for r in rows if r[5] == T)
     ]
-    validate_facts(facts)
-    return facts
-
-
-def add_document(lake: Lake, sha256: str, unit_id: str, year: int, kind: str) -> None:
-    path = lake.root / "documents.parquet"
-    current = pq.read_table(path).to_pylist()
-    for row in current:
-        row.setdefault("report_kind", "决算")
-    row = {name: None for name in DOCUMENT_SCHEMA.names}
-    row.update(
-        sha256=sha256,
+    lake.write_report(unit_id, year, budget_sha(unit_id, year), facts, [], tables, report_kind=BUDGET)
+    lake.record_document(
+        sha256=budget_sha(unit_id, year),
         unit_id=unit_id,
         year=year,
         url=f"https://example.gov.cn/{unit_id}/{year}-budget.pdf",
-        fetched_at=FETCHED_AT,
         format="pdf",
         pages=12,
         status="loaded",
-        report_kind=kind,
+        error=None,
+        fetched_at=FETCHED_AT,
+        report_kind=BUDGET,
     )
-    schema = (
-        DOCUMENT_SCHEMA
-        if "report_kind" in DOCUMENT_SCHEMA.names
-        else DOCUMENT_SCHEMA.append(pa.field("report_kind", pa.string()))
-    )
-    pq.write_table(pa.Table.from_pylist([*current, row], schema=schema), path)
-
-
-def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    connection = duckdb.connect(str(path), read_only=True)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
 
 
 def final_lake(root: Path) -> Lake:
@@ -200,6 +165,26 @@ def test_budget_vs_final_sets_each_budget_beside_its_outturn(both: tuple[Path, P
     ]
 
 
+def test_the_three_public_total_is_the_budgets_subtotal_where_it_prints_one(both: tuple[Path, Path]) -> None:
+    _, built = both
+    three = "final_table = '财政拨款“三公”经费支出决算表' AND subject_key = '合计'"
+    assert vs(built, f"unit_id = 'datong-sic' AND {three}") == [
+        (Decimal("4.000000"), Decimal("3.180000"), Decimal("-0.820000"), Decimal("79.50"), Decimal("3.500000"))
+    ]
+    assert rows(built, f"SELECT budget_subject_key FROM budget_vs_final WHERE unit_id = 'datong-sic' AND {three}") == [
+        ("“三公”经费",)
+    ]
+    assert vs(built, f"unit_id = 'dazhu-sic' AND {three}") == [(Decimal("5.000000"), None, None, None, None)]
+    assert vs(built, "unit_id = 'datong-sic' AND subject_key = '公务接待费'") == [
+        (Decimal("1.200000"), Decimal("1.000000"), Decimal("-0.200000"), Decimal("83.33"), None)
+    ]
+    # 会议费 is a budget line with no 决算 counterpart; the subtotal is not a row of its own.
+    assert vs(built, "unit_id = 'datong-sic' AND subject_key = '会议费'") == [
+        (Decimal("3.000000"), None, None, None, None)
+    ]
+    assert vs(built, "unit_id = 'datong-sic' AND subject_key = '“三公”经费'") == []
+
+
 def test_a_missing_report_is_null_never_zero(both: tuple[Path, Path]) -> None:
     _, built = both
     # jincheng has a 决算 and no 预算: its budget is unknown.
@@ -227,7 +212,7 @@ def test_the_final_accounts_marts_do_not_change_when_budgets_arrive(both: tuple[
         old = sorted(rows(before, f"SELECT * FROM {mart}{where}"), key=repr)
         new = sorted(rows(after, f"SELECT * FROM {mart}{where}"), key=repr)
         assert old == new, f"{mart} changed when the 预算 reports were added"
-    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(10,)]
+    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(16,)]
     assert rows(after, "SELECT report_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [
         ("决算", 7),
         ("预算", 3),
@@ -240,13 +225,12 @@ def test_a_refresh_loads_a_new_or_changed_budget_file_and_keeps_the_final(tmp_pa
     refresh_warehouse(lake.url, warehouse)
     add_budgets(lake)
     refreshed = refresh_warehouse(lake.url, warehouse)
-    assert not refreshed.full and refreshed.changed_files == 4  # three budget files and documents.parquet
+    # facts, code_repairs, parsed_tables and prior_year_facts of three 预算 reports, and documents.parquet
+    assert not refreshed.full and refreshed.changed_files == 13
     changed = [r if r[1] != "208" or r[5] != T else (*r[:4], "5500.00", T) for r in BUDGETS[("datong-sic", 2023)]]
-    shutil.copy(lake.root / "documents.parquet", tmp_path / "documents.parquet")
     write_budget(lake, "datong-sic", 2023, changed)
-    shutil.copy(tmp_path / "documents.parquet", lake.root / "documents.parquet")  # the same documents
     refreshed = refresh_warehouse(lake.url, warehouse)
-    assert not refreshed.full
+    assert not refreshed.full and refreshed.changed_files == 1  # the 预算's facts file only
     assert rows(warehouse, "SELECT count(*) FROM facts WHERE unit_id = 'datong-sic' AND year = 2023") == [
         (len(DATONG_FINAL) + len(BUDGETS[("datong-sic", 2023)]),)
     ]
@@ -345,3 +329,103 @@ def test_compare_exports_carry_the_chinese_labels(both: tuple[Path, Path], tmp_p
             frame = pq.read_table(target).to_pandas()
         assert {"执行率", "预算数", "决算数", "差额"} <= set(frame.columns)
         assert float(frame.set_index("unit_id").loc["datong-sic", "执行率"]) == pytest.approx(99.02)
+
+
+def test_the_subject_chart_draws_each_measure(both: tuple[Path, Path]) -> None:
+    from test_chart import texts
+
+    from juesuan.report.charts import ChartRequest, figure_for
+    from juesuan.report.fonts import CJKFontError, cjk_font
+
+    try:
+        cjk_font()
+    except CJKFontError as exc:
+        pytest.skip(str(exc))
+    _, built = both
+    chosen = Selection(units=("datong-sic", "jincheng-hrss"), years=(2023,))
+    found = texts(figure_for(built, ChartRequest("subject", chosen, subject="208", measure="execution")))
+    assert "执行率（%）" in found and "99.02" in found
+    assert "208 社会保障和就业支出 执行率（一般公共预算财政拨款支出决算表 · 小计，%）" in found
+    assert "未填报" in found  # jincheng: a 决算 and no budget, so no rate
+    budget = texts(figure_for(built, ChartRequest("subject", chosen, subject="208", measure="budget")))
+    assert "预算数（万元）" in budget and "5,400.00" in budget and "无报告" in budget  # jincheng: no 预算
+    final = texts(figure_for(built, ChartRequest("subject", chosen, subject="208")))
+    assert "5,347.00" in final and "389.81" in final
+
+
+# --- the web app ----------------------------------------------------------------------------------------------
+def test_the_web_app_shows_budget_execution(both: tuple[Path, Path], tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from juesuan.ui.app import UiConfig, create_app
+
+    _, built = both
+    client = TestClient(create_app(UiConfig(built, tmp_path / "raw")))
+    unit_page = client.get("/unit/datong-sic/2023")
+    assert unit_page.status_code == 200
+    section = unit_page.text.split('id="budget-vs-final"', 1)[1].split("</div>", 1)[0]
+    assert "99.02%" in section and "5,400.00" in section and "5,347.00" in section  # 208
+    assert "99.45%" in section and "5,600.00" in section  # 合计, with the 决算's own 年初预算数
+    assert "2080109" not in section  # 项 only with ?bvf=all
+    assert "2080109" in client.get("/unit/datong-sic/2023?bvf=all").text.split('id="budget-vs-final"', 1)[1]
+    # A year with a 预算 and no 决算 yet is among the unit's years, its page shows the budget.
+    assert 'href="/unit/wuhai-sic/2025"' in client.get("/unit/wuhai-sic/2024").text
+    # …but the unit's page opens on its latest 决算.
+    assert client.get("/unit/wuhai-sic", follow_redirects=False).headers["location"].endswith("/2024")
+    budget_only = client.get("/unit/wuhai-sic/2025").text.split('id="budget-vs-final"', 1)[1].split("</div>", 1)[0]
+    assert "2,000.00" in budget_only
+    jincheng = client.get("/unit/jincheng-hrss/2023").text.split('id="budget-vs-final"', 1)[1]
+    assert "没有本单位本年度的预算公开报告" in jincheng.split("</div>", 1)[0]
+    compared = client.get("/compare", params={"subject": "208", "years": "2023", "measure": "execution"})
+    assert compared.status_code == 200
+    table = compared.text.split('id="comparison"', 1)[1].split("</table>", 1)[0]
+    assert "执行率" in table and "99.02%" in table and "101.18%" in table
+    budget = client.get("/compare", params={"subject": "208", "years": "2023", "measure": "budget"}).text
+    assert "预算数（万元）" in budget and "5,400.00" in budget
+    assert "table=" + quote_plus(BUDGET_GENERAL) in budget  # 预算数 link to the budget report's fact
+    exported = client.get(
+        "/compare/export", params={"subject": "208", "years": "2023", "measure": "execution", "format": "csv"}
+    )
+    frame = pd.read_csv(io.BytesIO(exported.content), encoding="utf-8-sig")
+    assert {"执行率", "预算数", "决算数", "差额"} <= set(frame.columns)
+    provenance = client.get(
+        "/fact",
+        params={"unit": "datong-sic", "year": 2023, "table": BUDGET_GENERAL, "key": "208", "column": "合计"},
+    )
+    assert provenance.status_code == 200 and "5,400.00" in provenance.text
+
+
+def test_the_unit_year_page_in_chromium_shows_the_execution(both: tuple[Path, Path], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    from ui_fixtures import chromium_path, serving
+
+    from juesuan.ui.app import UiConfig
+
+    executable = chromium_path()
+    _, built = both
+    with serving(UiConfig(built, tmp_path / "raw")) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{url}/unit/datong-sic/2023")
+            section = " ".join(page.locator("#budget-vs-final").inner_text().split())
+            assert "预算公开与决算" in section and "99.02%" in section and "-53.00" in section
+            page.goto(f"{url}/compare?subject=208&years=2023")
+            page.select_option("#measure", "execution")
+            with page.expect_navigation():
+                page.click("#compare-form button[type=submit]")
+            assert "measure=execution" in page.url
+            rows = {
+                row.get_attribute("data-unit"): " ".join(row.inner_text().split())
+                for row in page.locator("#comparison tbody tr").all()
+            }
+            assert "99.02%" in rows["datong-sic"] and "5,400.00" in rows["datong-sic"]
+            assert "—" in rows["jincheng-hrss"]  # no 预算: no rate
+            with page.expect_navigation():
+                page.locator("#comparison tbody tr[data-unit='datong-sic'] a.fig").first.click()
+            assert "/fact?" in page.url and "5,400.00" in page.inner_text("body")
+            assert errors == []
+        finally:
+            browser.close()

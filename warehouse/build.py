@@ -185,6 +185,8 @@ MART_MODELS: tuple[str, ...] = (
     "discovery_pages",
     "discovery_coverage",
 )
+#: Marts that hold no lake data but a seed (dbt's seeds): the same rows in every warehouse, even an empty one.
+SEED_MODELS: tuple[str, ...] = ("budget_final_pairs",)
 #: Staging and mart models stored as tables, with the order their rows are stored in (``None``: the
 #: model's own ORDER BY). Sorted storage lets DuckDB skip row groups on the usual filters: provenance
 #: and unit pages filter the facts by unit and year, comparisons the preferred facts by table, column

@@ -571,6 +571,9 @@ class Comparison:
     table_name: str | None = None
     column_name: str | None = None
     report_measure: str = FINAL_MEASURE
+    budget_table_name: str | None = None  # the 预算 table and column of a budget measure
+    budget_column_name: str | None = None
+    budget_subject_key: str | None = None
 
     @property
     def value_column(self) -> str:
@@ -664,6 +667,7 @@ def compare_units(
     try:
         chosen = _check_selection(connection, asked, _years_source(report_measure))
         notes: list[Note] = []
+        budget_table = budget_column = budget_key = None
         if by == "subject":
             if subject is None or not subject.strip():
                 raise UsageError("--subject (required with --by subject)", subject)
@@ -685,6 +689,11 @@ def compare_units(
             else:
                 frame = _budget_frame(connection, found.key, chosen_table, chosen_column, chosen, report_measure)
                 budget_table, budget_column = budget_pair(connection, chosen_table, chosen_column)
+                budget_key = budget_subject_key(connection, found.key, chosen_table, chosen_column)
+                if budget_key != found.key:
+                    notes.append(
+                        Note(f"the 预算 states {found.key} as {budget_key}", f"预算中 {found.key} 对应 {budget_key}")
+                    )
                 title = (
                     f"{found.label} · {MEASURE_LABELS[report_measure]} · {budget_table}/{budget_column} "
                     f"↔ {chosen_table}/{chosen_column}"
@@ -719,12 +728,24 @@ def compare_units(
             result.table_name,
             result.column_name,
             report_measure,
+            budget_table,
+            budget_column,
+            budget_key,
         )
     except duckdb.Error as exc:
         raise WarehouseError(f"comparison on {path} failed: {exc}") from exc
     finally:
         if owned:
             connection.close()
+
+
+def budget_subject_key(connection: duckdb.DuckDBPyConnection, key: str, table_name: str, column_name: str) -> str:
+    """The 预算's row of a 决算 row: the same key, except for the pairs of lines (budget_final_pairs)."""
+    rows = connection.execute(
+        "SELECT budget_line FROM budget_final_pairs WHERE final_table = $t AND final_column = $c AND final_line = $k",
+        {"t": table_name, "c": column_name, "k": key},
+    ).fetchall()
+    return str(rows[0][0]) if rows else key
 
 
 def _reported_elsewhere(

@@ -1,7 +1,8 @@
 -- budget_final_pairs: which 预算 table and column holds the budget of which 决算 table and column (a seed).
 -- A row with NULL lines pairs every row (subject code or line item) of the two by its key; a row with
 -- lines pairs one 决算 line with one 预算 line where the two reports lay the figure out differently
--- (the 决算's 人员经费合计 line is the 预算's 合计 row in its 人员经费 column). To pair another table,
+-- (the 决算's 人员经费合计 line is the 预算's 合计 row in its 人员经费 column); several rows with the
+-- same 决算 line are alternatives, the first the 预算 report states is used. To pair another table,
 -- add a row here: budget_vs_final follows.
 CREATE VIEW budget_final_pairs AS
 WITH seed (
@@ -46,7 +47,19 @@ WITH seed (
         (27, '国有资本经营预算财政拨款支出决算表', '基本支出', NULL, '国有资本经营预算支出预算表', '基本支出', NULL, NULL),
         (28, '国有资本经营预算财政拨款支出决算表', '项目支出', NULL, '国有资本经营预算支出预算表', '项目支出', NULL, NULL),
         (29, '财政拨款“三公”经费支出决算表', '决算数', NULL, '“三公”经费支出预算表', '预算数', NULL, '预算数'),
-        (30, '部门决算公开相关信息统计表', '统计数', '机关运行经费', '机关运行经费支出预算表', '预算数', '合计', NULL)
+        -- A budget table printing 会议费 and 培训费 beside the 三公 items has a “三公”经费 subtotal, and
+        -- its 合计 includes them: the 决算's 三公 合计 is that subtotal where printed, else the 合计.
+        (
+            30, '财政拨款“三公”经费支出决算表', '决算数', '合计', '“三公”经费支出预算表', '预算数', '“三公”经费',
+            '预算数'
+        ),
+        (31, '财政拨款“三公”经费支出决算表', '决算数', '合计', '“三公”经费支出预算表', '预算数', '合计', '预算数'),
+        -- 机关运行经费: its own budget table's 合计, else the line some 三公 budget tables print.
+        (32, '部门决算公开相关信息统计表', '统计数', '机关运行经费', '机关运行经费支出预算表', '预算数', '合计', NULL),
+        (
+            33, '部门决算公开相关信息统计表', '统计数', '机关运行经费', '“三公”经费支出预算表', '预算数', '机关运行经费',
+            NULL
+        )
 )
 
 SELECT
@@ -65,7 +78,7 @@ COMMENT ON VIEW budget_final_pairs IS 'Seed: the 预算 table and column holding
 COMMENT ON COLUMN budget_final_pairs.pair_order IS 'Order of the pair (the 决算''s table order).';
 COMMENT ON COLUMN budget_final_pairs.final_table IS 'Canonical 决算 table.';
 COMMENT ON COLUMN budget_final_pairs.final_column IS 'Column of the 决算 table holding the outturn (决算数).';
-COMMENT ON COLUMN budget_final_pairs.final_line IS 'NULL: every row of the table, paired with the 预算 row of the same subject code or line item; else the one 决算 line paired with budget_line.';
+COMMENT ON COLUMN budget_final_pairs.final_line IS 'NULL: every row of the table, paired with the 预算 row of the same subject code or line item; else the one 决算 line paired with budget_line (several rows with the same final_line: alternatives, the first one the 预算 states is used).';
 COMMENT ON COLUMN budget_final_pairs.budget_table IS 'Canonical 预算 table.';
 COMMENT ON COLUMN budget_final_pairs.budget_column IS 'Column of the 预算 table holding the budget (预算数).';
 COMMENT ON COLUMN budget_final_pairs.budget_line IS 'NULL: the row of the same key as the 决算''s; else the 预算 line paired with final_line.';
