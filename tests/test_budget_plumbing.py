@@ -20,6 +20,8 @@ from test_flow_support import prefect_api, settings_env, use_env  # noqa: F401  
 
 from juesuan.contract import BUDGET, FINAL, TOTALS, Fact
 from juesuan.errors import ContractViolation, RegistryError
+from juesuan.expectations.findings import read_finding_objects
+from juesuan.expectations.runner import validate_lake
 from juesuan.extract.base import CodeRepair, TableReport
 from juesuan.flows.nightly import document_table, run_flow, summary_markdown
 from juesuan.flows.pipeline import run_registry
@@ -343,3 +345,29 @@ url = "reports/datong.txt"
     assert "大同市社会保险中心 2023年度预算" in message.text and outcome.error in message.text
     (notice,) = message.notices
     assert notice.report == ("datong-sic", 2023, BUDGET) and notice.item.startswith("datong-sic/2023/预算/document/")
+
+
+def test_budget_findings_reach_the_stewards_like_final_ones(tmp_path: Path) -> None:
+    registry_path = _registry(
+        tmp_path,
+        UNIT.format(id="zx", name="江苏省政协办公厅")
+        + '\n[[unit.report]]\nyear = 2018\nkind = "预算"\nurl = "budget.pdf"\n',
+    )
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")}).with_overrides(registry=registry_path)
+    lake = lake_of(settings)
+    # a 预算 whose 收支预算总表 does not balance: 收入总计 120.00 against 支出总计 110.00
+    facts = [
+        _fact(BUDGET, "收支预算总表", "收入总计", "预算数", "120.00", BUDGET_SHA),
+        _fact(BUDGET, "收支预算总表", "支出总计", "预算数", "110.00", BUDGET_SHA),
+    ]
+    table = TableReport(title="收支预算总表", table_name="收支预算总表", status="ok", extractor="text-table")
+    lake.write_report("zx", 2018, BUDGET_SHA, facts, [], [table], report_kind=BUDGET)
+    registry = load_registry(registry_path)
+    validate_lake(settings, registry, lake=lake)
+    errors = [f for f in read_finding_objects(lake) if f.severity == "error"]
+    assert errors and {(f.report, f.rule_id) for f in errors} == {(("zx", 2018, BUDGET), "B01")}
+    context = mail_context(lake, registry, settings, outcomes=None, now=datetime.now(UTC))
+    (message,) = build_steward_messages(context, registry)[0]
+    assert message.subject.startswith(f"江苏省政协办公厅 2018年度预算：{len(errors)}处错误需更正")
+    assert "收支预算总表" in message.text and "2018年度决算" not in message.text
+    assert {notice.report for notice in message.notices} == {("zx", 2018, BUDGET)}
