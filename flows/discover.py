@@ -32,8 +32,9 @@ of that unit, year and kind wins over any): a document whose content confirms it
 that does not, the complete report before its 公开表 before its 正文, the ``scope`` the source prefers
 (部门 / 单位), then the newer (date printed on the listing, 更正/修订 in its words, earlier on the
 listing). The same bytes at two addresses (one PDF linked from two articles) are one document.
-When the document taken is only a part (its 正文, or its 公开表) and the other part was found too,
-both are taken as one report of two parts (the 正文 first). Every other candidate is rejected with
+When the document taken is only a part (its 正文, or its 公开表) and the other part was found too —
+or a 公开表 is attached beside the document taken on the same page —, both are taken as one report of
+two parts (the 正文 first). Every other candidate is rejected with
 the reason, naming the document taken instead.
 
 What was found is stored, for stewards, in the lake (``discovered_documents``: every link of every
@@ -1015,7 +1016,7 @@ def select(registry: Registry, results: Sequence[SourceResult], units: set[str] 
                 _decide(loser, "rejected", "selection", _why_not(loser, winner, source))
         if complement is not None:
             # The 正文 first: the report's own words, then its tables.
-            taken.sort(key=lambda c: _PART_RANK.get(c.content.part if c.content else "", 1))
+            taken.sort(key=lambda c: 1 if c.content is not None and c.content.part == "公开表" else 0)
             parts = [_report(key, c) for c in taken]
             first = parts[0]
             report = Report(unit_id=unit_id, year=year, url=first.url, format=None, kind=kind, parts=tuple(parts))
@@ -1031,23 +1032,26 @@ def _report(key: tuple[str, int, str], candidate: Candidate) -> Report:
 
 
 def _complement(group: list[tuple[Candidate, Source]]) -> Candidate | None:
-    """The other part of a report whose best document is only a part: its 公开表 for a 正文 or the reverse
-    (both downloaded and read, of other bytes); ``None`` when the best document is complete or nothing
-    completes it."""
+    """The other part of the report taken: its 公开表 when the document taken is its 正文 — or a complete
+    document (情况说明 and table titles: a 正文 listing its tables reads as one) with a 公开表 attached
+    beside it on the same page —, its 正文 when it is only the 公开表. Both downloaded and read, of
+    other bytes; ``None`` when nothing completes it. A figure both parts print is kept once (ingestion
+    keeps the first part's)."""
     winner = group[0][0]
     content = winner.content
-    if winner.failed is not None or content is None or not content.readable or content.part == "完整":
+    if winner.failed is not None or content is None or not content.readable:
         return None
-    wanted = "公开表" if content.part == "正文" else "正文"
+    pages = {row["found_on"] for row in winner.rows}
     for candidate, _ in group[1:]:
         found = candidate.content
-        if (
-            candidate.failed is None
-            and found is not None
-            and found.readable
-            and found.part == wanted
-            and candidate.sha256 != winner.sha256
-        ):
+        if candidate.failed is not None or found is None or not found.readable or candidate.sha256 == winner.sha256:
+            continue
+        beside = bool(pages & {row["found_on"] for row in candidate.rows})
+        if content.part == "正文" and found.part == "公开表":
+            return candidate
+        if content.part == "完整" and found.part == "公开表" and beside:
+            return candidate
+        if content.part == "公开表" and found.part == "正文":
             return candidate
     return None
 

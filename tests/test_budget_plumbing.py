@@ -371,3 +371,52 @@ def test_budget_findings_reach_the_stewards_like_final_ones(tmp_path: Path) -> N
     assert message.subject.startswith(f"江苏省政协办公厅 2018年度预算：{len(errors)}处错误需更正")
     assert "收支预算总表" in message.text and "2018年度决算" not in message.text
     assert {notice.report for notice in message.notices} == {("zx", 2018, BUDGET)}
+
+
+ARTICLE = """<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>
+<p>附件：<a href="{text}">江苏省政协办公厅2018年度部门预算.pdf</a></p>
+<p>附件：<a href="{tables}">江苏省政协办公厅2018年度部门预算公开表.pdf</a></p></body></html>"""
+
+
+@pytest.mark.parametrize("kinds", [None, ["决算", "预算"]])
+def test_discovery_loads_a_budget_of_two_attachments_when_the_source_takes_budgets(
+    tmp_path: Path, kinds: list[str] | None
+) -> None:
+    site = tmp_path / "site" / "yjs"
+    site.mkdir(parents=True)
+    for name in (TEXT_PART, TABLES_PART):
+        shutil.copy(real_path(f"budget/{name}"), site / name)
+    title = "江苏省政协办公厅2018年度部门预算公开"
+    (site / "index.html").write_text(
+        f'<html><head><meta charset="utf-8"></head><body><ul><li><a href="a1.html">{title}</a></li></ul></body></html>',
+        encoding="utf-8",
+    )
+    (site / "a1.html").write_text(ARTICLE.format(title=title, text=TEXT_PART, tables=TABLES_PART), encoding="utf-8")
+    with GovernmentWeb(tmp_path / "site", {}, max_lifetime=300) as web:
+        source = f'\n[[unit.source]]\nurl = "{web.base_url}/yjs/index.html"\n'
+        if kinds is not None:
+            source += f"kinds = {kinds!r}\n".replace("'", '"')
+        registry = _registry(tmp_path, UNIT.format(id="js-zhengxiebgt", name="江苏省政协办公厅") + source)
+        settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")}).with_overrides(
+            registry=registry, fetch_delay=0.0
+        )
+        summary = run_registry(settings, build=False)
+    lake = lake_of(settings)
+    links = lake.read_discovery()[0]
+    if kinds is None:  # a source takes 决算 only: the budget's article is not followed, and says why
+        assert summary.outcomes == []
+        (article,) = [row for row in links if row["link_text"] == title]
+        assert (article["decision"], article["reason"]) == ("rejected", "names a 预算 (budget) report, not a 决算")
+        return
+    (outcome,) = summary.outcomes
+    assert (outcome.key, outcome.status) == (("js-zhengxiebgt", 2018, BUDGET), "loaded")
+    # both attachments taken, the 正文 first, as parts of one report; each is a document of it
+    assert [Path(row["url"]).name for row in outcome.document_rows()] == [TEXT_PART, TABLES_PART]
+    documents = [row for row in links if row["role"] == "document"]
+    assert {(Path(row["url"]).name, row["decision"], row["content_kind"]) for row in documents} == {
+        (TEXT_PART, "selected", BUDGET),
+        (TABLES_PART, "selected", BUDGET),
+    }
+    facts = lake.read_facts()
+    assert set(facts["report_kind"]) == {BUDGET} and "收支预算总表" in set(facts["table_name"])
+    assert len({row["sha256"] for row in lake.read_document_rows()}) == 2
