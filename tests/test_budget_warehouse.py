@@ -104,6 +104,20 @@ def final_lake(root: Path) -> Lake:
 def add_budgets(lake: Lake) -> None:
     for (unit_id, year), budget_rows in BUDGETS.items():
         write_budget(lake, unit_id, year, budget_rows)
+    # datong's 预算 was validated: one budget identity (B…) is off, one holds.
+    checks = pa.table(
+        {
+            "run_id": ["run-1", "run-1"],
+            "check_id": ["datong-sic/2023/预算/B01/合计", "datong-sic/2023/预算/B02/208"],
+            "rule_id": ["B01", "B02"],
+            "severity": ["passed", "error"],
+            "report_kind": [BUDGET, BUDGET],
+        }
+    )
+    folder = lake.partition(FACTS, "datong-sic", 2023).parent.parent.parent.parent / "identity_findings"
+    target = folder / "year=2023" / "unit_id=datong-sic" / "identity_findings.budget.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(checks, target)
 
 
 @pytest.fixture(scope="module")
@@ -225,8 +239,9 @@ def test_a_refresh_loads_a_new_or_changed_budget_file_and_keeps_the_final(tmp_pa
     refresh_warehouse(lake.url, warehouse)
     add_budgets(lake)
     refreshed = refresh_warehouse(lake.url, warehouse)
-    # facts, code_repairs, parsed_tables and prior_year_facts of three 预算 reports, and documents.parquet
-    assert not refreshed.full and refreshed.changed_files == 13
+    # facts, code_repairs, parsed_tables and prior_year_facts of three 预算 reports, datong's budget
+    # identities and documents.parquet
+    assert not refreshed.full and refreshed.changed_files == 14
     changed = [r if r[1] != "208" or r[5] != T else (*r[:4], "5500.00", T) for r in BUDGETS[("datong-sic", 2023)]]
     write_budget(lake, "datong-sic", 2023, changed)
     refreshed = refresh_warehouse(lake.url, warehouse)
@@ -300,6 +315,18 @@ def test_compare_measures_budget_final_and_execution(both: tuple[Path, Path]) ->
     table = invoke("compare", "--subject", "208", *units, "--warehouse", str(built), "--measure", "execution")
     assert "执行率" in table and "99.02" in table
     assert "决算数" in invoke("compare", "--subject", "208", *units, "--warehouse", str(built))
+
+
+def test_the_budget_measure_carries_the_budget_reports_quality(both: tuple[Path, Path]) -> None:
+    _, built = both
+    chosen = Selection(units=("datong-sic", "dazhu-sic"), years=(2023,))
+    budget = compare_units(built, subject="208", selection=chosen, report_measure="budget").frame
+    assert budget["quality"].tolist() == ["errors", "not validated"]  # datong's B02 is off
+    assert budget["reconciles"].iloc[0] == False  # noqa: E712 (a nullable boolean)
+    assert pd.isna(budget["reconciles"].iloc[1])
+    final = compare_units(built, subject="208", selection=chosen).frame  # the 决算s were not validated
+    assert final["quality"].tolist() == ["not validated", "not validated"]
+    assert rows(built, "SELECT unit_id, report_kind, errors FROM identity_summary") == [("datong-sic", "预算", 1)]
 
 
 def test_the_budget_measure_takes_the_budget_years(both: tuple[Path, Path]) -> None:

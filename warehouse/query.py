@@ -220,8 +220,33 @@ _FINAL_YEARS = "unit_year_totals"
 _BUDGET_YEARS = "(SELECT DISTINCT unit_id, year FROM budget_vs_final WHERE budget_amount IS NOT NULL)"
 
 
+#: Whether a unit-year's 预算 report reconciles, in data_quality's words, from its identities (rules B…).
+_BUDGET_QUALITY = f"""(
+    SELECT
+        budgets.unit_id,
+        budgets.year,
+        CASE
+            WHEN checks.unit_id IS NULL THEN 'not validated'
+            WHEN checks.checked = 0 THEN 'not checkable'
+            WHEN checks.errors > 0 THEN 'errors'
+            WHEN checks.warnings > 0 THEN 'warnings'
+            WHEN checks.rounding > 0 THEN 'rounding'
+            ELSE 'exact'
+        END AS quality,
+        CASE WHEN checks.unit_id IS NULL OR checks.checked = 0 THEN NULL ELSE checks.errors = 0 END AS reconciles
+    FROM {_BUDGET_YEARS} AS budgets
+    LEFT JOIN identity_summary AS checks
+        ON checks.unit_id = budgets.unit_id AND checks.year = budgets.year AND checks.report_kind = '预算'
+)"""
+
+
 def _years_source(report_measure: str) -> str:
     return _BUDGET_YEARS if report_measure == BUDGET_MEASURE else _FINAL_YEARS
+
+
+def _quality_source(report_measure: str) -> str:
+    """Where a comparison's quality flags come from: the 预算 report's identities for 预算数, else the 决算's."""
+    return _BUDGET_QUALITY if report_measure == BUDGET_MEASURE else "data_quality"
 
 
 def _check_selection(
@@ -248,7 +273,7 @@ def _check_selection(
     return selection
 
 
-def _targets_sql(selection: Selection, years_source: str = _FINAL_YEARS) -> str:
+def _targets_sql(selection: Selection, years_source: str = _FINAL_YEARS, quality_source: str = "data_quality") -> str:
     """A ``targets`` CTE: the (unit, year) rows a comparison has, in registry order."""
     if selection.years is None:
         year_join = "LEFT JOIN latest ON latest.unit_id = unit_list.unit_id"
@@ -282,7 +307,7 @@ years_of_units AS (
 targets AS (
     SELECT years_of_units.*, data_quality.quality, data_quality.reconciles
     FROM years_of_units
-    LEFT JOIN data_quality
+    LEFT JOIN {quality_source} AS data_quality
         ON data_quality.unit_id = years_of_units.unit_id AND data_quality.year = years_of_units.year
 )
 """
@@ -386,7 +411,12 @@ def _budget_frame(
         "subject_code": subject_code.strip(),
     }
     found = _fetch(
-        connection, "WITH " + _targets_sql(selection, _years_source(report_measure)) + "," + _BUDGET_SQL, params
+        connection,
+        "WITH "
+        + _targets_sql(selection, _years_source(report_measure), _quality_source(report_measure))
+        + ","
+        + _BUDGET_SQL,
+        params,
     )
     frame = found[["unit_id", "unit_name", "year"]].copy()
     if report_measure == BUDGET_MEASURE:
