@@ -336,10 +336,25 @@ def test_the_budget_measure_takes_the_budget_years(both: tuple[Path, Path]) -> N
     assert comparison.measure_label == "预算数" and comparison.value_column == "预算数"
     with pytest.raises(UsageError, match="--measure"):
         compare_units(built, subject="208", report_measure="plan")
-    with pytest.raises(UsageError, match="only with --by subject"):
-        compare_units(built, by="class", report_measure="budget")
     with pytest.raises(UsageError, match="one the 预算 reports have a pair for"):
         compare_units(built, subject="208", table_name="收入支出决算总表", column_name="合计", report_measure="budget")
+
+
+def test_the_structures_by_class_and_economic_take_the_budget_measures(both: tuple[Path, Path]) -> None:
+    _, built = both
+    chosen = Selection(units=("datong-sic", "dazhu-sic", "jincheng-hrss"), years=(2023,))
+    budget = compare_units(built, by="class", selection=chosen, report_measure="budget")
+    assert "预算数" in budget.title and "一般公共预算支出预算表/合计" in budget.title
+    frame = budget.frame.set_index("unit_id")
+    assert list(frame.columns[2:5]) == ["208 社会保障和就业支出", "210 卫生健康支出", "213 农林水支出"]
+    assert frame.loc["datong-sic", "208 社会保障和就业支出"] == Decimal("5400.000000")
+    assert frame.loc["datong-sic", "213 农林水支出"] == Decimal("10.000000")  # budgeted, not spent
+    assert frame.loc["jincheng-hrss", "status"] == "not reported"  # no 预算
+    execution = compare_units(built, by="class", selection=chosen, report_measure="execution").frame
+    rates = execution.set_index("unit_id")["208 社会保障和就业支出"]
+    assert (rates["datong-sic"], rates["dazhu-sic"]) == (Decimal("99.02"), Decimal("101.18"))
+    economic = compare_units(built, by="economic", selection=chosen, report_measure="execution").frame
+    assert economic.set_index("unit_id").loc["dazhu-sic", "人员经费"] == Decimal("101.44")
 
 
 def test_compare_exports_carry_the_chinese_labels(both: tuple[Path, Path], tmp_path: Path) -> None:
