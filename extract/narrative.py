@@ -98,6 +98,7 @@ from juesuan.contract import (
     VEHICLE_COLUMN,
     Fact,
 )
+from juesuan.contract import BUDGET as BUDGET_KIND
 from juesuan.extract.base import DocumentContext, StrategyResult
 from juesuan.extract.evidence import (
     ABOUT,
@@ -1855,9 +1856,18 @@ def read_narrative(
     catalogue: Catalogue,
     table_facts: Sequence[Fact] | None = None,
     empty_tables: Sequence[str] = (),
+    report_kind: str | None = None,
 ) -> NarrativeReading:
     """One reading of the prose (see :func:`extract_narrative`); ``empty_tables`` are the report's tables
-    printed without figures, whose blank cells a statement may rely on (完成预算的0% of an empty 三公 table)."""
+    printed without figures, whose blank cells a statement may rely on (完成预算的0% of an empty 三公 table).
+
+    ``report_kind`` is the report's kind (contract.REPORT_KINDS; None: 决算). A 预算 report's prose is read by
+    :func:`juesuan.extract.narrative_budget.read_budget_narrative`: budget facts only, never a 决算 key."""
+    if report_kind == BUDGET_KIND:
+        # Imported here: narrative_budget builds on this module's tokens and layout helpers.
+        from juesuan.extract.narrative_budget import read_budget_narrative
+
+        return read_budget_narrative(segments, context, catalogue)
     reader = _read(segments, context, catalogue, table_facts, empty_tables)
     return NarrativeReading(
         narrative=StrategyResult(facts=list(reader.facts.values()), notes=reader.notes),

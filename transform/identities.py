@@ -243,7 +243,12 @@ class ReportEvidence:
 
 
 class ReportFacts:
-    """The facts of one report (unit and year), indexed for the rules (:data:`UNCHECKED_COLUMNS` left out).
+    """The facts of one report (unit, year and kind), indexed for the rules (:data:`UNCHECKED_COLUMNS` left out).
+
+    ``report_kind`` is 决算 (final accounts, the default) or 预算 (a budget disclosure): a unit-year can have
+    both, and each is a report of its own — 决算 rules (R…) run on 决算 reports only, budget rules (B…,
+    ``transform/budget_identities.py``) on 预算 reports only (:attr:`Rule.report_kinds`). ``counterpart`` is
+    the report of the other kind of the same unit and year when the run holds it (the cross-document checks).
 
     ``unreliable`` names the report's tables juesuan did not read reliably, each with the reason a
     steward reads (the table, its pages and why: :meth:`~juesuan.transform.reliability.UnreliableTable.describe`).
@@ -256,9 +261,14 @@ class ReportFacts:
         facts: Iterable[FactRef],
         unit_kind: str | None = None,
         unreliable: Mapping[str, str] | None = None,
+        report_kind: str = c.FINAL,
     ) -> None:
+        if report_kind not in c.REPORT_KINDS:
+            raise ValueError(f"report_kind {report_kind!r} not in {c.REPORT_KINDS}")
         self.unit_id = unit_id
         self.year = year
+        self.report_kind = report_kind
+        self.counterpart: ReportFacts | None = None
         self.unit_kind = unit_kind
         self.unreliable: dict[str, str] = dict(unreliable or {})
         self.evidence = ReportEvidence()
@@ -439,6 +449,7 @@ class IdentityCheck:
     report_document: str | None = None  # the report's document, for sides with no figure
     other_document: str | None = None  # the right side's document when it is another one (last year's report)
     extra_addends: int = 0  # rounded figures behind a side that are no fact of it (a change a figure is derived by)
+    report_kind: str = c.FINAL  # the kind of the report the check belongs to (决算 or 预算)
 
     @property
     def rule_id(self) -> str:
@@ -454,10 +465,13 @@ class IdentityCheck:
 
     @property
     def check_id(self) -> str:
-        """Unique and readable: unit/year/rule/table/line/column/form."""
+        """Unique and readable: unit/year/rule/table/line/column/form; a 预算 report's checks name the kind
+        after the year (unit/year/预算/rule/…). A 决算 check id stays as it always was: waivers and the
+        stewards' mail ledger key on it."""
         line = self.subject_code or self.line_item
+        kind = () if self.report_kind == c.FINAL else (self.report_kind,)
         return "/".join(
-            (self.unit_id, str(self.year), self.rule_id, self.table_name, line, self.column_name, self.note)
+            (self.unit_id, str(self.year), *kind, self.rule_id, self.table_name, line, self.column_name, self.note)
         )
 
     @property
@@ -542,6 +556,8 @@ class Rule:
     rule_id: ClassVar[str]
     number: ClassVar[int]
     family: ClassVar[str]
+    #: The kinds of report the rule runs on: the 决算 rules never run on a 预算 report, nor the reverse.
+    report_kinds: ClassVar[tuple[str, ...]] = (c.FINAL,)
     type: ClassVar[str]
     title: ClassVar[str]
     description: ClassVar[str]
@@ -574,6 +590,7 @@ class Rule:
             unit_id=report.unit_id,
             report_document=report.document_sha256,
             year=report.year,
+            report_kind=report.report_kind,
             table_name=anchor.table_name,
             subject_code=code,
             line_item=line,
@@ -610,6 +627,7 @@ class Rule:
             unit_id=report.unit_id,
             report_document=report.document_sha256,
             year=report.year,
+            report_kind=report.report_kind,
             table_name=table_name,
             subject_code=None,
             line_item=line_item,
@@ -1068,6 +1086,7 @@ def _class_lines_not_checkable(
         unit_id=report.unit_id,
         report_document=report.document_sha256,
         year=report.year,
+        report_kind=report.report_kind,
         table_name=left_table,
         subject_code=None,
         line_item="(class lines)",
@@ -1230,6 +1249,7 @@ class NarrativeRestatement(Rule):
                 unit_id=report.unit_id,
                 report_document=report.document_sha256,
                 year=report.year,
+                report_kind=report.report_kind,
                 table_name=fact.table_name,
                 subject_code=fact.subject_code,
                 line_item=fact.line_item,
@@ -1275,7 +1295,7 @@ IDENTITY_RULES: tuple[Rule, ...] = (
 # The checks beyond arithmetic live in sibling modules, which build on the classes above: imported here,
 # at the end, so that every rule is registered wherever the import starts (transform/__init__.py imports
 # this module first).
-from juesuan.transform import across_years, claims, hygiene, performance, structure  # noqa: E402
+from juesuan.transform import across_years, budget_identities, claims, hygiene, performance, structure  # noqa: E402
 
 RULES: tuple[Rule, ...] = (
     *IDENTITY_RULES,
@@ -1284,6 +1304,7 @@ RULES: tuple[Rule, ...] = (
     *hygiene.RULES,
     *across_years.RULES,
     *performance.RULES,
+    *budget_identities.RULES,
 )
 RULES_BY_ID: dict[str, Rule] = {rule.rule_id: rule for rule in RULES}
 
@@ -1293,22 +1314,38 @@ def rules_of(family: str) -> tuple[Rule, ...]:
 
 
 # --- from facts to checks to the residual frame ------------------------------------------------------------
+#: What ``reports_from_facts(unreliable=…)`` is keyed by: ``(unit_id, year)`` (a 决算 report) or
+#: ``(unit_id, year, report_kind)``.
+ReportKey = tuple[str, int] | tuple[str, int, str]
+
+
+def report_kinds_of(facts: pd.DataFrame) -> pd.Series:
+    """Each fact's report kind: a frame without the column (written before kinds existed) holds 决算 facts."""
+    if "report_kind" not in facts.columns:
+        return pd.Series(c.FINAL, index=facts.index, dtype="object")
+    return facts["report_kind"].fillna(c.FINAL).astype("object")
+
+
 def reports_from_facts(
     facts: pd.DataFrame,
     unit_kinds: Mapping[str, str] | None = None,
-    unreliable: Mapping[tuple[str, int], Mapping[str, str]] | None = None,
+    unreliable: Mapping[ReportKey, Mapping[str, str]] | None = None,
 ) -> list[ReportFacts]:
-    """Group a facts frame (contract columns, ``value`` as Decimal) into one :class:`ReportFacts` per report.
+    """Group a facts frame (contract columns, ``value`` as Decimal) into one :class:`ReportFacts` per report:
+    per unit, year and report kind (facts without ``report_kind`` are 决算). The two reports of a unit-year
+    (决算 and 预算) are linked as each other's ``counterpart``.
 
-    ``unreliable`` maps ``(unit_id, year)`` to the report's tables not read reliably, each with its reason
-    (``juesuan.transform.reliability.unreliable_by_report``); a report not in it has none.
+    ``unreliable`` maps a report to its tables not read reliably, each with its reason
+    (``juesuan.transform.reliability.unreliable_by_report``): by ``(unit_id, year, report_kind)``, or by
+    ``(unit_id, year)`` for a 决算 report; a report not in it has none.
     """
     kinds = unit_kinds or {}
     doubtful = unreliable or {}
     reports: list[ReportFacts] = []
     if facts.empty:
         return reports
-    for (unit_id, year), group in facts.groupby(["unit_id", "year"], sort=True):
+    facts = facts.assign(report_kind=report_kinds_of(facts))
+    for (unit_id, year, report_kind), group in facts.groupby(["unit_id", "year", "report_kind"], sort=True):
         refs = [
             FactRef(
                 table_name=row.table_name,
@@ -1322,10 +1359,21 @@ def reports_from_facts(
             )
             for row in group.itertuples(index=False)
         ]
-        reports.append(
-            ReportFacts(str(unit_id), int(year), refs, kinds.get(str(unit_id)), doubtful.get((str(unit_id), int(year))))
-        )
+        unit, number, kind = str(unit_id), int(year), str(report_kind)
+        reasons = doubtful.get((unit, number, kind))
+        if reasons is None and kind == c.FINAL:
+            reasons = doubtful.get((unit, number))
+        reports.append(ReportFacts(unit, number, refs, kinds.get(unit), reasons, report_kind=kind))
+    link_counterparts(reports)
     return reports
+
+
+def link_counterparts(reports: Iterable[ReportFacts]) -> None:
+    """Point each report at the report of the other kind of its unit and year, when there is one."""
+    by_key = {(r.unit_id, r.year, r.report_kind): r for r in reports}
+    for (unit_id, year, kind), report in by_key.items():
+        other = c.BUDGET if kind == c.FINAL else c.FINAL
+        report.counterpart = by_key.get((unit_id, year, other))
 
 
 def _decimal(value: object) -> Decimal:
@@ -1341,11 +1389,13 @@ def compute_checks(reports: Iterable[ReportFacts], rules: Iterable[Rule] = RULES
     checks: list[IdentityCheck] = []
     for report in reports:
         for rule in chosen:
-            checks.extend(rule.checks(report))
+            if report.report_kind in rule.report_kinds:
+                checks.extend(rule.checks(report))
     duplicates = sorted(check_id for check_id, n in Counter(ch.check_id for ch in checks).items() if n > 1)
     if duplicates:
         raise ValueError(f"identity checks with the same id (a rule yields one instance twice): {duplicates[:5]}")
-    log.info("%d identity checks on %d report(s)", len(checks), len({(ch.unit_id, ch.year) for ch in checks}))
+    reports_checked = len({(ch.unit_id, ch.year, ch.report_kind) for ch in checks})
+    log.info("%d identity checks on %d report(s)", len(checks), reports_checked)
     return checks
 
 
