@@ -24,6 +24,7 @@ from juesuan.contract import (
     BUDGET_EXPENDITURE,
     BUDGET_GENERAL,
     BUDGET_THREE_PUBLIC,
+    BUDGET_TOTALS,
     GENERAL_BUDGET,
     THREE_PUBLIC,
 )
@@ -57,6 +58,7 @@ BUDGETS: dict[tuple[str, int], list[Row]] = {
         (BUDGET_THREE_PUBLIC, None, "公务接待费", "预算数", "1.20", T),
         (BUDGET_THREE_PUBLIC, None, "会议费", "预算数", "3.00", T),
         (BUDGET_THREE_PUBLIC, None, "培训费", "预算数", "3.00", T),
+        (BUDGET_TOTALS, None, "一般公共预算资金", "预算数", "5600.00", T),  # the 决算's 一般公共预算财政拨款收入
     ],
     ("dazhu-sic", 2023): [
         (BUDGET_BASIC, None, "合计", "人员经费", "500.00", T),
@@ -199,6 +201,18 @@ def test_the_three_public_total_is_the_budgets_subtotal_where_it_prints_one(both
     assert vs(built, "unit_id = 'datong-sic' AND subject_key = '“三公”经费'") == []
 
 
+def test_a_fund_line_the_budget_names_otherwise_meets_the_finals(both: tuple[Path, Path]) -> None:
+    _, built = both
+    line = "unit_id = 'datong-sic' AND subject_key = '一般公共预算财政拨款收入'"
+    assert vs(built, line) == [
+        (Decimal("5600.000000"), Decimal("5569.360000"), Decimal("-30.640000"), Decimal("99.45"), None)
+    ]
+    assert rows(built, f"SELECT budget_table, budget_subject_key FROM budget_vs_final WHERE {line}") == [
+        ("收支预算总表", "一般公共预算资金")
+    ]
+    assert vs(built, "unit_id = 'datong-sic' AND subject_key = '一般公共预算资金'") == []
+
+
 def test_a_missing_report_is_null_never_zero(both: tuple[Path, Path]) -> None:
     _, built = both
     # jincheng has a 决算 and no 预算: its budget is unknown.
@@ -226,7 +240,7 @@ def test_the_final_accounts_marts_do_not_change_when_budgets_arrive(both: tuple[
         old = sorted(rows(before, f"SELECT * FROM {mart}{where}"), key=repr)
         new = sorted(rows(after, f"SELECT * FROM {mart}{where}"), key=repr)
         assert old == new, f"{mart} changed when the 预算 reports were added"
-    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(16,)]
+    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(17,)]
     assert rows(after, "SELECT report_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [
         ("决算", 7),
         ("预算", 3),
