@@ -543,6 +543,7 @@ def test_budget_checks_run_through_the_suites_and_their_findings_go_to_the_budge
     summary = validate_lake(settings, None, "budget-run", lake)
     assert sorted(summary.reports) == [(UNIT, 2025, c.FINAL), (UNIT, 2025, c.BUDGET)]
     assert sum(summary.expectations_run.values()) == sum(expected_counts().values())
+    assert summary.data_docs_index is not None and summary.data_docs_index.is_file()
     counts = {report.report_kind: report for report in summary.counts()}
     assert counts[c.BUDGET].errors == 1 and counts[c.BUDGET].checks > 50
     (error,) = [f for f in summary.findings if f.severity == ERROR and f.report_kind == c.BUDGET]
