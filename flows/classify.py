@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from juesuan.contract import BUDGET, FINAL
 from juesuan.errors import WrongReportError
 from juesuan.extract.document import (
     check_report_identity,
@@ -306,16 +307,18 @@ def classify_text(fmt: str, text: str, units: Sequence[Unit], note: str = "") ->
     )
 
 
-def confirm_identity(source: str, content: Content, unit: Unit, year: int) -> None:
-    """The extractor's identity check on the document, and no 预算 for a 决算: raises :class:`WrongReportError`.
+def confirm_identity(source: str, content: Content, unit: Unit, year: int, kind: str = FINAL) -> None:
+    """The extractor's identity check on the document, and no report of another kind than ``kind`` (a
+    预算 for a 决算, or the reverse): raises :class:`WrongReportError`.
 
-    ``unit`` and ``year`` are what the document is taken for. A document without text (an image-only
-    PDF read without OCR) passes: extraction checks it after OCR.
+    ``unit``, ``year`` and ``kind`` are what the document is taken for. A document without text (an
+    image-only PDF read without OCR) passes: extraction checks it after OCR.
     """
-    if content.kind == "预算":
-        raise WrongReportError(source, f"the document is a 预算 (budget) report, not a 决算 ({content.title})")
+    if content.kind is not None and content.kind != kind:
+        label = "预算 (budget)" if content.kind == BUDGET else "决算 (final accounts)"
+        raise WrongReportError(source, f"the document is a {label} report, not a {kind} ({content.title})")
     if content.readable:
-        check_report_identity(source, content.text, unit, year)
+        check_report_identity(source, content.text, unit, year, content.kind or kind)
 
 
 def labelled_units(text: str, units: Iterable[Unit]) -> list[Unit]:

@@ -12,9 +12,10 @@ finds into ingestion jobs. The walk, per source:
 2. **Listing pages**: the source's ``url`` and its pagination (links named 下一页, ›, 2, 3 … on the
    same host, or the ``pages`` address template for pages a script draws), up to ``max_pages``.
 3. **Links of a listing page**: a document link (``.pdf``, ``.docx`` … or a viewer's ``file=``) is
-   a candidate; a page link whose words name a 决算 (``include``, not ``exclude``) is an article to
-   follow; a link naming only a 预算, or no 决算 at all (news, 招聘, 公示, navigation), is rejected
-   with that reason.
+   a candidate; a page link whose words name a report of a kind the source takes (``kinds``: 决算 by
+   default, 预算 too when listed; ``include``, not ``exclude``) is an article to follow; a link naming
+   only a kind the source does not take (a 预算 by default), or none at all (news, 招聘, 公示,
+   navigation), is rejected with that reason.
 4. **Article pages** (depth 1, and pages they embed or link as 查看/全文/附件/下载 up to
    ``max_depth``): every document they link or embed (``<iframe>``/``<embed>``/``<object>``, a PDF
    viewer's file) is a candidate, labelled by its own words and the article's title. A "page" that
@@ -26,12 +27,15 @@ finds into ingestion jobs. The walk, per source:
    (unit, year) has the final word. The bytes go to the raw store, by sha256, where ingestion takes
    them (no second download).
 
-Then, over all sources, one document per unit and year is **selected** (a ``[[unit.report]]`` URL
-of that unit and year wins over any): a document confirmed as a 决算 by its content before one that
-is not, the complete report before its 公开表 before its 正文, the ``scope`` the source prefers
+Then, over all sources, one report per unit, year and kind is **selected** (a ``[[unit.report]]``
+of that unit, year and kind wins over any): a document whose content confirms its kind before one
+that does not, the complete report before its 公开表 before its 正文, the ``scope`` the source prefers
 (部门 / 单位), then the newer (date printed on the listing, 更正/修订 in its words, earlier on the
 listing). The same bytes at two addresses (one PDF linked from two articles) are one document.
-Every other candidate is rejected with the reason, naming the document taken instead.
+When the document taken is only a part (its 正文, or its 公开表) and the other part was found too —
+or a 公开表 is attached beside the document taken on the same page —, both are taken as one report of
+two parts (the 正文 first). Every other candidate is rejected with
+the reason, naming the document taken instead.
 
 What was found is stored, for stewards, in the lake (``discovered_documents``: every link of every
 page walked, with its labels, its content reading, ``decision`` ∈ selected / followed / rejected /
@@ -59,6 +63,7 @@ from typing import Any
 from urllib.parse import urljoin, urlparse
 from urllib.robotparser import RobotFileParser
 
+from juesuan.contract import BUDGET, FINAL, REPORT_KINDS
 from juesuan.errors import DocumentError
 from juesuan.flows.classify import Content, Labels, confirm_identity, labelled_units, read_content, read_labels
 from juesuan.flows.fetch import Fetched, Fetcher, FetchError, Validators, fetcher_for
@@ -81,6 +86,10 @@ _LEADS_TO_DOCUMENT = re.compile(r"查看|全文|附件|下载|点击|详情|阅�
 _HTML_TYPES = ("text/html", "application/xhtml")
 ROBOTS_TTL = 600.0
 _PART_RANK = {"完整": 2, "公开表": 1, "正文": 0}
+_KIND_LABELS = {BUDGET: "预算 (budget)", FINAL: "决算 (final accounts)"}
+#: What selection hands to ingestion: a report and the discovery step's download of it (one per part
+#: for a report found as a 正文 and a 公开表).
+Selected = tuple[Report, Prefetched | tuple[Prefetched | None, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,7 @@ class Candidate:
     position: int
     unit_id: str | None = None
     year: int | None = None
+    kind: str = FINAL  # the kind of report it is taken for (决算 | 预算)
     content: Content | None = None
     prefetched: Prefetched | None = None
     failed: str | None = None  # why tonight's download failed (the previous reading may stand in)
@@ -164,7 +174,7 @@ class DiscoverySummary:
 class Discovery:
     """The night's discovery: the reports to ingest (with their downloads) and the rows to store."""
 
-    reports: list[tuple[Report, Prefetched | None]]
+    reports: list[Selected]
     documents: list[dict[str, Any]]
     pages: list[dict[str, Any]]
     summary: DiscoverySummary
@@ -367,10 +377,11 @@ class _Walk:
         """Why the words of a link rule it out (``None``: they do not)."""
         source = self.source
         compacted = re.sub(r"\s+", "", words)
-        if labels.kinds == frozenset({"预算"}):
-            return "names a 预算 (budget) report, not a 决算"
+        if labels.kinds and not labels.kinds & set(source.kinds):
+            named = min(labels.kinds)
+            return f"names a {_KIND_LABELS.get(named, named)} report, not a {'/'.join(source.kinds)}"
         if not any(word in compacted for word in source.include):
-            return f"names no 决算 report (none of {', '.join(source.include)} in its words)"
+            return f"names no {'/'.join(source.kinds)} report (none of {', '.join(source.include)} in its words)"
         excluded = [word for word in source.exclude if word in compacted]
         if excluded:
             return f"excluded by the source's exclude words ({', '.join(excluded)})"
@@ -416,12 +427,14 @@ class _Walk:
                 self.add_candidate(link, url, title=article_title, depth=depth, position=position)
                 continue
             embedded = link.tag in ("iframe", "frame", "embed", "object", "refresh")
-            leads = embedded or bool(_LEADS_TO_DOCUMENT.search(link.text)) or "决算" in link.text
+            leads = (
+                embedded or bool(_LEADS_TO_DOCUMENT.search(link.text)) or any(k in link.text for k in self.source.kinds)
+            )
             if not leads or not link.url or depth + 1 > self.source.max_depth or not self.may_follow(link.url):
                 continue  # navigation, related news …: not recorded
             labels = read_labels(article_title, link.text, "", link.context)
             row = self.link_row(link, url, article_title, depth, position, labels, role="page")
-            if labels.kinds == frozenset({"预算"}) and not embedded:
+            if labels.kinds == frozenset({BUDGET}) and BUDGET not in self.source.kinds and not embedded:
                 row.update(decision="rejected", stage="link", reason="names a 预算 (budget) report, not a 决算")
                 continue
             row.update(decision="followed", stage="link", reason="")
@@ -435,7 +448,7 @@ class _Walk:
         row = _document_row(self.source, link, page_url, title, depth, position, labels, role)
         named = self.units_named(f"{title} {link.text} {link.context}")
         row["unit_id"] = named[0].id if named else None
-        if "决算" in labels.kinds:
+        if labels.kinds & set(self.source.kinds):
             row["year"] = labels.year  # what it claims to be; the document's content may correct it
         with self.lock:
             self.result.documents.append(row)
@@ -585,18 +598,34 @@ class _Walk:
         if problem is None:
             assert unit is not None and year is not None
             try:
-                confirm_identity(candidate.url, content, unit, year)
+                confirm_identity(candidate.url, content, unit, year, self.kind_of(candidate, candidate.content))
             except DocumentError as exc:
                 problem = exc.reason
         if problem is not None:
             self.decide(candidate, "rejected", "identity", problem)
 
+    def kind_of(self, candidate: Candidate, content: Content | None) -> str:
+        """The kind a candidate is taken for: its content's, else its words' (when they name one), else 决算."""
+        if content is not None and content.kind is not None:
+            return content.kind
+        named = candidate.labels.kinds & set(REPORT_KINDS)
+        if len(named) == 1:
+            return next(iter(named))
+        return FINAL if FINAL in self.source.kinds else self.source.kinds[0]
+
     def identify(self, candidate: Candidate, content: Content | None) -> tuple[Unit | None, int | None, str | None]:
         """The unit and year a candidate is taken for (the content's where it says, else its words); or why none."""
         units = {unit.id: unit for unit in self.job.units}
         labels = candidate.labels
-        if content is not None and content.kind == "预算":
-            return None, None, f"the document is a 预算 (budget) report, not a 决算 ({content.title})"
+        kind = self.kind_of(candidate, content)
+        if kind not in self.source.kinds:
+            evidence = f" ({content.title})" if content is not None and content.kind is not None else ""
+            wanted = "/".join(self.source.kinds)
+            return (
+                None,
+                None,
+                f"the document is a {_KIND_LABELS[kind]} report, not a {wanted}{evidence}",
+            )
         readable = content is not None and content.readable
         unit_id = content.unit_id if content is not None else None
         if unit_id is None:
@@ -608,7 +637,7 @@ class _Walk:
         if unit_id is None:
             return None, None, "neither the document nor its link names one of the source's units"
         stated = content.year if content is not None else None
-        if stated is not None and labels.year is not None and stated != labels.year and "决算" in labels.kinds:
+        if stated is not None and labels.year is not None and stated != labels.year and kind in labels.kinds:
             # As the extractor refuses a report of another year than its registry entry names.
             return None, None, f"the report covers {stated}, but its link names {labels.year}"
         year = stated or labels.year
@@ -616,8 +645,8 @@ class _Walk:
             return None, None, "neither the document nor its link states a fiscal year"
         if not self.source.wants_year(year):
             return None, None, f"a report of {year}, not a year the source takes"
-        if not readable and "决算" not in labels.kinds:
-            return None, None, "its content could not be read and its words do not name a 决算"
+        if not readable and kind not in labels.kinds:
+            return None, None, f"its content could not be read and its words do not name a {kind}"
         return units[unit_id], year, None
 
     def judge(self, candidate: Candidate) -> None:
@@ -634,6 +663,7 @@ class _Walk:
             return
         assert unit is not None and year is not None
         candidate.unit_id, candidate.year = unit.id, year
+        candidate.kind = self.kind_of(candidate, candidate.content)
         for row in candidate.rows:
             row.update(unit_id=unit.id, year=year)
         self.result.accepted.append(candidate)
@@ -839,7 +869,7 @@ def failed_source(job: SourceJob, reason: str) -> SourceResult:
 #: Walks the sources, yielding each result as its walk ends (in any order).
 SourceMapper = Callable[[list[SourceJob], DiscoveryEnv], Iterable[SourceResult]]
 #: Called with the reports of the units whose every source has been walked (ingestion may start on them).
-ReportsCallback = Callable[[list[tuple[Report, Prefetched | None]]], None]
+ReportsCallback = Callable[[list[Selected]], None]
 
 
 def map_sequentially(jobs: list[SourceJob], env: DiscoveryEnv) -> list[SourceResult]:
@@ -885,7 +915,7 @@ def discover(
     jobs, old_documents, old_pages = source_jobs(registry, lake)
     waiting = Counter(unit_id for job in jobs for unit_id in job.source.unit_ids)
     results: list[SourceResult] = []
-    reports: list[tuple[Report, Prefetched | None]] = []
+    reports: list[Selected] = []
     for result in (mapper or map_sequentially)(jobs, env):
         results.append(result)
         ready = set()
@@ -908,7 +938,7 @@ def discover(
 
 def _rank(candidate: Candidate, source: Source) -> tuple[Any, ...]:
     content = candidate.content
-    confirmed = 0 if content is None else (2 if content.kind == "决算" else 1 if content.readable else 0)
+    confirmed = 0 if content is None else (2 if content.kind == candidate.kind else 1 if content.readable else 0)
     part = _PART_RANK.get(content.part if content and content.readable else "", 1)
     scope = (content.scope if content else None) or candidate.labels.scope
     scope_rank = 1.0 if scope == source.scope else 0.5 if scope is None else 0.0
@@ -928,13 +958,14 @@ def _why_not(loser: Candidate, winner: Candidate, source: Source) -> str:
     if loser.sha256 is not None and loser.sha256 == winner.sha256:
         return f"the same document as {taken}, which was taken"
     mine, theirs = _rank(loser, source), _rank(winner, source)
+    kind = winner.kind
     reasons = [
         f"its download failed tonight ({loser.failed}); {taken} was taken",
-        f"its content does not confirm a 决算; {taken}, which does, was taken",
+        f"its content does not confirm a {kind}; {taken}, which does, was taken",
         f"only part of the report ({loser.content.part if loser.content else '?'}); "
         f"the fuller document {taken} was taken",
-        f"a {(loser.content and loser.content.scope) or loser.labels.scope or '?'}决算; the source takes the "
-        f"{source.scope}决算 ({taken})",
+        f"a {(loser.content and loser.content.scope) or loser.labels.scope or '?'}{kind}; the source takes the "
+        f"{source.scope}{kind} ({taken})",
     ]
     for index, reason in enumerate(reasons):
         if mine[index] != theirs[index]:
@@ -942,22 +973,26 @@ def _why_not(loser: Candidate, winner: Candidate, source: Source) -> str:
     return f"an older document of the same report; the newer {taken} was taken"
 
 
-def select(
-    registry: Registry, results: Sequence[SourceResult], units: set[str] | None = None
-) -> list[tuple[Report, Prefetched | None]]:
-    """One document per unit and year among the accepted candidates (of ``units``, default all); reject
-    the others with the reason."""
-    explicit = {(r.unit_id, r.year): r for r in registry.reports()}
-    groups: dict[tuple[str, int], list[tuple[Candidate, Source]]] = {}
+def select(registry: Registry, results: Sequence[SourceResult], units: set[str] | None = None) -> list[Selected]:
+    """One report per unit, year and kind among the accepted candidates (of ``units``, default all); reject
+    the others with the reason.
+
+    A report found only as two documents — its 正文 and its 公开表 (each read from its own content) — is
+    one report of two parts: the best document of each part is taken, the 正文 first.
+    """
+    explicit = {r.key: r for r in registry.reports()}
+    groups: dict[tuple[str, int, str], list[tuple[Candidate, Source]]] = {}
     for result in results:
         for candidate in result.accepted:
             assert candidate.unit_id is not None and candidate.year is not None
             if units is not None and candidate.unit_id not in units:
                 continue
-            groups.setdefault((candidate.unit_id, candidate.year), []).append((candidate, result.source))
-    reports: list[tuple[Report, Prefetched | None]] = []
+            key = (candidate.unit_id, candidate.year, candidate.kind)
+            groups.setdefault(key, []).append((candidate, result.source))
+    reports: list[Selected] = []
     for key in sorted(groups):
         group = groups[key]
+        unit_id, year, kind = key
         if key in explicit:
             for candidate, _ in group:
                 _decide(
@@ -966,15 +1001,59 @@ def select(
             continue
         group.sort(key=lambda item: _rank(item[0], item[1]), reverse=True)
         winner, source = group[0]
-        url = winner.prefetched.url if winner.prefetched and winner.prefetched.url else winner.url
+        complement = _complement(group)
         if winner.failed is not None:
-            _decide(winner, "failed", "download", f"{winner.failed}; nothing else found for {key[0]} {key[1]}")
+            _decide(winner, "failed", "download", f"{winner.failed}; nothing else found for {unit_id} {year} {kind}")
+        elif complement is not None:
+            _decide(winner, "selected", "selection", f"taken as a part of the {kind} of {unit_id} {year}")
         else:
-            _decide(winner, "selected", "selection", f"taken as the 决算 of {key[0]} {key[1]}")
+            _decide(winner, "selected", "selection", f"taken as the {kind} of {unit_id} {year}")
+        taken = [winner] if complement is None else [winner, complement]
+        if complement is not None:
+            _decide(complement, "selected", "selection", f"taken as a part of the {kind} of {unit_id} {year}")
         for loser, _ in group[1:]:
-            _decide(loser, "rejected", "selection", _why_not(loser, winner, source))
-        reports.append((Report(unit_id=key[0], year=key[1], url=url, format=None), winner.prefetched))
+            if loser is not complement:
+                _decide(loser, "rejected", "selection", _why_not(loser, winner, source))
+        if complement is not None:
+            # The 正文 first: the report's own words, then its tables.
+            taken.sort(key=lambda c: 1 if c.content is not None and c.content.part == "公开表" else 0)
+            parts = [_report(key, c) for c in taken]
+            first = parts[0]
+            report = Report(unit_id=unit_id, year=year, url=first.url, format=None, kind=kind, parts=tuple(parts))
+            reports.append((report, tuple(c.prefetched for c in taken)))
+            continue
+        reports.append((_report(key, winner), winner.prefetched))
     return reports
+
+
+def _report(key: tuple[str, int, str], candidate: Candidate) -> Report:
+    url = candidate.prefetched.url if candidate.prefetched and candidate.prefetched.url else candidate.url
+    return Report(unit_id=key[0], year=key[1], url=url, format=None, kind=key[2])
+
+
+def _complement(group: list[tuple[Candidate, Source]]) -> Candidate | None:
+    """The other part of the report taken: its 公开表 when the document taken is its 正文 — or a complete
+    document (情况说明 and table titles: a 正文 listing its tables reads as one) with a 公开表 attached
+    beside it on the same page —, its 正文 when it is only the 公开表. Both downloaded and read, of
+    other bytes; ``None`` when nothing completes it. A figure both parts print is kept once (ingestion
+    keeps the first part's)."""
+    winner = group[0][0]
+    content = winner.content
+    if winner.failed is not None or content is None or not content.readable:
+        return None
+    pages = {row["found_on"] for row in winner.rows}
+    for candidate, _ in group[1:]:
+        found = candidate.content
+        if candidate.failed is not None or found is None or not found.readable or candidate.sha256 == winner.sha256:
+            continue
+        beside = bool(pages & {row["found_on"] for row in candidate.rows})
+        if content.part == "正文" and found.part == "公开表":
+            return candidate
+        if content.part == "完整" and found.part == "公开表" and beside:
+            return candidate
+        if content.part == "公开表" and found.part == "正文":
+            return candidate
+    return None
 
 
 def _decide(candidate: Candidate, decision: str, stage: str, reason: str) -> None:
@@ -1034,7 +1113,7 @@ def _same(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
 
 
 def _summary(
-    results: Sequence[SourceResult], reports: Sequence[tuple[Report, Prefetched | None]], seconds: float, changed: bool
+    results: Sequence[SourceResult], reports: Sequence[Selected], seconds: float, changed: bool
 ) -> DiscoverySummary:
     pages = [row for r in results for row in r.pages]
     documents = [row for r in results for row in r.documents]

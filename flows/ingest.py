@@ -40,7 +40,7 @@ from typing import Any
 import fsspec
 
 from juesuan.contract import FINAL, Fact
-from juesuan.errors import ContractViolation, DocumentError
+from juesuan.errors import ContractViolation, DocumentError, NoTablesOrFiguresError, WrongReportError
 from juesuan.extract.api import Extraction, extract_raw_document
 from juesuan.extract.document import RawDocument, document_from_bytes, using_limits
 from juesuan.extract.isolated import can_isolate, extract_isolated
@@ -418,7 +418,9 @@ def _extract(
     remaining = None if env.time_limit is None else env.time_limit - (time.perf_counter() - started)
     if remaining is not None and remaining <= 0:
         raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded before the document was read")
-    if env.isolation == "process" and can_isolate():
+    # Until the worker process takes the kind, a 预算 is read inline: a worker would read it as a 决算.
+    kind_known = report.kind == FINAL or bool(_kind_argument(extract_isolated, report.kind))
+    if env.isolation == "process" and can_isolate() and kind_known:
         isolated = extract_isolated(
             document,
             unit_id=report.unit_id,
@@ -435,11 +437,11 @@ def _extract(
             isolated.seconds,
             isolated.peak_rss_bytes / 1024 / 1024,
         )
-        return isolated.result()
-    if env.isolation == "process" and not _INLINE_WARNED:
+        return _of_kind(report, isolated.result())
+    if env.isolation == "process" and kind_known and not _INLINE_WARNED:
         _INLINE_WARNED.append(True)
         log.warning("this process may not start worker processes (a daemonic one): documents are read inline")
-    return extract_raw_document(
+    extraction = extract_raw_document(
         document,
         unit_id=report.unit_id,
         year=report.year,
@@ -449,6 +451,18 @@ def _extract(
         limits=env.limits,
         **_kind_argument(extract_raw_document, report.kind),
     )
+    return _of_kind(report, extraction)
+
+
+def _of_kind(report: Report, extraction: Extraction) -> Extraction:
+    """The extraction, if the document is of the registry entry's kind; else it is the wrong report
+    (quarantined like one of another year: a 预算 registered as a 决算 or the reverse)."""
+    if extraction.report_kind != report.kind:
+        raise WrongReportError(
+            extraction.source,
+            f"the document is a {extraction.report_kind} report, but the registry entry is a {report.kind} report",
+        )
+    return extraction
 
 
 def _kind_argument(reader: Callable[..., Any], kind: str) -> dict[str, str]:
@@ -643,6 +657,7 @@ def _read_parts(
     outcome.sha256 = parts[0].sha256
     extractions: list[Extraction] = []
     formats: list[str | None] = []
+    empty: list[str] = []  # why each part without a figure had none
     for index, part in enumerate(parts):
         try:
             with using_limits(env.limits):
@@ -654,12 +669,18 @@ def _read_parts(
         formats.append(document.format)
         try:
             extractions.append(_extract(job, env, document, started, report=part.report))
+        except NoTablesOrFiguresError as exc:
+            # One part may hold no figure (a 正文 whose prose states none); the report needs them somewhere.
+            empty.append(exc.reason)
+            extractions.append(_empty_part(part.report, document))
         except DocumentError as exc:
             return _parts_quarantined(outcome, parts, formats, index, exc.reason)
         except ContractViolation as exc:
             return _parts_quarantined(outcome, parts, formats, index, str(exc))
     if env.time_limit is not None and time.perf_counter() - started > env.time_limit:
         raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded while reading the document")
+    if len(empty) == len(parts):
+        return _parts_quarantined(outcome, parts, formats, None, empty[0])
     facts = _merged(report, [e.facts for e in extractions])
     prior_year_facts = _merged(report, [e.prior_year_facts for e in extractions])
     lake = env.lake()
@@ -693,6 +714,19 @@ def _read_parts(
     outcome.document, outcome.more_documents = rows[0], rows[1:]
     log.info("%s: %d facts from %d documents", report.label, len(facts), len(parts))
     return outcome
+
+
+def _empty_part(part: Report, document: RawDocument) -> Extraction:
+    """A part read without a figure: a document of the report all the same (its ``documents`` row)."""
+    return Extraction(
+        source=document.source,
+        sha256=document.sha256,
+        format=document.format,
+        pages=None,
+        unit_id=part.unit_id,
+        year=part.year,
+        report_kind=part.kind,
+    )
 
 
 def _merged(report: Report, found: list[list[Fact]]) -> list[Fact]:

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from juesuan.flows.discover import Discovery, DiscoveryEnv, DiscoverySummary, SourceMapper, discover
+from juesuan.flows.discover import Discovery, DiscoveryEnv, DiscoverySummary, Selected, SourceMapper, discover
 from juesuan.flows.fetch import USER_AGENT, FetchPolicy
-from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, Prefetched, ReportOutcome, ingest_report
+from juesuan.flows.ingest import ACTIONS, IngestEnv, IngestJob, ReportOutcome, ingest_report
 from juesuan.flows.ledger import DocumentLedger
 from juesuan.lake import FACTS, NARRATIVE_STATEMENTS, PRIOR_YEAR_FACTS, Lake, lake_of, storage_options
 from juesuan.registry import Registry, Report, load_registry
@@ -164,9 +164,12 @@ def plan_run(
     env = ingest_env(settings)
     jobs: list[IngestJob] = []
 
-    def add(wanted: list[tuple[Report, Prefetched | None]]) -> None:
+    def add(wanted: list[Selected]) -> None:
         fresh = []
         for report, prefetched in wanted:
+            # A report discovery found as several parts carries one download per part.
+            parts = prefetched if isinstance(prefetched, tuple) else ()
+            single = prefetched if not isinstance(prefetched, tuple) else None
             previous = ledger.previous(report.unit_id, report.year, report.kind)
             backfill = report.key in incomplete and previous is not None and previous.row["status"] == "loaded"
             fresh.append(
@@ -176,7 +179,8 @@ def plan_run(
                     registry_path=registry.path,
                     previous=previous,
                     force=force or backfill,
-                    prefetched=prefetched,
+                    prefetched=single,
+                    prefetched_parts=parts,
                 )
             )
         jobs.extend(fresh)

@@ -38,9 +38,9 @@ def needs_validation(context: StepContext) -> bool:
     """Validate when tonight changed what the findings are computed from, or when there are none."""
     if context.plan.dimensions_changed or any(o.action in CHANGING_ACTIONS for o in context.summary.outcomes):
         return True
-    from juesuan.expectations.findings import FILES
+    from juesuan.expectations.findings import DATASET
 
-    return not context.plan.lake.files(FILES)
+    return not context.plan.lake.report_files(DATASET)
 
 
 def validate_step(context: StepContext) -> StepResult:

@@ -96,6 +96,14 @@ def extract(
     ],
     unit_id: Annotated[str | None, typer.Option("--unit-id", help="Registry unit id; inferred if absent.")] = None,
     year: Annotated[int | None, typer.Option("--year", help="Fiscal year; inferred if absent.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="决算 or 预算: what the document is taken for (a document whose content says the other kind is "
+            "refused); read from its content if absent.",
+        ),
+    ] = None,
     registry: RegistryOption = None,
     prior_year_output: Annotated[
         Path | None,
@@ -119,10 +127,13 @@ def extract(
             f"no registry at {settings.registry} to recognise the unit by name: pass --unit-id "
             "(or --registry FILE / JUESUAN_REGISTRY)"
         )
-    extraction = extract_document(file, unit_id=unit_id, year=year, registry=loaded, limits=settings.document_limits())
+    extraction = extract_document(
+        file, unit_id=unit_id, year=year, registry=loaded, limits=settings.document_limits(), report_kind=kind
+    )
     _write_facts(contract.facts_to_table(extraction.facts), output, f"{file.name} ({extraction.sha256})")
 
-    table = Table(title=f"{file.name} → {extraction.unit_id} {extraction.year}  (sha256 {extraction.sha256[:12]}…)")
+    title = f"{file.name} → {extraction.unit_id} {extraction.year} {extraction.report_kind}"
+    table = Table(title=f"{title}  (sha256 {extraction.sha256[:12]}…)")
     table.add_column("table", overflow="fold", min_width=20)
     table.add_column("status", no_wrap=True)
     table.add_column("facts", justify="right")
@@ -228,14 +239,14 @@ def run(
         task = progress.add_task("starting Prefect…", total=total)
 
         def advance(outcome: ReportOutcome) -> None:
-            progress.update(task, advance=1, description=f"{outcome.unit_id} {outcome.year}")
+            progress.update(task, advance=1, description=outcome.label)
 
         with listening(advance):
             summary = run_flow(settings, force=force, dask_address=dask_address, default_steps=True)
 
     table = Table(title=f"juesuan run — {settings.registry}")
     table.add_column("unit", no_wrap=True)
-    for column in ("year", "result", "status", "facts", "tables", "code repairs"):
+    for column in ("year", "kind", "result", "status", "facts", "tables", "code repairs"):
         table.add_column(column, no_wrap=True)
     table.add_column("reason", overflow="fold", min_width=40)
     styles = {"loaded": "green", "quarantined": "red", "withdrawn": "yellow", "failed": "red"}
@@ -244,6 +255,7 @@ def run(
         table.add_row(
             o.unit_id,
             str(o.year),
+            o.report_kind,
             o.action,
             f"[{style}]{o.status}[/]",
             str(o.facts),
@@ -352,6 +364,13 @@ def compare(
     share: Annotated[
         bool, typer.Option("--share", help="Shares: of the unit's 合计 (--by subject), of the whole (class/economic).")
     ] = False,
+    measure: Annotated[
+        str,
+        typer.Option(
+            "--measure",
+            help="final (决算数, default), budget (预算数 of the 预算 report) or execution (执行率 = 决算/预算, %).",
+        ),
+    ] = "final",
     warehouse: WarehouseOption = None,
     fmt: FormatOption = "table",
     output: OutputOption = None,
@@ -378,6 +397,7 @@ def compare(
             column_name=column,
             selection=selection,
             measure="share" if share else "amount",
+            report_measure=measure,
         )
     except (AmbiguousSubjectError, SubjectNotFoundError) as exc:
         _print_subject_matches(exc)

@@ -59,6 +59,7 @@ _REPORT_KEYS = {"year", "url", "format", "kind"}
 #: Keys of a ``[[unit.source]]`` / ``[[source]]`` entry (``units``, ``name``: platform sources only).
 _SOURCE_KEYS = {
     "url", "pages", "max_pages", "max_depth", "max_documents", "years", "include", "exclude", "scope", "hosts",
+    "kinds",
 }  # fmt: skip
 _PLATFORM_KEYS = _SOURCE_KEYS | {"units", "name"}
 SCOPES = ("部门", "单位")
@@ -139,7 +140,10 @@ class Source:
     max_documents: int = 2000
     #: Fiscal years taken (empty: any).
     years: tuple[int, ...] = ()
-    #: A link is followed or taken only when its text (with its article's title) holds one of these.
+    #: The kinds of report taken: 决算 (default) and/or 预算 (a 预算 found is loaded as a report of its own).
+    kinds: tuple[str, ...] = (FINAL,)
+    #: A link is followed or taken only when its text (with its article's title) holds one of these
+    #: (default: the kinds taken).
     include: tuple[str, ...] = DEFAULT_INCLUDE
     #: … and none of these.
     exclude: tuple[str, ...] = ()
@@ -352,7 +356,12 @@ def _parse_source(path: Path, where: str, raw: object, unit_ids: tuple[str, ...]
     scope = raw.get("scope", "部门")
     if scope not in SCOPES:
         raise RegistryError(f"{where}: scope {scope!r} not one of {', '.join(SCOPES)}")
-    include = _strings(where, "include", raw["include"]) if "include" in raw else DEFAULT_INCLUDE
+    kinds = _strings(where, "kinds", raw["kinds"]) if "kinds" in raw else (FINAL,)
+    unknown_kinds = [kind for kind in kinds if kind not in REPORT_KINDS]
+    if not kinds or unknown_kinds:
+        raise RegistryError(f"{where}: kinds must list report kinds out of {', '.join(REPORT_KINDS)}, got {kinds!r}")
+    kinds = tuple(kind for kind in REPORT_KINDS if kind in kinds)
+    include = _strings(where, "include", raw["include"]) if "include" in raw else kinds
     if not include:
         raise RegistryError(f"{where}: include must name at least one word (default: 决算)")
     name = raw.get("name", "")
@@ -371,6 +380,7 @@ def _parse_source(path: Path, where: str, raw: object, unit_ids: tuple[str, ...]
         max_documents=_bounded(where, raw, "max_documents", 2000, 1, 100_000),
         years=_years(where, raw.get("years")),
         include=include,
+        kinds=kinds,
         exclude=_strings(where, "exclude", raw.get("exclude", [])),
         scope=scope,
         hosts=_strings(where, "hosts", raw.get("hosts", [])),

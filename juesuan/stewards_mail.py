@@ -68,7 +68,17 @@ import jinja2
 from juesuan.errors import JuesuanError, UsageError
 from juesuan.expectations.findings import Finding
 from juesuan.lake import Lake, lake_of
-from juesuan.notices import CODE, DOCUMENT, FINDING, TABLE, DocumentOutcome, Notice, StewardState, collect_state
+from juesuan.notices import (
+    CODE,
+    DOCUMENT,
+    FINDING,
+    TABLE,
+    DocumentOutcome,
+    Notice,
+    ReportKey,
+    StewardState,
+    collect_state,
+)
 from juesuan.registry import Registry, Unit
 from juesuan.report.mail_template import MAIL_HTML, SECTION_COLOURS
 from juesuan.report.wording import (
@@ -437,14 +447,19 @@ def summary_parts(tally: dict[str, int], only_document: str | None = None) -> li
     return parts
 
 
-def _report_line(state: StewardState, report: tuple[str, int], entries: Sequence[Entry]) -> str:
+def _report_line(state: StewardState, report: ReportKey, entries: Sequence[Entry]) -> str:
     tally = _tally(entries)
     only = None
     if tally[DOCUMENT] and sum(tally.values()) == tally[DOCUMENT] and report not in state.counts:
         problem = next(e.notice.document for e in entries if e.notice.document is not None)
         assert problem is not None
         only = document_advice(problem.status, problem.reason).short
-    return f"{report_title(state.name(report[0]), report[1])}：{'，'.join(summary_parts(tally, only))}"
+    return f"{_title(state, report)}：{'，'.join(summary_parts(tally, only))}"
+
+
+def _title(state: StewardState, report: ReportKey) -> str:
+    """``上海市普陀区商务委员会 2025年度预算``."""
+    return report_title(state.name(report[0]), report[1], report[2])
 
 
 def _finding_item(context: MailContext, entry: Entry) -> dict[str, Any]:
@@ -467,7 +482,7 @@ def _finding_item(context: MailContext, entry: Entry) -> dict[str, Any]:
         "anchor": f"f-{finding.ref}",
         "status": entry.status_text(),
         "is_new": entry.is_new,
-        "report": report_title(context.state.name(finding.unit_id), finding.year),
+        "report": _title(context.state, finding.report),
         "headline": finding_sentence(finding),
         "details": details,
         "links": links,
@@ -479,15 +494,13 @@ def _checks_left(state: StewardState, notice: Notice) -> int:
     assert table is not None
     reason = table.describe()
     return sum(
-        1
-        for f in state.findings
-        if (f.unit_id, f.year) == (table.unit_id, table.year) and f.severity == "not_checkable" and reason in f.message
+        1 for f in state.findings if f.report == notice.report and f.severity == "not_checkable" and reason in f.message
     )
 
 
 def _unread_item(context: MailContext, entry: Entry) -> dict[str, Any]:
     notice, state = entry.notice, context.state
-    title = report_title(state.name(notice.unit_id), notice.year)
+    title = _title(state, notice.report)
     links: list[tuple[str, str]] = []
     if notice.document is not None:
         problem = notice.document
@@ -532,7 +545,7 @@ def _view(
     resolved: Sequence[str],
 ) -> dict[str, Any]:
     state = context.state
-    by_report: dict[tuple[str, int], list[Entry]] = {}
+    by_report: dict[ReportKey, list[Entry]] = {}
     for entry in entries:
         by_report.setdefault(entry.notice.report, []).append(entry)
     reports = sorted(by_report, key=lambda r: (-_tally(by_report[r])[ERROR_SECTION], r))
@@ -540,7 +553,9 @@ def _view(
     if len(reports) == 1:
         first_line = report_lines[0]
     elif reports:
-        first_line = f"{len(reports)}份决算报告：{'，'.join(summary_parts(_tally(entries)))}"
+        kinds = sorted({report[2] for report in reports})
+        reports_of = f"{len(reports)}份{kinds[0] if len(kinds) == 1 else ''}报告"
+        first_line = f"{reports_of}：{'，'.join(summary_parts(_tally(entries)))}"
     else:
         first_line = f"{len(waived)}处已确认的问题仍在豁免中"
     if reports and listed_waived:
@@ -548,7 +563,7 @@ def _view(
     sections = []
     for key in SECTION_ORDER:
         chosen = [e for e in entries if e.notice.section == key]
-        ordered = sorted(chosen, key=lambda e: (not e.is_new, e.notice.unit_id, e.notice.year, e.notice.item))
+        ordered = sorted(chosen, key=lambda e: (not e.is_new, e.notice.report, e.notice.item))
         if key == ROUNDING_SECTION:
             continue
         if key == UNREAD_SECTION:
@@ -576,7 +591,7 @@ def _view(
     for report in reports:
         count = sum(1 for e in by_report[report] if e.notice.section == ROUNDING_SECTION)
         if count:
-            title = report_title(state.name(report[0]), report[1])
+            title = _title(state, report)
             rounding.append(f"{title}：{count} 处尾差，明细见附件 {ROUNDING_CSV}。")
     if rounding:
         sections.append(
@@ -604,7 +619,7 @@ def _view(
         c = state.counts.get(report)
         if c is not None:
             counts.append(
-                f"{report_title(state.name(report[0]), report[1])}：核对 {c.checks} 项，通过 {c.passed}，"
+                f"{_title(state, report)}：核对 {c.checks} 项，通过 {c.passed}，"
                 f"尾差 {c.rounding}，提示 {c.warnings}，错误 {c.errors}，无法核对 {c.not_checkable}"
             )
     for report in sorted({*reports, *(n.report for n in waived)}):
@@ -613,7 +628,7 @@ def _view(
             first = repaired[0]
             example = f"「{first['raw_code']} {first['raw_name']}」→ {first['code']}"
             counts.append(
-                f"{report_title(state.name(report[0]), report[1])}：juesuan 自动更正了 {len(repaired)} 个印错的科目代码"
+                f"{_title(state, report)}：juesuan 自动更正了 {len(repaired)} 个印错的科目代码"
                 f"（如{example}），明细见附件 {PAGE_ATTACHMENT}，请在以后的报告中更正"
             )
     waived_lines = [_waived_line(state, n) for n in listed_waived]
@@ -641,7 +656,7 @@ def _waived_line(state: StewardState, notice: Notice) -> str:
     assert waiver is not None and notice.finding is not None
     until = f"，有效至 {waiver.until:%Y-%m-%d}" if waiver.until else "，长期有效"
     return (
-        f"{report_title(state.name(notice.unit_id), notice.year)}：{finding_sentence(notice.finding)}"
+        f"{_title(state, notice.report)}：{finding_sentence(notice.finding)}"
         f"（{waiver.waived_by} 于 {_local_date(waiver.waived_at):%Y-%m-%d} 确认：{waiver.reason}{until}；"
         f"编号 {waiver.ref}）"
     )
@@ -687,13 +702,13 @@ def rounding_csv(findings: Sequence[Finding], state: StewardState) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
-        ["单位", "单位代码", "年度", "规则", "核对", "表格", "行", "列", "左侧", "左侧构成", "右侧", "右侧构成",
+        ["单位", "单位代码", "年度", "报告", "规则", "核对", "表格", "行", "列", "左侧", "左侧构成", "右侧", "右侧构成",
          "差额", "允许尾差", "页码", "编号", "check_id"]
     )  # fmt: skip
-    for f in sorted(findings, key=lambda f: (f.unit_id, f.year, f.rule_id, f.check_id)):
+    for f in sorted(findings, key=lambda f: (*f.report, f.rule_id, f.check_id)):
         writer.writerow(
             [
-                state.name(f.unit_id), f.unit_id, f.year, f"{f.rule_id} {f.rule_name}", f.check_name,
+                state.name(f.unit_id), f.unit_id, f.year, f.report_kind, f"{f.rule_id} {f.rule_name}", f.check_name,
                 f.tables, f.line, f.column_name, amount(f.left_value), f.left_expression,
                 amount(f.right_value), f.right_expression, amount(f.difference), amount(f.tolerance),
                 "、".join(str(p) for p in finding_pages(f)), f.ref, f.check_id,

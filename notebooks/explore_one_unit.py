@@ -135,6 +135,23 @@ unit_query(
 )
 
 # %% [markdown]
+# ## The 预算 report against the 决算 (预算执行率)
+#
+# Where the warehouse holds the unit's budget disclosure (预算公开) of the year, each 类 and total of
+# the budget beside the outturn (`budget_vs_final`); empty when it has none. A budget figure without
+# an outturn (or the reverse) is NaN, never 0.
+
+# %%
+unit_query(
+    """
+    SELECT unit_id, year, final_table, final_column, subject_key, subject_name, budget_amount, final_amount,
+           difference, execution_rate AS "execution%", stated_budget
+    FROM budget_vs_final
+    WHERE (subject_level IS NULL OR subject_level = '类') AND budget_amount IS NOT NULL
+    """
+)
+
+# %% [markdown]
 # ## Where the narrative restates a table
 #
 # Keys the report states both in a table and in its 情况说明; a difference here is a finding of

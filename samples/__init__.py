@@ -13,6 +13,10 @@ checked against an exact ground truth and the main job runs on a fresh machine.
 * :mod:`.render_pdf`, :mod:`.render_docx`, :mod:`.scan`, :mod:`.render_html` — the variants
   (ruled, unruled, DOCX, scanned, LibreOffice- and Chromium-laid-out PDFs); each returns the bytes
   and the expected facts with the page each is printed on.
+* :mod:`.budget` and :mod:`.budget_layout` — the synthetic budget (预算) samples: budget facts derived
+  from a unit's 决算 facts by fixed rules (every budget identity exact; ``facts/<unit>.budget.csv``)
+  and the budget report drawn from them (cover, 预算情况说明, the budget tables), for the registry's
+  ``kind = "预算"`` entries.
 * :mod:`.generate` — writes every variant and its ``*.truth.csv`` byte-deterministically.
 * :mod:`.score` — cell-level precision and recall of extracted facts against a ``*.truth.csv``
   (narrative-only samples scored by their narrative facts; 年初预算 amounts and last year's figures

@@ -12,6 +12,10 @@ office     the DOCX laid out again by LibreOffice (another producer)    ``.pdf``
 browser    HTML printed to PDF by headless Chromium (a third producer)  ``.pdf``
 =========  ===========================================================================
 
+A ``kind = "预算"`` entry of the registry is rendered from the synthetic budget facts
+``facts/<unit>.budget.csv`` (:mod:`.budget`, derived from the unit's 决算 facts by
+``juesuan samples --derive-budgets``) as ``<unit>_<year>_budget.<ext>``.
+
 Beside each file, ``<name>.truth.csv`` lists the facts it shows (table, narrative, and restated: last
 year's figures its change sentences state) with the page each is printed on (empty for DOCX and for
 LibreOffice's own pagination). A file is rewritten only
@@ -31,9 +35,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from juesuan.contract import BUDGET, FINAL, REPORT_KIND_SLUGS, REPORT_KINDS
 from juesuan.errors import JuesuanError
 from juesuan.lake import write_bytes_atomic
 from juesuan.registry import Registry, load_registry
+from juesuan.samples.budget import load_budget_truth, write_budget_facts
+from juesuan.samples.budget_layout import build_budget_report
 from juesuan.samples.layout import Report, build_report
 from juesuan.samples.render_docx import render_docx
 from juesuan.samples.render_html import render_browser_pdf
@@ -67,17 +74,34 @@ class Generated:
     facts: int
 
 
-def sample_name(unit_id: str, year: int, variant: str) -> str:
-    return f"{unit_id}_{year}.{EXTENSIONS[variant]}"
+def sample_name(unit_id: str, year: int, variant: str, kind: str = FINAL) -> str:
+    """``datong-sic_2023.pdf`` for a 决算, ``datong-sic_2023_budget.pdf`` for a 预算."""
+    suffix = "" if kind == FINAL else f"_{REPORT_KIND_SLUGS[kind]}"
+    return f"{unit_id}_{year}{suffix}.{EXTENSIONS[variant]}"
 
 
-def build_reports(registry: Registry, data_dir: Path = DATA_DIR) -> list[Report]:
+def build_reports(registry: Registry, data_dir: Path = DATA_DIR, kinds: tuple[str, ...] = (FINAL,)) -> list[Report]:
+    """The report model of every registry entry of ``kinds``: a 决算 from ``facts/<unit>.csv``, a 预算 from
+    the synthetic ``facts/<unit>.budget.csv`` (:mod:`.budget`). By default the 决算 only, one per unit."""
     catalogue = Catalogue.load()
     reports = []
     for unit in registry.units:
         for entry in unit.reports:
-            reports.append(build_report(unit.id, unit.name, entry.year, load_truth(unit.id, data_dir), catalogue))
+            if entry.kind not in kinds:
+                continue
+            if entry.kind == BUDGET:
+                facts = load_budget_truth(unit.id, data_dir)
+                reports.append(build_budget_report(unit.id, unit.name, entry.year, facts, catalogue))
+            else:
+                facts = load_truth(unit.id, data_dir)
+                reports.append(build_report(unit.id, unit.name, entry.year, facts, catalogue))
     return reports
+
+
+def derive_budget_facts(registry: Registry, data_dir: Path = DATA_DIR) -> dict[str, int]:
+    """Re-derive ``facts/<unit>.budget.csv`` of every unit with a 预算 entry from its 决算 facts."""
+    units = [(u.id, u.kind) for u in registry.units if any(r.kind == BUDGET for r in u.reports)]
+    return write_budget_facts(units, data_dir)
 
 
 def _office_pdf(docx_bytes: bytes) -> bytes:
@@ -149,12 +173,12 @@ def generate(
         raise ValueError(f"unknown variant(s) {', '.join(unknown)} (allowed: {', '.join(VARIANTS)})")
     registry = load_registry(registry_path)
     written = []
-    for report in build_reports(registry):
+    for report in build_reports(registry, kinds=REPORT_KINDS):
         if units is not None and report.unit_id not in units:
             continue
         for variant in variants:
             rendered = render_variant(report, variant)
-            name = sample_name(report.unit_id, report.year, variant)
+            name = sample_name(report.unit_id, report.year, variant, report.kind)
             path = out_dir / variant / name
             truth_path = path.with_name(f"{name}.truth.csv")
             changed = _write_if_changed(path, rendered.data)

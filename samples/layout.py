@@ -79,10 +79,27 @@ class Report:
     paragraphs: list[Paragraph]
     grids: list[Grid]
     narrative_only: bool = False  # tables published as images: every figure is in the prose
+    kind: str = c.FINAL  # 决算, or 预算 (the synthetic budget samples, :mod:`.budget_layout`)
+
+    @property
+    def cover_title(self) -> str:
+        return f"{self.year}年度单位{self.kind}公开"
+
+    @property
+    def cover_date(self) -> str:
+        """A 决算 is published the autumn after its year, a budget early in its own year."""
+        return f"{self.year + 1}年9月" if self.kind == c.FINAL else f"{self.year}年2月"
 
     @property
     def title(self) -> str:
-        return f"{self.unit_name}{self.year}年度单位决算公开"
+        return f"{self.unit_name}{self.cover_title}"
+
+    @property
+    def contents_parts(self) -> tuple[str, str, str]:
+        """The contents' parts: profile, 情况说明, tables."""
+        if self.kind == c.FINAL:
+            return ("第一部分 单位概况", f"第二部分 {self.year}年度决算情况说明", "第三部分 决算公开报表")
+        return ("第一部分 单位概况", f"第二部分 {self.year}年度单位预算情况说明", "第三部分 单位预算公开报表")
 
 
 # --- helpers -----------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def render_docx(report: Report) -> Rendered:
     properties.title = report.title
     properties.author = report.unit_name
     properties.created = properties.modified = _FIXED_DATETIME  # python-docx would stamp "now"
-    for text in (report.unit_name, f"{report.year}年度单位决算公开", f"{report.year + 1}年9月"):
+    for text in (report.unit_name, report.cover_title, report.cover_date):
         paragraph = document.add_paragraph(text)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_page_break()

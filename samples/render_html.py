@@ -84,7 +84,7 @@ def _grid_html(grid: Grid, unit_name: str, index: int) -> str:
 def report_html(report: Report) -> str:
     parts = [
         f"<h1>{html.escape(report.unit_name)}</h1>",
-        f'<p class="cover">{report.year}年度单位决算公开</p>',
+        f'<p class="cover">{html.escape(report.cover_title)}</p>',
         '<section class="table">',
         *(f"<p>{html.escape(p.text)}</p>" for p in report.paragraphs),
         "</section>",

@@ -258,9 +258,9 @@ class _Renderer:
         canvas.setFont(self.font, 24)
         canvas.drawCentredString(w / 2, h * 0.62, self.report.unit_name)
         canvas.setFont(self.font, 22)
-        canvas.drawCentredString(w / 2, h * 0.55, f"{self.report.year}年度单位决算公开")
+        canvas.drawCentredString(w / 2, h * 0.55, self.report.cover_title)
         canvas.setFont(self.font, 14)
-        canvas.drawCentredString(w / 2, h * 0.25, f"{self.report.year + 1}年9月")
+        canvas.drawCentredString(w / 2, h * 0.25, self.report.cover_date)
         canvas.showPage()
 
     def _contents(self, canvas: Canvas, table_pages: list[_TablePage], first_table_page: int) -> None:
@@ -268,11 +268,8 @@ class _Renderer:
         self._frame(canvas, 2, w, h)
         canvas.setFont(self.font, 18)
         canvas.drawCentredString(w / 2, h - 90, "目  录")
-        entries: list[tuple[str, int]] = [
-            ("第一部分 单位概况", 3),
-            (f"第二部分 {self.report.year}年度决算情况说明", 3),
-            ("第三部分 决算公开报表", first_table_page),
-        ]
+        profile, remarks, tables = self.report.contents_parts
+        entries: list[tuple[str, int]] = [(profile, 3), (remarks, 3), (tables, first_table_page)]
         if self.report.narrative_only:
             entries = list(self.part_pages)
         for offset, page in enumerate(table_pages):

@@ -22,6 +22,7 @@ from pathlib import Path
 from juesuan.contract import (
     BASIC,
     EXPENDITURE,
+    FINAL,
     FISCAL_TOTALS,
     GENERAL_BUDGET,
     INCOME,
@@ -171,7 +172,9 @@ FIGURES: dict[tuple[str, int], list[Row]] = {
 }
 
 
-def make_facts(unit_id: str, year: int, rows: list[Row]) -> list[Fact]:
+def make_facts(
+    unit_id: str, year: int, rows: list[Row], report_kind: str = FINAL, document_sha256: str | None = None
+) -> list[Fact]:
     facts = [
         Fact(
             unit_id=unit_id,
@@ -183,9 +186,10 @@ def make_facts(unit_id: str, year: int, rows: list[Row]) -> list[Fact]:
             value=Decimal(value),
             source_kind=kind,
             extractor="text-table" if kind == T else "narrative-regex",
-            document_sha256=sha(unit_id, year),
+            document_sha256=document_sha256 or sha(unit_id, year),
             page=index + 1 if kind == T else None,
             raw_text=value,
+            report_kind=report_kind,
         )
         for index, (table, code, line, column, value, kind) in enumerate(rows)
     ]

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from juesuan.cli import app
-from juesuan.contract import BASIC, GENERAL_BUDGET, INITIAL_BUDGET_COLUMN, PROJECT
+from juesuan.contract import BASIC, FINAL, GENERAL_BUDGET, INITIAL_BUDGET_COLUMN, PROJECT
 from juesuan.expectations.runner import validate_lake
 from juesuan.extract.api import extract_document
 from juesuan.extract.base import DocumentContext
@@ -44,7 +44,8 @@ from juesuan.transform.identities import ERROR
 from juesuan.warehouse.query import run_query
 
 REGISTRY_OBJ = load_registry(REGISTRY)
-COMMITTED = REGISTRY_OBJ.reports()
+# The 决算 samples (real figures); the synthetic 预算 samples beside them: tests/test_samples_budget.py.
+COMMITTED = [r for r in REGISTRY_OBJ.reports() if r.kind == FINAL]
 # Their real reports published the tables as images: the samples are narrative-only, as published.
 NARRATIVE_ONLY = ("dazhu-sic", "wuhai-sic")
 
@@ -241,8 +242,9 @@ def test_main_job_runs_on_the_bundled_samples(tmp_path: Path) -> None:
     # Every derived path (lake, warehouse, validations, Data Docs) under tmp_path, not in ./data.
     settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")}).with_overrides(registry=REGISTRY)
     summary = run_registry(settings)
-    assert [o.status for o in summary.outcomes] == ["loaded"] * 5, [o.error for o in summary.outcomes]
-    tables = {o.unit_id: o.tables for o in summary.outcomes}
+    kinds = {r.url: r.kind for r in REGISTRY_OBJ.reports()}  # 5 决算 and the synthetic 预算 beside two
+    assert [o.status for o in summary.outcomes] == ["loaded"] * len(kinds), [o.error for o in summary.outcomes]
+    tables = {o.unit_id: o.tables for o in summary.outcomes if kinds[o.url] == FINAL}
     assert all((tables[unit] == 0) if unit in NARRATIVE_ONLY else (tables[unit] >= 6) for unit in tables), tables
     # The identity suites find no error in any sample: the narrative-only ones state only what their
     # real reports state, so an identity that needs an absent figure is not checkable, not broken.
@@ -268,6 +270,26 @@ def test_main_job_runs_on_the_bundled_samples(tmp_path: Path) -> None:
     assert rows[("jincheng-hrss", "合计")] == (Decimal("485.94"), Decimal("430.21"))
     assert rows[("wuhai-sic", "2080109")] == (Decimal("456.68"), Decimal("447.25"))
     assert len(rows) == 11
+    # The synthetic budgets beside two 决算 (kind 预算) fill budget_vs_final: "how did 大同's spending on 208
+    # compare with its budget" is one query, and the 决算's stated 年初预算数 meets the budget's own figure.
+    pairs = run_query(
+        warehouse, "SELECT * FROM budget_vs_final WHERE budget_amount IS NOT NULL AND final_amount IS NOT NULL"
+    )
+    assert set(pairs["unit_id"]) == {r.unit_id for r in REGISTRY_OBJ.reports() if r.kind != FINAL}
+    general = pairs[
+        (pairs["unit_id"] == "datong-sic")
+        & (pairs["budget_table"] == "一般公共预算支出预算表")
+        & (pairs["budget_column"] == "合计")
+    ].set_index("subject_key")
+    assert (general.loc["合计", "budget_amount"], general.loc["合计", "final_amount"]) == (
+        Decimal("2296.46"),
+        Decimal("5569.36"),
+    )
+    assert general.loc["合计", "stated_budget"] == Decimal("2296.46")
+    assert (general.loc["208", "budget_amount"], general.loc["208", "final_amount"]) == (
+        Decimal("2103.88"),
+        Decimal("5347.00"),
+    )
 
 
 def test_extract_command_reads_a_sample_pdf_with_pages(tmp_path: Path) -> None:

@@ -14,6 +14,9 @@ marts (views, ``sql/marts``)
     ``documents``, ``code_repairs``, ``parsed_tables``) and the analyst marts
     (``unit_year_totals``, ``function_class_spending``, ``subject_values``, ``subject_comparison``,
     ``basic_expenditure``, ``report_coverage``, and their building block ``preferred_facts``).
+    Facts carry their ``report_kind`` (决算 or 预算, from the lake file's name: a 预算 report's files are
+    ``{dataset}.budget.parquet`` beside the 决算's ``{dataset}.parquet``); every analyst mart holds 决算
+    figures only, except ``budget_vs_final``, which sets each 预算 figure beside its 决算 figure.
 
 Models listed in :data:`MATERIALIZED` (dbt's ``materialized='table'``) are stored as tables, each
 computed once per build and kept in the order that lets the analysts' filters skip row groups; the
@@ -49,6 +52,7 @@ from typing import Any
 import duckdb
 import fsspec
 
+from juesuan.contract import BUDGET, FINAL, REPORT_KIND_SLUGS
 from juesuan.errors import WarehouseError
 from juesuan.lake import (
     CODE_REPAIRS,
@@ -83,6 +87,31 @@ class RawSource:
     partitioned: bool = False  # hive partitions year=…/unit_id=… in the path
     order_by: str | None = "ALL"  # None: as read (the table is re-sorted downstream anyway)
     row_number_column: str | None = None  # filled from the file's row number (1-based)
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """Every glob the table is loaded from: a per-report dataset has a file per report kind."""
+        if not self.partitioned:
+            return (self.pattern,)
+        return (self.pattern, *(_kind_file(self.pattern, kind) for kind in REPORT_KIND_SLUGS if kind != FINAL))
+
+
+#: A per-report partition holds the 决算's ``{dataset}.parquet`` and the 预算's ``{dataset}.budget.parquet``.
+KIND_SUFFIXES: dict[str, str] = {kind: f".{slug}" for kind, slug in REPORT_KIND_SLUGS.items() if kind != FINAL}
+
+
+def _kind_file(pattern: str, kind: str) -> str:
+    """``facts/…/facts.parquet`` → ``facts/…/facts.budget.parquet`` for the 预算 kind."""
+    return pattern.removesuffix(".parquet") + KIND_SUFFIXES[kind] + ".parquet"
+
+
+def kind_of_path(path: str) -> str:
+    """The report kind a per-report lake file holds, from its name (``facts.budget.parquet`` → 预算)."""
+    name = path.rsplit("/", 1)[-1]
+    for kind, suffix in KIND_SUFFIXES.items():
+        if name.endswith(f"{suffix}.parquet"):
+            return kind
+    return FINAL
 
 
 def _partitioned(dataset: str) -> str:
@@ -142,6 +171,9 @@ MART_MODELS: tuple[str, ...] = (
     "year_over_year",
     "subject_matrix",
     "budget_execution",
+    # Budget against outturn: the 预算 reports beside the 决算 (docs/analysts.md).
+    "budget_final_pairs",
+    "budget_vs_final",
     # Accounting identities (docs/validation.md).
     "identity_findings",
     "identity_summary",
@@ -153,6 +185,8 @@ MART_MODELS: tuple[str, ...] = (
     "discovery_pages",
     "discovery_coverage",
 )
+#: Marts that hold no lake data but a seed (dbt's seeds): the same rows in every warehouse, even an empty one.
+SEED_MODELS: tuple[str, ...] = ("budget_final_pairs",)
 #: Staging and mart models stored as tables, with the order their rows are stored in (``None``: the
 #: model's own ORDER BY). Sorted storage lets DuckDB skip row groups on the usual filters: provenance
 #: and unit pages filter the facts by unit and year, comparisons the preferred facts by table, column
@@ -170,6 +204,7 @@ MATERIALIZED: dict[str, str | None] = {
     "restated_facts": None,
     "year_over_year": "unit_id, year, table_name, subject_key, column_name",
     "budget_execution": None,
+    "budget_vs_final": None,
     "identity_findings": None,
     "identity_summary": None,
     "data_quality": None,
@@ -293,11 +328,17 @@ def refresh_warehouse(
             if not stale:
                 continue
             if source.partitioned:
+                # A partition holds one file per report kind: only the changed kind's rows go.
                 partitions = sorted(
-                    {f"{info.year}/{info.unit_id}" for info in _infos(stale, changed) if info.year is not None}
+                    {
+                        f"{info.year}/{info.unit_id}/{kind_of_path(info.path)}"
+                        for info in _infos(stale, changed)
+                        if info.year is not None
+                    }
                 )
                 connection.execute(
-                    f"DELETE FROM {source.table} WHERE list_contains($keys, CAST(year AS VARCHAR) || '/' || unit_id)",
+                    f"DELETE FROM {source.table} "
+                    "WHERE list_contains($keys, CAST(year AS VARCHAR) || '/' || unit_id || '/' || report_kind)",
                     {"keys": partitions},
                 )
             else:
@@ -486,6 +527,10 @@ def _loaded_files(warehouse: Path) -> dict[tuple[str, str], str] | None:
         if not expected_tables <= tables or not (set(MODELS) - expected_tables) <= views:
             log.info("warehouse %s was built by other models: building it anew", warehouse)
             return None
+        # A raw table declared with other columns (report_kind added …) cannot take the new rows.
+        if _raw_columns(connection) != _raw_columns(None):
+            log.info("warehouse %s has raw tables of other columns: building it anew", warehouse)
+            return None
         rows = connection.execute(f"SELECT raw_table, path, signature FROM {MANIFEST}").fetchall()
     except duckdb.Error as exc:
         log.warning("warehouse %s has no usable manifest (%s): building it anew", warehouse, exc)
@@ -493,6 +538,28 @@ def _loaded_files(warehouse: Path) -> dict[tuple[str, str], str] | None:
     finally:
         connection.close()
     return {(table, path): signature for table, path, signature in rows}
+
+
+def _raw_columns(connection: duckdb.DuckDBPyConnection | None) -> dict[str, list[tuple[str, str]]]:
+    """Each raw table's columns and types: in ``connection``'s file, or as ``sql/raw`` declares them (None)."""
+    own = connection is None
+    connection = duckdb.connect(":memory:") if connection is None else connection
+    try:
+        if own:
+            for name in RAW_MODELS:
+                connection.execute(sql_text("raw", name))
+        found: dict[str, list[tuple[str, str]]] = {}
+        for table, column, data_type in connection.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND list_contains($raw, table_name) "
+            "ORDER BY table_name, column_index",
+            {"raw": list(RAW_MODELS)},
+        ).fetchall():
+            found.setdefault(table, []).append((column, data_type))
+        return found
+    finally:
+        if own:
+            connection.close()
 
 
 def _record_files(
@@ -571,9 +638,9 @@ class LakeFiles:
         """Every file a raw table is loaded from, keyed by (raw table, path relative to the lake)."""
         found: dict[tuple[str, str], LakeFile] = {}
         base = fsspec.core.strip_protocol(self.url).rstrip("/") + "/"
-        for source in RAW_SOURCES:
+        for source, pattern in ((s, p) for s in RAW_SOURCES for p in s.patterns):
             self.fs.invalidate_cache()
-            listed = self.fs.glob(f"{self.url}/{source.pattern}", detail=True)
+            listed = self.fs.glob(f"{self.url}/{pattern}", detail=True)
             valid = set(skip_invalid_partitions([str(path) for path in listed], f"lake {self.url}"))
             for path, info in sorted(listed.items()):
                 if str(path) not in valid:
@@ -593,13 +660,13 @@ def _load_raw(
     connection: duckdb.DuckDBPyConnection, lake: LakeFiles, source: RawSource, only: list[str] | None = None
 ) -> None:
     """Load ``source``'s lake files (or just the files ``only`` names) into its raw table."""
-    files = lake.glob(source.pattern) if only is None else sorted(only)
+    files = sorted(f for p in source.patterns for f in lake.glob(p)) if only is None else sorted(only)
     if not files:
         log.info("%s: no lake files match %s/%s; the table stays empty", source.table, lake, source.pattern)
         return
     options = ["union_by_name = true"]
     if source.partitioned:
-        options += ["hive_partitioning = true", f"hive_types = {HIVE_TYPES}"]
+        options += ["hive_partitioning = true", f"hive_types = {HIVE_TYPES}", "filename = true"]
     else:
         options.append("hive_partitioning = false")
     if source.row_number_column:
@@ -612,11 +679,15 @@ def _load_raw(
     for column in table_columns:
         if column == source.row_number_column:
             select.append(f"file_row_number + 1 AS {quote_identifier(column)}")
+        elif column == KIND_COLUMN and source.partitioned:
+            # The file's name says which report it is of, like the folders say its unit and year.
+            _check_kinds(connection, scan, params, source, lake_columns)
+            select.append(f"{_FILE_KIND} AS {KIND_COLUMN}")
         elif column in lake_columns:
             select.append(quote_identifier(column))
         else:
             log.warning("%s: column %s is missing from the lake files; it stays NULL", source.table, column)
-    ignored = sorted(set(lake_columns) - set(table_columns) - {"file_row_number"})
+    ignored = sorted(set(lake_columns) - set(table_columns) - {"file_row_number", "filename"})
     if ignored:
         log.warning("%s: lake column(s) %s not in the warehouse; ignored", source.table, ", ".join(ignored))
     connection.execute(
@@ -626,12 +697,49 @@ def _load_raw(
     )
 
 
+KIND_COLUMN = "report_kind"
+#: The report kind of a per-report file, from its name (``filename`` of DuckDB's Parquet reader).
+_FILE_KIND = (
+    "CASE "
+    + " ".join(
+        f"WHEN filename LIKE {quote_literal('%' + suffix + '.parquet')} THEN {quote_literal(kind)}"
+        for kind, suffix in KIND_SUFFIXES.items()
+    )
+    + f" ELSE {quote_literal(FINAL)} END"
+)
+
+
+def _check_kinds(
+    connection: duckdb.DuckDBPyConnection,
+    scan: str,
+    params: dict[str, Any],
+    source: RawSource,
+    lake_columns: list[str],
+) -> None:
+    """A row whose ``report_kind`` contradicts its file's name would survive the refresh of its partition."""
+    if KIND_COLUMN not in lake_columns:
+        return  # files written before the kind existed: the name decides (决算 unless .budget.parquet)
+    wrong = connection.execute(
+        f"SELECT filename, {KIND_COLUMN} FROM {scan} "
+        f"WHERE {KIND_COLUMN} IS NOT NULL AND {KIND_COLUMN} <> {_FILE_KIND} LIMIT 1",
+        params,
+    ).fetchall()
+    if wrong:
+        raise WarehouseError(
+            f"{source.table}: {wrong[0][0]} holds rows of report_kind {wrong[0][1]!r}; "
+            f"a {BUDGET} report's rows belong in {{dataset}}{KIND_SUFFIXES[BUDGET]}.parquet, a {FINAL}'s in "
+            "{dataset}.parquet"
+        )
+
+
 def _check_fact_keys(connection: duckdb.DuckDBPyConnection, lake: LakeFiles) -> None:
     """The contract key must be unique, among the reports' facts and among the restated ones; the marts rely on it."""
     for table, year in (("raw_facts", "year"), ("raw_prior_year_facts", "fact_year")):
         duplicates = connection.execute(
             f"""
-            SELECT unit_id, {year}, table_name, coalesce(subject_code, line_item), column_name, source_kind, count(*)
+            SELECT
+                unit_id, {year}, report_kind, table_name, coalesce(subject_code, line_item), column_name,
+                source_kind, count(*)
             FROM {table}
             GROUP BY ALL
             HAVING count(*) > 1
@@ -650,7 +758,7 @@ def _comparison_sql(connection: duckdb.DuckDBPyConnection) -> str:
     """``subject_comparison.sql`` with one column (and one comment) per unit present."""
     units = connection.execute(
         """
-        WITH latest AS (SELECT unit_id, max(year) AS year FROM stg_facts GROUP BY unit_id)
+        WITH latest AS (SELECT unit_id, max(year) AS year FROM stg_facts WHERE report_kind = '决算' GROUP BY unit_id)
         SELECT coalesce(stg_units.unit_id, latest.unit_id) AS unit_id, stg_units.unit_name, latest.year
         FROM stg_units
         FULL OUTER JOIN latest ON latest.unit_id = stg_units.unit_id

@@ -148,6 +148,14 @@ def run_query(path: str | Path, sql: str) -> pd.DataFrame:
 # --- comparisons ------------------------------------------------------------------------------------
 BY_DIMENSIONS: tuple[str, ...] = ("subject", "class", "economic")
 MEASURES: tuple[str, ...] = ("amount", "share")
+#: Which report's figure a comparison shows (``juesuan compare --measure``): the 决算 (default), the
+#: 预算, or the execution rate (决算 / 预算, from ``budget_vs_final``).
+FINAL_MEASURE, BUDGET_MEASURE, EXECUTION_MEASURE = "final", "budget", "execution"
+REPORT_MEASURES: tuple[str, ...] = (FINAL_MEASURE, BUDGET_MEASURE, EXECUTION_MEASURE)
+#: Each measure's name for people (column heads of the budget measures, titles, charts, the web app).
+MEASURE_LABELS: dict[str, str] = {FINAL_MEASURE: "决算数", BUDGET_MEASURE: "预算数", EXECUTION_MEASURE: "执行率"}
+#: The columns of a budget comparison: 预算数 and 决算数 in 万元, 执行率 in %, 差额 = 决算数 - 预算数 (万元).
+BUDGET_LABEL, FINAL_LABEL, EXECUTION_LABEL, DIFFERENCE_LABEL = "预算数", "决算数", "执行率", "差额"
 ECONOMIC_TABLE_COLUMN = (BASIC, "决算数")
 FUNCTIONAL_TABLE_COLUMN = (GENERAL_BUDGET, "小计")
 
@@ -206,7 +214,44 @@ def default_table_column(subject_code: str) -> tuple[str, str]:
     return ECONOMIC_TABLE_COLUMN if code.isdigit() and code.startswith("3") else FUNCTIONAL_TABLE_COLUMN
 
 
-def _check_selection(connection: duckdb.DuckDBPyConnection, selection: Selection) -> Selection:
+#: The unit-years a comparison can show: those with a 决算 (unit_year_totals, one row per unit-year), or for
+#: the budget measure those whose 预算 is in budget_vs_final.
+_FINAL_YEARS = "unit_year_totals"
+_BUDGET_YEARS = "(SELECT DISTINCT unit_id, year FROM budget_vs_final WHERE budget_amount IS NOT NULL)"
+
+
+#: Whether a unit-year's 预算 report reconciles, in data_quality's words, from its identities (rules B…).
+_BUDGET_QUALITY = f"""(
+    SELECT
+        budgets.unit_id,
+        budgets.year,
+        CASE
+            WHEN checks.unit_id IS NULL THEN 'not validated'
+            WHEN checks.checked = 0 THEN 'not checkable'
+            WHEN checks.errors > 0 THEN 'errors'
+            WHEN checks.warnings > 0 THEN 'warnings'
+            WHEN checks.rounding > 0 THEN 'rounding'
+            ELSE 'exact'
+        END AS quality,
+        CASE WHEN checks.unit_id IS NULL OR checks.checked = 0 THEN NULL ELSE checks.errors = 0 END AS reconciles
+    FROM {_BUDGET_YEARS} AS budgets
+    LEFT JOIN identity_summary AS checks
+        ON checks.unit_id = budgets.unit_id AND checks.year = budgets.year AND checks.report_kind = '预算'
+)"""
+
+
+def _years_source(report_measure: str) -> str:
+    return _BUDGET_YEARS if report_measure == BUDGET_MEASURE else _FINAL_YEARS
+
+
+def _quality_source(report_measure: str) -> str:
+    """Where a comparison's quality flags come from: the 预算 report's identities for 预算数, else the 决算's."""
+    return _BUDGET_QUALITY if report_measure == BUDGET_MEASURE else "data_quality"
+
+
+def _check_selection(
+    connection: duckdb.DuckDBPyConnection, selection: Selection, years_source: str = _FINAL_YEARS
+) -> Selection:
     """``selection`` checked against the warehouse; a range's years without any report are left out."""
     if selection.units is not None:
         registered = [
@@ -217,7 +262,7 @@ def _check_selection(connection: duckdb.DuckDBPyConnection, selection: Selection
             raise UsageError("--units", ",".join(unknown), registered)
     if selection.years is not None:
         # unit_year_totals has one row per unit-year with facts: a small table, not the facts.
-        years = connection.execute("SELECT DISTINCT year FROM unit_year_totals ORDER BY 1").fetchall()
+        years = connection.execute(f"SELECT DISTINCT year FROM {years_source} ORDER BY 1").fetchall()
         present = [int(row[0]) for row in years]
         missing = [year for year in selection.years if year not in present]
         kept = tuple(year for year in selection.years if year in present)
@@ -228,7 +273,7 @@ def _check_selection(connection: duckdb.DuckDBPyConnection, selection: Selection
     return selection
 
 
-def _targets_sql(selection: Selection) -> str:
+def _targets_sql(selection: Selection, years_source: str = _FINAL_YEARS, quality_source: str = "data_quality") -> str:
     """A ``targets`` CTE: the (unit, year) rows a comparison has, in registry order."""
     if selection.years is None:
         year_join = "LEFT JOIN latest ON latest.unit_id = unit_list.unit_id"
@@ -243,7 +288,7 @@ unit_list AS (
     WHERE $units IS NULL OR list_contains($units, unit_id)
 ),
 latest AS (
-    SELECT unit_id, max(year) AS year FROM unit_year_totals GROUP BY unit_id
+    SELECT unit_id, max(year) AS year FROM {years_source} GROUP BY unit_id
 ),
 chosen_years AS (
     SELECT CAST(unnest($years) AS SMALLINT) AS year
@@ -262,7 +307,7 @@ years_of_units AS (
 targets AS (
     SELECT years_of_units.*, data_quality.quality, data_quality.reconciles
     FROM years_of_units
-    LEFT JOIN data_quality
+    LEFT JOIN {quality_source} AS data_quality
         ON data_quality.unit_id = years_of_units.unit_id AND data_quality.year = years_of_units.year
 )
 """
@@ -303,6 +348,91 @@ LEFT JOIN chosen ON chosen.unit_id = targets.unit_id AND chosen.year = targets.y
 LEFT JOIN totals ON totals.unit_id = targets.unit_id AND totals.year = targets.year
 ORDER BY targets.registry_order, targets.unit_id, targets.year
 """
+
+
+_BUDGET_SQL = """
+chosen AS (
+    SELECT
+        unit_id, year, budget_amount, final_amount, difference, execution_rate, budget_source_kind,
+        final_source_kind
+    FROM budget_vs_final
+    WHERE final_table = $table_name AND final_column = $column_name AND subject_key = $subject_code
+)
+SELECT
+    targets.unit_id,
+    targets.unit_name,
+    targets.year,
+    chosen.budget_amount,
+    chosen.final_amount,
+    chosen.difference,
+    chosen.execution_rate,
+    chosen.budget_source_kind,
+    chosen.final_source_kind,
+    targets.quality,
+    targets.reconciles,
+    targets.short_name
+FROM targets
+LEFT JOIN chosen ON chosen.unit_id = targets.unit_id AND chosen.year = targets.year
+ORDER BY targets.registry_order, targets.unit_id, targets.year
+"""
+
+
+def budget_pair(connection: duckdb.DuckDBPyConnection, table_name: str, column_name: str) -> tuple[str, str]:
+    """The 预算 table and column paired with a 决算 table and column (``budget_final_pairs``)."""
+    rows = connection.execute(
+        "SELECT DISTINCT final_table, final_column, budget_table, budget_column FROM budget_final_pairs "
+        "WHERE final_line IS NULL ORDER BY ALL"
+    ).fetchall()
+    for final_table, final_column, budget_table, budget_column in rows:
+        if (final_table, final_column) == (table_name, column_name):
+            return str(budget_table), str(budget_column)
+    raise UsageError(
+        "--table/--column (with a budget measure, one the 预算 reports have a pair for)",
+        f"{table_name}/{column_name}",
+        [f"{row[0]}/{row[1]}" for row in rows],
+    )
+
+
+def _budget_frame(
+    connection: duckdb.DuckDBPyConnection,
+    subject_code: str,
+    table_name: str,
+    column_name: str,
+    selection: Selection,
+    report_measure: str,
+) -> pd.DataFrame:
+    """One row per target unit-year: the measure's figure first (预算数, or 执行率 then 预算数, 决算数, 差额),
+    then ``source_kind``, ``status`` and the quality columns, as in a 决算 comparison."""
+    budget_pair(connection, table_name, column_name)
+    params = {
+        **_selection_params(selection),
+        "table_name": table_name,
+        "column_name": column_name,
+        "subject_code": subject_code.strip(),
+    }
+    found = _fetch(
+        connection,
+        "WITH "
+        + _targets_sql(selection, _years_source(report_measure), _quality_source(report_measure))
+        + ","
+        + _BUDGET_SQL,
+        params,
+    )
+    frame = found[["unit_id", "unit_name", "year"]].copy()
+    if report_measure == BUDGET_MEASURE:
+        frame[BUDGET_LABEL] = found["budget_amount"]
+        frame["source_kind"] = found["budget_source_kind"]
+        shown = found["budget_amount"]
+    else:
+        frame[EXECUTION_LABEL] = found["execution_rate"]
+        frame[BUDGET_LABEL] = found["budget_amount"]
+        frame[FINAL_LABEL] = found["final_amount"]
+        frame[DIFFERENCE_LABEL] = found["difference"]
+        shown = found["execution_rate"]
+    frame["status"] = [NOT_REPORTED if _is_missing(v) else REPORTED for v in shown]
+    for column in ("quality", "reconciles", "short_name"):
+        frame[column] = found[column]
+    return frame
 
 
 def _check_column(connection: duckdb.DuckDBPyConnection, table_name: str, column_name: str) -> None:
@@ -419,21 +549,57 @@ FROM (
 }
 
 
+#: A structure of the budget measures: the 类 of the default table and column's pair in budget_vs_final
+#: (and, for the economic one, the 人员经费 / 公用经费 lines), with the measure's figure.
+_BUDGET_STRUCTURE_SQL = """
+SELECT
+    unit_id,
+    year,
+    CASE
+        WHEN subject_code IS NOT NULL THEN subject_code || ' ' || subject_name
+        ELSE replace(subject_key, '合计', '')
+    END AS component,
+    {measure} AS value
+FROM budget_vs_final
+WHERE final_table = $table_name AND final_column = $column_name AND budget_amount IS NOT NULL
+    AND (
+        (subject_level = '类' AND ($prefix IS NULL OR starts_with(subject_code, $prefix)))
+        OR ($by = 'economic' AND $prefix IS NULL AND subject_key IN ('人员经费合计', '公用经费合计'))
+    )
+ORDER BY subject_code NULLS FIRST
+"""
+
+
 def _structure_frame(
-    connection: duckdb.DuckDBPyConnection, by: str, prefix: str | None, measure: str, selection: Selection
+    connection: duckdb.DuckDBPyConnection,
+    by: str,
+    prefix: str | None,
+    measure: str,
+    selection: Selection,
+    report_measure: str = FINAL_MEASURE,
 ) -> pd.DataFrame:
     targets = _fetch(
         connection,
-        "WITH " + _targets_sql(selection) + " SELECT unit_id, unit_name, year, short_name, quality, reconciles "
+        "WITH "
+        + _targets_sql(selection, _years_source(report_measure), _quality_source(report_measure))
+        + " SELECT unit_id, unit_name, year, short_name, quality, reconciles "
         "FROM targets "
         "ORDER BY registry_order, unit_id, year",
         _selection_params(selection),
     )
-    sql = _STRUCTURE_SQL[by].format(
-        measure="share" if measure == "share" else "amount",
-        class_measure="share_of_basic" if measure == "share" else "amount",
-    )
-    frame = _fetch(connection, sql, {"prefix": prefix})
+    if report_measure == FINAL_MEASURE:
+        sql = _STRUCTURE_SQL[by].format(
+            measure="share" if measure == "share" else "amount",
+            class_measure="share_of_basic" if measure == "share" else "amount",
+        )
+        frame = _fetch(connection, sql, {"prefix": prefix})
+    else:
+        table_name, column_name = ECONOMIC_TABLE_COLUMN if by == "economic" else FUNCTIONAL_TABLE_COLUMN
+        sql = _BUDGET_STRUCTURE_SQL.format(
+            measure="budget_amount" if report_measure == BUDGET_MEASURE else "execution_rate"
+        )
+        params: dict[str, object] = {"prefix": prefix, "by": by, "table_name": table_name, "column_name": column_name}
+        frame = _fetch(connection, sql, params)
     if by == "economic":
         # 人员经费 / 公用经费 first, then the economic classes in code order.
         order = {name: i for i, name in enumerate(_economic_order(frame["component"]))}
@@ -470,6 +636,24 @@ class Comparison:
     subject_name: str | None = None
     table_name: str | None = None
     column_name: str | None = None
+    report_measure: str = FINAL_MEASURE
+    budget_table_name: str | None = None  # the 预算 table and column of a budget measure
+    budget_column_name: str | None = None
+    budget_subject_key: str | None = None
+
+    @property
+    def value_column(self) -> str:
+        """The column holding the figure compared (charts and the web app draw it)."""
+        if self.report_measure == BUDGET_MEASURE:
+            return BUDGET_LABEL
+        if self.report_measure == EXECUTION_MEASURE:
+            return EXECUTION_LABEL
+        return "value"
+
+    @property
+    def measure_label(self) -> str:
+        """预算数, 决算数 or 执行率."""
+        return MEASURE_LABELS[self.report_measure]
 
 
 def compare(
@@ -481,6 +665,7 @@ def compare(
     column_name: str | None = None,
     selection: Selection | None = None,
     measure: str = "amount",
+    report_measure: str = FINAL_MEASURE,
 ) -> pd.DataFrame:
     """Compare units: one subject (``by='subject'``), the functional-class structure (``'class'``) or
     the economic structure of basic spending (``'economic'``).
@@ -494,6 +679,12 @@ def compare(
     Every selected unit gets a row per year; ``status`` says whether it reported, ``quality`` and
     ``reconciles`` (from ``data_quality``) whether the unit-year's figures reconcile; ``short_name``
     (last) labels the unit for people. :func:`compare_units` adds the title and notes.
+
+    ``report_measure`` (``--measure``) is which report's figure: ``final`` (the 决算, column ``value``),
+    ``budget`` (the 预算 report's figure for the same subject, column ``预算数``, from ``budget_vs_final``;
+    the table and column name the 决算's, see ``budget_final_pairs``) or ``execution`` (``执行率`` in %,
+    with ``预算数``, ``决算数`` and ``差额``); for ``'class'`` / ``'economic'`` each 类 column holds the
+    measure's figure (``budget_vs_final``), and ``quality`` is the 预算 report's for ``budget``.
     """
     return compare_units(
         path,
@@ -503,6 +694,7 @@ def compare(
         column_name=column_name,
         selection=selection,
         measure=measure,
+        report_measure=report_measure,
     ).frame
 
 
@@ -516,6 +708,7 @@ def compare_units(
     selection: Selection | None = None,
     measure: str = "amount",
     connection: duckdb.DuckDBPyConnection | None = None,
+    report_measure: str = FINAL_MEASURE,
 ) -> Comparison:
     """:func:`compare` with its title and notes (see :class:`Comparison`).
 
@@ -528,13 +721,18 @@ def compare_units(
         raise UsageError("--by", by, BY_DIMENSIONS)
     if measure not in MEASURES:
         raise UsageError("measure", measure, MEASURES)
+    if report_measure not in REPORT_MEASURES:
+        raise UsageError("--measure", report_measure, REPORT_MEASURES)
+    if report_measure != FINAL_MEASURE and measure == "share":
+        raise UsageError(f"--share (only with --measure {FINAL_MEASURE})", report_measure)
     asked = selection or Selection()
     path = Path(path)
     owned = connection is None
     connection = connect_readonly(path) if connection is None else connection
     try:
-        chosen = _check_selection(connection, asked)
+        chosen = _check_selection(connection, asked, _years_source(report_measure))
         notes: list[Note] = []
+        budget_table = budget_column = budget_key = None
         if by == "subject":
             if subject is None or not subject.strip():
                 raise UsageError("--subject (required with --by subject)", subject)
@@ -548,10 +746,33 @@ def compare_units(
             chosen_column = column_name or (default_column if chosen_table == default_table else None)
             if chosen_column is None:
                 raise UsageError("--column (required with a --table other than the default)", column_name)
-            frame = _subject_frame(connection, found.key, chosen_table, chosen_column, chosen, measure)
-            if not (frame["status"] == REPORTED).any():
-                notes.append(_reported_elsewhere(connection, found.key, found.label, chosen_table, chosen_column))
-            title = f"{found.label} · {chosen_table} · {chosen_column}"
+            if report_measure == FINAL_MEASURE:
+                frame = _subject_frame(connection, found.key, chosen_table, chosen_column, chosen, measure)
+                if not (frame["status"] == REPORTED).any():
+                    notes.append(_reported_elsewhere(connection, found.key, found.label, chosen_table, chosen_column))
+                title = f"{found.label} · {chosen_table} · {chosen_column}"
+            else:
+                frame = _budget_frame(connection, found.key, chosen_table, chosen_column, chosen, report_measure)
+                budget_table, budget_column = budget_pair(connection, chosen_table, chosen_column)
+                budget_key = budget_subject_key(connection, found.key, chosen_table, chosen_column)
+                if budget_key != found.key:
+                    notes.append(
+                        Note(f"the 预算 states {found.key} as {budget_key}", f"预算中 {found.key} 对应 {budget_key}")
+                    )
+                title = (
+                    f"{found.label} · {MEASURE_LABELS[report_measure]} · {budget_table}/{budget_column} "
+                    f"↔ {chosen_table}/{chosen_column}"
+                )
+                notes.append(
+                    Note(
+                        f"预算数 from {budget_table}/{budget_column} of the 预算 reports, 决算数 from "
+                        f"{chosen_table}/{chosen_column}; 执行率 = 决算数 / 预算数 in %, amounts in 万元; "
+                        "empty = the report is not in the warehouse or does not state the subject",
+                        f"预算数取自预算公开的 {budget_table}/{budget_column}，"
+                        f"决算数取自 {chosen_table}/{chosen_column}；"
+                        "执行率 = 决算数 ÷ 预算数 × 100（%），金额单位万元；空白表示仓库中没有该报告或报告未列该科目",
+                    )
+                )
             result = Comparison(
                 _with_quality(connection, frame), by, title, (), found.key, found.name, chosen_table, chosen_column
             )
@@ -559,8 +780,22 @@ def compare_units(
             if table_name is not None or column_name is not None:
                 raise UsageError("--table/--column (only with --by subject)", table_name or column_name)
             prefix = subject.strip() if subject and subject.strip() else None
-            frame = _structure_frame(connection, by, prefix, measure, chosen)
-            result = Comparison(_with_quality(connection, frame), by, comparison_title(by, subject, None, None))
+            frame = _structure_frame(connection, by, prefix, measure, chosen, report_measure)
+            title = comparison_title(by, subject, None, None)
+            if report_measure != FINAL_MEASURE:
+                table_name, column_name = ECONOMIC_TABLE_COLUMN if by == "economic" else FUNCTIONAL_TABLE_COLUMN
+                budget_table, budget_column = budget_pair(connection, table_name, column_name)
+                title += f" · {MEASURE_LABELS[report_measure]} · {budget_table}/{budget_column}"
+                unit = "%" if report_measure == EXECUTION_MEASURE else "万元"
+                notes.append(
+                    Note(
+                        f"{MEASURE_LABELS[report_measure]} ({unit}) of each 类 from budget_vs_final "
+                        f"({budget_table}/{budget_column} ↔ {table_name}/{column_name})",
+                        f"各类的{MEASURE_LABELS[report_measure]}（{unit}），取自 budget_vs_final"
+                        f"（{budget_table}/{budget_column} ↔ {table_name}/{column_name}）",
+                    )
+                )
+            result = Comparison(_with_quality(connection, frame), by, title)
         notes += _year_notes(result.frame, asked, chosen)
         return Comparison(
             result.frame,
@@ -571,12 +806,25 @@ def compare_units(
             result.subject_name,
             result.table_name,
             result.column_name,
+            report_measure,
+            budget_table,
+            budget_column,
+            budget_key,
         )
     except duckdb.Error as exc:
         raise WarehouseError(f"comparison on {path} failed: {exc}") from exc
     finally:
         if owned:
             connection.close()
+
+
+def budget_subject_key(connection: duckdb.DuckDBPyConnection, key: str, table_name: str, column_name: str) -> str:
+    """The 预算's row of a 决算 row: the same key, except for the pairs of lines (budget_final_pairs)."""
+    rows = connection.execute(
+        "SELECT budget_line FROM budget_final_pairs WHERE final_table = $t AND final_column = $c AND final_line = $k",
+        {"t": table_name, "c": column_name, "k": key},
+    ).fetchall()
+    return str(rows[0][0]) if rows else key
 
 
 def _reported_elsewhere(
@@ -658,6 +906,8 @@ def display_frame(comparison: Comparison) -> tuple[pd.DataFrame, str | None]:
         if comparison.by in ("class", "economic") and code.isdigit() and label:
             shown[code] = frame[column]
             legend.append(f"{code} {label}")
+        elif name == "value" and comparison.by == "subject":
+            shown[comparison.measure_label] = frame[column]  # 决算数: which report's figure it is
         else:
             shown[name] = frame[column]
     if "status" in shown and (shown["status"] == REPORTED).all():

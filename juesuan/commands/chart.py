@@ -38,6 +38,12 @@ def chart(
     ] = None,
     table: Annotated[str | None, typer.Option("--table", help="Canonical table of the subject chart.")] = None,
     column: Annotated[str | None, typer.Option("--column", help="Canonical column of the subject chart.")] = None,
+    measure: Annotated[
+        str,
+        typer.Option(
+            "--measure", help="Subject chart: final (决算数, default), budget (预算数) or execution (执行率, %)."
+        ),
+    ] = "final",
     warehouse: WarehouseOption = None,
 ) -> None:
     """Draw a comparison chart (Chinese labels, CJK font) into a PNG file."""
@@ -51,6 +57,7 @@ def chart(
         subject=subject,
         table_name=table,
         column_name=column,
+        measure=measure,
     )
     written = write_chart(settings.warehouse, request, output)
     console.print(f"{kind} chart written to {written} ({written.stat().st_size:,} bytes)")

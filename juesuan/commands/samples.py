@@ -27,6 +27,13 @@ def register(app: typer.Typer) -> None:
                 "--refresh-from", help="First re-derive samples/facts from the text exports of this registry."
             ),
         ] = None,
+        derive_budgets: Annotated[
+            bool,
+            typer.Option(
+                "--derive-budgets",
+                help="First re-derive the synthetic budget facts (samples/facts/<unit>.budget.csv) from the 决算.",
+            ),
+        ] = False,
     ) -> None:
         """Render the sample reports from samples/facts (byte-deterministic: a re-run changes nothing)."""
         from juesuan.errors import UsageError
@@ -40,6 +47,11 @@ def register(app: typer.Typer) -> None:
         if refresh_from is not None:
             counts = refresh_from_corpus(refresh_from)
             console.print(f"ground truth refreshed: {counts}")
+        if derive_budgets:
+            from juesuan.registry import load_registry
+
+            counts = g.derive_budget_facts(load_registry(g.REGISTRY))
+            console.print(f"budget facts derived: {counts}")
         written = g.generate(variants, out or g.REPORTS_DIR, units=tuple(unit) if unit else None)
         table = Table(title="juesuan samples")
         for column in ("variant", "unit", "file", "facts", "status"):

@@ -42,8 +42,12 @@ from matplotlib.figure import Figure
 from juesuan.errors import JuesuanError, UsageError
 from juesuan.report.fonts import cjk_font
 from juesuan.warehouse.query import (
+    BUDGET_MEASURE,
+    EXECUTION_MEASURE,
+    FINAL_MEASURE,
+    REPORT_MEASURES,
     Selection,
-    compare,
+    compare_units,
     connect_readonly,
     default_table_column,
     mart_for_selection,
@@ -80,10 +84,15 @@ class ChartRequest:
     subject: str | None = None
     table_name: str | None = None
     column_name: str | None = None
+    measure: str = FINAL_MEASURE  # the subject chart: 决算数, 预算数 or 执行率 (juesuan compare --measure)
 
     def __post_init__(self) -> None:
         if self.kind not in CHART_KINDS:
             raise UsageError("chart kind", self.kind, tuple(CHART_KINDS))
+        if self.measure not in REPORT_MEASURES:
+            raise UsageError("--measure", self.measure, REPORT_MEASURES)
+        if self.measure != FINAL_MEASURE and self.kind != "subject":
+            raise UsageError(f"--measure {self.measure} (only for the subject chart)", self.kind)
         if self.kind == "subject" and not (self.subject and self.subject.strip()):
             raise UsageError("--subject (required for the subject chart)", self.subject)
 
@@ -198,33 +207,41 @@ def _subject_name(warehouse: Path, code: str) -> str:
     return str(found[0][0]) if found else ""
 
 
-def _all_years(warehouse: Path) -> tuple[int, ...]:
+def _report_years(warehouse: Path, measure: str) -> set[tuple[str, int]]:
+    """The unit-years with a report of the measure's kind: a 预算 for 预算数, a 决算 otherwise."""
+    source = (
+        "SELECT DISTINCT unit_id, year FROM budget_vs_final WHERE budget_amount IS NOT NULL"
+        if measure == BUDGET_MEASURE
+        else "SELECT unit_id, year FROM unit_year_totals"
+    )
     connection = connect_readonly(warehouse)
     try:
-        return tuple(int(row[0]) for row in connection.execute("SELECT DISTINCT year FROM facts ORDER BY 1").fetchall())
+        return {(str(unit), int(year)) for unit, year in connection.execute(source).fetchall()}
     finally:
         connection.close()
 
 
 def _subject(warehouse: Path, request: ChartRequest) -> Figure:
     subject = (request.subject or "").strip()
-    years = request.selection.years or _all_years(warehouse)
+    has_report = _report_years(warehouse, request.measure)
+    years = request.selection.years or tuple(sorted({year for _, year in has_report}))
     selection = Selection(units=request.selection.units, years=years)
-    frame = compare(
+    comparison = compare_units(
         warehouse,
         by="subject",
         subject=subject,
         table_name=request.table_name,
         column_name=request.column_name,
         selection=selection,
+        report_measure=request.measure,
     )
+    frame = comparison.frame.rename(columns={comparison.value_column: "value"})
     if frame["value"].isna().all():
         raise ChartError(f"no unit reports {subject} in the selected years ({', '.join(map(str, years))})")
     table, column = default_table_column(subject)
     table, column = request.table_name or table, request.column_name or column
+    measure_unit = "%" if request.measure == EXECUTION_MEASURE else "万元"
     units = list(dict.fromkeys(zip(frame.unit_id, frame.unit_name, strict=True)))
-    reports = mart_for_selection(warehouse, "unit_year_totals", selection)
-    has_report = set(zip(reports.unit_id, reports.year.astype(int), strict=True))
     labels = [name if isinstance(name, str) and name else unit for unit, name in units]
     figure, axes = _figure(len(labels) * max(len(years), 1) // 2 + 1)
     height = 0.8 / len(years)
@@ -252,9 +269,14 @@ def _subject(warehouse: Path, request: ChartRequest) -> Figure:
                 color="#888888" if missing else "#222222",
             )
     axes.set_yticks(range(len(units))[::-1], labels)
-    axes.set_xlabel("万元")
+    axes.set_xlabel(f"{comparison.measure_label}（{measure_unit}）")
     name = _subject_name(warehouse, subject)
-    axes.set_title(f"{subject} {name}（{table} · {column}，万元）".replace(" （", "（"))
+    if request.measure == FINAL_MEASURE:
+        axes.set_title(f"{subject} {name}（{table} · {column}，万元）".replace(" （", "（"))
+    else:
+        axes.set_title(
+            f"{subject} {name} {comparison.measure_label}（{table} · {column}，{measure_unit}）".replace(" （", "（")
+        )
     axes.legend(title="年度", loc="lower right", frameon=False)
     axes.margins(x=0.15)
     return figure

@@ -42,6 +42,7 @@ import jinja2
 import pandas as pd
 
 from juesuan import __version__
+from juesuan.contract import FINAL
 from juesuan.errors import UsageError, WarehouseError
 from juesuan.expectations.findings import Finding, findings_from_frame
 from juesuan.report.charts import ChartError, ChartRequest, render_chart
@@ -98,6 +99,7 @@ class DocumentOutcome(Protocol):
     status: str
     facts: int
     error: str | None
+    report_kind: str  # 决算 | 预算
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,7 @@ def _finding_item(
         "severity_label": severity_label(finding.severity),
         "unit_id": finding.unit_id,
         "year": finding.year,
-        "report": report_title(str(row.get("unit_name") or finding.unit_id), finding.year),
+        "report": report_title(str(row.get("unit_name") or finding.unit_id), finding.year, finding.report_kind),
         "sentence": finding_sentence(finding),
         "where": where_text(finding, sources.get(sha)),
         "rule": rule_text(finding),
@@ -268,10 +270,11 @@ def _identities(connection: duckdb.DuckDBPyConnection, settings: Settings, outpu
     not_checkable: list[dict[str, Any]] = []
     for finding, row in zip(findings, rows, strict=True):
         section = section_of(finding.severity)
+        unit = finding.unit_id
         if section is None:
             not_checkable.append(
                 {
-                    "report": report_title(str(row.get("unit_name") or finding.unit_id), finding.year),
+                    "report": report_title(str(row.get("unit_name") or unit), finding.year, finding.report_kind),
                     "rule": rule_text(finding),
                     "message": finding.message,
                     "link": f"{page}#f-{finding.ref}" if page else None,
@@ -284,7 +287,7 @@ def _identities(connection: duckdb.DuckDBPyConnection, settings: Settings, outpu
     # The same rule as the identity suites and the mail (transform/reliability.py), on the warehouse's copy.
     unread = [
         {
-            "report": report_title(str(names.get(t.unit_id) or t.unit_id), t.year),
+            "report": report_title(str(names.get(t.unit_id) or t.unit_id), t.year, t.report_kind),
             "table_name": t.table_name,
             "where": where_printed(t.pages, t.lines),
             "reason": t.reason,
@@ -292,14 +295,11 @@ def _identities(connection: duckdb.DuckDBPyConnection, settings: Settings, outpu
         for t in unreliable_tables(_frame(connection, "SELECT * FROM parsed_tables"))
     ]
     codes = _records(
-        _frame(
-            connection,
-            "SELECT unit_id, year, table_name, page, raw_code, raw_name, reason FROM code_repairs "
-            "WHERE status = 'unresolved' ORDER BY ALL",
-        )
+        _frame(connection, "SELECT * FROM code_repairs WHERE status = 'unresolved' ORDER BY unit_id, year, table_name")
     )
     for code in codes:
-        code["report"] = report_title(str(names.get(code["unit_id"]) or code["unit_id"]), int(code["year"]))
+        name = str(names.get(code["unit_id"]) or code["unit_id"])
+        code["report"] = report_title(name, int(code["year"]), str(code.get("report_kind") or FINAL))
     index = settings.data_docs / "index.html"
     return {
         "summary": summary,
@@ -323,25 +323,33 @@ def _failures(
     failed: list[dict[str, Any]]
     if outcomes is not None:
         failed = [
-            {"unit_id": o.unit_id, "year": o.year, "status": o.status, "error": o.error, "url": o.url}
+            {
+                "unit_id": o.unit_id,
+                "year": o.year,
+                "report_kind": o.report_kind,
+                "status": o.status,
+                "error": o.error,
+                "url": o.url,
+            }
             for o in outcomes
             if o.status != "loaded"
         ]
     else:
-        latest = _frame(
-            connection,
-            """
-            SELECT unit_id, year, status, error, url FROM documents
-            QUALIFY row_number() OVER (PARTITION BY unit_id, year ORDER BY fetched_at DESC NULLS LAST) = 1
-            """,
-        )
-        failed = [r for r in _records(latest) if r["status"] != "loaded"]
+        # The latest attempt of every report (unit, year and kind; rows without a kind are 决算).
+        latest: dict[tuple[str, int, str], dict[str, Any]] = {}
+        rows = _records(_frame(connection, "SELECT * FROM documents ORDER BY fetched_at NULLS FIRST"))
+        for row in rows:
+            row["report_kind"] = row.get("report_kind") or FINAL
+            latest[(str(row["unit_id"]), int(row["year"]), row["report_kind"])] = row
+        failed = [r for _, r in sorted(latest.items()) if r["status"] != "loaded"]
     names = {str(r[0]): str(r[1]) for r in connection.execute("SELECT unit_id, name FROM units").fetchall()}
     for row in failed:
         advice = document_advice(str(row["status"]), None if row["error"] is None else str(row["error"]))
         source = SourceDocument("", str(row["url"]))
         row.update(
-            report=report_title(names.get(str(row["unit_id"]), str(row["unit_id"])), int(str(row["year"]))),
+            report=report_title(
+                names.get(str(row["unit_id"]), str(row["unit_id"])), int(str(row["year"])), str(row["report_kind"])
+            ),
             status_label=status_label(str(row["status"])),
             problem=advice.problem,
             action=advice.action,

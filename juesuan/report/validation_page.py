@@ -30,9 +30,19 @@ from typing import Any
 
 import jinja2
 
+from juesuan.contract import FINAL, REPORT_KIND_SLUGS
 from juesuan.expectations.findings import Finding
 from juesuan.lake import Lake, lake_of
-from juesuan.notices import CODE, DOCUMENT, TABLE, DocumentOutcome, Notice, StewardState, collect_state
+from juesuan.notices import (
+    CODE,
+    DOCUMENT,
+    TABLE,
+    DocumentOutcome,
+    Notice,
+    ReportKey,
+    StewardState,
+    collect_state,
+)
 from juesuan.registry import Registry
 from juesuan.report.page_template import PAGE_HTML, ROWS_HTML
 from juesuan.report.wording import (
@@ -147,17 +157,17 @@ def page_view(state: StewardState, unit_ids: Iterable[str] | None = None, title_
     """The page's content as structure (also what the tests read)."""
     wanted = None if unit_ids is None else set(unit_ids)
     notices_by_check = {n.item: n for n in state.notices if n.finding is not None}
-    findings_by_report: dict[tuple[str, int], list[Finding]] = {}
+    findings_by_report: dict[ReportKey, list[Finding]] = {}
     for finding in state.findings:
         if wanted is None or finding.unit_id in wanted:
-            findings_by_report.setdefault((finding.unit_id, finding.year), []).append(finding)
-    unread_by_report: dict[tuple[str, int], list[Notice]] = {}
+            findings_by_report.setdefault(finding.report, []).append(finding)
+    unread_by_report: dict[ReportKey, list[Notice]] = {}
     for notice in state.notices:
         if notice.section == UNREAD_SECTION and (wanted is None or notice.unit_id in wanted):
             unread_by_report.setdefault(notice.report, []).append(notice)
     reports: list[dict[str, Any]] = []
     for key in sorted(set(findings_by_report) | set(unread_by_report)):
-        unit_id, year = key
+        unit_id, year, report_kind = key
         findings = findings_by_report.get(key, [])
         counts = state.counts.get(key)
         groups: dict[str, list[dict[str, Any]]] = {
@@ -179,10 +189,11 @@ def page_view(state: StewardState, unit_ids: Iterable[str] | None = None, title_
             verdict = "文件未能读取，未做核对" if documents else "未核对"
         else:
             verdict = f"{errors} 处错误" + ("，需更正" if errors else "")
+        slug = "" if report_kind == FINAL else f"-{REPORT_KIND_SLUGS[report_kind]}"
         reports.append(
             {
-                "anchor": f"r-{unit_id}-{year}",
-                "title": report_title(state.name(unit_id), year),
+                "anchor": f"r-{unit_id}-{year}{slug}",
+                "title": report_title(state.name(unit_id), year, report_kind),
                 "unit_id": unit_id,
                 "year": year,
                 "counts": counts,

@@ -74,6 +74,13 @@ def percent(value: object, digits: int = 2) -> str:
     return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
 
 
+def rate(value: object) -> str:
+    """An execution rate already in % (budget_vs_final.execution_rate): 99.02%."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{float(value):,.2f}%"  # type: ignore[arg-type]
+
+
 def _label(labels: dict[str, str]) -> Any:
     return lambda value: labels.get(str(value), "" if value is None else str(value))
 
@@ -84,6 +91,7 @@ def _templates() -> Jinja2Templates:
     env = templates.env
     env.filters["amount"] = amount
     env.filters["percent"] = percent
+    env.filters["rate"] = rate
     env.filters["severity"] = _label(data.SEVERITY_LABELS)
     env.filters["quality"] = _label(data.QUALITY_LABELS)
     env.filters["source"] = _label(data.SOURCE_LABELS)
@@ -188,7 +196,7 @@ def create_app(config: UiConfig) -> FastAPI:
         return RedirectResponse(f"/unit/{unit_id}/{years[0]}", status_code=302)
 
     @app.get("/unit/{unit_id}/{year}", response_class=HTMLResponse)
-    def unit_year_page(request: Request, unit_id: str, year: int, yoy: str = "") -> HTMLResponse:
+    def unit_year_page(request: Request, unit_id: str, year: int, yoy: str = "", bvf: str = "") -> HTMLResponse:
         with connection() as con:
             unit = data.unit(con, unit_id)
             if unit is None:
@@ -199,7 +207,7 @@ def create_app(config: UiConfig) -> FastAPI:
                 "unit_year.html",
                 unit=unit,
                 year=year,
-                years=data.unit_years(con, unit_id),
+                years=data.unit_years(con, unit_id, with_budgets=True),
                 quality=data.quality(con, unit_id, year),
                 headline=data.headline(con, unit_id, year),
                 structure=data.structure(con, unit_id, year),
@@ -208,6 +216,9 @@ def create_app(config: UiConfig) -> FastAPI:
                 yoy=data.year_over_year(con, unit_id, year, everything=yoy == "all"),
                 yoy_all=yoy == "all",
                 budget=data.budget_execution(con, unit_id, year),
+                budget_vs_final=data.budget_vs_final(con, unit_id, year, everything=bvf == "all"),
+                budget_vs_final_all=bvf == "all",
+                has_budget=data.has_budget(con, unit_id, year),
                 findings=data.findings(con, unit_id, year, ("error", "warning", "rounding")),
                 not_checkable=len(data.findings(con, unit_id, year, ("not_checkable",))),
                 documents=data.documents(con, unit_id, year),
@@ -215,7 +226,9 @@ def create_app(config: UiConfig) -> FastAPI:
             )
 
     # --- compare ----------------------------------------------------------------------------------------
-    def _comparison(subject: str, table: str, column: str, years: str, units: str) -> tuple[Any, dict[str, Any]]:
+    def _comparison(
+        subject: str, table: str, column: str, years: str, units: str, measure: str = "final"
+    ) -> tuple[Any, dict[str, Any]]:
         from juesuan.warehouse.query import Selection, compare_units, is_year_range, parse_units, parse_years
         from juesuan.warehouse.subject_search import AmbiguousSubjectError, SubjectNotFoundError
 
@@ -233,8 +246,9 @@ def create_app(config: UiConfig) -> FastAPI:
                     table_name=table or None,
                     column_name=column or None,
                     selection=selection,
-                    measure="share",
+                    measure="share" if measure == "final" else "amount",
                     connection=con,
+                    report_measure=measure,
                 )
         except AmbiguousSubjectError as exc:
             return None, {"matches": exc.matches, "ambiguous": True}
@@ -250,20 +264,25 @@ def create_app(config: UiConfig) -> FastAPI:
         column: str = "",
         years: str = "",
         units: str = "",
+        measure: str = "final",
         page_number: int = Query(1, alias="page", ge=1),
     ) -> HTMLResponse:
+        from juesuan.warehouse.query import MEASURE_LABELS
+
         context: dict[str, Any] = {
             "subject": subject,
             "table": table,
             "column": column,
             "years": years,
             "units": units,
+            "measure": measure,
+            "measures": MEASURE_LABELS,
             "tables": TABLE_NAMES,
         }
         with connection() as con:
             context["columns"] = _columns_of(con, table or GENERAL_BUDGET)
         if subject.strip():
-            comparison, problem = _comparison(subject, table, column, years, units)
+            comparison, problem = _comparison(subject, table, column, years, units, measure)
             context.update(problem)
             if comparison is not None:
                 context.update(_comparison_context(comparison, page_number))
@@ -277,19 +296,21 @@ def create_app(config: UiConfig) -> FastAPI:
         column: str = "",
         years: str = "",
         units: str = "",
+        measure: str = "final",
     ) -> Response:
         from juesuan.export import ExportNotes, Result, export_bytes
 
         if format not in EXPORT_MEDIA:
             raise UsageError("format", format, list(EXPORT_MEDIA))
-        comparison, _ = _comparison(subject, table, column, years, units)
+        comparison, _ = _comparison(subject, table, column, years, units, measure)
         if comparison is None:
             raise UsageError("subject (one subject; see /compare)", subject)
         notes = ExportNotes(
             source=f"{config.warehouse} — 比较：{comparison.title}", notes=tuple(n.zh for n in comparison.notes)
         )
         body = export_bytes(format, [Result(comparison.frame, "比较", comparison.title)], notes)
-        name = f"compare-{comparison.subject_key}.{format}"
+        suffix = "" if comparison.report_measure == "final" else f"-{comparison.report_measure}"
+        name = f"compare-{comparison.subject_key}{suffix}.{format}"
         return Response(
             body,
             media_type=EXPORT_MEDIA[format],
@@ -462,8 +483,9 @@ def _comparison_context(comparison: Any, page_number: int = 1) -> dict[str, Any]
     shown = frame.iloc[(page_number - 1) * ROWS_PER_PAGE : page_number * ROWS_PER_PAGE]
     charted = frame
     largest = False
-    if frame["value"].notna().sum() > CHART_MAX_BARS:
-        values = frame["value"].map(lambda v: None if data._missing(v) else float(v))
+    column = comparison.value_column
+    if frame[column].notna().sum() > CHART_MAX_BARS:
+        values = frame[column].map(lambda v: None if data._missing(v) else float(v))
         charted = frame.loc[values.dropna().sort_values(ascending=False).index[:CHART_MAX_BARS]]
         largest = True
     rows = _comparison_rows(comparison, shown)
@@ -480,14 +502,20 @@ def _comparison_context(comparison: Any, page_number: int = 1) -> dict[str, Any]
 
 
 def _comparison_rows(comparison: Any, frame: Any) -> list[dict[str, Any]]:
+    """The rows of a comparison: ``value`` the measure's figure; ``key`` its fact (the 决算's, or the 预算's
+    for 预算数), ``budget_key`` / ``final_key`` the facts of the budget measures' 预算数 and 决算数."""
+    from juesuan.warehouse.query import BUDGET_LABEL, BUDGET_MEASURE, FINAL_LABEL, FINAL_MEASURE
+
+    def present(value: object) -> object:
+        return None if data._missing(value) else value
+
     rows = []
     for record in frame.to_dict("records"):
-        value = record.get("value")
-        value = None if data._missing(value) else value
+        value = present(record.get(comparison.value_column))
         year = None if data._missing(record.get("year")) else int(record["year"])
-        key = None
-        if value is not None and year is not None:
-            key = data.FactKey(
+        budget_key = final_key = None
+        if year is not None and comparison.report_measure == FINAL_MEASURE:
+            final_key = data.FactKey(
                 record["unit_id"],
                 year,
                 comparison.table_name,
@@ -495,14 +523,33 @@ def _comparison_rows(comparison: Any, frame: Any) -> list[dict[str, Any]]:
                 comparison.column_name,
                 record.get("source_kind"),
             )
+        elif year is not None:
+            budget_source = record.get("source_kind") if comparison.report_measure == BUDGET_MEASURE else None
+            budget_key = data.FactKey(
+                record["unit_id"],
+                year,
+                comparison.budget_table_name,
+                comparison.budget_subject_key,
+                comparison.budget_column_name,
+                budget_source,
+            )
+            final_key = data.FactKey(
+                record["unit_id"], year, comparison.table_name, comparison.subject_key, comparison.column_name, None
+            )
+        key = budget_key if comparison.report_measure == BUDGET_MEASURE else final_key
         share = record.get("share")
         rows.append(
             {
                 **record,
                 "value": value,
+                "budget": present(record.get(BUDGET_LABEL)),
+                "final": present(record.get(FINAL_LABEL)),
+                "difference": present(record.get("差额")),
                 "year": year,
                 "share": None if data._missing(share) else share,
-                "key": key,
+                "key": key if value is not None else None,
+                "budget_key": budget_key,
+                "final_key": final_key,
                 "reconciles": None if data._missing(record.get("reconciles")) else bool(record["reconciles"]),
             }
         )

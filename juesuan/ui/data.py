@@ -161,12 +161,21 @@ def unit(connection: duckdb.DuckDBPyConnection, unit_id: str) -> dict | None:
     return found[0] if found else None
 
 
-def unit_years(connection: duckdb.DuckDBPyConnection, unit_id: str) -> list[int]:
+def unit_years(connection: duckdb.DuckDBPyConnection, unit_id: str, with_budgets: bool = False) -> list[int]:
+    """The years of the unit's 决算 reports, newest first; ``with_budgets`` adds the years of its 预算
+    reports (a budget is published before the year's 决算)."""
+    budgets = (
+        "UNION SELECT DISTINCT year FROM budget_vs_final WHERE unit_id = $u AND budget_amount IS NOT NULL"
+        if with_budgets
+        else ""
+    )
     return [
         int(year)
         for (year,) in connection.execute(
-            "SELECT DISTINCT year FROM report_coverage WHERE unit_id = $u ORDER BY year DESC", {"u": unit_id}
+            f"SELECT DISTINCT year FROM report_coverage WHERE unit_id = $u {budgets} ORDER BY year DESC",
+            {"u": unit_id},
         ).fetchall()
+        if year is not None
     ]
 
 
@@ -280,6 +289,43 @@ def year_over_year(connection: duckdb.DuckDBPyConnection, unit_id: str, year: in
     return found
 
 
+def budget_vs_final(
+    connection: duckdb.DuckDBPyConnection, unit_id: str, year: int, everything: bool = False
+) -> list[dict]:
+    """The unit-year's 预算 against its 决算 (``budget_vs_final``): totals, line items and 类 unless
+    ``everything``; each figure keyed to its fact in its own report."""
+    found = rows(
+        connection,
+        f"""
+        SELECT final_table, final_column, budget_table, budget_column, subject_code, subject_key, budget_subject_key,
+               subject_name, subject_level, budget_amount, final_amount, difference, execution_rate, stated_budget,
+               budget_source_kind, final_source_kind
+        FROM budget_vs_final
+        WHERE unit_id = $u AND year = $y
+          {"" if everything else "AND (subject_level IS NULL OR subject_level = '类')"}
+        """,
+        {"u": unit_id, "y": year},
+    )
+    for row in found:
+        row["budget_key"] = FactKey(
+            unit_id, year, row["budget_table"], row["budget_subject_key"], row["budget_column"],
+            row["budget_source_kind"],
+        )  # fmt: skip
+        row["final_key"] = FactKey(
+            unit_id, year, row["final_table"], row["subject_key"], row["final_column"], row["final_source_kind"]
+        )
+    return found
+
+
+def has_budget(connection: duckdb.DuckDBPyConnection, unit_id: str, year: int) -> bool:
+    """Whether the warehouse holds a 预算 report's figures for the unit-year."""
+    found = connection.execute(
+        "SELECT count(*) FROM budget_vs_final WHERE unit_id = $u AND year = $y AND budget_amount IS NOT NULL",
+        {"u": unit_id, "y": year},
+    ).fetchall()
+    return bool(found[0][0])
+
+
 def budget_execution(connection: duckdb.DuckDBPyConnection, unit_id: str, year: int) -> list[dict]:
     found = rows(
         connection,
@@ -310,9 +356,9 @@ def documents(connection: duckdb.DuckDBPyConnection, unit_id: str, year: int | N
     return rows(
         connection,
         """
-        SELECT sha256, unit_id, year, url, fetched_at, format, pages, status, error
+        SELECT sha256, unit_id, year, url, fetched_at, format, pages, status, error, report_kind
         FROM documents WHERE unit_id = $u AND ($y IS NULL OR year = $y)
-        ORDER BY year DESC, fetched_at DESC
+        ORDER BY year DESC, report_kind, fetched_at DESC
         """,
         {"u": unit_id, "y": year},
     )

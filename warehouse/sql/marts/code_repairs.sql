@@ -14,7 +14,8 @@ SELECT
     raw_name,
     repaired_code AS code,
     repair_status AS status,
-    reason
+    reason,
+    report_kind
 FROM staged
 ORDER BY unit_id, year, table_name, raw_code, raw_name;
 
@@ -29,3 +30,4 @@ COMMENT ON COLUMN code_repairs.raw_name IS 'The subject name as printed.';
 COMMENT ON COLUMN code_repairs.code IS 'The catalogue code it was repaired to; the printed code when observed; NULL when unresolved.';
 COMMENT ON COLUMN code_repairs.status IS 'repaired (from its name), observed (well-formed, not in the catalogue: kept as printed with its name) or unresolved.';
 COMMENT ON COLUMN code_repairs.reason IS 'Why the code was repaired, or why it could not be.';
+COMMENT ON COLUMN code_repairs.report_kind IS 'Report kind: 决算 or 预算.';

@@ -8,7 +8,7 @@ WITH coverage AS (
 ),
 
 identities AS (
-    SELECT * FROM identity_summary
+    SELECT * FROM identity_summary WHERE report_kind = '决算'
 ),
 
 totals AS (

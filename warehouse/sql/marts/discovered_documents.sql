@@ -15,7 +15,7 @@ ingested AS (
 ),
 
 loaded AS (
-    SELECT DISTINCT unit_id, year, document_sha256 FROM stg_facts
+    SELECT DISTINCT unit_id, year, document_sha256 FROM stg_facts WHERE report_kind = '决算'
 )
 
 SELECT

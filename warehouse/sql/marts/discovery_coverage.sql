@@ -40,11 +40,11 @@ per_report AS (
 ),
 
 ingested AS (
-    SELECT document_sha256, unit_id, year, document_status, error FROM stg_documents
+    SELECT document_sha256, unit_id, year, document_status, error FROM stg_documents WHERE report_kind = '决算'
 ),
 
 loaded AS (
-    SELECT DISTINCT unit_id, year, document_sha256 FROM stg_facts
+    SELECT DISTINCT unit_id, year, document_sha256 FROM stg_facts WHERE report_kind = '决算'
 )
 
 SELECT

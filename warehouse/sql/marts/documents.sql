@@ -13,7 +13,8 @@ SELECT
     document_format AS format,
     pages,
     document_status AS status,
-    error
+    error,
+    report_kind
 FROM staged
 ORDER BY unit_id, year, sha256;
 
@@ -27,3 +28,4 @@ COMMENT ON COLUMN documents.format IS 'Detected format: pdf, docx, txt or md.';
 COMMENT ON COLUMN documents.pages IS 'Number of pages, where known.';
 COMMENT ON COLUMN documents.status IS 'loaded (facts in the warehouse) or quarantined (see error).';
 COMMENT ON COLUMN documents.error IS 'Why the document was quarantined; NULL when loaded.';
+COMMENT ON COLUMN documents.report_kind IS 'Report kind of the document: 决算 or 预算 (a lake written before the kind existed reads as 决算).';

@@ -17,10 +17,11 @@ SELECT
     document_sha256,
     page,
     raw_text,
-    bbox
+    bbox,
+    report_kind
 FROM staged;
 
-COMMENT ON VIEW facts IS 'Every reported number, table and narrative (data contract section 3). Key: unit_id, year, table_name, coalesce(subject_code, line_item), column_name, source_kind. An absent fact means not reported / zero.';
+COMMENT ON VIEW facts IS 'Every reported number, table and narrative (data contract section 3). Key: unit_id, year, report_kind, table_name, coalesce(subject_code, line_item), column_name, source_kind. An absent fact means not reported / zero.';
 COMMENT ON COLUMN facts.unit_id IS 'Unit id (units.unit_id).';
 COMMENT ON COLUMN facts.year IS 'Fiscal year the report covers (not the publication year).';
 COMMENT ON COLUMN facts.table_name IS 'Canonical table name, e.g. 一般公共预算财政拨款支出决算表.';
@@ -34,3 +35,4 @@ COMMENT ON COLUMN facts.document_sha256 IS 'SHA-256 of the raw document (documen
 COMMENT ON COLUMN facts.page IS '1-based page in the source document, NULL where unknown.';
 COMMENT ON COLUMN facts.raw_text IS 'The cell or sentence fragment exactly as read.';
 COMMENT ON COLUMN facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';
+COMMENT ON COLUMN facts.report_kind IS 'Report kind: 决算 (final accounts, tables …决算表) or 预算 (budget disclosure, tables …预算表). Part of the key: filter on it (the analyst marts other than budget_vs_final hold 决算 figures only).';

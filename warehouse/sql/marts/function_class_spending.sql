@@ -12,7 +12,8 @@ WITH bases (basis_rank, table_name, column_name, source_kind) AS (
 ),
 
 staged AS (
-    SELECT * FROM stg_facts
+    -- 决算 figures only: the budget's own marts are budget_vs_final.
+    SELECT * FROM stg_facts WHERE report_kind = '决算'
 ),
 
 class_facts AS (

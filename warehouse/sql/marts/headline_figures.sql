@@ -20,7 +20,8 @@ WITH candidates (measure, measure_order, priority, table_name, line_item, column
 ),
 
 staged AS (
-    SELECT * FROM stg_facts
+    -- 决算 figures only: the budget's own marts are budget_vs_final.
+    SELECT * FROM stg_facts WHERE report_kind = '决算'
 ),
 
 matches AS (

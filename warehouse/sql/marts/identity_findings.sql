@@ -46,7 +46,8 @@ SELECT
     waivers.reason AS waived_reason,
     waivers.waived_by,
     waivers.waived_at,
-    waivers.until AS waived_until
+    waivers.until AS waived_until,
+    checks.report_kind
 FROM checks
 LEFT JOIN units ON units.unit_id = checks.unit_id
 -- A waiver covers the finding as it was waived: same check, severity and figures.
@@ -99,3 +100,4 @@ COMMENT ON COLUMN identity_findings.waived_at IS 'When it was waived, UTC (NULL 
 COMMENT ON COLUMN identity_findings.waived_until IS 'Last day the waiver holds, Asia/Shanghai; NULL: no expiry or not waived.';
 COMMENT ON COLUMN identity_findings.left_source_kind IS 'Where the left figures come from: table, narrative or mixed (NULL when none).';
 COMMENT ON COLUMN identity_findings.right_source_kind IS 'Where the right figures come from: table, narrative or mixed (NULL when none).';
+COMMENT ON COLUMN identity_findings.report_kind IS 'Report kind of the report checked: 决算 (rules R…) or 预算 (rules B…).';

@@ -12,6 +12,7 @@ per_report AS (
     SELECT
         unit_id,
         year,
+        report_kind,
         max(run_id) AS run_id,
         max(validated_at) AS validated_at,
         count(*) AS checks,
@@ -22,7 +23,7 @@ per_report AS (
         count(*) FILTER (WHERE severity = 'error') AS errors,
         count(*) FILTER (WHERE severity = 'not_checkable') AS not_checkable
     FROM checks
-    GROUP BY unit_id, year
+    GROUP BY unit_id, year, report_kind
 )
 
 SELECT
@@ -43,10 +44,11 @@ SELECT
         ELSE 'passed'
     END AS status,
     per_report.run_id,
-    per_report.validated_at
+    per_report.validated_at,
+    per_report.report_kind
 FROM per_report
 LEFT JOIN units ON units.unit_id = per_report.unit_id
-ORDER BY units.registry_order NULLS LAST, per_report.unit_id, per_report.year;
+ORDER BY units.registry_order NULLS LAST, per_report.unit_id, per_report.year, per_report.report_kind;
 
 COMMENT ON VIEW identity_summary IS 'Accounting identities per unit and year (latest validation run): checks run, checked, passed, rounding, warnings, errors, not checkable.';
 COMMENT ON COLUMN identity_summary.unit_id IS 'Unit id.';
@@ -62,3 +64,4 @@ COMMENT ON COLUMN identity_summary.not_checkable IS 'Number of checks with a sid
 COMMENT ON COLUMN identity_summary.status IS 'Worst severity of the report: error, warning, rounding or passed.';
 COMMENT ON COLUMN identity_summary.run_id IS 'Id of the validation run.';
 COMMENT ON COLUMN identity_summary.validated_at IS 'When the run started (UTC).';
+COMMENT ON COLUMN identity_summary.report_kind IS 'Report kind: 决算 or 预算 (one row per report: a unit-year with both has two).';

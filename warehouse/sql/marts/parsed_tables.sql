@@ -22,7 +22,8 @@ SELECT
     reliable,
     unreliable_reason,
     pages,
-    read_reliably
+    read_reliably,
+    report_kind
 FROM staged
 ORDER BY unit_id, year, page NULLS LAST, line NULLS LAST, title;
 
@@ -45,3 +46,4 @@ COMMENT ON COLUMN parsed_tables.reliable IS 'false when the reader does not trus
 COMMENT ON COLUMN parsed_tables.unreliable_reason IS 'Why the reader does not trust the table; empty when reliable.';
 COMMENT ON COLUMN parsed_tables.pages IS 'Every 1-based page the table is printed on, in order (a continued table has several); empty for text exports.';
 COMMENT ON COLUMN parsed_tables.read_reliably IS 'Whether the identity suites trust the canonical table: false when reliable is false, or its title was recognised but not its layout (unrecognised), or reading it failed (error) — every check that needs it is then not_checkable, never an error; NULL when the table was not taken for a canonical one.';
+COMMENT ON COLUMN parsed_tables.report_kind IS 'Report kind: 决算 or 预算.';

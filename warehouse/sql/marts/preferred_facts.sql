@@ -6,6 +6,7 @@ WITH staged AS (
         *,
         CASE source_kind WHEN 'table' THEN 1 WHEN 'narrative' THEN 2 ELSE 3 END AS source_rank
     FROM stg_facts
+    WHERE report_kind = '决算'  -- 决算 facts: budgets are set against them in budget_vs_final
 ),
 
 -- Per key: how many sources state it and the best one (an aggregate, not a window: no sort of all

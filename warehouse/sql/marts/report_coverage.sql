@@ -13,12 +13,14 @@ fact_counts AS (
         count(DISTINCT table_name) FILTER (WHERE source_kind = 'table') AS tables_with_facts,
         min(document_sha256) AS facts_document_sha256
     FROM stg_facts
+    WHERE report_kind = '决算'
     GROUP BY unit_id, year
 ),
 
 latest_documents AS (
     SELECT *
     FROM stg_documents
+    WHERE report_kind = '决算'
     QUALIFY row_number() OVER (
         PARTITION BY unit_id, year ORDER BY fetched_at DESC NULLS LAST, document_sha256
     ) = 1
@@ -31,6 +33,7 @@ repairs AS (
         count(*) FILTER (WHERE repair_status = 'repaired') AS repaired_codes,
         count(*) FILTER (WHERE repair_status = 'unresolved') AS unresolved_codes
     FROM stg_code_repairs
+    WHERE report_kind = '决算'
     GROUP BY unit_id, year
 ),
 
@@ -41,6 +44,7 @@ parsed AS (
         count(*) FILTER (WHERE parse_status <> 'ok') AS tables_not_parsed,
         count(DISTINCT table_name) FILTER (WHERE NOT read_reliably) AS tables_not_read_reliably
     FROM stg_parsed_tables
+    WHERE report_kind = '决算'
     GROUP BY unit_id, year
 ),
 

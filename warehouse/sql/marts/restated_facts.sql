@@ -3,7 +3,7 @@
 -- figures; facts and the per-report marts never hold them (they are no report of that year).
 CREATE VIEW restated_facts AS
 WITH restated AS (
-    SELECT * FROM stg_restated_facts
+    SELECT * FROM stg_restated_facts WHERE report_kind = '决算'
 ),
 
 reported AS (

@@ -5,6 +5,7 @@ CREATE VIEW subject_comparison AS
 WITH latest_years AS (
     SELECT unit_id, max(year) AS year
     FROM stg_facts
+    WHERE report_kind = '决算'
     GROUP BY unit_id
 ),
 

@@ -23,15 +23,15 @@ unit_list AS (
     SELECT unit_id, unit_name, registry_order FROM stg_units
     UNION
     SELECT DISTINCT unit_id, NULL AS unit_name, NULL AS registry_order FROM stg_facts
-    WHERE unit_id NOT IN (SELECT unit_id FROM stg_units)
+    WHERE report_kind = '决算' AND unit_id NOT IN (SELECT unit_id FROM stg_units)
 ),
 
 unit_years AS (
-    SELECT DISTINCT unit_id, year FROM stg_facts
+    SELECT DISTINCT unit_id, year FROM stg_facts WHERE report_kind = '决算'
 ),
 
 unit_tables AS (
-    SELECT DISTINCT unit_id, year, table_name FROM stg_facts
+    SELECT DISTINCT unit_id, year, table_name FROM stg_facts WHERE report_kind = '决算'
 )
 
 SELECT

@@ -35,7 +35,7 @@ WITH candidates (dimension, component, component_order, priority, table_name, li
 staged AS (
     SELECT unit_id, year, table_name, line_item, column_name, value, source_kind
     FROM stg_facts
-    WHERE subject_code IS NULL
+    WHERE subject_code IS NULL AND report_kind = '决算'
 ),
 
 -- 收入支出决算总表 splits 财政拨款收入 into three budget lines; their sum stands in for the total.

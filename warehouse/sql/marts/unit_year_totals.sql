@@ -3,7 +3,7 @@
 -- narrative facts (headline_figures holds the candidates and the chosen facts' keys).
 CREATE VIEW unit_year_totals AS
 WITH unit_years AS (
-    SELECT DISTINCT unit_id, year FROM stg_facts
+    SELECT DISTINCT unit_id, year FROM stg_facts WHERE report_kind = '决算'
 ),
 
 chosen AS (

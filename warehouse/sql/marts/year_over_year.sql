@@ -20,7 +20,7 @@ previous_candidates AS (
         unit_id, year, table_name, subject_key, column_name, value, source_kind, document_sha256,
         TRUE AS restated
     FROM stg_restated_facts
-    WHERE NOT superseded
+    WHERE NOT superseded AND report_kind = '决算'
 ),
 
 paired AS (

@@ -9,7 +9,8 @@ CREATE TABLE raw_code_repairs (
     raw_name VARCHAR,
     code VARCHAR,
     status VARCHAR,
-    reason VARCHAR
+    reason VARCHAR,
+    report_kind VARCHAR
 );
 
 COMMENT ON TABLE raw_code_repairs IS 'Raw layer: subject codes repaired from their names or left unresolved, per report. Use the view code_repairs instead.';
@@ -23,3 +24,4 @@ COMMENT ON COLUMN raw_code_repairs.raw_name IS 'The subject name as printed.';
 COMMENT ON COLUMN raw_code_repairs.code IS 'The catalogue code it was repaired to; the printed code when observed; NULL when unresolved.';
 COMMENT ON COLUMN raw_code_repairs.status IS 'repaired (from its name), observed (well-formed, not in the catalogue: kept as printed with its name) or unresolved.';
 COMMENT ON COLUMN raw_code_repairs.reason IS 'Why the code was repaired, or why it could not be.';
+COMMENT ON COLUMN raw_code_repairs.report_kind IS 'Report kind: 决算 (from {dataset}.parquet) or 预算 (from {dataset}.budget.parquet in the same partition), as the file name says.';

@@ -14,7 +14,8 @@ CREATE TABLE raw_documents (
     content_type VARCHAR,
     etag VARCHAR,
     last_modified VARCHAR,
-    final_url VARCHAR
+    final_url VARCHAR,
+    report_kind VARCHAR
 );
 
 COMMENT ON TABLE raw_documents IS 'Raw layer: the lake''s documents.parquet. Use the view documents instead.';
@@ -33,3 +34,4 @@ COMMENT ON COLUMN raw_documents.content_type IS 'Content-Type the server declare
 COMMENT ON COLUMN raw_documents.etag IS 'ETag the server sent, used for the next conditional GET.';
 COMMENT ON COLUMN raw_documents.last_modified IS 'Last-Modified the server sent, used for the next conditional GET.';
 COMMENT ON COLUMN raw_documents.final_url IS 'Where the bytes finally came from after redirects (http(s) only, never with a login); NULL for local files.';
+COMMENT ON COLUMN raw_documents.report_kind IS 'The document''s report kind: 决算 (final accounts) or 预算 (budget); NULL in a lake written before the kind existed (read as 决算).';

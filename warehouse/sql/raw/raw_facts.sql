@@ -12,7 +12,8 @@ CREATE TABLE raw_facts (
     document_sha256 VARCHAR,
     page INTEGER,
     raw_text VARCHAR,
-    bbox DOUBLE[]
+    bbox DOUBLE[],
+    report_kind VARCHAR
 );
 
 COMMENT ON TABLE raw_facts IS 'Raw layer: the lake''s fact partitions loaded as they are (hive partitions year, unit_id). Use the view facts instead.';
@@ -29,3 +30,4 @@ COMMENT ON COLUMN raw_facts.document_sha256 IS 'SHA-256 of the raw document the 
 COMMENT ON COLUMN raw_facts.page IS '1-based page in the source document, NULL where unknown.';
 COMMENT ON COLUMN raw_facts.raw_text IS 'The cell or sentence fragment exactly as read.';
 COMMENT ON COLUMN raw_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';
+COMMENT ON COLUMN raw_facts.report_kind IS 'Report kind: 决算 (from {dataset}.parquet) or 预算 (from {dataset}.budget.parquet in the same partition), as the file name says.';

@@ -27,7 +27,8 @@ CREATE TABLE raw_identity_findings (
     right_pages INTEGER[],
     left_document_sha256 VARCHAR,
     right_document_sha256 VARCHAR,
-    message VARCHAR
+    message VARCHAR,
+    report_kind VARCHAR
 );
 
 COMMENT ON TABLE raw_identity_findings IS 'Raw layer: every accounting-identity check (勾稽关系, contract section 5) of the latest validation run, per report, passed ones included. Use the views identity_findings and identity_summary instead.';
@@ -59,3 +60,4 @@ COMMENT ON COLUMN raw_identity_findings.right_pages IS '1-based pages of the rig
 COMMENT ON COLUMN raw_identity_findings.left_document_sha256 IS 'SHA-256 of the document of the left figures (documents.sha256).';
 COMMENT ON COLUMN raw_identity_findings.right_document_sha256 IS 'SHA-256 of the document of the right figures (documents.sha256).';
 COMMENT ON COLUMN raw_identity_findings.message IS 'The finding in one line, as in the stewards'' e-mail.';
+COMMENT ON COLUMN raw_identity_findings.report_kind IS 'Report kind: 决算 (from {dataset}.parquet) or 预算 (from {dataset}.budget.parquet in the same partition), as the file name says.';

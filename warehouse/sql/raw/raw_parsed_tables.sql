@@ -16,7 +16,8 @@ CREATE TABLE raw_parsed_tables (
     reconciled VARCHAR,
     reliable BOOLEAN,
     unreliable_reason VARCHAR,
-    pages INTEGER[]
+    pages INTEGER[],
+    report_kind VARCHAR
 );
 
 COMMENT ON TABLE raw_parsed_tables IS 'Raw layer: the parsing report of every table found in a report. Use the view parsed_tables instead.';
@@ -37,3 +38,4 @@ COMMENT ON COLUMN raw_parsed_tables.reconciled IS 'How the table''s own identiti
 COMMENT ON COLUMN raw_parsed_tables.reliable IS 'false when the reader does not trust the figures to stand for the table; NULL in lake files written before it was recorded (read as true).';
 COMMENT ON COLUMN raw_parsed_tables.unreliable_reason IS 'Why the table was not read reliably; empty when reliable; NULL in older lake files.';
 COMMENT ON COLUMN raw_parsed_tables.pages IS 'Every 1-based page the table is printed on, in order (empty for text exports); NULL in older lake files.';
+COMMENT ON COLUMN raw_parsed_tables.report_kind IS 'Report kind: 决算 (from {dataset}.parquet) or 预算 (from {dataset}.budget.parquet in the same partition), as the file name says.';

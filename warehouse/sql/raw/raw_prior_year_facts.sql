@@ -15,7 +15,8 @@ CREATE TABLE raw_prior_year_facts (
     document_sha256 VARCHAR,
     page INTEGER,
     raw_text VARCHAR,
-    bbox DOUBLE[]
+    bbox DOUBLE[],
+    report_kind VARCHAR
 );
 
 COMMENT ON TABLE raw_prior_year_facts IS 'Raw layer: the previous year''s figures each report restates (与上年相比 …), loaded as stored in the partition of the stating report. Use the view restated_facts instead.';
@@ -33,3 +34,4 @@ COMMENT ON COLUMN raw_prior_year_facts.document_sha256 IS 'SHA-256 of the report
 COMMENT ON COLUMN raw_prior_year_facts.page IS '1-based page of the sentence in the stating report, NULL where unknown.';
 COMMENT ON COLUMN raw_prior_year_facts.raw_text IS 'The sentence exactly as read, from this year''s figure to the change against last year.';
 COMMENT ON COLUMN raw_prior_year_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';
+COMMENT ON COLUMN raw_prior_year_facts.report_kind IS 'Report kind: 决算 (from {dataset}.parquet) or 预算 (from {dataset}.budget.parquet in the same partition), as the file name says.';

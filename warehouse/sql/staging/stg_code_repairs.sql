@@ -8,6 +8,7 @@ renamed AS (
     SELECT
         CAST(unit_id AS VARCHAR) AS unit_id,
         CAST(year AS SMALLINT) AS year,
+        coalesce(CAST(report_kind AS VARCHAR), '决算') AS report_kind,
         CAST(document_sha256 AS VARCHAR) AS document_sha256,
         CAST(table_name AS VARCHAR) AS table_name,
         CAST(page AS INTEGER) AS page,
@@ -32,3 +33,4 @@ COMMENT ON COLUMN stg_code_repairs.raw_name IS 'The subject name as printed.';
 COMMENT ON COLUMN stg_code_repairs.repaired_code IS 'The catalogue code it was repaired to; the printed code when observed; NULL when unresolved.';
 COMMENT ON COLUMN stg_code_repairs.repair_status IS 'repaired (from its name), observed (well-formed, not in the catalogue: kept as printed with its name) or unresolved.';
 COMMENT ON COLUMN stg_code_repairs.reason IS 'Why the code was repaired, or why it could not be.';
+COMMENT ON COLUMN stg_code_repairs.report_kind IS 'Report kind: 决算 or 预算 (NULL in the lake reads as 决算).';

@@ -9,6 +9,7 @@ renamed AS (
         CAST(sha256 AS VARCHAR) AS document_sha256,
         CAST(unit_id AS VARCHAR) AS unit_id,
         CAST(year AS SMALLINT) AS year,
+        coalesce(CAST(report_kind AS VARCHAR), '决算') AS report_kind,
         CAST(url AS VARCHAR) AS url,
         CAST(fetched_at AS TIMESTAMPTZ) AS fetched_at,
         CAST(format AS VARCHAR) AS document_format,
@@ -32,3 +33,4 @@ COMMENT ON COLUMN stg_documents.pages IS 'Number of pages, where known.';
 COMMENT ON COLUMN stg_documents.document_status IS 'loaded or quarantined.';
 COMMENT ON COLUMN stg_documents.error IS 'Why the document was quarantined; NULL when loaded.';
 COMMENT ON COLUMN stg_documents.final_url IS 'Where the bytes finally came from after redirects; NULL for local files.';
+COMMENT ON COLUMN stg_documents.report_kind IS 'Report kind: 决算 or 预算 (NULL in the lake reads as 决算).';

@@ -9,6 +9,7 @@ WITH resolved AS (
 SELECT
     unit_id,
     year,
+    report_kind,
     table_name,
     subject_code,
     subject_key,
@@ -45,3 +46,4 @@ COMMENT ON COLUMN stg_facts.document_sha256 IS 'SHA-256 of the source document.'
 COMMENT ON COLUMN stg_facts.page IS '1-based page in the source document, NULL where unknown.';
 COMMENT ON COLUMN stg_facts.raw_text IS 'The cell or sentence fragment exactly as read.';
 COMMENT ON COLUMN stg_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';
+COMMENT ON COLUMN stg_facts.report_kind IS 'Report kind: 决算 (final accounts) or 预算 (budget disclosure); the marts that mean 决算 keep only 决算 rows.';

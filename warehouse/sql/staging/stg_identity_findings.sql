@@ -8,6 +8,7 @@ renamed AS (
     SELECT
         CAST(unit_id AS VARCHAR) AS unit_id,
         CAST(year AS SMALLINT) AS year,
+        coalesce(CAST(report_kind AS VARCHAR), '决算') AS report_kind,
         CAST(run_id AS VARCHAR) AS run_id,
         CAST(validated_at AS TIMESTAMPTZ) AS validated_at,
         CAST(check_id AS VARCHAR) AS check_id,
@@ -68,3 +69,4 @@ COMMENT ON COLUMN stg_identity_findings.right_pages IS '1-based pages of the rig
 COMMENT ON COLUMN stg_identity_findings.left_document_sha256 IS 'SHA-256 of the left figures'' document.';
 COMMENT ON COLUMN stg_identity_findings.right_document_sha256 IS 'SHA-256 of the right figures'' document.';
 COMMENT ON COLUMN stg_identity_findings.message IS 'The finding in one line.';
+COMMENT ON COLUMN stg_identity_findings.report_kind IS 'Report kind: 决算 or 预算 (NULL in the lake reads as 决算).';

@@ -8,6 +8,7 @@ renamed AS (
     SELECT
         CAST(unit_id AS VARCHAR) AS unit_id,
         CAST(year AS SMALLINT) AS year,
+        coalesce(CAST(report_kind AS VARCHAR), '决算') AS report_kind,
         CAST(document_sha256 AS VARCHAR) AS document_sha256,
         CAST(title AS VARCHAR) AS title,
         CAST(table_name AS VARCHAR) AS table_name,
@@ -62,3 +63,4 @@ COMMENT ON COLUMN stg_parsed_tables.reliable IS 'false when the reader does not 
 COMMENT ON COLUMN stg_parsed_tables.unreliable_reason IS 'Why the reader does not trust the table; empty when reliable.';
 COMMENT ON COLUMN stg_parsed_tables.pages IS 'Every 1-based page the table is printed on, in order; [page] for older lake files; empty for text exports.';
 COMMENT ON COLUMN stg_parsed_tables.read_reliably IS 'Whether the identity suites trust the canonical table: false when reliable is false, or its title was recognised but not its layout (unrecognised), or reading it failed (error) — its checks are then not_checkable; NULL when the table was not taken for a canonical one.';
+COMMENT ON COLUMN stg_parsed_tables.report_kind IS 'Report kind: 决算 or 预算 (NULL in the lake reads as 决算).';

@@ -7,12 +7,12 @@ CREATE VIEW stg_resolved_facts AS
 WITH source AS (
     SELECT
         unit_id, year, table_name, subject_code, line_item, column_name, value, source_kind, extractor,
-        document_sha256, page, raw_text, bbox, NULL::SMALLINT AS restated_from_year
+        document_sha256, page, raw_text, bbox, NULL::SMALLINT AS restated_from_year, report_kind
     FROM raw_facts
     UNION ALL
     SELECT
         unit_id, fact_year AS year, table_name, subject_code, line_item, column_name, value, source_kind,
-        extractor, document_sha256, page, raw_text, bbox, year AS restated_from_year
+        extractor, document_sha256, page, raw_text, bbox, year AS restated_from_year, report_kind
     FROM raw_prior_year_facts
 ),
 
@@ -33,6 +33,7 @@ typed AS (
         CAST(raw_text AS VARCHAR) AS raw_text,
         CAST(bbox AS DOUBLE[]) AS bbox,
         CAST(restated_from_year AS SMALLINT) AS restated_from_year,
+        coalesce(CAST(report_kind AS VARCHAR), '决算') AS report_kind,
         CASE
             WHEN table_name = '一般公共预算财政拨款基本支出决算表' THEN 'economic'
             WHEN table_name = '一般公共预算财政拨款项目支出决算表' THEN NULL
@@ -93,6 +94,7 @@ resolved AS (
 SELECT
     unit_id,
     year,
+    report_kind,
     table_name,
     subject_code,
     subject_key,
@@ -133,3 +135,4 @@ COMMENT ON COLUMN stg_resolved_facts.page IS '1-based page in the source documen
 COMMENT ON COLUMN stg_resolved_facts.raw_text IS 'The cell or sentence fragment exactly as read.';
 COMMENT ON COLUMN stg_resolved_facts.restated_from_year IS 'NULL for a report''s own fact; for a restated figure, the year of the report that restates it (year + 1).';
 COMMENT ON COLUMN stg_resolved_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';
+COMMENT ON COLUMN stg_resolved_facts.report_kind IS 'Report kind: 决算 (final accounts) or 预算 (budget disclosure); the marts that mean 决算 keep only 决算 rows.';

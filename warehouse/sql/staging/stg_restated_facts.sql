@@ -12,7 +12,7 @@ restated AS (
 ),
 
 reported_keys AS (
-    SELECT DISTINCT unit_id, year, table_name, subject_key, column_name
+    SELECT DISTINCT unit_id, year, report_kind, table_name, subject_key, column_name
     FROM resolved
     WHERE restated_from_year IS NULL
 )
@@ -21,6 +21,7 @@ SELECT
     restated.unit_id,
     restated.year,
     restated.restated_from_year,
+    restated.report_kind,
     restated.table_name,
     restated.subject_code,
     restated.subject_key,
@@ -41,6 +42,7 @@ FROM restated
 LEFT JOIN reported_keys
     ON reported_keys.unit_id = restated.unit_id
     AND reported_keys.year = restated.year
+    AND reported_keys.report_kind = restated.report_kind
     AND reported_keys.table_name = restated.table_name
     AND reported_keys.subject_key = restated.subject_key
     AND reported_keys.column_name = restated.column_name;
@@ -65,3 +67,4 @@ COMMENT ON COLUMN stg_restated_facts.page IS '1-based page of the sentence in th
 COMMENT ON COLUMN stg_restated_facts.raw_text IS 'The sentence exactly as read, from this year''s figure to the change against last year.';
 COMMENT ON COLUMN stg_restated_facts.superseded IS 'True when a report of the unit-year states the same key itself (its figure is used; this one is not).';
 COMMENT ON COLUMN stg_restated_facts.bbox IS 'Where on the page the number is printed: [x0, y0, x1, y1] in PDF points, origin bottom-left of the page as displayed (the cell''s glyphs, or the figure in its sentence); NULL for text exports, DOCX and readers without positions.';
+COMMENT ON COLUMN stg_restated_facts.report_kind IS 'Report kind of the restating report and of the figure: a 决算 restates last year''s 决算, a 预算 last year''s 预算.';
