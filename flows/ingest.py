@@ -283,6 +283,24 @@ def document_row(outcome: ReportOutcome, **fields: Any) -> dict[str, Any]:
     return row
 
 
+def fetch_status(error: FetchError) -> str:
+    """What a failed download makes of the report: withdrawn keeps the last good facts; a body over the
+    size limit is quarantined (it is the document's fault, no retry helps); anything else failed tonight."""
+    return {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(error.kind, "failed")
+
+
+def http_fields(fetched: Fetched, data: bytes) -> dict[str, Any]:
+    """What the server said about the bytes, for their ``documents`` row (NULLs for a local file)."""
+    return {
+        "http_status": fetched.http_status,
+        "size": len(data),
+        "content_type": fetched.content_type,
+        "etag": fetched.etag,
+        "last_modified": fetched.last_modified,
+        "final_url": fetched.url if fetched.http_status is not None else None,
+    }
+
+
 def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = None) -> ReportOutcome:
     """Fetch, and if the bytes are new, extract and write one report; never raises a named error.
 
@@ -301,9 +319,7 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
     try:
         fetched = _prefetched(job, env) or fetch(report, previous.validators if previous else None)
     except FetchError as exc:
-        # Withdrawn keeps the last good facts; a body over the size limit is quarantined (it is the
-        # document's fault, no retry helps); everything else failed tonight.
-        outcome.status = outcome.action = {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(exc.kind, "failed")
+        outcome.status = outcome.action = fetch_status(exc)
         outcome.error = exc.reason
         outcome.document = document_row(outcome, http_status=exc.http_status)
         log.warning("%s %s: %s", outcome.action, report.label, exc)
@@ -355,14 +371,7 @@ def _after_fetch(
     if known is not None and _partition_matches(env, known):
         return _unchanged(outcome, known, fetched)
     outcome.sha256 = sha256
-    http = {
-        "http_status": fetched.http_status,
-        "size": len(data),
-        "content_type": fetched.content_type,
-        "etag": fetched.etag,
-        "last_modified": fetched.last_modified,
-        "final_url": fetched.url if fetched.http_status is not None else None,
-    }
+    http = http_fields(fetched, data)
     raw_store = env.raw_store()
     try:
         with using_limits(env.limits):
@@ -509,14 +518,19 @@ def _unchanged(outcome: ReportOutcome, known: Mapping[str, Any], fetched: Fetche
     outcome.status = str(known["status"])
     outcome.sha256 = str(known["sha256"])
     outcome.error = known.get("error")
+    outcome.document = _refreshed(known, fetched)
+    return outcome
+
+
+def _refreshed(known: Mapping[str, Any], fetched: Fetched) -> dict[str, Any]:
+    """A known document's row with tonight's validators: servers may rotate them without changing the
+    body; the newest are kept for tomorrow."""
     row = dict(known)
-    # Servers may rotate validators without changing the body; keep the newest for tomorrow.
     if fetched.etag is not None:
         row["etag"] = fetched.etag
     if fetched.last_modified is not None:
         row["last_modified"] = fetched.last_modified
-    outcome.document = row
-    return outcome
+    return row
 
 
 def _timed(outcome: ReportOutcome, started: float) -> ReportOutcome:
@@ -545,15 +559,7 @@ class _Part:
     known: Mapping[str, Any] | None = None  # its ``documents`` row when the bytes are known
 
     def http(self) -> dict[str, Any]:
-        fetched = self.fetched
-        return {
-            "http_status": fetched.http_status,
-            "size": len(self.data),
-            "content_type": fetched.content_type,
-            "etag": fetched.etag,
-            "last_modified": fetched.last_modified,
-            "final_url": fetched.url if fetched.http_status is not None else None,
-        }
+        return http_fields(self.fetched, self.data)
 
 
 def _ingest_parts(
@@ -574,9 +580,7 @@ def _ingest_parts(
             fetched = _prefetched(job, env, index) or fetch(part, part_previous.validators if part_previous else None)
             parts.append(_part_bytes(env, part, part_previous, fetched, fetch))
         except FetchError as exc:
-            outcome.status = outcome.action = {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(
-                exc.kind, "failed"
-            )
+            outcome.status = outcome.action = fetch_status(exc)
             return _part_failed(outcome, part, exc.reason, http_status=exc.http_status)
         except DocumentError as exc:
             outcome.status = outcome.action = "quarantined"
@@ -629,12 +633,7 @@ def _parts_unchanged(outcome: ReportOutcome, parts: list[_Part]) -> ReportOutcom
     rows = []
     for part in parts:
         assert part.known is not None
-        row = dict(part.known)
-        if part.fetched.etag is not None:
-            row["etag"] = part.fetched.etag
-        if part.fetched.last_modified is not None:
-            row["last_modified"] = part.fetched.last_modified
-        rows.append(row)
+        rows.append(_refreshed(part.known, part.fetched))
     problem = next((row for row in rows if row["status"] != "loaded"), None)
     outcome.action = "unchanged"
     outcome.status = str((problem or rows[0])["status"])
