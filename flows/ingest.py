@@ -622,8 +622,9 @@ def _part_bytes(
 
 
 def _parts_match(env: IngestEnv, report: Report, parts: list[_Part]) -> bool:
-    """Known parts are unchanged unless they were loaded and the partition now holds other documents."""
-    if not any(p.known is not None and p.known["status"] == "loaded" for p in parts):
+    """Known parts are unchanged, unless they were loaded and the partition now holds other documents (a
+    part known as unusable keeps the report as it was: nothing new to read)."""
+    if any(p.known is not None and p.known["status"] != "loaded" for p in parts):
         return True
     held = env.lake().partition_documents(report.unit_id, report.year, report.kind)
     return bool(held) and held <= {p.sha256 for p in parts}
@@ -759,6 +760,10 @@ def _parts_quarantined(
     outcome.error = reason if culprit is None or len(parts) == 1 else f"{file_label(culprit)}: {reason}"
     rows = []
     for index, part in enumerate(parts):
+        if bad is not None and index != bad and part.known is not None:
+            # A part known from an earlier night keeps its row: its bytes are as good as they were.
+            rows.append(_refreshed(part.known, part.fetched))
+            continue
         fmt = formats[index] if index < len(formats) else None
         why = (
             reason if index == bad or bad is None else f"another part of the report could not be used ({outcome.error})"
