@@ -464,3 +464,17 @@ def test_a_part_missing_or_wrong_keeps_the_report_out_and_its_earlier_data_in(tm
     # the good 公开表 back: the report is as it was, nothing read again
     shutil.copy(real_path(f"budget/{TABLES_PART}"), folder / TABLES_PART)
     assert night()[:2] == ("unchanged", "loaded")
+
+
+def test_extract_takes_the_kind_and_refuses_the_other(tmp_path: Path, corpus: type) -> None:
+    from typer.testing import CliRunner
+
+    from juesuan.cli import app
+
+    source = str(corpus.path("datong-sic"))
+    args = ["extract", source, "--unit-id", "datong-sic", "--year", "2023", "-o", str(tmp_path / "f.parquet")]
+    refused = CliRunner().invoke(app, [*args, "--kind", "预算"])
+    assert refused.exit_code == 1 and "决算" in refused.output and "Traceback" not in refused.output
+    taken = CliRunner().invoke(app, [*args, "--kind", "决算"])
+    assert taken.exit_code == 0 and "datong-sic 2023 决算" in taken.output
+    assert set(pq.read_table(tmp_path / "f.parquet").column("report_kind").to_pylist()) == {FINAL}
