@@ -63,6 +63,9 @@ Approach
 
 Values are exact ``Decimal`` 万元 (元 ÷ 10000, 亿元 × 10000); vehicle and equipment counts stay counts.
 A key stated twice keeps its first figure; the second is reported in the notes.
+
+This is 决算 prose. A 预算 report's prose (``read_narrative(..., report_kind="预算")``) is read by
+:mod:`juesuan.extract.narrative_budget` into budget facts (docs/narrative.md, "Budget prose").
 """
 
 from __future__ import annotations

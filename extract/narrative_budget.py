@@ -38,6 +38,7 @@ Values are exact ``Decimal`` 万元. A key stated twice keeps its first figure (
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -91,7 +92,9 @@ from juesuan.extract.narrative import (
 from juesuan.extract.text import normalise
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
 
-__all__ = ["align_to_tables", "read_budget_narrative"]
+log = logging.getLogger(__name__)
+
+__all__ = ["align_report", "align_to_tables", "read_budget_narrative"]
 
 # --- sections -------------------------------------------------------------------------------------
 TOTALS = "totals"  # 收支预算总体情况 / 部门预算编制说明
@@ -890,6 +893,12 @@ _SOURCE_LINES = {
     "国有资本经营预算收入": "国有资本经营预算资金",
 }
 _AMOUNT_COLUMNS = (BUDGET_TOTAL_COLUMN, BUDGET_AMOUNT)
+#: A cell that names the figure better where the tables print it: the 三公 table's 合计 is the three's
+#: total unless the table also prints 会议费 and 培训费, when 合计 is their grand total and the three's is the
+#: line “三公”经费 (the reader's line names).
+_PREFERRED: dict[tuple[str, str, str], tuple[str, str, str | None, str]] = {
+    (BUDGET_THREE_PUBLIC, TOTAL_ROW, BUDGET_AMOUNT): (BUDGET_THREE_PUBLIC, "“三公”经费", None, BUDGET_AMOUNT),
+}
 
 
 def _alternatives(fact: Fact, fund_codes: set[str]) -> list[tuple[str, str, str | None, str]]:
@@ -934,6 +943,10 @@ def align_to_tables(facts: Sequence[Fact], table_facts: Sequence[Fact]) -> tuple
     notes: list[str] = []
     kept: dict[tuple[str, int, str, str, str, str, str], Fact] = {}
     for fact in facts:
+        preferred = _PREFERRED.get((fact.table_name, fact.subject_key, fact.column_name))
+        if preferred is not None and (preferred[0], preferred[1], preferred[3]) in printed:
+            table, line, code, column = preferred
+            fact = replace(fact, table_name=table, line_item=line, subject_code=code, column_name=column)
         if (fact.table_name, fact.subject_key, fact.column_name) not in printed:
             for table, line, code, column in _alternatives(fact, fund_codes):
                 if (table, code or line, column) in printed:
@@ -947,6 +960,23 @@ def align_to_tables(facts: Sequence[Fact], table_facts: Sequence[Fact]) -> tuple
             continue
         kept[fact.key] = fact
     return list(kept.values()), notes
+
+
+def align_report(facts: Sequence[Fact], table_facts: Sequence[Fact] | None = None) -> list[Fact]:
+    """A report's merged facts (every part's) with its budget narrative facts keyed to the cells its tables
+    print: for a report split over two files, whose prose was read without its tables. ``table_facts``
+    default to the table facts among ``facts``; pass the report's own for its last-year facts. Facts of
+    a 决算 report, and table facts, come back unchanged."""
+    tables = [f for f in (facts if table_facts is None else table_facts) if f.source_kind == "table"]
+    budget_prose = [f for f in facts if f.source_kind == SOURCE_KIND and f.report_kind == BUDGET]
+    if not budget_prose:
+        return list(facts)
+    others = [f for f in facts if not (f.source_kind == SOURCE_KIND and f.report_kind == BUDGET)]
+    aligned, notes = align_to_tables(budget_prose, tables)
+    for note in notes:
+        log.info("budget narrative of a merged report: %s", note)
+    kept = {f.key for f in others}
+    return others + [f for f in aligned if f.key not in kept]
 
 
 def read_budget_narrative(

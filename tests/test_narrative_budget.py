@@ -39,7 +39,7 @@ from juesuan.contract import (
 from juesuan.extract.api import extract_document
 from juesuan.extract.base import DocumentContext
 from juesuan.extract.narrative import NarrativeReading, read_narrative
-from juesuan.extract.narrative_budget import align_to_tables
+from juesuan.extract.narrative_budget import align_report
 from juesuan.extract.pdf import read_pdf
 from juesuan.transform.catalogue import Catalogue
 
@@ -158,18 +158,25 @@ def test_jiangsu_cppcc_2018_income_sources_three_public_and_procurement() -> Non
 
 
 def test_a_split_report_keys_its_prose_to_the_cells_its_table_file_prints() -> None:
-    prose = prose_of(ZHENGXIE).narrative.facts
-    tables = [f for f in extract_document(real_path(ZHENGXIE_TABLES), unit_id="zx", year=2018).facts]
-    tables = [f for f in tables if f.source_kind == "table"]
-    aligned, _ = align_to_tables(prose, tables)
-    got = values(aligned)
+    prose_part = extract_document(real_path(ZHENGXIE), unit_id="zx", year=2018)
+    table_part = extract_document(real_path(ZHENGXIE_TABLES), unit_id="zx", year=2018)
+    assert prose_part.report_kind == table_part.report_kind == BUDGET
+    tables = [f for f in table_part.facts if f.source_kind == "table"]
+    assert not [f for f in prose_part.facts if f.source_kind == "table"]  # the 正文 prints no table
+    merged = align_report([*prose_part.facts, *table_part.facts])
+    validate_facts(merged)
+    got = values([f for f in merged if f.source_kind == "narrative"])
     printed = values(tables)
     # A one-amount table prints 预算数, not 合计; an income source is a line of Jiangsu's 收入预算表.
     assert got[(BUDGET_GENERAL, "合计", "预算数")] == printed[(BUDGET_GENERAL, "合计", "预算数")] == d("10070.48")
-    assert got[(BUDGET_INCOME, "其他资金/小计", "预算数")] == d("80")
+    other = [key for key in got if key[0] == BUDGET_INCOME and key[1].startswith("其他资金")]
+    assert len(other) == 1 and other[0] in printed and got[other[0]] == d("80")  # a line, not a column
     assert (BUDGET_GENERAL, "合计", "合计") not in got
     same = [key for key in got if key in printed]
     assert len(same) >= 30 and all(got[key] == printed[key] for key in same)
+    # Last year's figures take the keys of this year's cells (the same template).
+    previous = values(align_report(prose_part.prior_year_facts, tables))
+    assert previous[(BUDGET_GENERAL, "合计", "预算数")] == d("9066.79")  # 10,070.48 − 1,003.69
 
 
 def test_shanghai_putuo_government_office_2025() -> None:
@@ -251,3 +258,12 @@ def test_a_final_report_gives_no_budget_key() -> None:
     for fact in [*extraction.facts, *extraction.prior_year_facts]:
         assert fact.report_kind == FINAL and fact.table_name in TABLE_NAMES
     assert any(f.source_kind == "narrative" for f in extraction.facts)
+
+
+def test_changes_worded_as_a_comparison_or_of_open_direction() -> None:
+    previous = values(prose_of("budget/js-rendaban-2017-dept-budget.pdf").previous_year.facts)
+    assert previous[(BUDGET_THREE_PUBLIC, "会议费", "预算数")] == d("1709.00")  # 本年数小于上年预算数403.75万元
+    assert previous[(BUDGET_THREE_PUBLIC, "培训费", "预算数")] == d("0.00")  # 比上年预算增加403.75万元
+    later = values(prose_of("budget/js-rendaban-2018-dept-budget.pdf").previous_year.facts)
+    assert later[(BUDGET_GOV_FUND, "合计", "合计")] == d("0")  # 增加（减少）0万元: only a zero change is read
+    assert later[(BUDGET_THREE_PUBLIC, "会议费", "预算数")] == d("1305.25")  # the 2017 report's own figure
