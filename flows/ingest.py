@@ -44,6 +44,7 @@ from juesuan.errors import ContractViolation, DocumentError, NoTablesOrFiguresEr
 from juesuan.extract.api import Extraction, extract_raw_document
 from juesuan.extract.document import RawDocument, document_from_bytes, using_limits
 from juesuan.extract.isolated import can_isolate, extract_isolated
+from juesuan.extract.narrative_budget import align_report
 from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, fetch_with_retries, fetcher_for
 from juesuan.lake import DocumentPart, Lake, is_local_url
 from juesuan.registry import Registry, Report, Unit
@@ -681,8 +682,9 @@ def _read_parts(
         raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded while reading the document")
     if len(empty) == len(parts):
         return _parts_quarantined(outcome, parts, formats, None, empty[0])
-    facts = _merged(report, [e.facts for e in extractions])
-    prior_year_facts = _merged(report, [e.prior_year_facts for e in extractions])
+    # A 正文's budget prose was read without its tables: keyed to the cells the 公开表 prints, once merged.
+    facts = align_report(_merged(report, [e.facts for e in extractions]))
+    prior_year_facts = align_report(_merged(report, [e.prior_year_facts for e in extractions]), facts)
     lake = env.lake()
     shas = [p.sha256 for p in parts]
     try:

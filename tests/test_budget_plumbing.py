@@ -297,6 +297,15 @@ url = ["{web.base_url}/{TEXT_PART}", "{web.base_url}/{TABLES_PART}"]
     assert set(facts["document_sha256"]) <= set(shas)
     assert {shas[sha] for sha in facts["document_sha256"]} >= {TABLES_PART}
     assert "收支预算总表" in set(facts["table_name"])
+    # the 正文's prose and the 公开表's tables are one report: the prose keyed to the cells the tables print
+    prose = facts[facts["source_kind"] == "narrative"]
+    assert {shas[sha] for sha in prose["document_sha256"]} == {TEXT_PART}
+    cell = (facts["table_name"] == "一般公共预算支出预算表") & (facts["line_item"] == "合计")
+    stated = facts[cell & (facts["column_name"] == "预算数")]
+    assert sorted(zip(stated["source_kind"], stated["value"], strict=True)) == [
+        ("narrative", Decimal("10070.48")),
+        ("table", Decimal("10070.48")),
+    ]
     # the second night: both parts unchanged, nothing extracted again
     (again,) = second.outcomes
     assert (again.action, again.status, len(again.document_rows())) == ("unchanged", "loaded", 2)
