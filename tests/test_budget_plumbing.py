@@ -352,6 +352,7 @@ url = "reports/datong.txt"
     assert message.recipient == "datong.steward@example.org"
     assert message.subject.startswith("大同市社会保险中心 2023年度预算：")
     assert "大同市社会保险中心 2023年度预算" in message.text and outcome.error in message.text
+    assert "文件的类型（决算或预算）与登记的报告类型不符" in message.text
     (notice,) = message.notices
     assert notice.report == ("datong-sic", 2023, BUDGET) and notice.item.startswith("datong-sic/2023/预算/document/")
 
