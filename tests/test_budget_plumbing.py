@@ -27,6 +27,7 @@ from juesuan.flows.nightly import document_table, run_flow, summary_markdown
 from juesuan.flows.pipeline import run_registry
 from juesuan.lake import Lake, lake_of, partition_problem, skip_invalid_partitions
 from juesuan.registry import load_registry
+from juesuan.report.validation_page import page_view
 from juesuan.settings import Settings
 from juesuan.simulate.web import GovernmentWeb
 from juesuan.stewards_mail import build_steward_messages, mail_context
@@ -344,6 +345,8 @@ url = "reports/datong.txt"
     (row,) = lake.read_document_rows()
     assert (row["status"], row["report_kind"], row["error"]) == ("quarantined", BUDGET, outcome.error)
     assert not lake.report_keys("facts")
+    summary.seconds = 1.0
+    assert "| datong-sic | 2023年度预算 | quarantined |" in summary_markdown(summary, settings)
     # the steward hears of it, the report named with its kind
     registry = load_registry(registry_path)
     context = mail_context(lake, registry, settings, outcomes=summary.outcomes, now=datetime.now(UTC))
@@ -381,6 +384,12 @@ def test_budget_findings_reach_the_stewards_like_final_ones(tmp_path: Path) -> N
     assert message.subject.startswith(f"江苏省政协办公厅 2018年度预算：{len(errors)}处错误需更正")
     assert "收支预算总表" in message.text and "2018年度决算" not in message.text
     assert {notice.report for notice in message.notices} == {("zx", 2018, BUDGET)}
+    (report,) = page_view(context.state)["reports"]
+    assert (report["title"], report["anchor"], report["errors"]) == (
+        "江苏省政协办公厅 2018年度预算",
+        "r-zx-2018-budget",
+        len(errors),
+    )
 
 
 ARTICLE = """<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>
