@@ -34,12 +34,14 @@ import argparse
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from benchlib import (
+    RESULTS,
     ROOT,
     command,
     find_documents,
@@ -54,6 +56,7 @@ from benchlib import (
 from rich.console import Console
 from rich.table import Table
 
+from juesuan import contract as c
 from juesuan.errors import DocumentError
 from juesuan.extract.api import Extraction, extract_document
 from juesuan.registry import Registry, Unit, load_registry
@@ -64,7 +67,9 @@ from juesuan.samples.fidelity import (
     DocumentFidelity,
     UnitYear,
     keyed_precision,
+    load_budget_truth,
     load_unit_truth,
+    printed_budget_tables,
     score_document,
     self_consistency,
 )
@@ -152,6 +157,14 @@ def own_truth(path: Path) -> Path:
     return path.with_name(path.name + ".truth.csv")
 
 
+#: Truth files of real budget disclosures, by the PDF's stem (tests/fixtures/budget_truth/README.md).
+BUDGET_TRUTH = ROOT / "tests" / "fixtures" / "budget_truth"
+
+
+def budget_truth(path: Path) -> Path:
+    return BUDGET_TRUTH / f"{path.stem}.csv"
+
+
 def candidate_registry(registries: list[Registry], truth: FolderTruth | None) -> Registry | None:
     """The units a document may be for: those of the registries, then the truth's units they lack."""
     units: dict[str, Unit] = {}
@@ -208,6 +221,10 @@ def truth_for(document: Document, folder_truth: FolderTruth | None) -> list[Trut
     if own.exists():
         document.truth_source = _label(own)
         return load_truth_csv(own)
+    budget = budget_truth(document.path)
+    if budget.exists():
+        document.truth_source = _label(budget)
+        return load_budget_truth(budget)
     if folder_truth is None or document.extraction is None:
         return None
     if document.unit_name is None:
@@ -438,6 +455,165 @@ def render_markdown(documents: list[Document], loads: tuple[float, float], toler
     return "\n".join(lines)
 
 
+BUDGET_SECTION = "### Budget disclosures (预算公开)"
+BUDGET_HEADERS = [
+    "document",
+    "kind",
+    "year",
+    "s",
+    "tables found / printed",
+    "table facts",
+    "narrative facts",
+    "identity checks",
+    "reconciled",
+    "truth cells",
+    "right",
+    "wrong",
+    "missing",
+    "extra",
+]
+
+
+def _is_budget(document: Document) -> bool:
+    return document.extraction is not None and document.extraction.report_kind == c.BUDGET
+
+
+def budget_rows(documents: list[Document]) -> list[list[str]]:
+    """Per budget disclosure: its kind and year as read, the standard tables found against those its text
+    layer prints, and how its within-table checks (B01–B05) and its truth (where one exists) come out."""
+    rows = []
+    for document in documents:
+        if not _is_budget(document):
+            continue
+        assert document.extraction is not None
+        found = {t.table_name for t in document.extraction.tables if t.table_name and t.status in ("ok", "empty")}
+        printed = printed_budget_tables(document.path) if document.path.suffix.lower() == ".pdf" else set()
+        checks = document.consistency
+        tested = checks.exact + checks.rounding + checks.failed if checks else 0
+        score = _total_score(document)
+        rows.append(
+            [
+                f"`{document.path.name}`",
+                document.extraction.report_kind,
+                str(document.extraction.year),
+                f"{document.seconds:.2f}",
+                f"{len(found & printed)} / {len(printed)}" + (f" (+{len(found - printed)})" if found - printed else ""),
+                str(document.facts_of("table")),
+                str(document.facts_of("narrative")),
+                str(tested),
+                _pct(checks.exact + checks.rounding, tested) if checks else "–",
+                *(_score_cells_of(score) if score else ["–"] * 5),
+            ]
+        )
+    return rows
+
+
+def _score_cells_of(score: Score) -> list[str]:
+    return [str(n) for n in (score.expected, score.correct, len(score.wrong), len(score.missing), len(score.extra))]
+
+
+def _total_score(document: Document) -> Score | None:
+    if document.fidelity is None:
+        return None
+    parts = list(document.fidelity.tables.values())
+    return Score(
+        expected=sum(p.expected for p in parts),
+        extracted=sum(p.extracted for p in parts),
+        correct=sum(p.correct for p in parts),
+        missing=[k for p in parts for k in p.missing],
+        wrong=[w for p in parts for w in p.wrong],
+        extra=[k for p in parts for k in p.extra],
+    )
+
+
+def render_budget(documents: list[Document]) -> str:
+    rows = budget_rows(documents)
+    refused = [d for d in documents if d.error is not None and d.path.parent.name == "budget"]
+    lines = [
+        BUDGET_SECTION,
+        "",
+        f"Measured {today()} on {machine()}, with `{command()}` (its documents' lines above are of the same run).",
+        "",
+        "Every budget disclosure read (kind and year from the document itself), the standard tables it prints",
+        "(titles on its pages with figures, by the text layer alone) against those the reader found, and its",
+        "within-table budget identities (B01–B05, `transform/budget_identities.py`) reconciled exactly or within",
+        "the published rounding. Truth: `tests/fixtures/budget_truth/<stem>.csv` (WPS, MS Excel, MS Word).",
+        "",
+        *markdown_table(BUDGET_HEADERS, rows),
+        "",
+    ]
+    if refused:
+        lines += [f"- `{d.label}`: refused: {d.error}" for d in refused] + [""]
+    return "\n".join(lines)
+
+
+def _blocks(lines: list[str]) -> dict[str, list[str]]:
+    """The lines of a rendered section by the heading (``Notes:`` …) of the block they stand in."""
+    blocks: dict[str, list[str]] = {}
+    heading = ""
+    for line in lines:
+        if line.endswith(":") and not line.startswith(("|", "-")):
+            heading = line
+        blocks.setdefault(heading, []).append(line)
+    return blocks
+
+
+def refresh_folder_lines(fresh: str, folders: set[str], path: Path = RESULTS) -> None:
+    """Replace, in the Fidelity section, every line about the documents of ``folders`` (their folder's
+    row, their rows, failed checks and notes) by those of ``fresh`` (this run's rendering)."""
+    current = path.read_text(encoding="utf-8")
+    section = re.compile(r"^" + re.escape(SECTION) + r"\n.*?(?=\n## |\n### |\Z)", re.DOTALL | re.MULTILINE)
+    match = section.search(current)
+    if match is None:
+        write_section(SECTION, fresh, path)
+        return
+
+    def about(line: str) -> bool:
+        return any(f"| {folder} |" in line or f"{folder}/" in line for folder in folders)
+
+    new_blocks = {
+        heading: [line for line in lines if about(line)] for heading, lines in _blocks(fresh.splitlines()).items()
+    }
+    kept: list[str] = []
+    placed: set[str] = set()
+    heading = ""
+    for line in match.group(0).splitlines():
+        if line.endswith(":") and not line.startswith(("|", "-")):
+            heading = line
+        if about(line):
+            if heading not in placed:
+                kept += new_blocks.get(heading, [])
+                placed.add(heading)
+            continue
+        kept.append(line)
+    for heading, lines in new_blocks.items():
+        if not lines or heading in placed or not heading:
+            continue
+        if heading in kept:  # the block is there without lines of these folders: at the end of its list
+            end = kept.index(heading) + 1
+            while end < len(kept) and (not kept[end] or kept[end].startswith(("|", "-"))):
+                end += 1
+            while kept[end - 1] == "":
+                end -= 1
+            kept[end:end] = lines
+        else:
+            kept += ["", heading, "", *lines]
+    body = "\n".join(kept).rstrip("\n") + "\n"
+    path.write_text(current[: match.start()] + body + current[match.end() :], encoding="utf-8")
+
+
+def write_budget_section(text: str, path: Path = RESULTS) -> None:
+    """The budget subsection, at the end of the Fidelity section (replaced when there, else inserted)."""
+    current = path.read_text(encoding="utf-8")
+    section = re.compile(r"^" + re.escape(SECTION) + r"\n.*?(?=\n## |\Z)", re.DOTALL | re.MULTILINE)
+    match = section.search(current)
+    if BUDGET_SECTION in current or match is None:
+        write_section(BUDGET_SECTION, text, path)  # up to the next ``## ``: the subsection ends the section
+        return
+    body = text.rstrip("\n") + "\n"
+    path.write_text(current[: match.end()].rstrip("\n") + "\n\n" + body + current[match.end() :], encoding="utf-8")
+
+
 def print_console(documents: list[Document], console: Console, show_errors: bool) -> None:
     def show(title: str, headers: list[str], rows: list[list[str]]) -> None:
         if not rows:
@@ -549,8 +725,19 @@ def main() -> None:
     print_console(documents, Console(width=250), args.show_errors)
     if args.json:
         args.json.write_text(json.dumps(to_json(documents), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    budget = render_budget(documents) if any(_is_budget(d) for d in documents) else None
+    if budget is not None:
+        Console(width=250).print(budget)
     if not args.dry_run:
-        write_section(SECTION, render_markdown(documents, loads, args.tolerance))
+        if all(_is_budget(d) or d.error is not None for d in documents) and budget is not None:
+            # A run on budget disclosures alone refreshes their lines of the section and their subsection,
+            # and leaves the other folders' lines as they were measured.
+            refresh_folder_lines(render_markdown(documents, loads, args.tolerance), {d.folder for d in documents})
+            write_budget_section(budget)
+        else:
+            write_section(SECTION, render_markdown(documents, loads, args.tolerance))
+            if budget is not None:
+                write_budget_section(budget)
 
 
 if __name__ == "__main__":

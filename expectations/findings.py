@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from juesuan.contract import FINAL, REPORT_KINDS, VALUE_TYPE, quantize
-from juesuan.lake import Lake
+from juesuan.lake import Lake, partition_glob
 from juesuan.transform.identities import ERROR, SEVERITY_RANK, IdentityCheck
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,10 @@ def finding_ref(check_id: str) -> str:
 def _one_document(documents: list[str]) -> str | None:
     # Every fact of a report comes from its one document; several would be a lake bug worth seeing.
     return ",".join(documents) if documents else None
+
+
+#: Every findings file of the lake, of every kind (``identity_findings.parquet``, ``….budget.parquet``).
+FILES = partition_glob(DATASET)
 
 
 def report_of(key: ReportKey) -> tuple[str, int, str]:

@@ -133,8 +133,8 @@ def _budget_table_name(key: str) -> str | None:
             match = re.fullmatch(_BUDGET_PREFIX.pattern + pattern.pattern, candidate)
             if match is None:
                 continue
-            prefix = _BUDGET_HOLDER.sub("", match.group(1)[::-1][::-1])
-            prefix = re.sub(r"(?:部门|单位)$", "", prefix)
+            # the unit's name before the title's words, without a 部门/单位 of its own at either end
+            prefix = re.sub(r"(?:部门|单位)$", "", _BUDGET_HOLDER.sub("", match.group(1)))
             if not _NOT_A_UNIT.search(prefix):
                 return name
     return None
@@ -1033,9 +1033,10 @@ def _map_budget_summary(em: _Emitter) -> None:
 
 
 def _map_budget_lines(em: _Emitter) -> None:
-    """A budget table printed as lines, not codes: each labelled row's figures (a label that repeats its
-    group's, such as 小计, is named under its group: ``一般公共预算资金/小计``); a grid of one row of
-    figures under its headers (one row of totals) is read as the 合计 row."""
+    """A budget table printed as lines, not codes: each labelled row's figures under its line (names in
+    two columns, group | source: a group's 小计 row is the group's own line, ``一般公共预算资金``; the
+    table's 收入总计 / 支出总计 its 合计); a grid of one row of figures under its headers (one row of
+    totals) is read as the 合计 row."""
     layout = em.layout
     blocks = [b for b in layout.blocks if b.value_columns]
     if not blocks:
@@ -1060,7 +1061,7 @@ def _map_budget_lines(em: _Emitter) -> None:
                 line = _budget_line(group, "收入")  # a group's 小计 is the group's own amount
             else:
                 line = _budget_line(parts[-1], "收入")
-                line = c.TOTAL_ROW if line in (c.INCOME_GRAND_TOTAL, "收入合计") else line
+                line = c.TOTAL_ROW if line in (c.INCOME_GRAND_TOTAL, c.EXPENDITURE_GRAND_TOTAL) else line
             if not line:
                 em.note_lost(row, block.value_columns, f"row {index}: figures without a line label")
                 continue
@@ -1071,10 +1072,9 @@ def _map_budget_lines(em: _Emitter) -> None:
 
 
 #: The lines of a budget's 三公 table beside the six 三公 items (when the template prints them).
-BUDGET_MEETING = "会议费"
-BUDGET_TRAINING = "培训费"
+BUDGET_MEETING, BUDGET_TRAINING = c.BUDGET_THREE_PUBLIC_LINES[7:9]
 #: The 三公 subtotal of a table that also prints 会议费 and 培训费 (its 合计 is then 三公 + 会议费 + 培训费).
-BUDGET_THREE_PUBLIC_SUBTOTAL = "“三公”经费"
+BUDGET_THREE_PUBLIC_SUBTOTAL = c.BUDGET_THREE_PUBLIC_LINES[1]
 
 
 def _budget_three_public_item(path: tuple[str, ...], grand: bool) -> str | None:
@@ -1133,7 +1133,7 @@ def _unlabelled_rows(layout: Layout) -> list[RowKey]:
 
 
 #: 政府采购 categories as printed (``一、货物A``, ``货物类``) → the canonical line.
-PROCUREMENT_LINES = (("货物", "政府采购货物支出"), ("工程", "政府采购工程支出"), ("服务", "政府采购服务支出"))
+PROCUREMENT_LINES = tuple(zip(("货物", "工程", "服务"), c.BUDGET_PROCUREMENT_LINES[1:], strict=True))
 
 
 def _map_procurement(em: _Emitter) -> None:

@@ -106,6 +106,56 @@ BUDGET_PERSONNEL = "人员经费"
 BUDGET_PUBLIC_USE = "公用经费"
 #: The budget table whose figure is the 决算's 年初预算数 of the same subject: 一般公共预算支出预算表 合计.
 BUDGET_OF_INITIAL_BUDGET = (BUDGET_GENERAL, BUDGET_TOTAL_COLUMN)
+#: The parts of a budget 支出 table's 合计 (more uses are printed as they are: 单位预留机动经费 …).
+BUDGET_BASIC_COLUMN = "基本支出"
+BUDGET_PROJECT_COLUMN = "项目支出"
+#: Income-source columns of 收入预算表 as the reader names them (a source printed otherwise keeps its
+#: printed name): 财政拨款 is 财政拨款收入, 上年结转资金 / 上年结转和结余 are 上年结转.
+BUDGET_INCOME_SOURCES = ("财政拨款收入", "事业收入", "事业单位经营收入", "其他收入", "上年结转")
+#: Fund columns of 财政拨款收支预算总表's 支出 side, beside 合计.
+BUDGET_FUND_COLUMNS = ("一般公共预算", "政府性基金预算", "国有资本经营预算")
+#: 收入 lines of the budget summary tables (收支预算总表, 财政拨款收支预算总表), canonical names: the
+#: fund lines are the parts of 财政拨款收入; 本年收入合计 (当年收入小计) + 上年结转 = 收入总计.
+BUDGET_FUND_LINES = ("一般公共预算资金", "政府性基金预算资金", "国有资本经营预算资金")
+BUDGET_INCOME_LINES = (
+    "财政拨款收入",
+    *BUDGET_FUND_LINES,
+    "财政专户管理资金",
+    "其他资金",
+    "事业收入",
+    "事业单位经营收入",
+    "其他收入",
+    "本年收入合计",
+    "上年结转",
+    "收入总计",
+)
+#: 支出 lines of the budget summary tables besides the functional classes (keyed by their 类 code): the
+#: uses (Jiangsu prints them beside the classes), 本年支出合计 (当年支出小计), 结转下年, 支出总计.
+BUDGET_EXPENDITURE_LINES = (
+    BUDGET_BASIC_COLUMN,
+    BUDGET_PROJECT_COLUMN,
+    "单位预留机动经费",
+    "本年支出合计",
+    "结转下年",
+    "支出总计",
+)
+#: Lines of “三公”经费支出预算表 (column 预算数). 合计 is the table's total: the three, or, where the template
+#: prints 会议费 and 培训费 beside them, the three + 会议费 + 培训费 with the three's subtotal “三公”经费;
+#: 机关运行经费 where the template prints it in the same table (no part of 合计).
+BUDGET_THREE_PUBLIC_LINES = (
+    "合计",
+    "“三公”经费",
+    "因公出国（境）费",
+    "公务用车购置及运行维护费",
+    "公务用车购置费",
+    "公务用车运行维护费",
+    "公务接待费",
+    "会议费",
+    "培训费",
+    "机关运行经费",
+)
+#: Lines of 政府采购预算表 (column 预算数): its 合计 and the categories; item rows are not keyed.
+BUDGET_PROCUREMENT_LINES = ("合计", "政府采购货物支出", "政府采购工程支出", "政府采购服务支出")
 
 SOURCE_KINDS = ("table", "narrative")
 EXTRACTORS = (

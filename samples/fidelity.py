@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +57,46 @@ UnitYear = tuple[str, int]  # the unit's name, the fiscal year
 
 def load_unit_truth(path: Path, source_kind: str) -> dict[UnitYear, list[TruthRow]]:
     return parse_unit_truth(path.read_text(encoding="utf-8"), source_kind)
+
+
+def load_budget_truth(path: Path) -> list[TruthRow]:
+    """A budget disclosure's truth file (``tests/fixtures/budget_truth/<stem>.csv``: ``table, code,
+    line_item, column, value``; every printed table cell the contract keys), as table truth rows."""
+    with path.open(encoding="utf-8") as handle:
+        return [
+            TruthRow((r["table"], r["code"] or r["line_item"], r["column"], "table"), Decimal(r["value"]), None)
+            for r in csv.DictReader(handle)
+        ]
+
+
+def printed_budget_tables(path: Path) -> set[str]:
+    """The standard tables a PDF prints, from its text layer alone: the titles on pages that print
+    figures or an amount unit (单位：万元), not those a contents page only names."""
+    import pypdfium2 as pdfium
+
+    from juesuan.extract.mapping import canonical_table_name
+    from juesuan.extract.tables import as_title
+
+    document = pdfium.PdfDocument(path)
+    try:
+        names: set[str] = set()
+        for page in document:
+            text = page.get_textpage().get_text_range()
+            if not _TABLE_PAGE.search(text):
+                continue
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            # a title wrapped onto a second line (``十、政府性基金财政拨款支`` / ``出预算表``) counts once
+            candidates = lines + [a + b for a, b in itertools.pairwise(lines) if len(a) + len(b) <= 60]
+            for line in candidates:
+                title = as_title(line) if len(line) <= 80 else None
+                if title is not None and (name := canonical_table_name(title)) is not None:
+                    names.add(name)
+        return names
+    finally:
+        document.close()
+
+
+_TABLE_PAGE = re.compile(r"\d\.\d\d|单位[:：]\s*(?:万元|元)")
 
 
 def parse_unit_truth(text: str, source_kind: str) -> dict[UnitYear, list[TruthRow]]:

@@ -560,3 +560,32 @@ def test_budget_checks_run_through_the_suites_and_their_findings_go_to_the_budge
     written = write_findings(lake, [(UNIT, 2025, c.BUDGET)], budget_only)
     assert [Path(path).name for path in written] == ["identity_findings.budget.parquet"]
     assert set(read_findings(lake)["report_kind"]) == {c.BUDGET}
+
+
+def test_the_narrative_restates_figures_a_template_prints_in_another_shape() -> None:
+    """人员经费 of a basic table printed by class is Σ 301 + 303; an income source keyed as a 合计 column is the
+    line of a table printed as lines; a column printed in no shape is not comparable, never blank = 0."""
+    rows = [
+        (BAS, None, "合计", A, "2784.15"),
+        (BAS, "301", "工资福利支出", A, "2400.00"),
+        (BAS, "30101", "基本工资", A, "2400.00"),
+        (BAS, "303", "对个人和家庭的补助", A, "100.00"),
+        (BAS, "302", "商品和服务支出", A, "284.15"),
+        (INC, None, "合计", A, "3715.15"),
+        (INC, None, "一般公共预算资金/小计", A, "3715.15"),
+    ]
+    stated = [
+        (BAS, None, "合计", c.BUDGET_PERSONNEL, "2500.00"),
+        (BAS, None, "合计", c.BUDGET_PUBLIC_USE, "284.15"),
+        (INC, None, "合计", "一般公共预算拨款收入", "3715.15"),
+        (INC, None, "合计", "事业收入", "12.00"),
+    ]
+    checks = {ch.column_name: ch for ch in of(b.budget_checks(narrative(rows, stated)), "B11")}
+    assert checks[c.BUDGET_PERSONNEL].expected_severity() == PASSED
+    assert [f.key for f in checks[c.BUDGET_PERSONNEL].right.facts] == ["301", "303"]
+    assert checks[c.BUDGET_PUBLIC_USE].expected_severity() == PASSED
+    assert checks["一般公共预算拨款收入"].expected_severity() == PASSED
+    assert checks["事业收入"].expected_severity() == NOT_CHECKABLE
+    assert "prints no 「事业收入」 column" in (checks["事业收入"].not_checkable_reason or "")
+    wrong = of(b.budget_checks(narrative(rows, [(BAS, None, "合计", c.BUDGET_PERSONNEL, "2600.00")])), "B11")
+    assert [ch.expected_severity() for ch in wrong] == [ERROR]

@@ -16,7 +16,6 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from conftest import real_path
 
@@ -27,6 +26,7 @@ from juesuan.extract.document import stated_kind, stated_year
 from juesuan.extract.mapping import canonical_table_name
 from juesuan.extract.selfcheck import table_checks
 from juesuan.extract.tables import as_title
+from juesuan.samples.fidelity import printed_budget_tables
 from juesuan.transform.identities import ERROR, NOT_CHECKABLE
 
 TRUTH = Path(__file__).parent / "fixtures" / "budget_truth"
@@ -51,23 +51,6 @@ def reading(name: str) -> Extraction:
     return extract_document(real_path(f"budget/{name}.pdf"), unit_id=re.sub(r"[^a-z0-9]+", "-", name))
 
 
-def printed_titles(path: Path) -> set[str]:
-    """The standard tables a PDF prints, from its text layer by pypdfium2 alone: titles on pages that
-    print figures or an amount unit (单位：万元), not on contents pages, which only name the tables."""
-    document = pdfium.PdfDocument(path)
-    try:
-        names: set[str] = set()
-        for page in document:
-            text = page.get_textpage().get_text_range()
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
-            titles = {canonical_table_name(t) for line in lines if len(line) <= 80 and (t := as_title(line))}
-            if re.search(r"\d\.\d\d|单位[:：]\s*(?:万元|元)", text):
-                names |= {name for name in titles if name}
-        return names
-    finally:
-        document.close()
-
-
 def test_every_real_budget_disclosure_reads_as_a_budget_with_its_tables() -> None:
     for path in budget_files():
         result = reading(path.stem)
@@ -76,7 +59,7 @@ def test_every_real_budget_disclosure_reads_as_a_budget_with_its_tables() -> Non
         assert all(f.report_kind == c.BUDGET and f.table_name in c.BUDGET_TABLE_NAMES for f in result.facts)
         found = {t.table_name for t in result.tables if t.table_name and t.status in ("ok", "empty")}
         assert found <= set(c.BUDGET_TABLE_NAMES)
-        printed = printed_titles(path)
+        printed = printed_budget_tables(path)
         assert printed <= found, f"{path.name}: not found {printed - found}"
         if printed:  # a text part of a split report prints no table; its prose still states figures
             assert len(found) == TEMPLATE_TABLES[path.name[:2]], (path.name, sorted(found))

@@ -42,6 +42,8 @@ from juesuan.transform.identities import (
     ACROSS_TABLES,
     ACROSS_YEARS,
     NARRATIVE,
+    PERSONNEL_CLASSES,
+    PUBLIC_USE_CLASSES,
     TABLE,
     TABLE_VS_NARRATIVE,
     UNRELIABLE,
@@ -720,8 +722,10 @@ class BudgetNarrativeRestatement(BudgetRule):
     title = "预算说明 与 预算表一致"
     description = (
         "Every figure the 预算 prose states, keyed like the table cell it restates, equals it within rounding "
-        "(compared at 0.01 万元); a blank cell of a published table is zero; a table's one amount (预算数) and its "
-        "合计 column are the same figure."
+        "(compared at 0.01 万元); a blank cell of a published table is zero; "
+        "a table's one amount (预算数) is its 合计, "
+        "人员经费 / 公用经费 of a table printed by class are Σ their classes, an income source is its line where the "
+        "table prints sources as lines; a figure the table prints in no such shape is not comparable."
     )
     template = "{table} {line} {column}: narrative {left} ≠ table {right} (difference {difference})"
 
@@ -736,7 +740,7 @@ class BudgetNarrativeRestatement(BudgetRule):
             if source != TABLE:
                 unpublished[fact.table_name] = unpublished.get(fact.table_name, 0) + 1
                 continue
-            column = _restated_column(report, fact)
+            right = _restated(report, fact)
             yield IdentityCheck(
                 rule=self,
                 note="narrative = table",
@@ -749,7 +753,7 @@ class BudgetNarrativeRestatement(BudgetRule):
                 line_item=fact.line_item,
                 column_name=fact.column_name,
                 left=Side("narrative", fact.table_name, (fact,), fact.value),
-                right=report.side("table", [Term(fact.table_name, fact.key, column)]),
+                right=right,
                 published_precision=True,
             )
         for table, count in sorted(unreadable.items()):
@@ -762,17 +766,49 @@ class BudgetNarrativeRestatement(BudgetRule):
             yield self.whole_table(report, table, "narrative = table", reason, line_item="(all narrative figures)")
 
 
-def _restated_column(report: ReportFacts, fact: FactRef) -> str:
-    """The table column a narrative figure restates: its own, or — when the table prints no such column —
-    the other name of a table's amount (合计 ↔ 预算数: a one-amount table reads as 预算数)."""
-    columns = report.columns(fact.table_name)
+#: Economic classes of 人员经费 and 公用经费: a basic table printed with one amount column states them by class.
+ECONOMIC_PARTS = {c.BUDGET_PERSONNEL: PERSONNEL_CLASSES, c.BUDGET_PUBLIC_USE: PUBLIC_USE_CLASSES}
+
+
+def _restated(report: ReportFacts, fact: FactRef) -> Side:
+    """The table figure a narrative figure restates, as the table prints it.
+
+    The narrative keys a figure like the table cell it restates; budget templates print the same figure in
+    other shapes, so when the table prints no such column: a table's one amount (预算数) is its 合计; 人员经费
+    and 公用经费 of an economic table printed by class are Σ their classes (301 + 303; 302 + 310 …); an
+    income source keyed as a column of the 合计 row is the line of that source in a table printed as lines.
+    A column the table does not print in any of these shapes is not comparable (never a blank = 0).
+    """
+    table = fact.table_name
+    columns = report.columns(table)
     if fact.column_name in columns:
-        return fact.column_name
+        return report.side("table", [Term(table, fact.key, fact.column_name)])
     if fact.column_name in (TOTAL, AMOUNT):
         other = AMOUNT if fact.column_name == TOTAL else TOTAL
         if other in columns:
-            return other
-    return fact.column_name
+            return report.side("table", [Term(table, fact.key, other)])
+    amount = total_column(report, table)
+    if fact.column_name in ECONOMIC_PARTS and fact.key == c.TOTAL_ROW:
+        coded = report.coded(table, amount)
+        classes = ECONOMIC_PARTS[fact.column_name]
+        present = [code for code in frontier(coded, None) if code.startswith(classes)]
+        if present:
+            return report.fact_side(f"Σ {'+'.join(classes)}", (coded[code] for code in present))
+    if fact.key == c.TOTAL_ROW:
+        for name in _line_names(fact.column_name):
+            for key in (name, f"{name}/小计"):
+                if report.get(Term(table, key, amount)) is not None:
+                    return report.side("table", [Term(table, key, amount)])
+    reason = f"{table} prints no 「{fact.column_name}」 column (nor the figure as a line or by class)"
+    return Side("table", table, (), None, reason)
+
+
+def _line_names(column: str) -> tuple[str, ...]:
+    """The line names a source of income keyed as a column may be printed under (its fund's forms)."""
+    for forms in (*FUND_LINES, FISCAL_INCOME):
+        if column in forms:
+            return forms
+    return (column,)
 
 
 # --- across documents: the budget against the final accounts -------------------------------------------------
