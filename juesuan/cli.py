@@ -368,8 +368,7 @@ def compare(
         str,
         typer.Option(
             "--measure",
-            help="final (决算数, default), budget (预算数 of the 预算 report) or execution (执行率 = 决算/预算, %); "
-            "budget and execution with --by subject.",
+            help="final (决算数, default), budget (预算数 of the 预算 report) or execution (执行率 = 决算/预算, %).",
         ),
     ] = "final",
     warehouse: WarehouseOption = None,

@@ -36,6 +36,7 @@ from juesuan.transform.identities import (
     FactRef,
     IdentityCheck,
     ReportFacts,
+    Rule,
     compute_checks,
     reports_from_facts,
 )
@@ -319,8 +320,9 @@ def _real_reports() -> dict[tuple[str, int], list[Path]]:
 
 
 @cache
-def _real_checks() -> dict[tuple[str, int], list[IdentityCheck]]:
-    checks: dict[tuple[str, int], list[IdentityCheck]] = {}
+def _real_reports_read() -> dict[tuple[str, int], ReportFacts]:
+    """Each real report's table figures (a report of two files: both files' tables), as one 预算 report."""
+    reports: dict[tuple[str, int], ReportFacts] = {}
     for (unit, year), paths in _real_reports().items():
         facts: list[c.Fact] = []
         unreliable: dict[str, str] = {}
@@ -334,13 +336,17 @@ def _real_checks() -> dict[tuple[str, int], list[IdentityCheck]]:
             facts += [f for f in extraction.facts if f.source_kind == "table"]
             for table in unreliable_tables_of(unit, year, extraction.tables):
                 unreliable[table.table_name] = table.describe()
-        checks[(unit, year)] = b.within_table_checks(facts, unreliable)
-    return checks
+        reports[(unit, year)] = b.report_of_facts(facts, unreliable)
+    return reports
+
+
+def _real_checks(rules: tuple[Rule, ...]) -> dict[tuple[str, int], list[IdentityCheck]]:
+    return {key: b.budget_checks(report, rules) for key, report in _real_reports_read().items()}
 
 
 def test_the_real_budget_disclosures_reconcile_within_their_tables() -> None:
     """≥ 99 % of the within-table checks that can be made on the 25 real disclosures hold (to the rounding)."""
-    by_report = _real_checks()
+    by_report = _real_checks(b.WITHIN_TABLE_RULES)
     assert len(by_report) == 20  # 25 files, five of them the 公开表 of a 正文
     counts: dict[str, int] = {}
     for (unit, year), checks in sorted(by_report.items()):
@@ -543,6 +549,7 @@ def test_budget_checks_run_through_the_suites_and_their_findings_go_to_the_budge
     summary = validate_lake(settings, None, "budget-run", lake)
     assert sorted(summary.reports) == [(UNIT, 2025, c.FINAL), (UNIT, 2025, c.BUDGET)]
     assert sum(summary.expectations_run.values()) == sum(expected_counts().values())
+    assert summary.data_docs_index is not None and summary.data_docs_index.is_file()
     counts = {report.report_kind: report for report in summary.counts()}
     assert counts[c.BUDGET].errors == 1 and counts[c.BUDGET].checks > 50
     (error,) = [f for f in summary.findings if f.severity == ERROR and f.report_kind == c.BUDGET]
@@ -589,3 +596,12 @@ def test_the_narrative_restates_figures_a_template_prints_in_another_shape() -> 
     assert "prints no 「事业收入」 column" in (checks["事业收入"].not_checkable_reason or "")
     wrong = of(b.budget_checks(narrative(rows, [(BAS, None, "合计", c.BUDGET_PERSONNEL, "2600.00")])), "B11")
     assert [ch.expected_severity() for ch in wrong] == [ERROR]
+
+
+def test_the_real_budget_disclosures_agree_across_their_tables() -> None:
+    """The across-table rules on the same readings: every check that can be made holds (to the rounding)."""
+    checks = [ch for found in _real_checks(b.ACROSS_TABLE_RULES).values() for ch in found]
+    made = [ch for ch in checks if ch.expected_severity() != NOT_CHECKABLE]
+    assert len(made) > 100 and {ch.rule_id for ch in made} >= {"B06", "B07", "B08"}
+    broken = [ch.message() for ch in made if ch.expected_severity() not in (PASSED, ROUNDING)]
+    assert len(broken) <= len(made) // 100, broken

@@ -24,6 +24,7 @@ from juesuan.contract import (
     BUDGET_EXPENDITURE,
     BUDGET_GENERAL,
     BUDGET_THREE_PUBLIC,
+    BUDGET_TOTALS,
     GENERAL_BUDGET,
     THREE_PUBLIC,
 )
@@ -57,6 +58,7 @@ BUDGETS: dict[tuple[str, int], list[Row]] = {
         (BUDGET_THREE_PUBLIC, None, "公务接待费", "预算数", "1.20", T),
         (BUDGET_THREE_PUBLIC, None, "会议费", "预算数", "3.00", T),
         (BUDGET_THREE_PUBLIC, None, "培训费", "预算数", "3.00", T),
+        (BUDGET_TOTALS, None, "一般公共预算资金", "预算数", "5600.00", T),  # the 决算's 一般公共预算财政拨款收入
     ],
     ("dazhu-sic", 2023): [
         (BUDGET_BASIC, None, "合计", "人员经费", "500.00", T),
@@ -104,6 +106,20 @@ def final_lake(root: Path) -> Lake:
 def add_budgets(lake: Lake) -> None:
     for (unit_id, year), budget_rows in BUDGETS.items():
         write_budget(lake, unit_id, year, budget_rows)
+    # datong's 预算 was validated: one budget identity (B…) is off, one holds.
+    checks = pa.table(
+        {
+            "run_id": ["run-1", "run-1"],
+            "check_id": ["datong-sic/2023/预算/B01/合计", "datong-sic/2023/预算/B02/208"],
+            "rule_id": ["B01", "B02"],
+            "severity": ["passed", "error"],
+            "report_kind": [BUDGET, BUDGET],
+        }
+    )
+    folder = lake.partition(FACTS, "datong-sic", 2023).parent.parent.parent.parent / "identity_findings"
+    target = folder / "year=2023" / "unit_id=datong-sic" / "identity_findings.budget.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(checks, target)
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +201,18 @@ def test_the_three_public_total_is_the_budgets_subtotal_where_it_prints_one(both
     assert vs(built, "unit_id = 'datong-sic' AND subject_key = '“三公”经费'") == []
 
 
+def test_a_fund_line_the_budget_names_otherwise_meets_the_finals(both: tuple[Path, Path]) -> None:
+    _, built = both
+    line = "unit_id = 'datong-sic' AND subject_key = '一般公共预算财政拨款收入'"
+    assert vs(built, line) == [
+        (Decimal("5600.000000"), Decimal("5569.360000"), Decimal("-30.640000"), Decimal("99.45"), None)
+    ]
+    assert rows(built, f"SELECT budget_table, budget_subject_key FROM budget_vs_final WHERE {line}") == [
+        ("收支预算总表", "一般公共预算资金")
+    ]
+    assert vs(built, "unit_id = 'datong-sic' AND subject_key = '一般公共预算资金'") == []
+
+
 def test_a_missing_report_is_null_never_zero(both: tuple[Path, Path]) -> None:
     _, built = both
     # jincheng has a 决算 and no 预算: its budget is unknown.
@@ -212,7 +240,7 @@ def test_the_final_accounts_marts_do_not_change_when_budgets_arrive(both: tuple[
         old = sorted(rows(before, f"SELECT * FROM {mart}{where}"), key=repr)
         new = sorted(rows(after, f"SELECT * FROM {mart}{where}"), key=repr)
         assert old == new, f"{mart} changed when the 预算 reports were added"
-    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(16,)]
+    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(17,)]
     assert rows(after, "SELECT report_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [
         ("决算", 7),
         ("预算", 3),
@@ -225,8 +253,9 @@ def test_a_refresh_loads_a_new_or_changed_budget_file_and_keeps_the_final(tmp_pa
     refresh_warehouse(lake.url, warehouse)
     add_budgets(lake)
     refreshed = refresh_warehouse(lake.url, warehouse)
-    # facts, code_repairs, parsed_tables and prior_year_facts of three 预算 reports, and documents.parquet
-    assert not refreshed.full and refreshed.changed_files == 13
+    # facts, code_repairs, parsed_tables and prior_year_facts of three 预算 reports, datong's budget
+    # identities and documents.parquet
+    assert not refreshed.full and refreshed.changed_files == 14
     changed = [r if r[1] != "208" or r[5] != T else (*r[:4], "5500.00", T) for r in BUDGETS[("datong-sic", 2023)]]
     write_budget(lake, "datong-sic", 2023, changed)
     refreshed = refresh_warehouse(lake.url, warehouse)
@@ -302,6 +331,18 @@ def test_compare_measures_budget_final_and_execution(both: tuple[Path, Path]) ->
     assert "决算数" in invoke("compare", "--subject", "208", *units, "--warehouse", str(built))
 
 
+def test_the_budget_measure_carries_the_budget_reports_quality(both: tuple[Path, Path]) -> None:
+    _, built = both
+    chosen = Selection(units=("datong-sic", "dazhu-sic"), years=(2023,))
+    budget = compare_units(built, subject="208", selection=chosen, report_measure="budget").frame
+    assert budget["quality"].tolist() == ["errors", "not validated"]  # datong's B02 is off
+    assert budget["reconciles"].iloc[0] == False  # noqa: E712 (a nullable boolean)
+    assert pd.isna(budget["reconciles"].iloc[1])
+    final = compare_units(built, subject="208", selection=chosen).frame  # the 决算s were not validated
+    assert final["quality"].tolist() == ["not validated", "not validated"]
+    assert rows(built, "SELECT unit_id, report_kind, errors FROM identity_summary") == [("datong-sic", "预算", 1)]
+
+
 def test_the_budget_measure_takes_the_budget_years(both: tuple[Path, Path]) -> None:
     _, built = both
     comparison = compare_units(built, subject="208", selection=Selection(units=("wuhai-sic",)), report_measure="budget")
@@ -309,10 +350,25 @@ def test_the_budget_measure_takes_the_budget_years(both: tuple[Path, Path]) -> N
     assert comparison.measure_label == "预算数" and comparison.value_column == "预算数"
     with pytest.raises(UsageError, match="--measure"):
         compare_units(built, subject="208", report_measure="plan")
-    with pytest.raises(UsageError, match="only with --by subject"):
-        compare_units(built, by="class", report_measure="budget")
     with pytest.raises(UsageError, match="one the 预算 reports have a pair for"):
         compare_units(built, subject="208", table_name="收入支出决算总表", column_name="合计", report_measure="budget")
+
+
+def test_the_structures_by_class_and_economic_take_the_budget_measures(both: tuple[Path, Path]) -> None:
+    _, built = both
+    chosen = Selection(units=("datong-sic", "dazhu-sic", "jincheng-hrss"), years=(2023,))
+    budget = compare_units(built, by="class", selection=chosen, report_measure="budget")
+    assert "预算数" in budget.title and "一般公共预算支出预算表/合计" in budget.title
+    frame = budget.frame.set_index("unit_id")
+    assert list(frame.columns[2:5]) == ["208 社会保障和就业支出", "210 卫生健康支出", "213 农林水支出"]
+    assert frame.loc["datong-sic", "208 社会保障和就业支出"] == Decimal("5400.000000")
+    assert frame.loc["datong-sic", "213 农林水支出"] == Decimal("10.000000")  # budgeted, not spent
+    assert frame.loc["jincheng-hrss", "status"] == "not reported"  # no 预算
+    execution = compare_units(built, by="class", selection=chosen, report_measure="execution").frame
+    rates = execution.set_index("unit_id")["208 社会保障和就业支出"]
+    assert (rates["datong-sic"], rates["dazhu-sic"]) == (Decimal("99.02"), Decimal("101.18"))
+    economic = compare_units(built, by="economic", selection=chosen, report_measure="execution").frame
+    assert economic.set_index("unit_id").loc["dazhu-sic", "人员经费"] == Decimal("101.44")
 
 
 def test_compare_exports_carry_the_chinese_labels(both: tuple[Path, Path], tmp_path: Path) -> None:

@@ -75,9 +75,9 @@ CARRIED_OUT = ("结转下年", "结转下年资金", "年末结转和结余", "�
 FISCAL_INCOME = ("财政拨款收入", "财政拨款")
 #: The fund lines (parts of 财政拨款 in 收支预算总表, the income lines of 财政拨款收支预算总表), one tuple a fund.
 FUND_LINES: tuple[tuple[str, ...], ...] = (
-    ("一般公共预算资金", "一般公共预算", "一般公共预算拨款收入"),
-    ("政府性基金预算资金", "政府性基金", "政府性基金预算", "政府性基金预算拨款收入"),
-    ("国有资本经营预算资金", "国有资本经营预算", "国有资本经营预算拨款收入"),
+    (c.BUDGET_FUND_LINES[0], "一般公共预算", "一般公共预算拨款收入"),
+    (c.BUDGET_FUND_LINES[1], "政府性基金", "政府性基金预算", "政府性基金预算拨款收入"),
+    (c.BUDGET_FUND_LINES[2], "国有资本经营预算", "国有资本经营预算拨款收入"),
 )
 #: The other income lines of 收支预算总表 (besides 财政拨款): they add up to 本年收入.
 OTHER_INCOME_LINES = (
@@ -95,7 +95,7 @@ OTHER_INCOME_LINES = (
 #: Expenditure by use (支出用途): Jiangsu prints it beside the functional class lines; each adds up to 本年支出.
 USE_LINES = ("基本支出", "项目支出", "单位预留机动经费", "事业单位经营支出", "上缴上级支出", "对附属单位补助支出")
 #: The fund columns of 财政拨款收支预算总表's expenditure side (beside 合计).
-FUND_COLUMNS = ("一般公共预算", "政府性基金预算", "国有资本经营预算")
+FUND_COLUMNS = c.BUDGET_FUND_COLUMNS
 GENERAL_FUND_COLUMN = FUND_COLUMNS[0]
 GOV_FUND_COLUMN = FUND_COLUMNS[1]
 
@@ -105,8 +105,7 @@ NOT_PART_MARKERS = ("上年", "增减", "增长", "变动", "比", "%", "率", "
 #: Words naming a fund: a column that names one, printed beside a 财政拨款 column, is a part of that column.
 FUND_MARKERS = ("一般公共预算", "政府性基金", "国有资本经营")
 FISCAL_MARKER = "财政拨款"
-BASIC = "基本支出"
-PROJECT = "项目支出"
+BASIC = c.BUDGET_BASIC_COLUMN
 
 # --- the “三公” table -----------------------------------------------------------------------------------------
 TP_TOTAL = "合计"

@@ -220,8 +220,33 @@ _FINAL_YEARS = "unit_year_totals"
 _BUDGET_YEARS = "(SELECT DISTINCT unit_id, year FROM budget_vs_final WHERE budget_amount IS NOT NULL)"
 
 
+#: Whether a unit-year's 预算 report reconciles, in data_quality's words, from its identities (rules B…).
+_BUDGET_QUALITY = f"""(
+    SELECT
+        budgets.unit_id,
+        budgets.year,
+        CASE
+            WHEN checks.unit_id IS NULL THEN 'not validated'
+            WHEN checks.checked = 0 THEN 'not checkable'
+            WHEN checks.errors > 0 THEN 'errors'
+            WHEN checks.warnings > 0 THEN 'warnings'
+            WHEN checks.rounding > 0 THEN 'rounding'
+            ELSE 'exact'
+        END AS quality,
+        CASE WHEN checks.unit_id IS NULL OR checks.checked = 0 THEN NULL ELSE checks.errors = 0 END AS reconciles
+    FROM {_BUDGET_YEARS} AS budgets
+    LEFT JOIN identity_summary AS checks
+        ON checks.unit_id = budgets.unit_id AND checks.year = budgets.year AND checks.report_kind = '预算'
+)"""
+
+
 def _years_source(report_measure: str) -> str:
     return _BUDGET_YEARS if report_measure == BUDGET_MEASURE else _FINAL_YEARS
+
+
+def _quality_source(report_measure: str) -> str:
+    """Where a comparison's quality flags come from: the 预算 report's identities for 预算数, else the 决算's."""
+    return _BUDGET_QUALITY if report_measure == BUDGET_MEASURE else "data_quality"
 
 
 def _check_selection(
@@ -248,7 +273,7 @@ def _check_selection(
     return selection
 
 
-def _targets_sql(selection: Selection, years_source: str = _FINAL_YEARS) -> str:
+def _targets_sql(selection: Selection, years_source: str = _FINAL_YEARS, quality_source: str = "data_quality") -> str:
     """A ``targets`` CTE: the (unit, year) rows a comparison has, in registry order."""
     if selection.years is None:
         year_join = "LEFT JOIN latest ON latest.unit_id = unit_list.unit_id"
@@ -282,7 +307,7 @@ years_of_units AS (
 targets AS (
     SELECT years_of_units.*, data_quality.quality, data_quality.reconciles
     FROM years_of_units
-    LEFT JOIN data_quality
+    LEFT JOIN {quality_source} AS data_quality
         ON data_quality.unit_id = years_of_units.unit_id AND data_quality.year = years_of_units.year
 )
 """
@@ -386,7 +411,12 @@ def _budget_frame(
         "subject_code": subject_code.strip(),
     }
     found = _fetch(
-        connection, "WITH " + _targets_sql(selection, _years_source(report_measure)) + "," + _BUDGET_SQL, params
+        connection,
+        "WITH "
+        + _targets_sql(selection, _years_source(report_measure), _quality_source(report_measure))
+        + ","
+        + _BUDGET_SQL,
+        params,
     )
     frame = found[["unit_id", "unit_name", "year"]].copy()
     if report_measure == BUDGET_MEASURE:
@@ -519,21 +549,57 @@ FROM (
 }
 
 
+#: A structure of the budget measures: the 类 of the default table and column's pair in budget_vs_final
+#: (and, for the economic one, the 人员经费 / 公用经费 lines), with the measure's figure.
+_BUDGET_STRUCTURE_SQL = """
+SELECT
+    unit_id,
+    year,
+    CASE
+        WHEN subject_code IS NOT NULL THEN subject_code || ' ' || subject_name
+        ELSE replace(subject_key, '合计', '')
+    END AS component,
+    {measure} AS value
+FROM budget_vs_final
+WHERE final_table = $table_name AND final_column = $column_name AND budget_amount IS NOT NULL
+    AND (
+        (subject_level = '类' AND ($prefix IS NULL OR starts_with(subject_code, $prefix)))
+        OR ($by = 'economic' AND $prefix IS NULL AND subject_key IN ('人员经费合计', '公用经费合计'))
+    )
+ORDER BY subject_code NULLS FIRST
+"""
+
+
 def _structure_frame(
-    connection: duckdb.DuckDBPyConnection, by: str, prefix: str | None, measure: str, selection: Selection
+    connection: duckdb.DuckDBPyConnection,
+    by: str,
+    prefix: str | None,
+    measure: str,
+    selection: Selection,
+    report_measure: str = FINAL_MEASURE,
 ) -> pd.DataFrame:
     targets = _fetch(
         connection,
-        "WITH " + _targets_sql(selection) + " SELECT unit_id, unit_name, year, short_name, quality, reconciles "
+        "WITH "
+        + _targets_sql(selection, _years_source(report_measure), _quality_source(report_measure))
+        + " SELECT unit_id, unit_name, year, short_name, quality, reconciles "
         "FROM targets "
         "ORDER BY registry_order, unit_id, year",
         _selection_params(selection),
     )
-    sql = _STRUCTURE_SQL[by].format(
-        measure="share" if measure == "share" else "amount",
-        class_measure="share_of_basic" if measure == "share" else "amount",
-    )
-    frame = _fetch(connection, sql, {"prefix": prefix})
+    if report_measure == FINAL_MEASURE:
+        sql = _STRUCTURE_SQL[by].format(
+            measure="share" if measure == "share" else "amount",
+            class_measure="share_of_basic" if measure == "share" else "amount",
+        )
+        frame = _fetch(connection, sql, {"prefix": prefix})
+    else:
+        table_name, column_name = ECONOMIC_TABLE_COLUMN if by == "economic" else FUNCTIONAL_TABLE_COLUMN
+        sql = _BUDGET_STRUCTURE_SQL.format(
+            measure="budget_amount" if report_measure == BUDGET_MEASURE else "execution_rate"
+        )
+        params: dict[str, object] = {"prefix": prefix, "by": by, "table_name": table_name, "column_name": column_name}
+        frame = _fetch(connection, sql, params)
     if by == "economic":
         # 人员经费 / 公用经费 first, then the economic classes in code order.
         order = {name: i for i, name in enumerate(_economic_order(frame["component"]))}
@@ -617,7 +683,8 @@ def compare(
     ``report_measure`` (``--measure``) is which report's figure: ``final`` (the 决算, column ``value``),
     ``budget`` (the 预算 report's figure for the same subject, column ``预算数``, from ``budget_vs_final``;
     the table and column name the 决算's, see ``budget_final_pairs``) or ``execution`` (``执行率`` in %,
-    with ``预算数``, ``决算数`` and ``差额``). The budget measures compare one subject (``by='subject'``).
+    with ``预算数``, ``决算数`` and ``差额``); for ``'class'`` / ``'economic'`` each 类 column holds the
+    measure's figure (``budget_vs_final``), and ``quality`` is the 预算 report's for ``budget``.
     """
     return compare_units(
         path,
@@ -656,8 +723,6 @@ def compare_units(
         raise UsageError("measure", measure, MEASURES)
     if report_measure not in REPORT_MEASURES:
         raise UsageError("--measure", report_measure, REPORT_MEASURES)
-    if report_measure != FINAL_MEASURE and by != "subject":
-        raise UsageError(f"--measure {report_measure} (only with --by subject)", by)
     if report_measure != FINAL_MEASURE and measure == "share":
         raise UsageError(f"--share (only with --measure {FINAL_MEASURE})", report_measure)
     asked = selection or Selection()
@@ -715,8 +780,22 @@ def compare_units(
             if table_name is not None or column_name is not None:
                 raise UsageError("--table/--column (only with --by subject)", table_name or column_name)
             prefix = subject.strip() if subject and subject.strip() else None
-            frame = _structure_frame(connection, by, prefix, measure, chosen)
-            result = Comparison(_with_quality(connection, frame), by, comparison_title(by, subject, None, None))
+            frame = _structure_frame(connection, by, prefix, measure, chosen, report_measure)
+            title = comparison_title(by, subject, None, None)
+            if report_measure != FINAL_MEASURE:
+                table_name, column_name = ECONOMIC_TABLE_COLUMN if by == "economic" else FUNCTIONAL_TABLE_COLUMN
+                budget_table, budget_column = budget_pair(connection, table_name, column_name)
+                title += f" · {MEASURE_LABELS[report_measure]} · {budget_table}/{budget_column}"
+                unit = "%" if report_measure == EXECUTION_MEASURE else "万元"
+                notes.append(
+                    Note(
+                        f"{MEASURE_LABELS[report_measure]} ({unit}) of each 类 from budget_vs_final "
+                        f"({budget_table}/{budget_column} ↔ {table_name}/{column_name})",
+                        f"各类的{MEASURE_LABELS[report_measure]}（{unit}），取自 budget_vs_final"
+                        f"（{budget_table}/{budget_column} ↔ {table_name}/{column_name}）",
+                    )
+                )
+            result = Comparison(_with_quality(connection, frame), by, title)
         notes += _year_notes(result.frame, asked, chosen)
         return Comparison(
             result.frame,
