@@ -22,6 +22,7 @@ from juesuan.contract import (
     BUDGET,
     BUDGET_BASIC,
     BUDGET_EXPENDITURE,
+    BUDGET_FISCAL_BASIC,
     BUDGET_GENERAL,
     BUDGET_THREE_PUBLIC,
     BUDGET_TOTALS,
@@ -59,6 +60,10 @@ BUDGETS: dict[tuple[str, int], list[Row]] = {
         (BUDGET_THREE_PUBLIC, None, "会议费", "预算数", "3.00", T),
         (BUDGET_THREE_PUBLIC, None, "培训费", "预算数", "3.00", T),
         (BUDGET_TOTALS, None, "一般公共预算资金", "预算数", "5600.00", T),  # the 决算's 一般公共预算财政拨款收入
+        # 基本支出 by economic class: the 一般公共预算 table first, the 财政拨款 one where it has no row.
+        (BUDGET_BASIC, "301", "工资福利支出", "合计", "1500.00", T),
+        (BUDGET_FISCAL_BASIC, "301", "工资福利支出", "合计", "1600.00", T),
+        (BUDGET_FISCAL_BASIC, "302", "商品和服务支出", "合计", "120.00", T),
     ],
     ("dazhu-sic", 2023): [
         (BUDGET_BASIC, None, "合计", "人员经费", "500.00", T),
@@ -213,6 +218,20 @@ def test_a_fund_line_the_budget_names_otherwise_meets_the_finals(both: tuple[Pat
     assert vs(built, "unit_id = 'datong-sic' AND subject_key = '一般公共预算资金'") == []
 
 
+def test_alternative_budget_tables_fill_the_rows_the_first_lacks(both: tuple[Path, Path]) -> None:
+    _, built = both
+    basic = (
+        "SELECT subject_key, budget_table, budget_amount, final_amount, execution_rate FROM budget_vs_final "
+        "WHERE unit_id = 'datong-sic' AND final_table = '一般公共预算财政拨款基本支出决算表' ORDER BY subject_key"
+    )
+    assert rows(built, basic) == [
+        ("301", "一般公共预算基本支出预算表", Decimal("1500.000000"), Decimal("1557.940000"), Decimal("103.86")),
+        ("30101", "一般公共预算基本支出预算表", None, Decimal("516.010000"), None),
+        ("302", "财政拨款基本支出预算表", Decimal("120.000000"), Decimal("117.490000"), Decimal("97.91")),
+        ("303", "一般公共预算基本支出预算表", None, Decimal("711.030000"), None),
+    ]
+
+
 def test_a_missing_report_is_null_never_zero(both: tuple[Path, Path]) -> None:
     _, built = both
     # jincheng has a 决算 and no 预算: its budget is unknown.
@@ -240,7 +259,7 @@ def test_the_final_accounts_marts_do_not_change_when_budgets_arrive(both: tuple[
         old = sorted(rows(before, f"SELECT * FROM {mart}{where}"), key=repr)
         new = sorted(rows(after, f"SELECT * FROM {mart}{where}"), key=repr)
         assert old == new, f"{mart} changed when the 预算 reports were added"
-    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(17,)]
+    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(20,)]
     assert rows(after, "SELECT report_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [
         ("决算", 7),
         ("预算", 3),
@@ -485,3 +504,17 @@ def test_the_unit_year_page_in_chromium_shows_the_execution(both: tuple[Path, Pa
             assert errors == []
         finally:
             browser.close()
+
+
+def test_the_pairs_name_canonical_tables_and_lines(both: tuple[Path, Path]) -> None:
+    from juesuan.contract import BUDGET_TABLE_NAMES, FISCAL_INCOME_LINES, SUMMARY_INCOME_LINES, TABLE_NAMES
+
+    _, built = both
+    pairs = rows(built, "SELECT final_table, final_line, budget_table FROM budget_final_pairs")
+    assert {p[0] for p in pairs} <= set(TABLE_NAMES)
+    assert {p[2] for p in pairs} <= set(BUDGET_TABLE_NAMES)
+    # The summary tables' fund lines are the contract's.
+    funds = {p[1] for p in pairs if p[0] in ("收入支出决算总表", "财政拨款收入支出决算总表") and p[1]}
+    assert funds == set(SUMMARY_INCOME_LINES[:3]) == set(FISCAL_INCOME_LINES)
+    # Every budget table of the contract but 政府采购预算表 (no 决算 table of the same meaning) is paired.
+    assert set(BUDGET_TABLE_NAMES) - {p[2] for p in pairs} == {"政府采购预算表"}
