@@ -390,7 +390,7 @@ def budget_pair(connection: duckdb.DuckDBPyConnection, table_name: str, column_n
     raise UsageError(
         "--table/--column (with a budget measure, one the 预算 reports have a pair for)",
         f"{table_name}/{column_name}",
-        [f"{row[0]}/{row[1]}" for row in rows],
+        list(dict.fromkeys(f"{row[0]}/{row[1]}" for row in rows)),
     )
 
 
