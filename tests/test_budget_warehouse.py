@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, make_facts, sha, write_report
+from lake_fixtures import FIGURES, N, Row, T, budget_sha, build_sample_lake, sha, write_report
 from test_warehouse_refresh import rows
 from typer.testing import CliRunner
 
@@ -30,7 +30,6 @@ from juesuan.contract import (
     THREE_PUBLIC,
 )
 from juesuan.errors import UsageError, WarehouseError
-from juesuan.extract.base import TableReport
 from juesuan.lake import FACTS, Lake
 from juesuan.warehouse.build import MART_MODELS, build_warehouse, refresh_warehouse
 from juesuan.warehouse.query import Selection, compare_units
@@ -76,32 +75,6 @@ BUDGETS: dict[tuple[str, int], list[Row]] = {
 }
 
 
-def budget_sha(unit_id: str, year: int) -> str:
-    return sha(unit_id, year * 10)  # another document than the 决算's
-
-
-def write_budget(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
-    """A 预算 report through the lake (``facts.budget.parquet`` … beside the 决算's) and its document row."""
-    facts = make_facts(unit_id, year, rows, report_kind=BUDGET, document_sha256=budget_sha(unit_id, year))
-    tables = [
-        TableReport(title=name, table_name=name, status="ok", extractor="text-table")
-        for name in dict.fromkeys(r[0] for r in rows if r[5] == T)
-    ]
-    lake.write_report(unit_id, year, budget_sha(unit_id, year), facts, [], tables, report_kind=BUDGET)
-    lake.record_document(
-        sha256=budget_sha(unit_id, year),
-        unit_id=unit_id,
-        year=year,
-        url=f"https://example.gov.cn/{unit_id}/{year}-budget.pdf",
-        format="pdf",
-        pages=12,
-        status="loaded",
-        error=None,
-        fetched_at=FETCHED_AT,
-        report_kind=BUDGET,
-    )
-
-
 def final_lake(root: Path) -> Lake:
     lake = build_sample_lake(root)
     write_report(lake, "datong-sic", 2023, DATONG_FINAL)
@@ -110,7 +83,7 @@ def final_lake(root: Path) -> Lake:
 
 def add_budgets(lake: Lake) -> None:
     for (unit_id, year), budget_rows in BUDGETS.items():
-        write_budget(lake, unit_id, year, budget_rows)
+        write_report(lake, unit_id, year, budget_rows, report_kind=BUDGET)
     # datong's 预算 was validated: one budget identity (B…) is off, one holds.
     checks = pa.table(
         {
@@ -276,7 +249,7 @@ def test_a_refresh_loads_a_new_or_changed_budget_file_and_keeps_the_final(tmp_pa
     # identities and documents.parquet
     assert not refreshed.full and refreshed.changed_files == 14
     changed = [r if r[1] != "208" or r[5] != T else (*r[:4], "5500.00", T) for r in BUDGETS[("datong-sic", 2023)]]
-    write_budget(lake, "datong-sic", 2023, changed)
+    write_report(lake, "datong-sic", 2023, changed, report_kind=BUDGET)
     refreshed = refresh_warehouse(lake.url, warehouse)
     assert not refreshed.full and refreshed.changed_files == 1  # the 预算's facts file only
     assert rows(warehouse, "SELECT count(*) FROM facts WHERE unit_id = 'datong-sic' AND year = 2023") == [
