@@ -459,7 +459,7 @@ def _extract(
         expected_format=report.format,
         catalogue=Catalogue.load(),
         limits=env.limits,
-        **_kind_argument(extract_raw_document, report.kind),
+        report_kind=report.kind,
     )
     return _of_kind(report, extraction)
 
@@ -478,9 +478,8 @@ def _of_kind(report: Report, extraction: Extraction) -> Extraction:
 def _kind_argument(reader: Callable[..., Any], kind: str) -> dict[str, str]:
     """``report_kind`` for a reader that takes it.
 
-    Compatibility while the readers learn the kind (branch b-reader): a reader without the parameter
-    reads 决算 only, and a 预算 read by it breaks the contract at the lake (its facts' kind), so the
-    document is still quarantined rather than loaded as the wrong kind.
+    Compatibility while the worker-process reader (``extract_isolated``) does not take the kind yet: a
+    预算 is then read inline (see :func:`_extract`); remove once it does.
     """
     if "report_kind" in inspect.signature(reader).parameters:
         return {"report_kind": kind}
