@@ -73,10 +73,11 @@ def _narrative_keys(model: Any) -> list[tuple[str, str, str]]:
 class FactRows:
     """The columns of one report's facts file, filled a fact at a time (page, raw text and a bbox)."""
 
-    def __init__(self, names: list[str], sha256: str, table_pages: dict[str, int]) -> None:
+    def __init__(self, names: list[str], sha256: str, table_pages: dict[str, int], report_kind: str = "决算") -> None:
         self.columns: dict[str, list[Any]] = {name: [] for name in names}
         self.sha256 = sha256
         self.table_pages = table_pages
+        self.report_kind = report_kind
 
     @property
     def count(self) -> int:
@@ -97,6 +98,7 @@ class FactRows:
             ("page", self.table_pages[table] if kind == "table" else 3),
             ("raw_text", f"{value:.2f}" if kind == "table" else f"{line}{value:.2f}万元"),
             ("bbox", [x, y, x + 31.0, y + 7.0]),
+            ("report_kind", self.report_kind),
         ):
             self.columns[name].append(cell)
 
@@ -125,7 +127,7 @@ def _generate_chunk(job: tuple[str, int, int, int]) -> tuple[int, int]:
     catalogue = Catalogue.load()
     subjects_pool = [code for pool in sc.SUBJECT_POOL.values() for code in pool[1:]]
     first_codes = [pool[0] for pool in sc.SUBJECT_POOL.values() if pool[0][:3] in ("208", "210", "221")]
-    table_pages = {table: 5 + i for i, table in enumerate(c.TABLE_NAMES)}
+    table_pages = {table: 5 + i for i, table in enumerate((*c.TABLE_NAMES, *c.BUDGET_TABLE_NAMES))}
     reports = facts_written = 0
     validated_at = datetime(2026, 12, 6, tzinfo=UTC)
 
@@ -163,6 +165,17 @@ def _generate_chunk(job: tuple[str, int, int, int]) -> tuple[int, int]:
                 rows.add(c.GENERAL_BUDGET, None, "合计", "年初预算数", initial, "narrative")
             write(pa.Table.from_pydict(rows.columns, schema=FACT_FILE_SCHEMA), "facts", unit_id, year)
             facts_written += rows.count
+            # Its 预算 (budget_vs_final): the general budget's rows, budgeted 85–115% of what was spent.
+            budget_sha = hashlib.sha256(f"{unit_id}/{year}/budget".encode()).hexdigest()
+            budget_rows = FactRows(FACT_FILE_SCHEMA.names, budget_sha, table_pages, c.BUDGET)
+            for (table, key, column), value in value_of.items():
+                if table == c.GENERAL_BUDGET and column == "小计":
+                    planned = (value * Decimal(rng.randint(85, 115)) / 100).quantize(Decimal("0.01"))
+                    code = key if key[0].isdigit() else None
+                    budget_rows.add(c.BUDGET_GENERAL, code, key, c.BUDGET_TOTAL_COLUMN, planned, "table")
+            budget_path = lake.partition("facts", unit_id, year).with_name("facts.budget.parquet")
+            pq.write_table(pa.Table.from_pydict(budget_rows.columns, schema=FACT_FILE_SCHEMA), budget_path)
+            facts_written += budget_rows.count
 
             restated = [
                 (c.TOTALS, None, "收入总计", "金额"),
@@ -187,6 +200,7 @@ def _generate_chunk(job: tuple[str, int, int, int]) -> tuple[int, int]:
                     ("page", 3),
                     ("raw_text", f"{line}…与上年相比…"),
                     ("bbox", None),
+                    ("report_kind", c.FINAL),
                 ):
                     prior[name].append(value)
             write(pa.Table.from_pydict(prior, schema=PRIOR_YEAR_FACT_FILE_SCHEMA), "prior_year_facts", unit_id, year)
@@ -247,6 +261,7 @@ def _generate_chunk(job: tuple[str, int, int, int]) -> tuple[int, int]:
                         "left_document_sha256": sha,
                         "right_document_sha256": sha,
                         "message": f"{table} {key} {column}: {value:,.2f} ≠ {right:,.2f}",
+                        "report_kind": c.FINAL,
                     }
                 )
             write(pa.Table.from_pylist(findings, schema=FINDING_SCHEMA), "identity_findings", unit_id, year)
@@ -429,13 +444,15 @@ def queries(warehouse: Path, repeats: int) -> dict[str, Any]:
     def unit_year_page(con: Any) -> object:
         return (
             data.unit(con, unit),
-            data.unit_years(con, unit),
+            data.unit_years(con, unit, with_budgets=True),
             data.quality(con, unit, year),
             data.headline(con, unit, year),
             data.structure(con, unit, year),
             data.three_public(con, unit, year),
             data.year_over_year(con, unit, year, everything=False),
             data.budget_execution(con, unit, year),
+            data.budget_vs_final(con, unit, year),
+            data.has_budget(con, unit, year),
             data.findings(con, unit, year, ("error", "warning", "rounding")),
             data.findings(con, unit, year, ("not_checkable",)),
             data.documents(con, unit, year),
@@ -462,7 +479,10 @@ def queries(warehouse: Path, repeats: int) -> dict[str, Any]:
                 ).frame
             )
         ),
-        "unit-year page (its 12 queries)": on_connection(unit_year_page),
+        "compare 208 execution (预算 against 决算), all units": on_connection(
+            lambda con: compare_units(warehouse, subject="208", report_measure="execution", connection=con).frame
+        ),
+        "unit-year page (its 14 queries)": on_connection(unit_year_page),
         "findings of one unit": on_connection(lambda con: data.findings(con, unit)),
         "year over year of one class (208, all units)": on_connection(yoy_of_class),
         "subject suggestions (社会保障)": on_connection(lambda con: find_subjects(con, "社会保障")),

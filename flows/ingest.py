@@ -44,6 +44,7 @@ from juesuan.errors import ContractViolation, DocumentError, NoTablesOrFiguresEr
 from juesuan.extract.api import Extraction, extract_raw_document
 from juesuan.extract.document import RawDocument, document_from_bytes, using_limits
 from juesuan.extract.isolated import can_isolate, extract_isolated
+from juesuan.extract.narrative_budget import align_report
 from juesuan.flows.fetch import Fetched, FetchError, FetchPolicy, Validators, fetch_with_retries, fetcher_for
 from juesuan.lake import DocumentPart, Lake, is_local_url
 from juesuan.registry import Registry, Report, Unit
@@ -283,6 +284,24 @@ def document_row(outcome: ReportOutcome, **fields: Any) -> dict[str, Any]:
     return row
 
 
+def fetch_status(error: FetchError) -> str:
+    """What a failed download makes of the report: withdrawn keeps the last good facts; a body over the
+    size limit is quarantined (it is the document's fault, no retry helps); anything else failed tonight."""
+    return {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(error.kind, "failed")
+
+
+def http_fields(fetched: Fetched, data: bytes) -> dict[str, Any]:
+    """What the server said about the bytes, for their ``documents`` row (NULLs for a local file)."""
+    return {
+        "http_status": fetched.http_status,
+        "size": len(data),
+        "content_type": fetched.content_type,
+        "etag": fetched.etag,
+        "last_modified": fetched.last_modified,
+        "final_url": fetched.url if fetched.http_status is not None else None,
+    }
+
+
 def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = None) -> ReportOutcome:
     """Fetch, and if the bytes are new, extract and write one report; never raises a named error.
 
@@ -301,9 +320,7 @@ def ingest_report(job: IngestJob, env: IngestEnv, fetch: FetchFunction | None = 
     try:
         fetched = _prefetched(job, env) or fetch(report, previous.validators if previous else None)
     except FetchError as exc:
-        # Withdrawn keeps the last good facts; a body over the size limit is quarantined (it is the
-        # document's fault, no retry helps); everything else failed tonight.
-        outcome.status = outcome.action = {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(exc.kind, "failed")
+        outcome.status = outcome.action = fetch_status(exc)
         outcome.error = exc.reason
         outcome.document = document_row(outcome, http_status=exc.http_status)
         log.warning("%s %s: %s", outcome.action, report.label, exc)
@@ -355,14 +372,7 @@ def _after_fetch(
     if known is not None and _partition_matches(env, known):
         return _unchanged(outcome, known, fetched)
     outcome.sha256 = sha256
-    http = {
-        "http_status": fetched.http_status,
-        "size": len(data),
-        "content_type": fetched.content_type,
-        "etag": fetched.etag,
-        "last_modified": fetched.last_modified,
-        "final_url": fetched.url if fetched.http_status is not None else None,
-    }
+    http = http_fields(fetched, data)
     raw_store = env.raw_store()
     try:
         with using_limits(env.limits):
@@ -449,7 +459,7 @@ def _extract(
         expected_format=report.format,
         catalogue=Catalogue.load(),
         limits=env.limits,
-        **_kind_argument(extract_raw_document, report.kind),
+        report_kind=report.kind,
     )
     return _of_kind(report, extraction)
 
@@ -468,9 +478,8 @@ def _of_kind(report: Report, extraction: Extraction) -> Extraction:
 def _kind_argument(reader: Callable[..., Any], kind: str) -> dict[str, str]:
     """``report_kind`` for a reader that takes it.
 
-    Compatibility while the readers learn the kind (branch b-reader): a reader without the parameter
-    reads 决算 only, and a 预算 read by it breaks the contract at the lake (its facts' kind), so the
-    document is still quarantined rather than loaded as the wrong kind.
+    Compatibility while the worker-process reader (``extract_isolated``) does not take the kind yet: a
+    预算 is then read inline (see :func:`_extract`); remove once it does.
     """
     if "report_kind" in inspect.signature(reader).parameters:
         return {"report_kind": kind}
@@ -509,14 +518,19 @@ def _unchanged(outcome: ReportOutcome, known: Mapping[str, Any], fetched: Fetche
     outcome.status = str(known["status"])
     outcome.sha256 = str(known["sha256"])
     outcome.error = known.get("error")
+    outcome.document = _refreshed(known, fetched)
+    return outcome
+
+
+def _refreshed(known: Mapping[str, Any], fetched: Fetched) -> dict[str, Any]:
+    """A known document's row with tonight's validators: servers may rotate them without changing the
+    body; the newest are kept for tomorrow."""
     row = dict(known)
-    # Servers may rotate validators without changing the body; keep the newest for tomorrow.
     if fetched.etag is not None:
         row["etag"] = fetched.etag
     if fetched.last_modified is not None:
         row["last_modified"] = fetched.last_modified
-    outcome.document = row
-    return outcome
+    return row
 
 
 def _timed(outcome: ReportOutcome, started: float) -> ReportOutcome:
@@ -545,15 +559,7 @@ class _Part:
     known: Mapping[str, Any] | None = None  # its ``documents`` row when the bytes are known
 
     def http(self) -> dict[str, Any]:
-        fetched = self.fetched
-        return {
-            "http_status": fetched.http_status,
-            "size": len(self.data),
-            "content_type": fetched.content_type,
-            "etag": fetched.etag,
-            "last_modified": fetched.last_modified,
-            "final_url": fetched.url if fetched.http_status is not None else None,
-        }
+        return http_fields(self.fetched, self.data)
 
 
 def _ingest_parts(
@@ -574,9 +580,7 @@ def _ingest_parts(
             fetched = _prefetched(job, env, index) or fetch(part, part_previous.validators if part_previous else None)
             parts.append(_part_bytes(env, part, part_previous, fetched, fetch))
         except FetchError as exc:
-            outcome.status = outcome.action = {"withdrawn": "withdrawn", "too-large": "quarantined"}.get(
-                exc.kind, "failed"
-            )
+            outcome.status = outcome.action = fetch_status(exc)
             return _part_failed(outcome, part, exc.reason, http_status=exc.http_status)
         except DocumentError as exc:
             outcome.status = outcome.action = "quarantined"
@@ -618,8 +622,9 @@ def _part_bytes(
 
 
 def _parts_match(env: IngestEnv, report: Report, parts: list[_Part]) -> bool:
-    """Known parts are unchanged unless they were loaded and the partition now holds other documents."""
-    if not any(p.known is not None and p.known["status"] == "loaded" for p in parts):
+    """Known parts are unchanged, unless they were loaded and the partition now holds other documents (a
+    part known as unusable keeps the report as it was: nothing new to read)."""
+    if any(p.known is not None and p.known["status"] != "loaded" for p in parts):
         return True
     held = env.lake().partition_documents(report.unit_id, report.year, report.kind)
     return bool(held) and held <= {p.sha256 for p in parts}
@@ -629,12 +634,7 @@ def _parts_unchanged(outcome: ReportOutcome, parts: list[_Part]) -> ReportOutcom
     rows = []
     for part in parts:
         assert part.known is not None
-        row = dict(part.known)
-        if part.fetched.etag is not None:
-            row["etag"] = part.fetched.etag
-        if part.fetched.last_modified is not None:
-            row["last_modified"] = part.fetched.last_modified
-        rows.append(row)
+        rows.append(_refreshed(part.known, part.fetched))
     problem = next((row for row in rows if row["status"] != "loaded"), None)
     outcome.action = "unchanged"
     outcome.status = str((problem or rows[0])["status"])
@@ -681,8 +681,9 @@ def _read_parts(
         raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded while reading the document")
     if len(empty) == len(parts):
         return _parts_quarantined(outcome, parts, formats, None, empty[0])
-    facts = _merged(report, [e.facts for e in extractions])
-    prior_year_facts = _merged(report, [e.prior_year_facts for e in extractions])
+    # A 正文's budget prose was read without its tables: keyed to the cells the 公开表 prints, once merged.
+    facts = align_report(_merged(report, [e.facts for e in extractions]))
+    prior_year_facts = align_report(_merged(report, [e.prior_year_facts for e in extractions]), facts)
     lake = env.lake()
     shas = [p.sha256 for p in parts]
     try:
@@ -760,6 +761,10 @@ def _parts_quarantined(
     outcome.error = reason if culprit is None or len(parts) == 1 else f"{file_label(culprit)}: {reason}"
     rows = []
     for index, part in enumerate(parts):
+        if bad is not None and index != bad and part.known is not None:
+            # A part known from an earlier night keeps its row: its bytes are as good as they were.
+            rows.append(_refreshed(part.known, part.fetched))
+            continue
         fmt = formats[index] if index < len(formats) else None
         why = (
             reason if index == bad or bad is None else f"another part of the report could not be used ({outcome.error})"

@@ -218,18 +218,20 @@ def sample_registry(root: Path) -> Registry:
     return Registry(path=root / "units.toml", units=units)
 
 
-def write_report(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
-    """Write one report's partitions and record its document as loaded."""
-    facts = make_facts(unit_id, year, rows)
+def write_report(lake: Lake, unit_id: str, year: int, rows: list[Row], report_kind: str = FINAL) -> None:
+    """Write one report's partitions and record its document as loaded (a 预算 report: its own document,
+    ``budget_sha``, in the ``….budget.parquet`` files beside the 决算's)."""
+    document = sha(unit_id, year) if report_kind == FINAL else budget_sha(unit_id, year)
+    facts = make_facts(unit_id, year, rows, report_kind=report_kind, document_sha256=document)
     repairs: list[CodeRepair] = []
     tables = [
         TableReport(title=name, table_name=name, status="ok", extractor="text-table", facts=count)
         for name, count in _table_counts(rows).items()
     ]
-    if (unit_id, year) == ("chaoyang-sic", 2024):
+    if (unit_id, year, report_kind) == ("chaoyang-sic", 2024, FINAL):
         repairs.append(
             CodeRepair(
-                document_sha256=sha(unit_id, year),
+                document_sha256=document,
                 table_name=BASIC,
                 page=9,
                 raw_code="3010",
@@ -240,18 +242,24 @@ def write_report(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
             )
         )
         tables.append(TableReport(title="绩效自评表", table_name=None, status="unrecognised", extractor="text-table"))
-    lake.write_report(unit_id, year, sha(unit_id, year), facts, repairs, tables)
+    lake.write_report(unit_id, year, document, facts, repairs, tables, report_kind=report_kind)
     lake.record_document(
-        sha256=sha(unit_id, year),
+        sha256=document,
         unit_id=unit_id,
         year=year,
-        url=f"https://example.gov.cn/{unit_id}/{year}.pdf",
+        url=f"https://example.gov.cn/{unit_id}/{year}{'' if report_kind == FINAL else '-budget'}.pdf",
         format="pdf",
         pages=20,
         status="loaded",
         error=None,
         fetched_at=FETCHED_AT,
+        report_kind=report_kind,
     )
+
+
+def budget_sha(unit_id: str, year: int) -> str:
+    """The document of a unit-year's 预算 report (another than its 决算's)."""
+    return sha(unit_id, year * 10)
 
 
 def _table_counts(rows: list[Row]) -> dict[str, int]:

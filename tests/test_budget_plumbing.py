@@ -27,6 +27,7 @@ from juesuan.flows.nightly import document_table, run_flow, summary_markdown
 from juesuan.flows.pipeline import run_registry
 from juesuan.lake import Lake, lake_of, partition_problem, skip_invalid_partitions
 from juesuan.registry import load_registry
+from juesuan.report.validation_page import page_view
 from juesuan.settings import Settings
 from juesuan.simulate.web import GovernmentWeb
 from juesuan.stewards_mail import build_steward_messages, mail_context
@@ -297,6 +298,15 @@ url = ["{web.base_url}/{TEXT_PART}", "{web.base_url}/{TABLES_PART}"]
     assert set(facts["document_sha256"]) <= set(shas)
     assert {shas[sha] for sha in facts["document_sha256"]} >= {TABLES_PART}
     assert "收支预算总表" in set(facts["table_name"])
+    # the 正文's prose and the 公开表's tables are one report: the prose keyed to the cells the tables print
+    prose = facts[facts["source_kind"] == "narrative"]
+    assert {shas[sha] for sha in prose["document_sha256"]} == {TEXT_PART}
+    cell = (facts["table_name"] == "一般公共预算支出预算表") & (facts["line_item"] == "合计")
+    stated = facts[cell & (facts["column_name"] == "预算数")]
+    assert sorted(zip(stated["source_kind"], stated["value"], strict=True)) == [
+        ("narrative", Decimal("10070.48")),
+        ("table", Decimal("10070.48")),
+    ]
     # the second night: both parts unchanged, nothing extracted again
     (again,) = second.outcomes
     assert (again.action, again.status, len(again.document_rows())) == ("unchanged", "loaded", 2)
@@ -335,6 +345,8 @@ url = "reports/datong.txt"
     (row,) = lake.read_document_rows()
     assert (row["status"], row["report_kind"], row["error"]) == ("quarantined", BUDGET, outcome.error)
     assert not lake.report_keys("facts")
+    summary.seconds = 1.0
+    assert "| datong-sic | 2023年度预算 | quarantined |" in summary_markdown(summary, settings)
     # the steward hears of it, the report named with its kind
     registry = load_registry(registry_path)
     context = mail_context(lake, registry, settings, outcomes=summary.outcomes, now=datetime.now(UTC))
@@ -343,6 +355,7 @@ url = "reports/datong.txt"
     assert message.recipient == "datong.steward@example.org"
     assert message.subject.startswith("大同市社会保险中心 2023年度预算：")
     assert "大同市社会保险中心 2023年度预算" in message.text and outcome.error in message.text
+    assert "文件的类型（决算或预算）与登记的报告类型不符" in message.text
     (notice,) = message.notices
     assert notice.report == ("datong-sic", 2023, BUDGET) and notice.item.startswith("datong-sic/2023/预算/document/")
 
@@ -371,6 +384,12 @@ def test_budget_findings_reach_the_stewards_like_final_ones(tmp_path: Path) -> N
     assert message.subject.startswith(f"江苏省政协办公厅 2018年度预算：{len(errors)}处错误需更正")
     assert "收支预算总表" in message.text and "2018年度决算" not in message.text
     assert {notice.report for notice in message.notices} == {("zx", 2018, BUDGET)}
+    (report,) = page_view(context.state)["reports"]
+    assert (report["title"], report["anchor"], report["errors"]) == (
+        "江苏省政协办公厅 2018年度预算",
+        "r-zx-2018-budget",
+        len(errors),
+    )
 
 
 ARTICLE = """<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>
@@ -420,3 +439,61 @@ def test_discovery_loads_a_budget_of_two_attachments_when_the_source_takes_budge
     facts = lake.read_facts()
     assert set(facts["report_kind"]) == {BUDGET} and "收支预算总表" in set(facts["table_name"])
     assert len({row["sha256"] for row in lake.read_document_rows()}) == 2
+
+
+def test_a_part_missing_or_wrong_keeps_the_report_out_and_its_earlier_data_in(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(real_path(f"budget/{TEXT_PART}"), folder / TEXT_PART)
+    registry = _registry(
+        tmp_path,
+        UNIT.format(id="js-zhengxiebgt", name="江苏省政协办公厅")
+        + f'\n[[unit.report]]\nyear = 2018\nkind = "预算"\nurl = ["reports/{TEXT_PART}", "reports/{TABLES_PART}"]\n',
+    )
+    settings = Settings.from_env({"JUESUAN_DATA_DIR": str(tmp_path / "data")}).with_overrides(registry=registry)
+    lake = lake_of(settings)
+
+    def night() -> tuple[str, str, str | None]:
+        (outcome,) = run_registry(settings, build=False).outcomes
+        return outcome.action, outcome.status, outcome.error
+
+    # the 公开表 is not there yet: the report is not read; one row without bytes names the missing part
+    assert night() == ("quarantined", "quarantined", "file not found")
+    (row,) = lake.read_document_rows()
+    assert (row["sha256"], Path(row["url"]).name, row["report_kind"]) == (None, TABLES_PART, BUDGET)
+    assert not lake.report_keys("facts")
+    # both parts: one report loaded, two documents, the failed attempt's row gone
+    shutil.copy(real_path(f"budget/{TABLES_PART}"), folder / TABLES_PART)
+    assert night()[:2] == ("new", "loaded")
+    good = {r["sha256"]: r["status"] for r in lake.read_document_rows()}
+    assert len(good) == 2 and None not in good and set(good.values()) == {"loaded"}
+    facts = _files(tmp_path / "data" / "lake")
+    assert night()[:2] == ("unchanged", "loaded")
+    # the 公开表 replaced by another year's: quarantined with its part named, the earlier facts kept
+    shutil.copy(real_path("budget/js-zhengxiebgt-2017-dept-budget-tables.pdf"), folder / TABLES_PART)
+    action, status, error = night()
+    assert (action, status) == ("quarantined", "quarantined") and error is not None
+    assert error.startswith(f"{TABLES_PART}: ") and "2017" in error
+    assert {k: v for k, v in _files(tmp_path / "data" / "lake").items() if k.startswith("facts/")} == {
+        k: v for k, v in facts.items() if k.startswith("facts/")
+    }
+    rows = {r["sha256"]: r["status"] for r in lake.read_document_rows()}
+    assert {sha: rows[sha] for sha in good} == good  # the good parts' rows stay as they were
+    assert night()[:2] == ("unchanged", "quarantined")  # known bad bytes are not read again
+    # the good 公开表 back: the report is as it was, nothing read again
+    shutil.copy(real_path(f"budget/{TABLES_PART}"), folder / TABLES_PART)
+    assert night()[:2] == ("unchanged", "loaded")
+
+
+def test_extract_takes_the_kind_and_refuses_the_other(tmp_path: Path, corpus: type) -> None:
+    from typer.testing import CliRunner
+
+    from juesuan.cli import app
+
+    source = str(corpus.path("datong-sic"))
+    args = ["extract", source, "--unit-id", "datong-sic", "--year", "2023", "-o", str(tmp_path / "f.parquet")]
+    refused = CliRunner().invoke(app, [*args, "--kind", "预算"])
+    assert refused.exit_code == 1 and "决算" in refused.output and "Traceback" not in refused.output
+    taken = CliRunner().invoke(app, [*args, "--kind", "决算"])
+    assert taken.exit_code == 0 and "datong-sic 2023 决算" in taken.output
+    assert set(pq.read_table(tmp_path / "f.parquet").column("report_kind").to_pylist()) == {FINAL}

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from lake_fixtures import FETCHED_AT, FIGURES, N, Row, T, build_sample_lake, make_facts, sha, write_report
+from lake_fixtures import FIGURES, N, Row, T, budget_sha, build_sample_lake, sha, write_report
 from test_warehouse_refresh import rows
 from typer.testing import CliRunner
 
@@ -22,6 +22,7 @@ from juesuan.contract import (
     BUDGET,
     BUDGET_BASIC,
     BUDGET_EXPENDITURE,
+    BUDGET_FISCAL_BASIC,
     BUDGET_GENERAL,
     BUDGET_THREE_PUBLIC,
     BUDGET_TOTALS,
@@ -29,7 +30,6 @@ from juesuan.contract import (
     THREE_PUBLIC,
 )
 from juesuan.errors import UsageError, WarehouseError
-from juesuan.extract.base import TableReport
 from juesuan.lake import FACTS, Lake
 from juesuan.warehouse.build import MART_MODELS, build_warehouse, refresh_warehouse
 from juesuan.warehouse.query import Selection, compare_units
@@ -59,6 +59,10 @@ BUDGETS: dict[tuple[str, int], list[Row]] = {
         (BUDGET_THREE_PUBLIC, None, "会议费", "预算数", "3.00", T),
         (BUDGET_THREE_PUBLIC, None, "培训费", "预算数", "3.00", T),
         (BUDGET_TOTALS, None, "一般公共预算资金", "预算数", "5600.00", T),  # the 决算's 一般公共预算财政拨款收入
+        # 基本支出 by economic class: the 一般公共预算 table first, the 财政拨款 one where it has no row.
+        (BUDGET_BASIC, "301", "工资福利支出", "合计", "1500.00", T),
+        (BUDGET_FISCAL_BASIC, "301", "工资福利支出", "合计", "1600.00", T),
+        (BUDGET_FISCAL_BASIC, "302", "商品和服务支出", "合计", "120.00", T),
     ],
     ("dazhu-sic", 2023): [
         (BUDGET_BASIC, None, "合计", "人员经费", "500.00", T),
@@ -71,32 +75,6 @@ BUDGETS: dict[tuple[str, int], list[Row]] = {
 }
 
 
-def budget_sha(unit_id: str, year: int) -> str:
-    return sha(unit_id, year * 10)  # another document than the 决算's
-
-
-def write_budget(lake: Lake, unit_id: str, year: int, rows: list[Row]) -> None:
-    """A 预算 report through the lake (``facts.budget.parquet`` … beside the 决算's) and its document row."""
-    facts = make_facts(unit_id, year, rows, report_kind=BUDGET, document_sha256=budget_sha(unit_id, year))
-    tables = [
-        TableReport(title=name, table_name=name, status="ok", extractor="text-table")
-        for name in dict.fromkeys(r[0] for r in rows if r[5] == T)
-    ]
-    lake.write_report(unit_id, year, budget_sha(unit_id, year), facts, [], tables, report_kind=BUDGET)
-    lake.record_document(
-        sha256=budget_sha(unit_id, year),
-        unit_id=unit_id,
-        year=year,
-        url=f"https://example.gov.cn/{unit_id}/{year}-budget.pdf",
-        format="pdf",
-        pages=12,
-        status="loaded",
-        error=None,
-        fetched_at=FETCHED_AT,
-        report_kind=BUDGET,
-    )
-
-
 def final_lake(root: Path) -> Lake:
     lake = build_sample_lake(root)
     write_report(lake, "datong-sic", 2023, DATONG_FINAL)
@@ -105,7 +83,7 @@ def final_lake(root: Path) -> Lake:
 
 def add_budgets(lake: Lake) -> None:
     for (unit_id, year), budget_rows in BUDGETS.items():
-        write_budget(lake, unit_id, year, budget_rows)
+        write_report(lake, unit_id, year, budget_rows, report_kind=BUDGET)
     # datong's 预算 was validated: one budget identity (B…) is off, one holds.
     checks = pa.table(
         {
@@ -213,6 +191,20 @@ def test_a_fund_line_the_budget_names_otherwise_meets_the_finals(both: tuple[Pat
     assert vs(built, "unit_id = 'datong-sic' AND subject_key = '一般公共预算资金'") == []
 
 
+def test_alternative_budget_tables_fill_the_rows_the_first_lacks(both: tuple[Path, Path]) -> None:
+    _, built = both
+    basic = (
+        "SELECT subject_key, budget_table, budget_amount, final_amount, execution_rate FROM budget_vs_final "
+        "WHERE unit_id = 'datong-sic' AND final_table = '一般公共预算财政拨款基本支出决算表' ORDER BY subject_key"
+    )
+    assert rows(built, basic) == [
+        ("301", "一般公共预算基本支出预算表", Decimal("1500.000000"), Decimal("1557.940000"), Decimal("103.86")),
+        ("30101", "一般公共预算基本支出预算表", None, Decimal("516.010000"), None),
+        ("302", "财政拨款基本支出预算表", Decimal("120.000000"), Decimal("117.490000"), Decimal("97.91")),
+        ("303", "一般公共预算基本支出预算表", None, Decimal("711.030000"), None),
+    ]
+
+
 def test_a_missing_report_is_null_never_zero(both: tuple[Path, Path]) -> None:
     _, built = both
     # jincheng has a 决算 and no 预算: its budget is unknown.
@@ -240,7 +232,7 @@ def test_the_final_accounts_marts_do_not_change_when_budgets_arrive(both: tuple[
         old = sorted(rows(before, f"SELECT * FROM {mart}{where}"), key=repr)
         new = sorted(rows(after, f"SELECT * FROM {mart}{where}"), key=repr)
         assert old == new, f"{mart} changed when the 预算 reports were added"
-    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(17,)]
+    assert rows(after, "SELECT count(*) FROM facts WHERE report_kind = '预算'") == [(20,)]
     assert rows(after, "SELECT report_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [
         ("决算", 7),
         ("预算", 3),
@@ -257,7 +249,7 @@ def test_a_refresh_loads_a_new_or_changed_budget_file_and_keeps_the_final(tmp_pa
     # identities and documents.parquet
     assert not refreshed.full and refreshed.changed_files == 14
     changed = [r if r[1] != "208" or r[5] != T else (*r[:4], "5500.00", T) for r in BUDGETS[("datong-sic", 2023)]]
-    write_budget(lake, "datong-sic", 2023, changed)
+    write_report(lake, "datong-sic", 2023, changed, report_kind=BUDGET)
     refreshed = refresh_warehouse(lake.url, warehouse)
     assert not refreshed.full and refreshed.changed_files == 1  # the 预算's facts file only
     assert rows(warehouse, "SELECT count(*) FROM facts WHERE unit_id = 'datong-sic' AND year = 2023") == [
@@ -485,3 +477,17 @@ def test_the_unit_year_page_in_chromium_shows_the_execution(both: tuple[Path, Pa
             assert errors == []
         finally:
             browser.close()
+
+
+def test_the_pairs_name_canonical_tables_and_lines(both: tuple[Path, Path]) -> None:
+    from juesuan.contract import BUDGET_TABLE_NAMES, FISCAL_INCOME_LINES, SUMMARY_INCOME_LINES, TABLE_NAMES
+
+    _, built = both
+    pairs = rows(built, "SELECT final_table, final_line, budget_table FROM budget_final_pairs")
+    assert {p[0] for p in pairs} <= set(TABLE_NAMES)
+    assert {p[2] for p in pairs} <= set(BUDGET_TABLE_NAMES)
+    # The summary tables' fund lines are the contract's.
+    funds = {p[1] for p in pairs if p[0] in ("收入支出决算总表", "财政拨款收入支出决算总表") and p[1]}
+    assert funds == set(SUMMARY_INCOME_LINES[:3]) == set(FISCAL_INCOME_LINES)
+    # Every budget table of the contract but 政府采购预算表 (no 决算 table of the same meaning) is paired.
+    assert set(BUDGET_TABLE_NAMES) - {p[2] for p in pairs} == {"政府采购预算表"}

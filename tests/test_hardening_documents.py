@@ -262,7 +262,7 @@ def test_a_night_of_bombs_quarantines_each_with_its_reason_under_a_memory_cap(
     unit = ""
     for line in out.splitlines():
         cells = [cell.strip() for cell in line.split("│")[1:-1]]
-        if len(cells) == 8:  # a row of the table; a reason folded over lines continues with an empty unit
+        if len(cells) == 9:  # a row of the table; a reason folded over lines continues with an empty unit
             unit = cells[0] or unit
             rows[unit] = " ".join(filter(None, [rows.get(unit, ""), *cells[1:]]))
     assert "loaded" in rows["datong-sic"]

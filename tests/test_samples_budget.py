@@ -4,7 +4,6 @@ budget identity holds exactly, rendered as budget reports that the registry name
 from __future__ import annotations
 
 import hashlib
-import inspect
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -182,19 +181,7 @@ def _contract_facts(report: Report, facts: list[TruthFact]) -> list[c.Fact]:
     ]  # fmt: skip
 
 
-# B03 (transform/budget_identities.py) takes the one amount column of 机关运行经费支出预算表 (预算数, as the
-# contract names a single amount column) for a part of an absent 合计: a false difference on each row.
-# Strict: once B03 is fixed this xfail turns into a failure, and the mark goes.
-ONE_AMOUNT_ROW_SUMS = pytest.mark.xfail(
-    strict=True, reason="B03 checks 合计 = 预算数 on one-amount tables (机关运行经费支出预算表)"
-)
-
-
-@pytest.mark.parametrize(
-    "report",
-    [pytest.param(r, marks=ONE_AMOUNT_ROW_SUMS) if r.unit_id == "datong-sic" else r for r in BUDGETS],
-    ids=[r.unit_id for r in BUDGETS],
-)
+@pytest.mark.parametrize("report", BUDGETS, ids=[r.unit_id for r in BUDGETS])
 def test_budget_sample_facts_pass_the_budget_rules_exactly(report: Report) -> None:
     """The project's own budget rules (transform/budget_identities.py, B01–B05) find every instance exact."""
     facts = _contract_facts(report, [f for f in b.load_budget_truth(report.unit_id) if f.source_kind == "table"])
@@ -267,8 +254,6 @@ def test_regenerating_the_committed_budget_samples_gives_the_same_bytes() -> Non
 
 @pytest.mark.parametrize("report", BUDGETS, ids=[r.unit_id for r in BUDGETS])
 def test_budget_sample_reads_back_to_its_truth(report: Report) -> None:
-    if "report_kind" not in inspect.signature(extract_document).parameters:
-        pytest.skip("the reader does not read budget reports yet (extract_document has no report_kind)")
     path = report.local_path()
     truth = load_truth_csv(path.with_name(path.name + ".truth.csv"))
     extraction = extract_document(path, unit_id=report.unit_id, year=report.year, registry=REGISTRY_OBJ)
@@ -276,8 +261,7 @@ def test_budget_sample_reads_back_to_its_truth(report: Report) -> None:
     assert {f.report_kind for f in extraction.facts} == {c.BUDGET}
     got = {(f.table_name, f.subject_key, f.column_name, f.source_kind): (f.value, f.page) for f in extraction.facts}
     expected = {row.key: (row.value, row.page) for row in truth}
-    tables = {k: v for k, v in expected.items() if k[3] == "table"}
-    assert {k: v for k, v in got.items() if k[3] == "table"} == tables
-    # What the prose states, the narrative extractor reads as the figure it states (never another one).
-    narrative = {k: v[0] for k, v in got.items() if k[3] == "narrative"}
-    assert narrative == {k: expected[k][0] for k in narrative if k in expected}
+    # Every table cell on its page, and every figure the 预算情况说明 states, keyed as the cell it restates.
+    for kind in ("table", "narrative"):
+        assert {k: v for k, v in got.items() if k[3] == kind} == {k: v for k, v in expected.items() if k[3] == kind}
+    assert extraction.prior_year_facts == []  # the budget prose compares with no earlier budget

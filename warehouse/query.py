@@ -379,9 +379,10 @@ ORDER BY targets.registry_order, targets.unit_id, targets.year
 
 def budget_pair(connection: duckdb.DuckDBPyConnection, table_name: str, column_name: str) -> tuple[str, str]:
     """The 预算 table and column paired with a 决算 table and column (``budget_final_pairs``)."""
+    # The first pair of a 决算 table and column is its budget's usual table (later ones fill its gaps).
     rows = connection.execute(
-        "SELECT DISTINCT final_table, final_column, budget_table, budget_column FROM budget_final_pairs "
-        "WHERE final_line IS NULL ORDER BY ALL"
+        "SELECT final_table, final_column, budget_table, budget_column FROM budget_final_pairs "
+        "WHERE final_line IS NULL ORDER BY pair_order"
     ).fetchall()
     for final_table, final_column, budget_table, budget_column in rows:
         if (final_table, final_column) == (table_name, column_name):
@@ -389,7 +390,7 @@ def budget_pair(connection: duckdb.DuckDBPyConnection, table_name: str, column_n
     raise UsageError(
         "--table/--column (with a budget measure, one the 预算 reports have a pair for)",
         f"{table_name}/{column_name}",
-        [f"{row[0]}/{row[1]}" for row in rows],
+        list(dict.fromkeys(f"{row[0]}/{row[1]}" for row in rows)),
     )
 
 

@@ -83,7 +83,7 @@ RUN_REPORT = """<!DOCTYPE html>
     <thead><tr><th>报告</th><th class="num">核对</th><th class="num">通过</th><th class="num">尾差</th><th class="num">提示</th><th class="num">错误</th><th class="num">无法核对</th><th>结论</th></tr></thead>
     <tbody>
     {% for row in identities.summary %}
-      <tr><td>{{ row.unit_name or row.unit_id }} {{ row.year }}年度 <code>{{ row.unit_id }}</code></td><td class="num">{{ row.checks }}</td><td class="num">{{ row.passed }}</td>
+      <tr><td>{{ row.unit_name or row.unit_id }} {{ row.year }}年度{{ row.report_kind or "决算" }} <code>{{ row.unit_id }}</code></td><td class="num">{{ row.checks }}</td><td class="num">{{ row.passed }}</td>
       <td class="num">{{ row.rounding }}</td><td class="num">{{ row.warnings }}</td><td class="num">{{ row.errors }}</td><td class="num">{{ row.not_checkable }}</td>
       <td class="{{ 'verdict-bad' if row.errors else 'verdict-ok' }}">{{ row.verdict }}</td></tr>
     {% endfor %}

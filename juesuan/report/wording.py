@@ -290,6 +290,15 @@ _DOCUMENT_ADVICE: tuple[tuple[str | None, tuple[str, ...], Advice], ...] = (
     ),
     (
         None,
+        ("registry entry is a ", "but it was given as"),
+        Advice(
+            "类型不符",
+            "文件的类型（决算或预算）与登记的报告类型不符",
+            "请确认该链接指向的是登记类型的报告（决算报告或预算报告）；如链接有误，请回复告知正确链接。",
+        ),
+    ),
+    (
+        None,
         ("report covers", "registry entry is for"),
         Advice(
             "年度不符",

@@ -1,9 +1,9 @@
 -- budget_final_pairs: which 预算 table and column holds the budget of which 决算 table and column (a seed).
 -- A row with NULL lines pairs every row (subject code or line item) of the two by its key; a row with
 -- lines pairs one 决算 line with one 预算 line where the two reports lay the figure out differently
--- (the 决算's 人员经费合计 line is the 预算's 合计 row in its 人员经费 column); several rows with the
--- same 决算 line are alternatives, the first the 预算 report states is used. To pair another table,
--- add a row here: budget_vs_final follows.
+-- (the 决算's 人员经费合计 line is the 预算's 合计 row in its 人员经费 column). Several rows with the
+-- same 决算 table, column and line are alternatives: row by row, the first the 预算 report states is
+-- used. To pair another table, add a row here: budget_vs_final follows.
 CREATE VIEW budget_final_pairs AS
 WITH seed (
     pair_order, final_table, final_column, final_line, budget_table, budget_column, budget_line, stated_budget_column
@@ -67,12 +67,24 @@ WITH seed (
         (37, '收入支出决算总表', '金额', '政府性基金预算财政拨款收入', '收支预算总表', '预算数', '政府性基金预算资金', NULL),
         (38, '收入支出决算总表', '金额', '国有资本经营预算财政拨款收入', '收支预算总表', '预算数', '国有资本经营预算财政拨款收入', NULL),
         (39, '收入支出决算总表', '金额', '国有资本经营预算财政拨款收入', '收支预算总表', '预算数', '国有资本经营预算资金', NULL),
-        (40, '财政拨款收入支出决算总表', '金额', '一般公共预算财政拨款', '财政拨款收支预算总表', '预算数', '一般公共预算财政拨款', NULL),
-        (41, '财政拨款收入支出决算总表', '金额', '一般公共预算财政拨款', '财政拨款收支预算总表', '预算数', '一般公共预算资金', NULL),
-        (42, '财政拨款收入支出决算总表', '金额', '政府性基金预算财政拨款', '财政拨款收支预算总表', '预算数', '政府性基金预算财政拨款', NULL),
-        (43, '财政拨款收入支出决算总表', '金额', '政府性基金预算财政拨款', '财政拨款收支预算总表', '预算数', '政府性基金预算资金', NULL),
-        (44, '财政拨款收入支出决算总表', '金额', '国有资本经营预算财政拨款', '财政拨款收支预算总表', '预算数', '国有资本经营预算财政拨款', NULL),
-        (45, '财政拨款收入支出决算总表', '金额', '国有资本经营预算财政拨款', '财政拨款收支预算总表', '预算数', '国有资本经营预算资金', NULL)
+        (40, '财政拨款收入支出决算总表', '金额', '一般公共预算财政拨款收入', '财政拨款收支预算总表', '预算数', '一般公共预算财政拨款收入', NULL),
+        (41, '财政拨款收入支出决算总表', '金额', '一般公共预算财政拨款收入', '财政拨款收支预算总表', '预算数', '一般公共预算资金', NULL),
+        (42, '财政拨款收入支出决算总表', '金额', '政府性基金预算财政拨款收入', '财政拨款收支预算总表', '预算数', '政府性基金预算财政拨款收入', NULL),
+        (43, '财政拨款收入支出决算总表', '金额', '政府性基金预算财政拨款收入', '财政拨款收支预算总表', '预算数', '政府性基金预算资金', NULL),
+        (44, '财政拨款收入支出决算总表', '金额', '国有资本经营预算财政拨款收入', '财政拨款收支预算总表', '预算数', '国有资本经营预算财政拨款收入', NULL),
+        (45, '财政拨款收入支出决算总表', '金额', '国有资本经营预算财政拨款收入', '财政拨款收支预算总表', '预算数', '国有资本经营预算资金', NULL),
+        -- Units whose 预算 has the 财政拨款 tables rather than (or besides) the 一般公共预算 ones: their
+        -- figures where the first pair's table does not state the row.
+        (46, '财政拨款收入支出决算总表', '合计', NULL, '财政拨款支出预算表', '合计', NULL, NULL),
+        (47, '一般公共预算财政拨款基本支出决算表', '决算数', NULL, '财政拨款基本支出预算表', '合计', NULL, NULL),
+        (
+            48, '一般公共预算财政拨款基本支出决算表', '决算数', '人员经费合计', '财政拨款基本支出预算表', '人员经费', '合计',
+            NULL
+        ),
+        (
+            49, '一般公共预算财政拨款基本支出决算表', '决算数', '公用经费合计', '财政拨款基本支出预算表', '公用经费', '合计',
+            NULL
+        )
 )
 
 SELECT
@@ -91,7 +103,7 @@ COMMENT ON VIEW budget_final_pairs IS 'Seed: the 预算 table and column holding
 COMMENT ON COLUMN budget_final_pairs.pair_order IS 'Order of the pair (the 决算''s table order).';
 COMMENT ON COLUMN budget_final_pairs.final_table IS 'Canonical 决算 table.';
 COMMENT ON COLUMN budget_final_pairs.final_column IS 'Column of the 决算 table holding the outturn (决算数).';
-COMMENT ON COLUMN budget_final_pairs.final_line IS 'NULL: every row of the table, paired with the 预算 row of the same subject code or line item; else the one 决算 line paired with budget_line (several rows with the same final_line: alternatives, the first one the 预算 states is used).';
+COMMENT ON COLUMN budget_final_pairs.final_line IS 'NULL: every row of the table, paired with the 预算 row of the same subject code or line item; else the one 决算 line paired with budget_line (several rows with the same final_table, final_column and final_line are alternatives: row by row, the first one the 预算 states is used).';
 COMMENT ON COLUMN budget_final_pairs.budget_table IS 'Canonical 预算 table.';
 COMMENT ON COLUMN budget_final_pairs.budget_column IS 'Column of the 预算 table holding the budget (预算数).';
 COMMENT ON COLUMN budget_final_pairs.budget_line IS 'NULL: the row of the same key as the 决算''s; else the 预算 line paired with final_line.';

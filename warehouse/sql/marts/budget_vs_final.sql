@@ -4,14 +4,12 @@
 -- a subject only one report states) is NULL, never 0: a missing budget is not a zero budget.
 CREATE VIEW budget_vs_final AS
 WITH pairs AS (
-    -- Pairs naming the same 决算 line are alternatives for its budget, the first present wins: they
-    -- share a slot (the first one's pair_order), and the 决算 side is read once, by that first pair.
+    -- Pairs of the same 决算 table, column and line (or all its rows) are alternatives for its budget,
+    -- row by row the first the 预算 states wins: they share a slot (the first one's pair_order), and the
+    -- 决算 side is read once, by that first pair.
     SELECT
         *,
-        CASE
-            WHEN final_line IS NULL THEN pair_order
-            ELSE min(pair_order) OVER (PARTITION BY final_table, final_column, final_line)
-        END AS slot
+        min(pair_order) OVER (PARTITION BY final_table, final_column, final_line) AS slot
     FROM budget_final_pairs
 ),
 
