@@ -939,10 +939,12 @@ def budget_checks(report: ReportFacts, rules: Iterable[Rule] | None = None) -> l
 
 
 __all__ = [
+    "ACROSS_TABLE_RULES",
     "RULES",
     "WITHIN_TABLE_RULES",
     "budget_checks",
     "part_columns",
     "report_of_facts",
+    "total_column",
     "within_table_checks",
 ]
