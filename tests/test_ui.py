@@ -110,7 +110,8 @@ def test_units_page_lists_every_unit_and_year(page: Any, corpus_app: str, shots:
         assert row.count() == 1
         assert "已入库" in row.inner_text()
     datong = page.locator('#units tr[data-unit="datong-sic"]').inner_text()
-    assert "仅有尾差" in datong  # quality of 大同 2023: rounding only
+    # 大同 2023: no error; one warning (R21, the draft mark 仅供内部审核 its published text carries) and rounding.
+    assert "有警告" in datong and "\t0\t1\t17\t" in datong
     assert "5 个单位" in page.locator(".summary").inner_text()
 
 
@@ -162,7 +163,8 @@ def test_compare_by_name_with_suggestions_table_chart_and_flags(page: Any, corpu
     shares = cell_texts(page, "#comparison tbody td:nth-child(4)")
     assert shares[0] == "96.01%"  # of 大同's 合计 5,569.36
     flags = cell_texts(page, "#comparison tbody td:nth-child(7)")
-    assert flags == ["仅有尾差", "仅有尾差", "有警告", "有警告", "仅有尾差"]
+    # Every corpus report carries warnings beyond arithmetic (draft marks, amounts without their unit, R12 …).
+    assert flags == ["有警告"] * 5
     assert page.locator("svg.chart rect.bar").count() == 5
     notes = page.locator("#notes").inner_text()
     assert "年度不一致" in notes and "2024 年：朝阳、乌海" in notes
@@ -200,6 +202,12 @@ def test_findings_filter_and_show_both_sides(page: Any, corpus_app: str, shots: 
     page.click("#findings-form button")
     page.wait_for_url(re.compile(r"unit=chaoyang-sic"))
     page.screenshot(path=str(shots / "findings-chaoyang-warning.png"), full_page=True)
+    findings = page.locator("article.finding")
+    # 朝阳's warnings: R12 (机关运行经费 against 公用经费) and R31 (a 绩效自评表's target year).
+    assert sorted(findings.nth(i).get_attribute("data-rule") for i in range(findings.count())) == ["R12", "R31"]
+    page.select_option("#filter-rule", "R12")
+    page.click("#findings-form button")
+    page.wait_for_url(re.compile(r"rule=R12"))
     findings = page.locator("article.finding")
     assert findings.count() == 1
     only = findings.first

@@ -141,7 +141,7 @@ def units_and_years(connection: duckdb.DuckDBPyConnection, search: str = "", pag
             s.checks
         FROM report_coverage AS c
         LEFT JOIN data_quality AS q ON q.unit_id = c.unit_id AND q.year = c.year
-        LEFT JOIN identity_summary AS s ON s.unit_id = c.unit_id AND s.year = c.year
+        LEFT JOIN identity_summary AS s ON s.unit_id = c.unit_id AND s.year = c.year AND s.report_kind = '决算'
         WHERE list_contains($units, c.unit_id)
         ORDER BY c.unit_id, c.year DESC
         """,
