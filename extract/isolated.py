@@ -101,6 +101,7 @@ def extract_isolated(
     expected_format: str | None,
     limits: DocumentLimits,
     time_limit: float | None,
+    report_kind: str | None = None,
 ) -> Isolated:
     """Read ``document`` in a worker process within ``limits`` and ``time_limit`` seconds.
 
@@ -118,6 +119,7 @@ def extract_isolated(
         expected_format=expected_format,
         limits=limits,
         time_limit=time_limit,
+        report_kind=report_kind,
     )
     isolated.result()
     return isolated
@@ -132,11 +134,18 @@ def run_isolated(
     expected_format: str | None,
     limits: DocumentLimits,
     time_limit: float | None,
+    report_kind: str | None = None,
 ) -> Isolated:
     """:func:`extract_isolated` that returns the error in :class:`Isolated` rather than raising it."""
     started = time.perf_counter()
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    arguments = {"unit_id": unit_id, "year": year, "registry": registry, "expected_format": expected_format}
+    arguments = {
+        "unit_id": unit_id,
+        "year": year,
+        "registry": registry,
+        "expected_format": expected_format,
+        "report_kind": report_kind,
+    }
     worker = _context().Process(
         target=_work,
         args=(sender, document, arguments, limits, time_limit, _juesuan_environment()),

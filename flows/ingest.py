@@ -24,7 +24,6 @@ part cannot be used the whole report is quarantined or failed, and its earlier p
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 import os
@@ -428,9 +427,7 @@ def _extract(
     remaining = None if env.time_limit is None else env.time_limit - (time.perf_counter() - started)
     if remaining is not None and remaining <= 0:
         raise TimeoutError(f"time limit of {env.time_limit:g} s exceeded before the document was read")
-    # Until the worker process takes the kind, a 预算 is read inline: a worker would read it as a 决算.
-    kind_known = report.kind == FINAL or bool(_kind_argument(extract_isolated, report.kind))
-    if env.isolation == "process" and can_isolate() and kind_known:
+    if env.isolation == "process" and can_isolate():
         isolated = extract_isolated(
             document,
             unit_id=report.unit_id,
@@ -439,7 +436,7 @@ def _extract(
             expected_format=report.format,
             limits=env.limits,
             time_limit=remaining,
-            **_kind_argument(extract_isolated, report.kind),
+            report_kind=report.kind,
         )
         log.info(
             "%s read in a worker in %.1f s, peak memory %.0f MB",
@@ -448,7 +445,7 @@ def _extract(
             isolated.peak_rss_bytes / 1024 / 1024,
         )
         return _of_kind(report, isolated.result())
-    if env.isolation == "process" and kind_known and not _INLINE_WARNED:
+    if env.isolation == "process" and not _INLINE_WARNED:
         _INLINE_WARNED.append(True)
         log.warning("this process may not start worker processes (a daemonic one): documents are read inline")
     extraction = extract_raw_document(
@@ -473,17 +470,6 @@ def _of_kind(report: Report, extraction: Extraction) -> Extraction:
             f"the document is a {extraction.report_kind} report, but the registry entry is a {report.kind} report",
         )
     return extraction
-
-
-def _kind_argument(reader: Callable[..., Any], kind: str) -> dict[str, str]:
-    """``report_kind`` for a reader that takes it.
-
-    Compatibility while the worker-process reader (``extract_isolated``) does not take the kind yet: a
-    预算 is then read inline (see :func:`_extract`); remove once it does.
-    """
-    if "report_kind" in inspect.signature(reader).parameters:
-        return {"report_kind": kind}
-    return {}
 
 
 def _prefetched(job: IngestJob, env: IngestEnv, index: int = 0) -> Fetched | None:

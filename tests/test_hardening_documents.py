@@ -283,3 +283,20 @@ def test_the_worker_reads_with_the_callers_settings_of_now(tmp_path: Path, monke
     monkeypatch.setenv("JUESUAN_OCR", "off")
     with pytest.raises(DocumentError, match="no OCR engine is available"):
         extract_isolated(scan, **options)  # type: ignore[arg-type]
+
+
+def test_the_worker_reads_the_registry_kind_and_refuses_the_other() -> None:
+    """A 预算 read in a worker is read as a budget; the worker names a document of the other kind as such."""
+    from juesuan.errors import DocumentError
+
+    registry = load_registry(PROJECT / "samples" / "registry.toml")
+    report = next(r for r in registry.reports() if r.unit_id == "datong-sic" and r.kind == "预算")
+    document = document_from_bytes(report.url, report.local_path().read_bytes())
+    isolated = extract_isolated(document, unit_id="datong-sic", year=2023, registry=registry, expected_format="pdf",
+                                limits=DocumentLimits(), time_limit=120, report_kind="预算")  # fmt: skip
+    extraction = isolated.result()
+    assert extraction.report_kind == "预算"
+    assert extraction.facts and {f.report_kind for f in extraction.facts} == {"预算"}
+    with pytest.raises(DocumentError, match="预算"):
+        extract_isolated(document, unit_id="datong-sic", year=2023, registry=registry, expected_format="pdf",
+                         limits=DocumentLimits(), time_limit=120, report_kind="决算")  # fmt: skip
