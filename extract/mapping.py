@@ -71,22 +71,29 @@ BUDGET_TITLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         (
             c.BUDGET_THREE_PUBLIC,
-            r"(?:一般公共预算)?(?:财政拨款)?三公经费(?:[、和及]?(?:会议费|培训费|机关运行经费))*(?:支出)?预算(?:情况)?表",
+            r"(?:一般公共预算)?(?:财政拨款)?三公经费(?:[、和及]?(?:会议费|培训费|机关运行经费))*(?:支出)?(?:预算)?(?:情况)?表",
         ),
         (c.BUDGET_OPERATING, r"(?:一般公共预算)?(?:财政拨款)?机关运行经费(?:支出)?预算(?:情况)?表"),
         (c.BUDGET_PROCUREMENT, r"政府采购(?:支出)?预算(?:明细|情况)?表"),
-        (c.BUDGET_FISCAL_TOTALS, r"财政拨款收(?:入)?支(?:出)?预算总表"),
+        (c.BUDGET_FISCAL_TOTALS, r"财政拨款收(?:入)?支(?:出)?(?:预算)?总表"),
         (c.BUDGET_FISCAL_BASIC, r"财政拨款基本支出(?:经济分类)?预算表"),
         (c.BUDGET_FISCAL_EXPENDITURE, r"财政拨款支出(?:功能分类)?预算(?:明细)?表"),
-        (c.BUDGET_BASIC, r"一般公共预算(?:财政拨款)?基本支出(?:部门预算)?(?:经济分类)?预算(?:明细)?表"),
-        (c.BUDGET_GENERAL, r"一般公共预算(?:财政拨款)?支出(?:功能分类)?预算(?:明细)?表"),
+        (c.BUDGET_BASIC, r"一般公共预算(?:财政拨款)?基本支出(?:部门预算)?(?:经济分类)?(?:预算)?(?:明细)?表"),
+        (c.BUDGET_GENERAL, r"一般公共预算(?:财政拨款)?支出(?:功能分类)?(?:预算)?(?:明细)?表"),
         (c.BUDGET_GOV_FUND, r"(?:财政拨款)?政府性基金(?:预算)?(?:财政拨款)?支出(?:功能分类)?预算(?:明细)?表"),
+        (c.BUDGET_GOV_FUND, r"政府性基金预算(?:财政拨款)?支出(?:功能分类)?(?:明细)?表"),
         (c.BUDGET_STATE_CAPITAL, r"(?:财政拨款)?国有资本经营(?:预算)?(?:财政拨款)?支出(?:功能分类)?预算(?:明细)?表"),
-        (c.BUDGET_TOTALS, r"(?:财务)?收(?:入)?支(?:出)?预算总表"),
-        (c.BUDGET_INCOME, r"收入预算(?:总|明细)?表"),
-        (c.BUDGET_EXPENDITURE, r"支出预算(?:总|明细)?表"),
+        (c.BUDGET_STATE_CAPITAL, r"国有资本经营预算(?:财政拨款)?支出(?:功能分类)?(?:明细)?表"),
+        (c.BUDGET_TOTALS, r"(?:财务)?收(?:入)?支(?:出)?(?:预算)?总表"),
+        (c.BUDGET_INCOME, r"收入(?:预算)?总表|收入预算(?:明细)?表"),
+        (c.BUDGET_EXPENDITURE, r"支出(?:预算)?总表|支出预算(?:明细)?表"),
     )
 )
+#: The national 部门预算 template's titles name no kind (``部门收支总表``, ``一般公共预算支出表``,
+#: ``政府性基金预算支出表``): they are budget titles too, since every 决算 title says 决算 (a 决算 report's
+#: table of such a title is reported as a table of the other kind, never read). Their words must then stand
+#: whole: a part of spending or of a classification just before them is no unit name (``项目支出表``).
+_KIND_NEUTRAL_PREFIX = re.compile(r"(?:项目|基本|人员|公用|功能|分类|科目|明细|其他)$")
 #: What may stand before a budget title's own words: the unit's name (``江苏省高级人民法院部门…``), never a
 #: word of a table's name (a fund, a kind of spending) or a sentence's punctuation.
 _BUDGET_PREFIX = re.compile(r"(.{0,30}?)")
@@ -135,7 +142,7 @@ def _budget_table_name(key: str) -> str | None:
                 continue
             # the unit's name before the title's words, without a 部门/单位 of its own at either end
             prefix = re.sub(r"(?:部门|单位)$", "", _BUDGET_HOLDER.sub("", match.group(1)))
-            if not _NOT_A_UNIT.search(prefix):
+            if not _NOT_A_UNIT.search(prefix) and not _KIND_NEUTRAL_PREFIX.search(prefix):
                 return name
     return None
 

@@ -265,3 +265,43 @@ def test_budget_sample_reads_back_to_its_truth(report: Report) -> None:
     for kind in ("table", "narrative"):
         assert {k: v for k, v in got.items() if k[3] == kind} == {k: v for k, v in expected.items() if k[3] == kind}
     assert extraction.prior_year_facts == []  # the budget prose compares with no earlier budget
+
+
+#: The national 部门预算 template's titles, which name no kind (every 决算 title says 决算).
+NATIONAL_TEMPLATE_TITLES = {
+    c.BUDGET_TOTALS: "部门收支总表",
+    c.BUDGET_INCOME: "部门收入总表",
+    c.BUDGET_EXPENDITURE: "部门支出总表",
+    c.BUDGET_FISCAL_TOTALS: "财政拨款收支总表",
+    c.BUDGET_GENERAL: "一般公共预算支出表",
+    c.BUDGET_BASIC: "一般公共预算基本支出表",
+    c.BUDGET_THREE_PUBLIC: "一般公共预算“三公”经费支出表",
+    c.BUDGET_GOV_FUND: "政府性基金预算支出表",
+    c.BUDGET_STATE_CAPITAL: "国有资本经营预算支出表",
+}
+
+
+def test_a_budget_titled_as_the_national_template_reads_back_to_its_truth(tmp_path: Path) -> None:
+    """Titles without 预算 in them (部门收支总表, 一般公共预算支出表 …) are the budget's tables in a 预算 report."""
+    import dataclasses
+
+    _font_or_skip()
+    entry = next(r for r in BUDGETS if r.unit_id == "datong-sic")
+    model = next(r for r in build_reports(REGISTRY_OBJ, kinds=(c.BUDGET,)) if r.unit_id == entry.unit_id)
+    retitled = [
+        dataclasses.replace(grid, title=NATIONAL_TEMPLATE_TITLES.get(grid.table_name, grid.title))
+        for grid in model.grids
+    ]
+    assert sum(g.title != o.title for g, o in zip(retitled, model.grids, strict=True)) >= 7
+    rendered = render_variant(dataclasses.replace(model, grids=retitled), "ruled")
+    path = tmp_path / "datong-sic_2023_budget_national.pdf"
+    path.write_bytes(rendered.data)
+    extraction = extract_document(path, unit_id=entry.unit_id, year=entry.year, registry=REGISTRY_OBJ)
+    assert extraction.report_kind == c.BUDGET
+    got = {(f.table_name, f.subject_key, f.column_name): f.value for f in extraction.facts if f.source_kind == "table"}
+    expected = {
+        (item.fact.table_name, item.fact.subject_key, item.fact.column_name): item.fact.value
+        for item in rendered.expected
+        if item.source_kind == "table"
+    }
+    assert got == expected
