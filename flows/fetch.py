@@ -444,6 +444,9 @@ def _too_large(what: str, limit: int) -> str:
     return f"document too large: the server {what}, above the limit of {limit / _MB:g} MB (JUESUAN_MAX_DOCUMENT_MB)"
 
 
+_DECODE_STEP = 1 << 20  # bytes a decompression call may produce at once
+
+
 class _Decoder:
     """Content-Encoding undone with a bounded output: never more than ``limit`` bytes in memory."""
 
@@ -481,7 +484,8 @@ class _Decoder:
         data = chunk
         try:
             while data:
-                self._add(self._zlib.decompress(data, self.limit - self.size + 1))
+                # In steps: one call asked for the whole remaining limit may allocate it several times over.
+                self._add(self._zlib.decompress(data, min(self.limit - self.size + 1, _DECODE_STEP)))
                 data = self._zlib.unconsumed_tail
         except zlib.error as exc:
             if self._raw_deflate_fallback and not self.parts:

@@ -290,7 +290,7 @@ def test_a_mixed_corpus_is_served_and_ingested_in_every_format(
     facts = lake.read_facts()
     documents = lake.read_documents().set_index(["unit_id", "year"])
     for entry in corpus.entries:
-        outcome = outcomes[(entry.unit.id, entry.year)]
+        outcome = outcomes[(entry.unit.id, entry.year, "决算")]
         assert documents.loc[(entry.unit.id, entry.year), "format"] == entry.format
         if entry.kind == "scanned":
             assert outcome.status == "quarantined" and "no OCR engine" in (outcome.error or ""), outcome.error

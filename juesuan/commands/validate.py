@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from juesuan.cli import LakeOption, RegistryOption, WarehouseOption, _settings, console, reports_errors
+from juesuan.contract import FINAL
 from juesuan.errors import UsageError
 from juesuan.transform.identities import format_amount
 
@@ -81,13 +82,12 @@ def _validate(
     built = build_warehouse(the_lake.url, settings.warehouse, storage_options=the_lake.storage_options)
 
     table = Table(title=f"juesuan validate — run {summary.run_id}")
-    for column in ("unit", "year", "kind", "checks", "passed", "rounding", "warnings", "errors", "not checkable"):
-        table.add_column(column, justify="left" if column in ("unit", "year", "kind") else "right")
+    for column in ("unit", "year", "checks", "passed", "rounding", "warnings", "errors", "not checkable"):
+        table.add_column(column, justify="left" if column in ("unit", "year") else "right")
     for c in summary.counts():
         table.add_row(
             escape(c.unit_id),
-            str(c.year),
-            c.report_kind,
+            str(c.year) if c.report_kind == FINAL else f"{c.year} {c.report_kind}",
             str(c.checks),
             str(c.passed),
             _styled(c.rounding, "rounding"),
@@ -117,7 +117,7 @@ def _validate(
             style = SEVERITY_STYLES.get(f.severity, "")
             listing.add_row(
                 f"[{style}]{f.severity}[/]",
-                escape(f"{f.unit_id} {f.year} {f.report_kind}"),
+                escape(f"{f.unit_id} {f.year}" + ("" if f.report_kind == FINAL else f" {f.report_kind}")),
                 escape(f"{f.rule_id} {f.check_name}"),
                 escape(f"{f.tables} · {f.line} · {f.column_name}"),
                 format_amount(f.left_value),
