@@ -137,7 +137,7 @@ def _budget_table_name(key: str) -> str | None:
         return None
     for candidate in dict.fromkeys((key, _BUDGET_HOLDER.sub("", _UNIT_AND_YEAR.sub("", key)))):
         for name, pattern in BUDGET_TITLE_PATTERNS:
-            match = re.fullmatch(_BUDGET_PREFIX.pattern + pattern.pattern, candidate)
+            match = re.fullmatch(f"{_BUDGET_PREFIX.pattern}(?:{pattern.pattern})", candidate)
             if match is None:
                 continue
             # the unit's name before the title's words, without a 部门/单位 of its own at either end
