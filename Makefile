@@ -37,9 +37,9 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy juesuan extract transform warehouse flows expectations samples
 
-## Lint, type-check, then the whole test suite with the coverage floor.
+## Lint, type-check, then the whole test suite with the coverage floor, on two worker processes.
 test: install lint
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest -n 2 --cov --cov-report=term
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache .mypy_cache .coverage
