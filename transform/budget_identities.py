@@ -51,6 +51,7 @@ from juesuan.transform.identities import (
     WITHIN_TABLE,
     FactRef,
     IdentityCheck,
+    NarrativeRestatement,
     ReportFacts,
     Rule,
     Side,
@@ -713,7 +714,7 @@ ACROSS_TABLE_RULES: tuple[Rule, ...] = (
 
 
 # --- the narrative against the tables ---------------------------------------------------------------------------
-class BudgetNarrativeRestatement(BudgetRule):
+class BudgetNarrativeRestatement(BudgetRule, NarrativeRestatement):
     rule_id = "B11"
     number = 111
     family = TABLE_VS_NARRATIVE
@@ -728,41 +729,16 @@ class BudgetNarrativeRestatement(BudgetRule):
     )
     template = "{table} {line} {column}: narrative {left} ≠ table {right} (difference {difference})"
 
-    def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
-        unpublished: dict[str, int] = {}
-        unreadable: dict[str, int] = {}
-        for fact in report.narrative():
-            source = report.source(fact.table_name)
-            if source == UNRELIABLE:
-                unreadable[fact.table_name] = unreadable.get(fact.table_name, 0) + 1
-                continue
-            if source != TABLE:
-                unpublished[fact.table_name] = unpublished.get(fact.table_name, 0) + 1
-                continue
-            right = _restated(report, fact)
-            yield IdentityCheck(
-                rule=self,
-                note="narrative = table",
-                unit_id=report.unit_id,
-                report_document=report.document_sha256,
-                year=report.year,
-                report_kind=report.report_kind,
-                table_name=fact.table_name,
-                subject_code=fact.subject_code,
-                line_item=fact.line_item,
-                column_name=fact.column_name,
-                left=Side("narrative", fact.table_name, (fact,), fact.value),
-                right=right,
-                published_precision=True,
-            )
-        for table, count in sorted(unreadable.items()):
-            reason = f"{report.unreliable_reason(table)} ({count} narrative figure(s) not comparable)"
-            yield self.whole_table(
-                report, table, "narrative = table", reason, unreliable=True, line_item="(all narrative figures)"
-            )
-        for table, count in sorted(unpublished.items()):
-            reason = f"{table} not published as a table ({count} narrative figure(s) not comparable)"
-            yield self.whole_table(report, table, "narrative = table", reason, line_item="(all narrative figures)")
+    not_comparable_label = None
+
+    def restates(self, fact: FactRef) -> bool:
+        return True
+
+    def restated(self, report: ReportFacts, fact: FactRef) -> Side:
+        return _restated(report, fact)
+
+    def published_precision(self, fact: FactRef) -> bool:
+        return True
 
 
 #: Economic classes of 人员经费 and 公用经费: a basic table printed with one amount column states them by class.

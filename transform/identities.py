@@ -1229,20 +1229,35 @@ class NarrativeRestatement(Rule):
     )
     template = "{table} {line} {column}: narrative {left} ≠ table {right} (difference {difference})"
 
+    #: The label of the side a not-comparable table stands for (``None``: the note).
+    not_comparable_label: str | None = "table"
+
+    def restates(self, fact: FactRef) -> bool:
+        """Whether the narrative figure restates a table cell (some lines only the prose states)."""
+        return (fact.table_name, fact.key) not in NARRATIVE_ONLY_LINES
+
+    def restated(self, report: ReportFacts, fact: FactRef) -> Side:
+        """The table figure ``fact`` restates."""
+        keys = NARRATIVE_ALIASES.get((fact.table_name, fact.key), (fact.key,))
+        return report.side("table", _terms(fact.table_name, keys, fact.column_name))
+
+    def published_precision(self, fact: FactRef) -> bool:
+        """Whether the comparison is at the published 0.01 万元 (counts compare exactly)."""
+        return fact.column_name not in COUNT_COLUMNS
+
     def checks(self, report: ReportFacts) -> Iterator[IdentityCheck]:
         unpublished: dict[str, int] = {}
         unreadable: dict[str, int] = {}
         for fact in report.narrative():
-            if (fact.table_name, fact.key) in NARRATIVE_ONLY_LINES:
+            if not self.restates(fact):
                 continue
-            if report.source(fact.table_name) == UNRELIABLE:
+            source = report.source(fact.table_name)
+            if source == UNRELIABLE:
                 unreadable[fact.table_name] = unreadable.get(fact.table_name, 0) + 1
                 continue
-            if report.source(fact.table_name) != TABLE:
+            if source != TABLE:
                 unpublished[fact.table_name] = unpublished.get(fact.table_name, 0) + 1
                 continue
-            keys = NARRATIVE_ALIASES.get((fact.table_name, fact.key), (fact.key,))
-            right = report.side("table", _terms(fact.table_name, keys, fact.column_name))
             yield IdentityCheck(
                 rule=self,
                 note="narrative = table",
@@ -1255,9 +1270,10 @@ class NarrativeRestatement(Rule):
                 line_item=fact.line_item,
                 column_name=fact.column_name,
                 left=Side("narrative", fact.table_name, (fact,), fact.value),
-                right=right,
-                published_precision=fact.column_name not in COUNT_COLUMNS,
+                right=self.restated(report, fact),
+                published_precision=self.published_precision(fact),
             )
+        label = self.not_comparable_label
         for table, count in sorted(unreadable.items()):
             reason = f"{report.unreliable_reason(table)} ({count} narrative figure(s) not comparable)"
             yield self.whole_table(
@@ -1267,12 +1283,12 @@ class NarrativeRestatement(Rule):
                 reason,
                 unreliable=True,
                 line_item="(all narrative figures)",
-                label="table",
+                label=label,
             )
         for table, count in sorted(unpublished.items()):
             reason = f"{table} not published as a table ({count} narrative figure(s) not comparable)"
             yield self.whole_table(
-                report, table, "narrative = table", reason, line_item="(all narrative figures)", label="table"
+                report, table, "narrative = table", reason, line_item="(all narrative figures)", label=label
             )
 
 
