@@ -77,6 +77,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from juesuan.contract import (
     BASIC,
@@ -742,6 +743,67 @@ def _chains(text: str) -> list[_Chain]:
             parts += ((m["x"], None),)
         found.append(_Chain(m.start(), m.end(), parts, m.group(0)))
     return found
+
+
+# --- where a figure stands in the source -----------------------------------------------------------
+class _SourceMap(Protocol):
+    """What a reader knows of the text it reads: each normalised character's index in the source, and
+    the source offset at which each page starts."""
+
+    index: list[int]
+    starts: list[int]
+    pages: list[int | None]
+
+
+def source_span(text: _SourceMap, offsets: Sequence[int], start: int, end: int) -> tuple[int, int, int | None]:
+    """A paragraph's characters ``[start, end)`` (``offsets`` into the normalised text) as a span of the
+    source, and the page that span starts on (None where the source has no pages)."""
+    source_start = text.index[offsets[start]]
+    source_end = text.index[offsets[end - 1]] + 1
+    return source_start, source_end, text.pages[max(bisect.bisect_right(text.starts, source_start) - 1, 0)]
+
+
+class _Keyed(Protocol):
+    """The key a stated figure restates (the readers' frozen targets)."""
+
+    @property
+    def table(self) -> str: ...
+    @property
+    def line_item(self) -> str: ...
+    @property
+    def column(self) -> str: ...
+    @property
+    def code(self) -> str | None: ...
+
+
+def stated_fact(
+    context: DocumentContext,
+    target: _Keyed,
+    value: Decimal,
+    year: int,
+    source_start: int,
+    source_end: int,
+    page: int | None,
+    *,
+    source: str,
+    report_kind: str = FINAL,
+) -> Fact:
+    """The narrative fact of a figure stated at ``source[source_start:source_end]``, keyed as ``target``."""
+    return Fact(
+        unit_id=context.unit_id,
+        year=year,
+        table_name=target.table,
+        subject_code=target.code,
+        line_item=target.line_item,
+        column_name=target.column,
+        value=value,
+        source_kind=SOURCE_KIND,
+        extractor=EXTRACTOR,
+        document_sha256=context.document_sha256,
+        page=page,
+        raw_text=source[source_start:source_end],
+        report_kind=report_kind,
+    )
 
 
 # --- the reader -----------------------------------------------------------------------------------
@@ -1504,9 +1566,7 @@ class _Reader:
                 where = paragraph.text[start : end_at.end]
                 self.statement_notes.append(f"statement {where!r}: a figure finer than 0.000001 万元, not checked")
                 return
-        source_start = self.index[paragraph.offsets[start]]
-        source_end = self.index[paragraph.offsets[end_at.end - 1]] + 1
-        page = self.pages[max(bisect.bisect_right(self.starts, source_start) - 1, 0)]
+        source_start, source_end, page = source_span(self, paragraph.offsets, start, end_at.end)
         line = None if page is not None else bisect.bisect_right(self.newlines, source_start - 1) + 1
         rate = end_at.number if isinstance(end_at, _Token) and kind != COMPARISON else None
         self.statements.append(
@@ -1541,9 +1601,7 @@ class _Reader:
             self._mark(UNITLESS_AMOUNT, token.start, token.end, paragraph, expected="万元")
 
     def _mark(self, kind: str, start: int, end: int, paragraph: _Paragraph, expected: str = "") -> None:
-        source_start = self.index[paragraph.offsets[start]]
-        source_end = self.index[paragraph.offsets[end - 1]] + 1
-        page = self.pages[max(bisect.bisect_right(self.starts, source_start) - 1, 0)]
+        source_start, source_end, page = source_span(self, paragraph.offsets, start, end)
         line = None if page is not None else bisect.bisect_right(self.newlines, source_start - 1) + 1
         context_start = self.index[paragraph.offsets[max(0, start - 15)]]
         context_end = self.index[paragraph.offsets[min(len(paragraph.offsets) - 1, end + 5)]] + 1
@@ -1688,22 +1746,8 @@ class _Reader:
         return None
 
     def _fact(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int, year: int) -> Fact:
-        source_start = self.index[paragraph.offsets[start]]
-        source_end = self.index[paragraph.offsets[end - 1]] + 1
-        page = self.pages[max(bisect.bisect_right(self.starts, source_start) - 1, 0)]
-        return Fact(
-            unit_id=self.context.unit_id,
-            year=year,
-            table_name=target.table,
-            subject_code=target.code,
-            line_item=target.line_item,
-            column_name=target.column,
-            value=value,
-            source_kind=SOURCE_KIND,
-            extractor=EXTRACTOR,
-            document_sha256=self.context.document_sha256,
-            page=page,
-            raw_text=self.source[source_start:source_end],
+        return stated_fact(
+            self.context, target, value, year, *source_span(self, paragraph.offsets, start, end), source=self.source
         )
 
     def _emit(

@@ -37,7 +37,6 @@ Values are exact ``Decimal`` 万元. A key stated twice keeps its first figure (
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 from collections.abc import Sequence
@@ -79,7 +78,6 @@ from juesuan.extract.narrative import (
     _SUB_HEADING,
     _TABLE_ROW,
     _TOP_HEADING,
-    EXTRACTOR,
     MONEY_UNITS,
     SOURCE_KIND,
     NarrativeReading,
@@ -88,6 +86,8 @@ from juesuan.extract.narrative import (
     _to_wan,
     _Token,
     _tokens,
+    source_span,
+    stated_fact,
 )
 from juesuan.extract.text import normalise
 from juesuan.transform.catalogue import ECONOMIC, FUNCTIONAL, Catalogue
@@ -750,24 +750,8 @@ class _BudgetReader:
 
     # --- facts --------------------------------------------------------------------------------------
     def _fact(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int, year: int) -> Fact:
-        source_start = self.index[paragraph.offsets[start]]
-        source_end = self.index[paragraph.offsets[end - 1]] + 1
-        page = self.pages[max(bisect.bisect_right(self.starts, source_start) - 1, 0)]
-        return Fact(
-            unit_id=self.context.unit_id,
-            year=year,
-            table_name=target.table,
-            subject_code=target.code,
-            line_item=target.line_item,
-            column_name=target.column,
-            value=value,
-            source_kind=SOURCE_KIND,
-            extractor=EXTRACTOR,
-            document_sha256=self.context.document_sha256,
-            page=page,
-            raw_text=self.source[source_start:source_end],
-            report_kind=BUDGET,
-        )
+        span = source_span(self, paragraph.offsets, start, end)
+        return stated_fact(self.context, target, value, year, *span, source=self.source, report_kind=BUDGET)
 
     def _emit(self, target: _Target, value: Decimal, paragraph: _Paragraph, start: int, end: int) -> None:
         key = (target.table, target.code or target.line_item, target.column)
